@@ -1,0 +1,58 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "Watershed",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "watershed", targets: ["watershed"]),
+        .library(name: "WatershedCore", targets: ["WatershedCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Domain types and pure rules: river network, travel time, drift, planner, obligations. No I/O, no clock.
+        .target(name: "WatershedCore"),
+        // Request/response bodies and stream frames shared by server, clients and peers.
+        .target(name: "WatershedWire", dependencies: ["WatershedCore"]),
+        // Reads playbook and seed YAML into Core types; every problem carries file:line:column and field.
+        .target(
+            name: "WatershedPlaybooks",
+            dependencies: ["WatershedCore", .product(name: "Yams", package: "Yams")]
+        ),
+        // The `watershed` command tree as a library, so commands can be tested.
+        .target(
+            name: "WatershedCLI",
+            dependencies: [
+                "WatershedCore", "WatershedWire", "WatershedPlaybooks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The executable: a few lines that run the command tree.
+        .executableTarget(name: "watershed", dependencies: ["WatershedCLI"]),
+        // Planner and loader benchmarks (median, p99); results go to Benchmarks/results/.
+        .executableTarget(
+            name: "watershed-bench",
+            dependencies: ["WatershedCore", "WatershedPlaybooks"],
+            path: "Benchmarks/Sources/watershed-bench"
+        ),
+        // Fixtures shared by tests: the repository's playbooks folder, scratch copies, hand-made networks.
+        .target(name: "WatershedTestSupport", dependencies: ["WatershedCore", "WatershedPlaybooks"]),
+        // Pure rules, table-driven, with values worked out by hand.
+        .testTarget(name: "WatershedCoreTests", dependencies: ["WatershedCore", "WatershedTestSupport"]),
+        // Wire bodies round-trip as JSON.
+        .testTarget(name: "WatershedWireTests", dependencies: ["WatershedWire", "WatershedTestSupport"]),
+        // Every playbook in playbooks/ loads; broken copies report file:line:column per problem.
+        .testTarget(
+            name: "WatershedPlaybooksTests",
+            dependencies: ["WatershedPlaybooks", "WatershedTestSupport"]
+        ),
+        // Commands run in-process: exit codes, messages and the offline planner's output.
+        .testTarget(
+            name: "WatershedCLITests",
+            dependencies: ["WatershedCLI", "WatershedTestSupport"]
+        ),
+    ]
+)
