@@ -1,0 +1,191 @@
+import Foundation
+
+/// Where a spill is.
+public enum SpillLocation: Codable, Sendable, Hashable {
+    /// On a river, at a chainage (km).
+    case river(id: String, km: Double)
+    /// In a chemical park, under one of its scenarios.
+    case park(id: String, scenario: String)
+    /// At sea, at a point in a sea area.
+    case sea(id: String, lng: Double, lat: Double)
+}
+
+/// How the pollutant is released.
+public enum Release: Codable, Sendable, Hashable {
+    /// All at once; `massKg` is `nil` when the mass is not known yet.
+    case instantaneous(massKg: Double?)
+    /// At a steady rate (kg/h) for a duration (h).
+    case continuous(rateKgH: Double, durationH: Double)
+
+    /// The total mass, kg, when known.
+    public var totalMassKg: Double? {
+        switch self {
+        case .instantaneous(let mass): mass
+        case .continuous(let rate, let duration): rate * duration
+        }
+    }
+}
+
+/// Wind and surface current for a sea spill.
+public struct SeaConditions: Codable, Sendable, Hashable {
+    /// Wind speed, m/s.
+    public var windMs: Double
+    /// Direction the wind blows from, degrees clockwise from north.
+    public var windFromDeg: Double
+    /// Surface current speed, m/s.
+    public var currentMs: Double
+    /// Direction the current flows towards, degrees clockwise from north.
+    public var currentToDeg: Double
+    /// Creates conditions.
+    public init(windMs: Double, windFromDeg: Double, currentMs: Double, currentToDeg: Double) {
+        self.windMs = windMs
+        self.windFromDeg = windFromDeg
+        self.currentMs = currentMs
+        self.currentToDeg = currentToDeg
+    }
+}
+
+/// A monitoring observation used to re-estimate arrivals (DOMAIN.md §3 "Re-estimating from an observation").
+public struct Observation: Codable, Sendable, Hashable {
+    /// What was seen.
+    public enum Feature: String, Codable, Sendable {
+        /// The leading edge (first detection above background).
+        case leadingEdge
+        /// The peak.
+        case peak
+    }
+    /// The node (monitoring section, receptor or site id) on the plume's path.
+    public var node: String
+    /// What was seen.
+    public var feature: Feature
+    /// When it was seen.
+    public var at: Date
+    /// Creates an observation.
+    public init(node: String, feature: Feature, at: Date) {
+        self.node = node
+        self.feature = feature
+        self.at = at
+    }
+}
+
+/// Everything the planner needs to plan one spill. Time is a parameter: the planner reads no clock.
+public struct SpillInput: Codable, Sendable, Hashable {
+    /// Where.
+    public var location: SpillLocation
+    /// When the spill happened / was discovered (the anchor of every deadline).
+    public var at: Date
+    /// When the plan is made (measures whose latest start is before it are too late); `at` when `nil`.
+    public var plannedAt: Date?
+    /// The pollutant's id.
+    public var pollutant: String
+    /// The release; for a park scenario the scenario's own release is used.
+    public var release: Release
+    /// The flow condition Q/Q_a applied to every reach (low 0.3, mean 1, flood 3).
+    public var flowRatio: Double
+    /// Dams held, by site id, hours: the slug stops there for that time.
+    public var holds: [String: Double]
+    /// Per-reach current discharge overrides, m³/s.
+    public var dischargeOverrides: [String: Double]
+    /// Per-reach velocity overrides (observed or operator-set), m/s.
+    public var velocityOverrides: [String: Double]
+    /// The level set, or `nil` while not yet graded.
+    public var level: SeverityLevel?
+    /// Art. 4 triggers the bureau declares (sensitive places, mass incident, own judgement); the
+    /// planner adds those it can see (heavy metals, intakes, boundaries).
+    public var declaredTriggers: Set<Art4Trigger>
+    /// Known facts for the grading hint (casualties, evacuated, loss).
+    public var gradingFacts: GradingFacts
+    /// Wind and current, for a sea spill (or a park outfall on the coast).
+    public var sea: SeaConditions?
+    /// Monitoring observations to re-estimate from.
+    public var observations: [Observation]
+    /// Apply the re-estimate factor f below the observed section too.
+    public var applyFactorBelow: Bool
+    /// The province this server serves: peers are the others.
+    public var ownProvince: UnitCode
+
+    /// Creates an input with defaults: mean flow, no holds, ungraded, Guangxi.
+    public init(
+        location: SpillLocation, at: Date, pollutant: String, release: Release, plannedAt: Date? = nil,
+        flowRatio: Double = 1, holds: [String: Double] = [:], dischargeOverrides: [String: Double] = [:],
+        velocityOverrides: [String: Double] = [:], level: SeverityLevel? = nil,
+        declaredTriggers: Set<Art4Trigger> = [], gradingFacts: GradingFacts = GradingFacts(),
+        sea: SeaConditions? = nil, observations: [Observation] = [], applyFactorBelow: Bool = false,
+        ownProvince: UnitCode = "450000"
+    ) {
+        self.location = location
+        self.at = at
+        self.plannedAt = plannedAt
+        self.pollutant = pollutant
+        self.release = release
+        self.flowRatio = flowRatio
+        self.holds = holds
+        self.dischargeOverrides = dischargeOverrides
+        self.velocityOverrides = velocityOverrides
+        self.level = level
+        self.declaredTriggers = declaredTriggers
+        self.gradingFacts = gradingFacts
+        self.sea = sea
+        self.observations = observations
+        self.applyFactorBelow = applyFactorBelow
+        self.ownProvince = ownProvince
+    }
+}
+
+/// Why a spill cannot be planned. Each case names the input at fault.
+public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
+    case unknownRiver(String)
+    case chainageOutsideRiver(river: String, km: Double, lengthKm: Double)
+    case unknownPollutant(String)
+    case unknownPark(String)
+    case unknownScenario(park: String, scenario: String, known: [String])
+    case unknownSea(String)
+    case pointOutsideRange(lng: Double, lat: Double)
+    case negativeMass(Double)
+    case invalidRelease(String)
+    case invalidFlowRatio(Double)
+    case unknownHoldSite(String)
+    case invalidHold(site: String, hours: Double)
+    case seaConditionsMissing
+    case unknownObservationNode(String)
+
+    /// The input field at fault, as the CLI names it.
+    public var field: String {
+        switch self {
+        case .unknownRiver: "river"
+        case .chainageOutsideRiver: "km"
+        case .unknownPollutant: "pollutant"
+        case .unknownPark: "park"
+        case .unknownScenario: "scenario"
+        case .unknownSea: "sea"
+        case .pointOutsideRange: "lng"
+        case .negativeMass: "mass-kg"
+        case .invalidRelease: "rate-kg-h"
+        case .invalidFlowRatio: "flow-ratio"
+        case .unknownHoldSite, .invalidHold: "hold"
+        case .seaConditionsMissing: "wind-ms"
+        case .unknownObservationNode: "observation"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unknownRiver(let id): "unknown river \"\(id)\""
+        case .chainageOutsideRiver(let river, let km, let length):
+            "km \(km) is outside \(river)'s 0…\(length) km"
+        case .unknownPollutant(let id): "unknown pollutant \"\(id)\""
+        case .unknownPark(let id): "unknown park \"\(id)\""
+        case .unknownScenario(let park, let scenario, let known):
+            "park \(park) has no scenario \"\(scenario)\"; known: \(known.joined(separator: ", "))"
+        case .unknownSea(let id): "unknown sea area \"\(id)\""
+        case .pointOutsideRange(let lng, let lat): "point (\(lng), \(lat)) is not a valid longitude/latitude"
+        case .negativeMass(let mass): "mass must be zero or more kg, got \(mass)"
+        case .invalidRelease(let why): why
+        case .invalidFlowRatio(let ratio): "flow ratio Q/Qa must be above 0 and at most 20, got \(ratio)"
+        case .unknownHoldSite(let id): "no dam or sluice \"\(id)\" on the plume's path"
+        case .invalidHold(let site, let hours): "hold at \(site) must be 0…720 h, got \(hours)"
+        case .seaConditionsMissing: "a sea spill needs wind and current"
+        case .unknownObservationNode(let id): "observed node \"\(id)\" is not on the plume's path"
+        }
+    }
+}

@@ -1,0 +1,582 @@
+import Foundation
+
+/// Plans the response to a spill from the basin's playbooks. Pure: no I/O, no clock.
+///
+/// River spills follow the water down the network reach by reach with Jobson (1996)
+/// (see ``Jobson``); sea spills drift with current plus windage (see ``MarineDrift``);
+/// park spills go through the three levels of containment and, if they escape, continue
+/// as a river or sea spill from the outfall.
+public struct Planner: Sendable {
+    /// The basin; assumed free of ``Basin/problems()``.
+    public let basin: Basin
+
+    /// Planning policy: a measure or intake closure is called for where the upper-envelope
+    /// peak without measures reaches the standard (C/S ≥ 1).
+    public static let actionRatio = 1.0
+    /// Planning policy: intakes are warned and sections sampled where the upper-envelope
+    /// peak reaches a tenth of the standard.
+    public static let watchRatio = 0.1
+    /// Default hours an intake needs to close or switch supply when the playbook gives none.
+    public static let defaultIntakeLeadTimeH = 2.0
+    /// Hours before the earliest arrival that sampling must start at a monitoring section
+    /// (HJ 589-2021 practice: be on station before the front).
+    public static let samplingLeadTimeH = 1.0
+    /// Hours to deploy booms at a marine receptor before the slick arrives.
+    public static let marineProtectionLeadTimeH = 2.0
+
+    /// Creates a planner over a basin.
+    public init(basin: Basin) { self.basin = basin }
+
+    /// Plans one spill.
+    ///
+    /// - Throws: ``PlanError`` naming the input at fault (unknown river, chainage outside the
+    ///   river, unknown pollutant, negative mass, a hold at a site not on the path…).
+    public func plan(_ input: SpillInput) throws(PlanError) -> PlanDocument {
+        guard let pollutant = basin.pollutants[input.pollutant] else { throw .unknownPollutant(input.pollutant) }
+        guard input.flowRatio > 0, input.flowRatio <= 20, input.flowRatio.isFinite else {
+            throw .invalidFlowRatio(input.flowRatio)
+        }
+        try validate(input.release)
+        for (site, hours) in input.holds where !(0...720).contains(hours) || !hours.isFinite {
+            throw .invalidHold(site: site, hours: hours)
+        }
+        var work = Work(input: input, pollutant: pollutant)
+        switch input.location {
+        case .river(let id, let km):
+            guard let river = basin.rivers[id] else { throw .unknownRiver(id) }
+            guard km.isFinite, km >= 0, km <= river.lengthKm else {
+                throw .chainageOutsideRiver(river: id, km: km, lengthKm: river.lengthKm)
+            }
+            work.spillUnit = basin.reach(of: river, at: km)?.owner ?? river.reaches.first?.owner ?? input.ownProvince
+            try planRiver(river: river, km: km, start: input.at, release: input.release, into: &work)
+        case .sea(let id, let lng, let lat):
+            guard let sea = basin.seas[id] else { throw .unknownSea(id) }
+            guard (-180...180).contains(lng), (-90...90).contains(lat) else {
+                throw .pointOutsideRange(lng: lng, lat: lat)
+            }
+            guard let conditions = input.sea else { throw .seaConditionsMissing }
+            let point = LngLat(lng: lng, lat: lat)
+            work.spillUnit = zoneOwner(of: point, in: sea)
+            planSea(sea: sea, point: point, conditions: conditions, start: input.at, into: &work)
+            try checkHolds(input, work)
+        case .park(let id, let scenarioID):
+            guard let park = basin.parks[id] else { throw .unknownPark(id) }
+            guard let scenario = park.scenarios.first(where: { $0.id == scenarioID }) else {
+                throw .unknownScenario(park: id, scenario: scenarioID, known: park.scenarios.map(\.id))
+            }
+            work.spillUnit = park.owner
+            try planPark(park: park, scenario: scenario, into: &work)
+        }
+        return finish(work)
+    }
+
+    private func validate(_ release: Release) throws(PlanError) {
+        switch release {
+        case .instantaneous(let mass?) where mass < 0 || !mass.isFinite: throw .negativeMass(mass)
+        case .continuous(let rate, let duration):
+            guard rate >= 0, rate.isFinite else { throw .invalidRelease("release rate must be zero or more kg/h") }
+            guard duration > 0, duration <= 8_760 else {
+                throw .invalidRelease("release duration must be above 0 and at most 8760 h")
+            }
+        default: break
+        }
+    }
+
+    private func checkHolds(_ input: SpillInput, _ work: Work) throws(PlanError) {
+        let onPath = Set(work.arrivals.map(\.node))
+        for site in input.holds.keys.sorted() where !onPath.contains(site) { throw .unknownHoldSite(site) }
+        for observation in input.observations where !onPath.contains(observation.node) {
+            throw .unknownObservationNode(observation.node)
+        }
+    }
+
+    // MARK: - Accumulated output
+
+    struct Work {
+        let input: SpillInput
+        let pollutant: Pollutant
+        var spillUnit: UnitCode = ""
+        var arrivals: [Arrival] = []
+        var tasks: [PlannedTask] = []
+        var containment: ParkContainment?
+        var reestimates: [Reestimate] = []
+        var notes: [String] = []
+        var massUnknown: Bool { input.release.totalMassKg == nil }
+        var plannedAt: Date { input.plannedAt ?? input.at }
+
+        init(input: SpillInput, pollutant: Pollutant) {
+            self.input = input
+            self.pollutant = pollutant
+        }
+    }
+
+    // MARK: - River
+
+    /// One node on the plume's path with its cumulative moving times.
+    struct PathNode {
+        enum Payload {
+            case site(EmergencySite)
+            case receptor(Receptor)
+            case section(MonitoringSection)
+        }
+        var payload: Payload
+        var river: RiverPlaybook
+        var km: Double
+        var distanceKm: Double
+        /// Cumulative moving peak time at the most-probable velocity, h.
+        var mostProbableH: Double
+        /// Cumulative moving peak time at the maximum-probable velocity, h.
+        var maximumProbableH: Double
+        /// Hold time at dams above this node, h.
+        var holdH: Double
+        var reach: Reach
+        var dischargeM3s: Double
+
+        var id: String {
+            switch payload {
+            case .site(let s): s.id
+            case .receptor(let r): r.id
+            case .section(let m): m.id
+            }
+        }
+        var order: Int {
+            switch payload {
+            case .receptor: 0
+            case .section: 1
+            case .site: 2
+            }
+        }
+    }
+
+    func discharge(of reach: Reach, _ input: SpillInput) -> Double {
+        input.dischargeOverrides[reach.id] ?? input.flowRatio * reach.meanDischargeM3s
+    }
+
+    func velocities(of reach: Reach, _ input: SpillInput) -> Jobson.PeakVelocities {
+        if let v = input.velocityOverrides[reach.id] ?? reach.velocityMs {
+            return Jobson.PeakVelocities(mostProbable: v, maximumProbable: v)
+        }
+        return Jobson.peakVelocities(
+            drainageAreaKm2: reach.drainageAreaKm2, meanDischargeM3s: reach.meanDischargeM3s,
+            dischargeM3s: discharge(of: reach, input), slope: reach.slope)
+    }
+
+    /// Walks the course from the spill, accumulating moving time reach by reach (times add
+    /// reach by reach, Jobson 1996) and hold time at held dams.
+    func walk(river: RiverPlaybook, km: Double, input: SpillInput) -> [PathNode] {
+        var nodes: [PathNode] = []
+        var mostProbable = 0.0
+        var maximumProbable = 0.0
+        var hold = 0.0
+        var distance = 0.0
+        for (leg, step) in basin.downstreamCourse(from: river.id, km: km).enumerated() {
+            let playbook = step.river
+            let entry = leg == 0 ? km : step.entryKm
+            var here: [PathNode.Payload] = []
+            here += playbook.receptors.filter { $0.km >= entry }.map { .receptor($0) }
+            here += playbook.monitoringSections.filter { $0.km >= entry }.map { .section($0) }
+            here += playbook.sites.filter { $0.km >= entry }.map { .site($0) }
+            func chainage(_ p: PathNode.Payload) -> Double {
+                switch p {
+                case .site(let s): s.km
+                case .receptor(let r): r.km
+                case .section(let m): m.km
+                }
+            }
+            var position = entry
+            func advance(to target: Double) {
+                for reach in playbook.reaches where reach.toKm > position && reach.fromKm < target {
+                    let length = min(reach.toKm, target) - max(reach.fromKm, position)
+                    guard length > 0 else { continue }
+                    let v = velocities(of: reach, input)
+                    mostProbable += length * 1_000 / v.mostProbable / 3_600
+                    maximumProbable += length * 1_000 / v.maximumProbable / 3_600
+                    distance += length
+                }
+                position = max(position, target)
+            }
+            let ordered = here.map { (chainage($0), $0) }.sorted { a, b in
+                a.0 != b.0 ? a.0 < b.0 : order(a.1) < order(b.1)
+            }
+            for (nodeKm, payload) in ordered {
+                advance(to: nodeKm)
+                guard let reach = basin.reach(of: playbook, at: nodeKm) else { continue }
+                nodes.append(
+                    PathNode(
+                        payload: payload, river: playbook, km: nodeKm, distanceKm: distance,
+                        mostProbableH: mostProbable, maximumProbableH: maximumProbable, holdH: hold, reach: reach,
+                        dischargeM3s: discharge(of: reach, input)))
+                if case .site(let site) = payload, let h = input.holds[site.id] { hold += h }
+            }
+            advance(to: playbook.lengthKm)
+        }
+        return nodes
+    }
+
+    private func order(_ payload: PathNode.Payload) -> Int {
+        switch payload {
+        case .receptor: 0
+        case .section: 1
+        case .site: 2
+        }
+    }
+
+    /// Effective times of a node after re-estimation, h from the spill.
+    struct Timing {
+        var earliestH: Double
+        var likelyH: Double
+        /// Moving time for the most-probable concentration, h.
+        var concentrationH: Double
+        /// Moving time for the upper envelope, h.
+        var upperConcentrationH: Double
+    }
+
+    /// Applies monitoring observations (DOMAIN.md §3): f = (t_obs − t_spill − H) / (t_pred − t_spill − H)
+    /// scales the moving time of every reach between the spill and the observed node X; nodes below X
+    /// shift by t_obs − t_pred (or are scaled by f too with `applyFactorBelow`). Each node uses the most
+    /// downstream observation at or above it, else the nearest one below it.
+    func timings(_ nodes: [PathNode], input: SpillInput, reestimates: inout [Reestimate]) -> [Timing] {
+        let ratio = Jobson.leadingEdgeRatio
+        let base = nodes.map {
+            Timing(
+                earliestH: ratio * $0.maximumProbableH + $0.holdH, likelyH: $0.mostProbableH + $0.holdH,
+                concentrationH: $0.mostProbableH, upperConcentrationH: $0.maximumProbableH)
+        }
+        struct Applied {
+            var index: Int
+            var factor: Double
+            var shiftH: Double
+        }
+        var applied: [Applied] = []
+        for observation in input.observations {
+            guard let index = nodes.firstIndex(where: { $0.id == observation.node }) else { continue }
+            let node = nodes[index]
+            let predicted = observation.feature == .leadingEdge ? base[index].earliestH : base[index].likelyH
+            let observed = observation.at.timeIntervalSince(input.at) / 3_600
+            let moving = predicted - node.holdH
+            guard moving > 0 else { continue }
+            let factor = (observed - node.holdH) / moving
+            applied.append(Applied(index: index, factor: factor, shiftH: observed - predicted))
+            reestimates.append(
+                Reestimate(
+                    observation: observation, predicted: input.at.addingTimeInterval(predicted * 3_600),
+                    factor: factor, holdH: node.holdH))
+        }
+        guard !applied.isEmpty else { return base }
+        return nodes.indices.map { i in
+            let governing =
+                applied.filter { nodes[$0.index].distanceKm <= nodes[i].distanceKm }
+                .max { nodes[$0.index].distanceKm < nodes[$1.index].distanceKm }
+                ?? applied.min { nodes[$0.index].distanceKm < nodes[$1.index].distanceKm }!
+            let node = nodes[i]
+            let above = node.distanceKm <= nodes[governing.index].distanceKm
+            if above || input.applyFactorBelow {
+                let f = governing.factor
+                return Timing(
+                    earliestH: ratio * node.maximumProbableH * f + node.holdH,
+                    likelyH: node.mostProbableH * f + node.holdH,
+                    concentrationH: node.mostProbableH * f, upperConcentrationH: node.maximumProbableH * f)
+            }
+            let shift = governing.shiftH
+            return Timing(
+                earliestH: base[i].earliestH + shift, likelyH: base[i].likelyH + shift,
+                concentrationH: node.mostProbableH + shift, upperConcentrationH: node.maximumProbableH + shift)
+        }
+    }
+
+    /// Peak concentration at a node for a mass (kg) and discharge (m³/s).
+    func prediction(
+        timing: Timing, node: PathNode, release: Release, massFactor: Double, addedDischargeM3s: Double,
+        limit: Double
+    ) -> Prediction? {
+        guard timing.concentrationH > 0.01, timing.upperConcentrationH > 0.01 else { return nil }
+        let q = node.dischargeM3s + addedDischargeM3s
+        let relative = node.dischargeM3s / node.reach.meanDischargeM3s
+        let peak: Double
+        let upper: Double
+        switch release {
+        case .instantaneous(let mass?):
+            let unit = Jobson.unitPeakConcentration(peakTimeH: timing.concentrationH, relativeDischarge: relative)
+            let unitUpper = Jobson.unitPeakConcentrationUpper(peakTimeH: timing.upperConcentrationH)
+            peak = Jobson.peakConcentrationMgL(unitPeak: unit, massKg: mass * massFactor, dischargeM3s: q)
+            upper = Jobson.peakConcentrationMgL(unitPeak: unitUpper, massKg: mass * massFactor, dischargeM3s: q)
+        case .continuous(let rate, _):
+            peak = Jobson.continuousConcentrationMgL(rateKgH: rate * massFactor, dischargeM3s: q)
+            upper = peak
+        case .instantaneous(nil):
+            return nil
+        }
+        return Prediction(
+            peakMgL: peak, upperPeakMgL: upper, ratioToStandard: peak / limit, upperRatioToStandard: upper / limit)
+    }
+
+    func planRiver(river: RiverPlaybook, km: Double, start: Date, release: Release, into work: inout Work)
+        throws(PlanError)
+    {
+        let input = work.input
+        let nodes = walk(river: river, km: km, input: input)
+        let onPath = Set(nodes.map(\.id))
+        for site in input.holds.keys.sorted() where !onPath.contains(site) { throw .unknownHoldSite(site) }
+        for observation in input.observations where !onPath.contains(observation.node) {
+            throw .unknownObservationNode(observation.node)
+        }
+        let times = timings(nodes, input: input, reestimates: &work.reestimates)
+        let pollutantClass = work.pollutant.pollutantClass
+        let limit = work.pollutant.limitMgL
+        var massFactor = 1.0
+        var addedDischarge = 0.0
+        let releaseDurationH: Double =
+            if case .continuous(_, let duration) = release { duration } else { 0 }
+        for (node, timing) in zip(nodes, times) {
+            let earliest = start.addingTimeInterval(timing.earliestH * 3_600)
+            let likely = start.addingTimeInterval(timing.likelyH * 3_600)
+            let without = prediction(
+                timing: timing, node: node, release: release, massFactor: 1, addedDischargeM3s: 0, limit: limit)
+            let with = prediction(
+                timing: timing, node: node, release: release, massFactor: massFactor,
+                addedDischargeM3s: addedDischarge, limit: limit)
+            let relative = node.dischargeM3s / node.reach.meanDischargeM3s
+            let passage: Double? =
+                timing.concentrationH > 0.01
+                ? Jobson.passageTimeH(
+                    unitPeak: Jobson.unitPeakConcentration(
+                        peakTimeH: timing.concentrationH, relativeDischarge: relative)) + releaseDurationH
+                : nil
+            // Whether action is called for here: the upper envelope reaches the standard, or the mass is unknown.
+            let upperRatio = without?.upperRatioToStandard
+            let actionNeeded = upperRatio.map { $0 >= Self.actionRatio } ?? true
+            let watchNeeded = upperRatio.map { $0 >= Self.watchRatio } ?? true
+            let source = { (measure: String?) in
+                TaskSource(playbook: node.river.id, version: node.river.version, node: node.id, measure: measure)
+            }
+            switch node.payload {
+            case .site(let site):
+                work.arrivals.append(
+                    arrival(
+                        node: node, name: site.name, nameZh: site.nameZh, kind: .emergencySite, owner: site.owner,
+                        earliest: earliest, likely: likely, passage: passage, without: without, with: with,
+                        actions: site.actions))
+                guard actionNeeded else { break }
+                for measure in node.river.measures
+                where measure.site == site.id && measure.pollutantClasses.contains(pollutantClass) {
+                    let latest = earliest.addingTimeInterval(-measure.leadTimeH * 3_600)
+                    let feasible = latest >= work.plannedAt
+                    addTask(
+                        &work, kind: .measure, action: measure.action.rawValue,
+                        title: "\(measure.action.rawValue.capitalized) at \(site.name): \(measure.description)",
+                        owner: site.owner, position: measure.dutyPosition, latestStart: latest,
+                        leadTimeH: measure.leadTimeH, feasible: feasible, source: source(measure.id))
+                    guard feasible else { continue }
+                    switch measure.action {
+                    case .dose:
+                        massFactor *= 1 - (site.removalFraction ?? 0)
+                    case .divert:
+                        if let storage = site.storageM3, let passage, passage > 0 {
+                            let slugVolume = (node.dischargeM3s + addedDischarge) * passage * 3_600
+                            massFactor *= 1 - min(1, storage / slugVolume)
+                        }
+                    case .dilute:
+                        addedDischarge += site.releaseM3s ?? 0
+                    case .intercept:
+                        break
+                    }
+                }
+            case .receptor(let receptor):
+                let kind: NodeKind =
+                    switch receptor.kind {
+                    case .intake: .intake
+                    case .boundary: .boundary
+                    case .reservoir: .reservoir
+                    }
+                var entry = arrival(
+                    node: node, name: receptor.name, nameZh: receptor.nameZh, kind: kind, owner: receptor.owner,
+                    earliest: earliest, likely: likely, passage: passage, without: without, with: with, actions: [])
+                entry.supplyLevel = receptor.supplyLevel
+                entry.beyond = receptor.beyond
+                work.arrivals.append(entry)
+                if receptor.kind == .intake && watchNeeded {
+                    let lead = receptor.closeLeadTimeH ?? Self.defaultIntakeLeadTimeH
+                    let latest = earliest.addingTimeInterval(-lead * 3_600)
+                    let withRatio = with?.upperRatioToStandard
+                    let close = withRatio.map { $0 >= Self.actionRatio } ?? true
+                    addTask(
+                        &work, kind: .intake, action: close ? "closeIntake" : "watchIntake",
+                        title: close
+                            ? "Close \(receptor.name) or switch to a backup supply before the leading edge; sample raw water hourly"
+                            : "Warn \(receptor.name); sample raw water hourly while the plume passes",
+                        owner: receptor.owner, position: nil, latestStart: latest, leadTimeH: lead,
+                        feasible: latest >= work.plannedAt, source: source(nil))
+                }
+            case .section(let section):
+                work.arrivals.append(
+                    arrival(
+                        node: node, name: section.name, nameZh: section.nameZh, kind: .monitoringSection,
+                        owner: section.owner, earliest: earliest, likely: likely, passage: passage, without: without,
+                        with: with, actions: []))
+                if watchNeeded {
+                    let latest = earliest.addingTimeInterval(-Self.samplingLeadTimeH * 3_600)
+                    addTask(
+                        &work, kind: .monitoring, action: "sample",
+                        title: "Sample \(work.pollutant.name) at \(section.name) hourly from before the leading edge",
+                        owner: section.owner, position: nil, latestStart: latest, leadTimeH: Self.samplingLeadTimeH,
+                        feasible: latest >= work.plannedAt, source: source(nil))
+                }
+            }
+        }
+    }
+
+    private func arrival(
+        node: PathNode, name: String, nameZh: String?, kind: NodeKind, owner: UnitCode, earliest: Date, likely: Date,
+        passage: Double?, without: Prediction?, with: Prediction?, actions: [SiteAction]
+    ) -> Arrival {
+        Arrival(
+            node: node.id, name: name, nameZh: nameZh, kind: kind, river: node.river.id, km: node.km,
+            distanceKm: node.distanceKm, owner: owner, ownerName: basin.displayName(owner),
+            province: owner.provinceCode, earliestArrival: earliest, likelyArrival: likely, passageH: passage,
+            withoutMeasures: without, withMeasures: with, actions: actions, supplyLevel: nil, beyond: nil)
+    }
+
+    func addTask(
+        _ work: inout Work, kind: PlannedTaskKind, action: String, title: String, owner: UnitCode,
+        position: DutyPosition?, latestStart: Date, leadTimeH: Double, feasible: Bool, source: TaskSource
+    ) {
+        let tier = basin.unit(owner)?.kind ?? .county
+        work.tasks.append(
+            PlannedTask(
+                number: 0, kind: kind, action: action, title: title, owner: owner, ownerName: basin.displayName(owner),
+                province: owner.provinceCode, dutyPosition: position ?? .standard(for: tier), latestStart: latestStart,
+                leadTimeH: leadTimeH, feasible: feasible, source: source))
+    }
+
+    // MARK: - Sea
+
+    func zoneOwner(of point: LngLat, in sea: SeaPlaybook) -> UnitCode {
+        for zone in sea.zones where Self.contains(polygon: zone.polygon, point: point) { return zone.owner }
+        return sea.owner
+    }
+
+    /// Ray casting point-in-polygon on lng/lat pairs.
+    static func contains(polygon: [[Double]], point: LngLat) -> Bool {
+        var inside = false
+        var j = polygon.count - 1
+        for i in polygon.indices {
+            let (xi, yi, xj, yj) = (polygon[i][0], polygon[i][1], polygon[j][0], polygon[j][1])
+            if (yi > point.lat) != (yj > point.lat), point.lng < (xj - xi) * (point.lat - yi) / (yj - yi) + xi {
+                inside.toggle()
+            }
+            j = i
+        }
+        return inside
+    }
+
+    func planSea(sea: SeaPlaybook, point: LngLat, conditions: SeaConditions, start: Date, into work: inout Work) {
+        let velocity = MarineDrift.velocity(
+            currentMs: conditions.currentMs, currentToDeg: conditions.currentToDeg, windMs: conditions.windMs,
+            windFromDeg: conditions.windFromDeg, windage: sea.windageFraction)
+        if velocity.speed == 0 { work.notes.append("No current and no wind: the slick does not drift.") }
+        let source = { (node: String) in TaskSource(playbook: sea.id, version: sea.version, node: node, measure: nil) }
+        for receptor in sea.receptors {
+            guard
+                let passage = MarineDrift.passage(
+                    of: LngLat(lng: receptor.lng, lat: receptor.lat), radiusKm: receptor.radiusKm, from: point,
+                    velocity: velocity)
+            else { continue }
+            let earliest = start.addingTimeInterval(passage.entryH * 3_600)
+            work.arrivals.append(
+                Arrival(
+                    node: receptor.id, name: receptor.name, nameZh: receptor.nameZh, kind: .marineReceptor, river: nil,
+                    km: nil, distanceKm: passage.distanceKm, owner: receptor.owner,
+                    ownerName: basin.displayName(receptor.owner), province: receptor.owner.provinceCode,
+                    earliestArrival: earliest, likelyArrival: start.addingTimeInterval(passage.closestH * 3_600),
+                    passageH: nil, withoutMeasures: nil, withMeasures: nil, actions: [], supplyLevel: nil,
+                    beyond: nil))
+            let latest = earliest.addingTimeInterval(-Self.marineProtectionLeadTimeH * 3_600)
+            addTask(
+                &work, kind: .marine, action: "protect",
+                title: "Deploy booms and sample at \(receptor.name) (\(receptor.kind.rawValue)) before the slick arrives",
+                owner: receptor.owner, position: nil, latestStart: latest,
+                leadTimeH: Self.marineProtectionLeadTimeH, feasible: latest >= work.plannedAt,
+                source: source(receptor.id))
+        }
+        for boundary in sea.boundaries {
+            let line = boundary.line.map { LngLat(lng: $0[0], lat: $0[1]) }
+            guard let crossing = MarineDrift.crossing(of: line, from: point, velocity: velocity) else { continue }
+            let at = start.addingTimeInterval(crossing.hours * 3_600)
+            work.arrivals.append(
+                Arrival(
+                    node: boundary.id, name: boundary.name, nameZh: nil, kind: .maritimeBoundary, river: nil, km: nil,
+                    distanceKm: crossing.distanceKm, owner: sea.owner, ownerName: basin.displayName(sea.owner),
+                    province: sea.owner.provinceCode, earliestArrival: at, likelyArrival: at, passageH: nil,
+                    withoutMeasures: nil, withMeasures: nil, actions: [], supplyLevel: nil, beyond: boundary.beyond))
+        }
+        work.notes.append(
+            String(
+                format: "Slick drifts %.2f m/s toward %.0f° (current + %.0f %% of wind).", velocity.speed,
+                velocity.towardDeg, sea.windageFraction * 100))
+    }
+
+    // MARK: - Park
+
+    func planPark(park: ParkPlaybook, scenario: ParkScenario, into work: inout Work) throws(PlanError) {
+        let start = work.input.at
+        let runoff = scenario.runoffM3
+        let levels = [
+            park.sites.filter { $0.level == 1 && $0.plant == scenario.plant },
+            park.sites.filter { $0.level == 2 },
+            park.sites.filter { $0.level == 3 },
+        ]
+        let capacity = levels.map { $0.reduce(0) { $0 + $1.capacityM3 } }
+        var cumulative = 0.0
+        var containedAt: Int?
+        let source = { (node: String) in TaskSource(playbook: park.id, version: park.version, node: node, measure: nil) }
+        for (index, sites) in levels.enumerated() {
+            // Runoff reaches this level once the levels before it are full, at a steady rate over the duration.
+            let reachedAfterH = scenario.durationH * min(1, cumulative / runoff)
+            let needed = containedAt == nil
+            if needed {
+                for site in sites {
+                    let latest = start.addingTimeInterval((reachedAfterH - site.leadTimeH) * 3_600)
+                    addTask(
+                        &work, kind: .containment, action: "activateLevel\(index + 1)",
+                        title: "Level \(index + 1): put \(site.name) in service (\(Int(site.capacityM3)) m³)",
+                        owner: park.owner, position: nil, latestStart: latest, leadTimeH: site.leadTimeH,
+                        feasible: latest >= work.plannedAt, source: source(site.id))
+                }
+            }
+            cumulative += capacity[index]
+            if needed && cumulative >= runoff { containedAt = index + 1 }
+        }
+        let escaped = max(0, runoff - cumulative)
+        let escapedMass = scenario.massKg * escaped / runoff
+        let escapeAfterH = scenario.durationH * min(1, cumulative / runoff)
+        let escapeAt: Date? = escaped > 0 ? start.addingTimeInterval(escapeAfterH * 3_600) : nil
+        work.containment = ParkContainment(
+            park: park.id, scenario: scenario.id, runoffM3: runoff, capacityM3: capacity, containedAtLevel: containedAt,
+            escapedM3: escaped, escapedMassKg: escapedMass, escapeAt: escapeAt, outfall: scenario.outfall)
+        guard let escapeAt, let outfall = park.outfalls.first(where: { $0.id == scenario.outfall }) else { return }
+        let remainingH = scenario.durationH - escapeAfterH
+        let release: Release =
+            remainingH > 0
+            ? .continuous(rateKgH: escapedMass / remainingH, durationH: remainingH)
+            : .instantaneous(massKg: escapedMass)
+        work.notes.append(
+            String(
+                format: "%.0f m³ of runoff (%.0f kg) escapes the park by %@ from %@.", escaped, escapedMass,
+                outfall.name, Self.iso(escapeAt)))
+        if let riverID = outfall.river, let river = basin.rivers[riverID], let km = outfall.km {
+            try planRiver(river: river, km: km, start: escapeAt, release: release, into: &work)
+        } else if let seaID = outfall.sea, let sea = basin.seas[seaID] {
+            guard let conditions = work.input.sea else {
+                work.notes.append("No wind and current given: drift from the outfall is not planned.")
+                return
+            }
+            planSea(
+                sea: sea, point: LngLat(lng: outfall.lng, lat: outfall.lat), conditions: conditions, start: escapeAt,
+                into: &work)
+        }
+    }
+
+    static func iso(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}
