@@ -41,7 +41,7 @@ let package = Package(
         // Fixtures shared by tests: the repository's playbooks folder, scratch copies, hand-made networks.
         .target(name: "WatershedTestSupport", dependencies: ["WatershedCore", "WatershedPlaybooks"]),
         // Pure rules, table-driven, with values worked out by hand.
-        .testTarget(name: "WatershedCoreTests", dependencies: ["WatershedCore", "WatershedTestSupport"]),
+        .testTarget(name: "WatershedCoreTests", dependencies: ["WatershedCore"]),
         // Wire bodies round-trip as JSON.
         .testTarget(name: "WatershedWireTests", dependencies: ["WatershedWire", "WatershedTestSupport"]),
         // Every playbook in playbooks/ loads; broken copies report file:line:column per problem.

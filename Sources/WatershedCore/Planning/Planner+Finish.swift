@@ -55,11 +55,15 @@ extension Planner {
 
         var notes = work.notes
         if work.massUnknown {
-            notes.append("Mass unknown: no concentrations; every intake, section and boundary on the path is treated as threatened.")
+            notes.append(
+                "Mass unknown: no concentrations; every intake, section and boundary on the path is treated as threatened."
+            )
         }
         let late = tasks.filter { !$0.feasible }.count
         if late > 0 {
-            notes.append("\(late) task(s) cannot start in time (latest start before the plan time); their effect is not counted.")
+            notes.append(
+                "\(late) task(s) cannot start in time (latest start before the plan time); their effect is not counted."
+            )
         }
         return PlanDocument(
             schemaVersion: 1, input: input, pollutant: work.pollutant, spillUnit: work.spillUnit,

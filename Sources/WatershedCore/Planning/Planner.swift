@@ -493,7 +493,8 @@ public struct Planner: Sendable {
             let latest = earliest.addingTimeInterval(-Self.marineProtectionLeadTimeH * 3_600)
             addTask(
                 &work, kind: .marine, action: "protect",
-                title: "Deploy booms and sample at \(receptor.name) (\(receptor.kind.rawValue)) before the slick arrives",
+                title:
+                    "Deploy booms and sample at \(receptor.name) (\(receptor.kind.rawValue)) before the slick arrives",
                 owner: receptor.owner, position: nil, latestStart: latest,
                 leadTimeH: Self.marineProtectionLeadTimeH, feasible: latest >= work.plannedAt,
                 source: source(receptor.id))
@@ -528,7 +529,8 @@ public struct Planner: Sendable {
         let capacity = levels.map { $0.reduce(0) { $0 + $1.capacityM3 } }
         var cumulative = 0.0
         var containedAt: Int?
-        let source = { (node: String) in TaskSource(playbook: park.id, version: park.version, node: node, measure: nil) }
+        let source = { (node: String) in TaskSource(playbook: park.id, version: park.version, node: node, measure: nil)
+        }
         for (index, sites) in levels.enumerated() {
             // Runoff reaches this level once the levels before it are full, at a steady rate over the duration.
             let reachedAfterH = scenario.durationH * min(1, cumulative / runoff)

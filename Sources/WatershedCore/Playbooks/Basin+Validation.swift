@@ -85,8 +85,9 @@ private struct Checker {
         }
     }
 
-    mutating func range(_ value: Double, _ range: ClosedRange<Double>, _ document: String, _ path: String, _ unit: String)
-    {
+    mutating func range(
+        _ value: Double, _ range: ClosedRange<Double>, _ document: String, _ path: String, _ unit: String
+    ) {
         if !value.isFinite || !range.contains(value) {
             add(document, path, "\(value) is outside \(range.lowerBound)…\(range.upperBound) \(unit)")
         }
@@ -113,13 +114,17 @@ private struct Checker {
     }
 
     mutating func version(_ schemaVersion: Int, _ document: String) {
-        if schemaVersion != 1 { add(document, "schemaVersion", "unsupported schemaVersion \(schemaVersion); this build reads 1") }
+        if schemaVersion != 1 {
+            add(document, "schemaVersion", "unsupported schemaVersion \(schemaVersion); this build reads 1")
+        }
     }
 
     mutating func units() {
         for (i, unit) in basin.unitList.enumerated() {
             let path = "units[\(i)]"
-            if seenIDs["unit:" + unit.code] != nil { add("units", path + ".code", "duplicate unit code \"\(unit.code)\"") }
+            if seenIDs["unit:" + unit.code] != nil {
+                add("units", path + ".code", "duplicate unit code \"\(unit.code)\"")
+            }
             seenIDs["unit:" + unit.code] = "units"
             if unit.kind != .country && !(unit.code.count == 6 && unit.code.allSatisfy(\.isNumber)) {
                 add("units", path + ".code", "a GB/T 2260 code has six digits, got \"\(unit.code)\"")
@@ -136,7 +141,9 @@ private struct Checker {
         var seen: Set<String> = []
         for (i, pollutant) in basin.pollutantList.enumerated() {
             let path = "pollutants[\(i)]"
-            if !seen.insert(pollutant.id).inserted { add("pollutants", path + ".id", "duplicate pollutant \"\(pollutant.id)\"") }
+            if !seen.insert(pollutant.id).inserted {
+                add("pollutants", path + ".id", "duplicate pollutant \"\(pollutant.id)\"")
+            }
             range(pollutant.limitMgL, 0.000_000_1...10_000, "pollutants", path + ".limitMgL", "mg/L")
             source(pollutant.source, "pollutants", path)
         }
@@ -148,7 +155,9 @@ private struct Checker {
         unique(river.id, doc, "id")
         source(river.source, doc, "")
         range(river.lengthKm, Limits.riverLengthKm, doc, "lengthKm", "km")
-        if river.joins != nil && river.mouth != nil { add(doc, "mouth", "a river either joins another or has a mouth, not both") }
+        if river.joins != nil && river.mouth != nil {
+            add(doc, "mouth", "a river either joins another or has a mouth, not both")
+        }
 
         // Reaches: contiguous from 0 to lengthKm.
         if river.reaches.isEmpty { add(doc, "reaches", "a river needs at least one reach") }
@@ -157,10 +166,14 @@ private struct Checker {
             let path = "reaches[\(i)]"
             unique(reach.id, doc, path + ".id")
             if abs(reach.fromKm - expectedFrom) > 1e-9 {
-                add(doc, path + ".fromKm", "reach starts at km \(reach.fromKm) but the one above ends at km \(expectedFrom)")
+                add(
+                    doc, path + ".fromKm",
+                    "reach starts at km \(reach.fromKm) but the one above ends at km \(expectedFrom)")
             }
             if reach.toKm <= reach.fromKm {
-                add(doc, path + ".toKm", "km \(reach.toKm) is not below fromKm \(reach.fromKm): chainage increases downstream")
+                add(
+                    doc, path + ".toKm",
+                    "km \(reach.toKm) is not below fromKm \(reach.fromKm): chainage increases downstream")
             } else if reach.toKm > river.lengthKm + 1e-9 {
                 add(doc, path + ".toKm", "km \(reach.toKm) is beyond the river's length \(river.lengthKm) km")
             }
@@ -174,7 +187,9 @@ private struct Checker {
             source(reach.source, doc, path)
         }
         if let last = river.reaches.last, abs(last.toKm - river.lengthKm) > 1e-9, last.toKm < river.lengthKm {
-            add(doc, "reaches[\(river.reaches.count - 1)].toKm", "reaches end at km \(last.toKm) but the river is \(river.lengthKm) km long")
+            add(
+                doc, "reaches[\(river.reaches.count - 1)].toKm",
+                "reaches end at km \(last.toKm) but the river is \(river.lengthKm) km long")
         }
 
         func chainage(_ km: Double, _ previous: inout Double, _ path: String) {
@@ -217,13 +232,17 @@ private struct Checker {
             owner(receptor.owner, doc, path + ".owner")
             switch receptor.kind {
             case .intake:
-                if receptor.supplyLevel == nil { add(doc, path + ".supplyLevel", "an intake needs the level of the supply it serves") }
+                if receptor.supplyLevel == nil {
+                    add(doc, path + ".supplyLevel", "an intake needs the level of the supply it serves")
+                }
                 if let people = receptor.populationServed, people < 0 {
                     add(doc, path + ".populationServed", "population served cannot be negative")
                 }
             case .boundary:
                 if let beyond = receptor.beyond {
-                    if basin.units[beyond] == nil { add(doc, path + ".beyond", "unknown unit \"\(beyond)\" beyond the boundary") }
+                    if basin.units[beyond] == nil {
+                        add(doc, path + ".beyond", "unknown unit \"\(beyond)\" beyond the boundary")
+                    }
                 } else {
                     add(doc, path + ".beyond", "a boundary section must name the province or city beyond it")
                 }
@@ -244,7 +263,9 @@ private struct Checker {
         var measureIDs: Set<String> = []
         for (i, measure) in river.measures.enumerated() {
             let path = "measures[\(i)]"
-            if !measureIDs.insert(measure.id).inserted { add(doc, path + ".id", "duplicate measure id \"\(measure.id)\"") }
+            if !measureIDs.insert(measure.id).inserted {
+                add(doc, path + ".id", "duplicate measure id \"\(measure.id)\"")
+            }
             if let site = river.sites.first(where: { $0.id == measure.site }) {
                 if !site.actions.contains(measure.action) {
                     add(doc, path + ".action", "site \"\(site.id)\" does not support \(measure.action.rawValue)")
@@ -252,7 +273,9 @@ private struct Checker {
             } else {
                 add(doc, path + ".site", "unknown site \"\(measure.site)\" on this river")
             }
-            if measure.pollutantClasses.isEmpty { add(doc, path + ".pollutantClasses", "name at least one pollutant class") }
+            if measure.pollutantClasses.isEmpty {
+                add(doc, path + ".pollutantClasses", "name at least one pollutant class")
+            }
             range(measure.leadTimeH, Limits.leadTimeH, doc, path + ".leadTimeH", "h")
             source(measure.source, doc, path)
         }
@@ -332,7 +355,9 @@ private struct Checker {
         var scenarioIDs: Set<String> = []
         for (i, scenario) in park.scenarios.enumerated() {
             let path = "scenarios[\(i)]"
-            if !scenarioIDs.insert(scenario.id).inserted { add(doc, path + ".id", "duplicate scenario \"\(scenario.id)\"") }
+            if !scenarioIDs.insert(scenario.id).inserted {
+                add(doc, path + ".id", "duplicate scenario \"\(scenario.id)\"")
+            }
             if basin.pollutants[scenario.pollutant] == nil {
                 add(doc, path + ".pollutant", "unknown pollutant \"\(scenario.pollutant)\"")
             }
@@ -374,7 +399,9 @@ private struct Checker {
         for (i, boundary) in sea.boundaries.enumerated() {
             let path = "boundaries[\(i)]"
             unique(boundary.id, doc, path + ".id")
-            if basin.units[boundary.beyond] == nil { add(doc, path + ".beyond", "unknown unit \"\(boundary.beyond)\" beyond the boundary") }
+            if basin.units[boundary.beyond] == nil {
+                add(doc, path + ".beyond", "unknown unit \"\(boundary.beyond)\" beyond the boundary")
+            }
             line(boundary.line, minimum: 2, doc, path + ".line")
             source(boundary.source, doc, path)
         }

@@ -30,6 +30,28 @@ public struct ParkPlaybook: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        schemaVersion: Int, kind: String, id: String, name: String, nameZh: String? = nil, version: String,
+        owner: UnitCode, lng: Double, lat: Double, sites: [ParkSite], outfalls: [Outfall], scenarios: [ParkScenario],
+        source: String, note: String? = nil
+    ) {
+        self.schemaVersion = schemaVersion
+        self.kind = kind
+        self.id = id
+        self.name = name
+        self.nameZh = nameZh
+        self.version = version
+        self.owner = owner
+        self.lng = lng
+        self.lat = lat
+        self.sites = sites
+        self.outfalls = outfalls
+        self.scenarios = scenarios
+        self.source = source
+        self.note = note
+    }
 }
 
 /// A containment site in a park.
@@ -60,6 +82,27 @@ public struct ParkSite: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        id: String, name: String, nameZh: String? = nil, level: Int, kind: SiteKind, plant: String? = nil,
+        capacityM3: Double, leadTimeH: Double, lng: Double, lat: Double, `operator`: String? = nil, source: String,
+        note: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.nameZh = nameZh
+        self.level = level
+        self.kind = kind
+        self.plant = plant
+        self.capacityM3 = capacityM3
+        self.leadTimeH = leadTimeH
+        self.lng = lng
+        self.lat = lat
+        self.operator = `operator`
+        self.source = source
+        self.note = note
+    }
 }
 
 /// Where a park's water leaves it: into a river at a chainage or into a sea area.
@@ -82,6 +125,22 @@ public struct Outfall: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        id: String, name: String, lng: Double, lat: Double, river: String? = nil, km: Double? = nil, sea: String? = nil,
+        source: String, note: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.lng = lng
+        self.lat = lat
+        self.river = river
+        self.km = km
+        self.sea = sea
+        self.source = source
+        self.note = note
+    }
 }
 
 /// An accident scenario a park plans for: how much polluted water, from which plant, out of which outfall.
@@ -108,4 +167,22 @@ public struct ParkScenario: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        id: String, name: String, description: String, plant: String, pollutant: String, runoffM3: Double,
+        massKg: Double, durationH: Double, outfall: String, source: String, note: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.plant = plant
+        self.pollutant = pollutant
+        self.runoffM3 = runoffM3
+        self.massKg = massKg
+        self.durationH = durationH
+        self.outfall = outfall
+        self.source = source
+        self.note = note
+    }
 }

@@ -10,6 +10,17 @@ public struct UnitRegistry: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        schemaVersion: Int, kind: String, units: [AdministrativeUnit], source: String, note: String? = nil
+    ) {
+        self.schemaVersion = schemaVersion
+        self.kind = kind
+        self.units = units
+        self.source = source
+        self.note = note
+    }
 }
 
 /// `playbooks/pollutants.yaml`: pollutants with their limits.
@@ -20,6 +31,15 @@ public struct PollutantTable: Codable, Sendable, Hashable {
     public var kind: String
     /// The pollutants.
     public var pollutants: [Pollutant]
+
+    /// Creates a value with every field.
+    public init(
+        schemaVersion: Int, kind: String, pollutants: [Pollutant]
+    ) {
+        self.schemaVersion = schemaVersion
+        self.kind = kind
+        self.pollutants = pollutants
+    }
 }
 
 /// One neighbour's notification agreement: how soon it must hear of an incident

@@ -64,6 +64,32 @@ public struct RiverPlaybook: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        schemaVersion: Int, kind: String, id: String, name: String, nameZh: String? = nil, version: String,
+        chainageOrigin: String, lengthKm: Double, joins: Confluence? = nil, mouth: String? = nil, reaches: [Reach],
+        sites: [EmergencySite], receptors: [Receptor], monitoringSections: [MonitoringSection], measures: [Measure],
+        source: String, note: String? = nil
+    ) {
+        self.schemaVersion = schemaVersion
+        self.kind = kind
+        self.id = id
+        self.name = name
+        self.nameZh = nameZh
+        self.version = version
+        self.chainageOrigin = chainageOrigin
+        self.lengthKm = lengthKm
+        self.joins = joins
+        self.mouth = mouth
+        self.reaches = reaches
+        self.sites = sites
+        self.receptors = receptors
+        self.monitoringSections = monitoringSections
+        self.measures = measures
+        self.source = source
+        self.note = note
+    }
 }
 
 /// A reach: a stretch of river between two chainages with the hydrology Jobson (1996) needs.
@@ -93,6 +119,24 @@ public struct Reach: Codable, Sendable, Hashable {
 
     /// Length, km.
     public var lengthKm: Double { toKm - fromKm }
+
+    /// Creates a value with every field.
+    public init(
+        id: String, fromKm: Double, toKm: Double, owner: UnitCode, drainageAreaKm2: Double, meanDischargeM3s: Double,
+        slope: Double? = nil, velocityMs: Double? = nil, line: [[Double]], source: String, note: String? = nil
+    ) {
+        self.id = id
+        self.fromKm = fromKm
+        self.toKm = toKm
+        self.owner = owner
+        self.drainageAreaKm2 = drainageAreaKm2
+        self.meanDischargeM3s = meanDischargeM3s
+        self.slope = slope
+        self.velocityMs = velocityMs
+        self.line = line
+        self.source = source
+        self.note = note
+    }
 }
 
 /// What an emergency site supports (一河一策: 截流, 引流, 投药, 稀释).
@@ -145,6 +189,29 @@ public struct EmergencySite: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        id: String, name: String, nameZh: String? = nil, kind: SiteKind, km: Double, lng: Double, lat: Double,
+        owner: UnitCode, `operator`: String? = nil, actions: [SiteAction], storageM3: Double? = nil,
+        removalFraction: Double? = nil, releaseM3s: Double? = nil, source: String, note: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.nameZh = nameZh
+        self.kind = kind
+        self.km = km
+        self.lng = lng
+        self.lat = lat
+        self.owner = owner
+        self.operator = `operator`
+        self.actions = actions
+        self.storageM3 = storageM3
+        self.removalFraction = removalFraction
+        self.releaseM3s = releaseM3s
+        self.source = source
+        self.note = note
+    }
 }
 
 /// The level of supply a drinking-water intake serves; the 2014 grading table's intake row.
@@ -197,6 +264,28 @@ public struct Receptor: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        id: String, name: String, nameZh: String? = nil, kind: ReceptorKind, km: Double, lng: Double, lat: Double,
+        owner: UnitCode, supplyLevel: SupplyLevel? = nil, populationServed: Int? = nil, closeLeadTimeH: Double? = nil,
+        beyond: UnitCode? = nil, source: String, note: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.nameZh = nameZh
+        self.kind = kind
+        self.km = km
+        self.lng = lng
+        self.lat = lat
+        self.owner = owner
+        self.supplyLevel = supplyLevel
+        self.populationServed = populationServed
+        self.closeLeadTimeH = closeLeadTimeH
+        self.beyond = beyond
+        self.source = source
+        self.note = note
+    }
 }
 
 /// A monitoring section (监测断面).
@@ -219,6 +308,22 @@ public struct MonitoringSection: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        id: String, name: String, nameZh: String? = nil, km: Double, lng: Double, lat: Double, owner: UnitCode,
+        source: String, note: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.nameZh = nameZh
+        self.km = km
+        self.lng = lng
+        self.lat = lat
+        self.owner = owner
+        self.source = source
+        self.note = note
+    }
 }
 
 /// One measure of a river's response policy (一策): a site, an action, the pollutant classes it is for.
@@ -241,4 +346,20 @@ public struct Measure: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        id: String, site: String, action: SiteAction, pollutantClasses: [PollutantClass], leadTimeH: Double,
+        dutyPosition: DutyPosition? = nil, description: String, source: String, note: String? = nil
+    ) {
+        self.id = id
+        self.site = site
+        self.action = action
+        self.pollutantClasses = pollutantClasses
+        self.leadTimeH = leadTimeH
+        self.dutyPosition = dutyPosition
+        self.description = description
+        self.source = source
+        self.note = note
+    }
 }

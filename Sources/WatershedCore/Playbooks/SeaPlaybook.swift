@@ -27,6 +27,27 @@ public struct SeaPlaybook: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        schemaVersion: Int, kind: String, id: String, name: String, nameZh: String? = nil, version: String,
+        owner: UnitCode, windageFraction: Double, zones: [SeaZone], receptors: [MarineReceptor],
+        boundaries: [MaritimeBoundary], source: String, note: String? = nil
+    ) {
+        self.schemaVersion = schemaVersion
+        self.kind = kind
+        self.id = id
+        self.name = name
+        self.nameZh = nameZh
+        self.version = version
+        self.owner = owner
+        self.windageFraction = windageFraction
+        self.zones = zones
+        self.receptors = receptors
+        self.boundaries = boundaries
+        self.source = source
+        self.note = note
+    }
 }
 
 /// A zone of a sea area (a bay), owned by a city.
@@ -45,6 +66,20 @@ public struct SeaZone: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        id: String, name: String, nameZh: String? = nil, owner: UnitCode, polygon: [[Double]], source: String,
+        note: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.nameZh = nameZh
+        self.owner = owner
+        self.polygon = polygon
+        self.source = source
+        self.note = note
+    }
 }
 
 /// The kind of a marine receptor.
@@ -74,6 +109,23 @@ public struct MarineReceptor: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        id: String, name: String, nameZh: String? = nil, kind: MarineReceptorKind, lng: Double, lat: Double,
+        radiusKm: Double, owner: UnitCode, source: String, note: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.nameZh = nameZh
+        self.kind = kind
+        self.lng = lng
+        self.lat = lat
+        self.radiusKm = radiusKm
+        self.owner = owner
+        self.source = source
+        self.note = note
+    }
 }
 
 /// A maritime boundary: a polyline with the province beyond it.
@@ -90,4 +142,16 @@ public struct MaritimeBoundary: Codable, Sendable, Hashable {
     public var source: String
     /// Caveats.
     public var note: String?
+
+    /// Creates a value with every field.
+    public init(
+        id: String, name: String, beyond: UnitCode, line: [[Double]], source: String, note: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.beyond = beyond
+        self.line = line
+        self.source = source
+        self.note = note
+    }
 }

@@ -59,7 +59,8 @@ public enum ReportingRules {
                         unit: province.code, body: .environmentBureau,
                         name: "\(province.name) Department of Ecology and Environment"))
             }
-            recipients.append(ReportRecipient(unit: "MEE", body: .ministry, name: "Ministry of Ecology and Environment"))
+            recipients.append(
+                ReportRecipient(unit: "MEE", body: .ministry, name: "Ministry of Ecology and Environment"))
         } else if let parent {
             recipients.append(
                 ReportRecipient(
@@ -77,7 +78,9 @@ public enum ReportingRules {
                 ReportObligation(
                     id: "initial-\(province.code)-mee", report: .initial, fromUnit: province.code,
                     fromName: province.name, dutyPosition: .provincialDutyChief,
-                    recipients: [ReportRecipient(unit: "MEE", body: .ministry, name: "Ministry of Ecology and Environment")],
+                    recipients: [
+                        ReportRecipient(unit: "MEE", body: .ministry, name: "Ministry of Ecology and Environment")
+                    ],
                     anchor: .receipt, withinH: provinceToMinistryWithinH, dueBy: nil,
                     latestDueBy: due.addingTimeInterval(provinceToMinistryWithinH * 3_600), majorPath: true,
                     rule: "MEP Order No. 17, Art. 3 (province → MEE: 1 h after receipt)", reason: reason))
