@@ -43,7 +43,7 @@ let package = Package(
         // Pure rules, table-driven, with values worked out by hand.
         .testTarget(name: "WatershedCoreTests", dependencies: ["WatershedCore"]),
         // Wire bodies round-trip as JSON.
-        .testTarget(name: "WatershedWireTests", dependencies: ["WatershedWire", "WatershedTestSupport"]),
+        .testTarget(name: "WatershedWireTests", dependencies: ["WatershedWire"]),
         // Every playbook in playbooks/ loads; broken copies report file:line:column per problem.
         .testTarget(
             name: "WatershedPlaybooksTests",

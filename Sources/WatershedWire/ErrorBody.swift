@@ -1,0 +1,55 @@
+import WatershedCore
+
+/// The body of every 4xx/5xx answer: `{"error": {"code": "…", "message": "…", "field": "…"}}`
+/// (DESIGN.md "HTTP API"). `field` names the request field at fault, when there is one.
+public struct ErrorBody: Codable, Sendable, Hashable {
+    /// The error itself.
+    public struct Detail: Codable, Sendable, Hashable {
+        /// A stable machine-readable code, e.g. `"unknown_river"`.
+        public var code: String
+        /// A sentence for a person.
+        public var message: String
+        /// The request field at fault, e.g. `"km"`.
+        public var field: String?
+    }
+
+    /// The error.
+    public var error: Detail
+
+    /// Creates an error body.
+    public init(code: String, message: String, field: String? = nil) {
+        self.error = Detail(code: code, message: message, field: field)
+    }
+
+    /// The body for a planner error: the code is the error's case in snake case, the field its input.
+    public init(_ planError: PlanError) {
+        self.init(code: Self.code(for: planError), message: planError.description, field: planError.field)
+    }
+
+    static func code(for error: PlanError) -> String {
+        switch error {
+        case .unknownRiver: "unknown_river"
+        case .chainageOutsideRiver: "chainage_outside_river"
+        case .unknownPollutant: "unknown_pollutant"
+        case .unknownPark: "unknown_park"
+        case .unknownScenario: "unknown_scenario"
+        case .unknownSea: "unknown_sea"
+        case .pointOutsideRange: "point_outside_range"
+        case .negativeMass: "negative_mass"
+        case .invalidRelease: "invalid_release"
+        case .invalidFlowRatio: "invalid_flow_ratio"
+        case .unknownHoldSite: "unknown_hold_site"
+        case .invalidHold: "invalid_hold"
+        case .seaConditionsMissing: "sea_conditions_missing"
+        case .unknownObservationNode: "unknown_observation_node"
+        }
+    }
+}
+
+/// `POST /v1/plans` (a later issue serves it): a spill to plan; the answer is a ``PlanDocument``.
+public struct PlanRequest: Codable, Sendable, Hashable {
+    /// The spill.
+    public var spill: SpillInput
+    /// Creates a request.
+    public init(spill: SpillInput) { self.spill = spill }
+}
