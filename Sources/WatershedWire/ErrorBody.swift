@@ -42,6 +42,8 @@ public struct ErrorBody: Codable, Sendable, Hashable {
         case .invalidHold: "invalid_hold"
         case .seaConditionsMissing: "sea_conditions_missing"
         case .unknownObservationNode: "unknown_observation_node"
+        case .unknownReach: "unknown_reach"
+        case .invalidOverride: "invalid_override"
         }
     }
 }

@@ -148,6 +148,8 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidHold(site: String, hours: Double)
     case seaConditionsMissing
     case unknownObservationNode(String)
+    case unknownReach(String)
+    case invalidOverride(reach: String, value: Double)
 
     /// The input field at fault, as the CLI names it.
     public var field: String {
@@ -164,7 +166,8 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidFlowRatio: "flow-ratio"
         case .unknownHoldSite, .invalidHold: "hold"
         case .seaConditionsMissing: "wind-ms"
-        case .unknownObservationNode: "observation"
+        case .unknownObservationNode: "observe"
+        case .unknownReach, .invalidOverride: "velocity"
         }
     }
 
@@ -186,6 +189,8 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidHold(let site, let hours): "hold at \(site) must be 0…720 h, got \(hours)"
         case .seaConditionsMissing: "a sea spill needs wind and current"
         case .unknownObservationNode(let id): "observed node \"\(id)\" is not on the plume's path"
+        case .unknownReach(let id): "unknown reach \"\(id)\""
+        case .invalidOverride(let reach, let value): "override for reach \(reach) must be above 0, got \(value)"
         }
     }
 }

@@ -40,6 +40,11 @@ public struct Planner: Sendable {
         for (site, hours) in input.holds where !(0...720).contains(hours) || !hours.isFinite {
             throw .invalidHold(site: site, hours: hours)
         }
+        let reaches = Set(basin.rivers.values.flatMap { $0.reaches.map(\.id) })
+        for (reach, value) in input.velocityOverrides.merging(input.dischargeOverrides, uniquingKeysWith: min) {
+            guard reaches.contains(reach) else { throw .unknownReach(reach) }
+            guard value > 0, value.isFinite else { throw .invalidOverride(reach: reach, value: value) }
+        }
         var work = Work(input: input, pollutant: pollutant)
         switch input.location {
         case .river(let id, let km):
