@@ -34,9 +34,12 @@ struct Arguments {
 struct Sample {
     var micros: [Double]
     init(_ durations: [Duration]) {
-        micros = durations.map { Double($0.components.seconds) * 1e6 + Double($0.components.attoseconds) / 1e12 }.sorted()
+        micros = durations.map { Double($0.components.seconds) * 1e6 + Double($0.components.attoseconds) / 1e12 }
+            .sorted()
     }
-    func quantile(_ q: Double) -> Double { micros[min(micros.count - 1, Int((Double(micros.count) * q).rounded(.up)) - 1)] }
+    func quantile(_ q: Double) -> Double {
+        micros[min(micros.count - 1, Int((Double(micros.count) * q).rounded(.up)) - 1)]
+    }
     var row: String {
         String(
             format: "%d | %.1f | %.1f | %.1f | %.1f", micros.count, quantile(0.5), quantile(0.9), quantile(0.99),
