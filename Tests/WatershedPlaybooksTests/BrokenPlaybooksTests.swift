@@ -49,7 +49,8 @@ struct BrokenCopy {
             breakages.append(
                 try edit(directory, "longjiang.yaml", lineStarting: "joins:") { line, _ in
                     let text = line.replacingOccurrences(of: "river: liujiang", with: "river: nosuchriver")
-                    let column = text.distance(from: text.startIndex, to: text.range(of: "nosuchriver")!.lowerBound) + 1
+                    let found = try #require(text.range(of: "nosuchriver"), "longjiang no longer joins liujiang")
+                    let column = text.distance(from: text.startIndex, to: found.lowerBound) + 1
                     return (text, column, "joins.river", "joins unknown river \"nosuchriver\"")
                 })
             // 5. The first pollutant's source is empty.
@@ -65,12 +66,34 @@ struct BrokenCopy {
         return BrokenCopy(directory: directory, breakages: breakages)
     }
 
+    /// A scratch copy where the `source:` line of the first receptor of `xijiang.yaml` is deleted.
+    static func withoutASource() throws -> (directory: URL, expected: Breakage) {
+        let directory = try Fixtures.scratchCopyOfPlaybooks()
+        let url = directory.appendingPathComponent("xijiang.yaml")
+        var lines = try String(contentsOf: url, encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let receptors = try #require(lines.firstIndex(of: "receptors:"))
+        let next = try #require(lines[(receptors + 1)...].firstIndex { !$0.hasPrefix(" ") && !$0.isEmpty })
+        let source = try #require(lines[receptors..<next].firstIndex { $0.hasPrefix("    source:") })
+        let first = try #require(lines[receptors..<next].firstIndex { $0.hasPrefix("  - ") })
+        lines.remove(at: source)
+        while lines.count > source, lines[source].hasPrefix("      ") { lines.remove(at: source) }  // a folded value
+        try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        // The receptor's mapping starts after "  - " on its first line.
+        return (
+            directory,
+            Breakage(
+                file: url.path, line: first + 1, column: 5, field: "receptors[0].source",
+                message: "missing required field \"source\"")
+        )
+    }
+
     /// Replaces the first (or last) line of `name` that starts with `prefix`; `change` gets the line and
     /// how many lines before it start with `prefix`, and returns the new text, the column of the
     /// problem, the field and the start of the message. The line is that of the new text's last line.
     private static func edit(
         _ directory: URL, _ name: String, lineStarting prefix: String, last: Bool = false,
-        _ change: (String, Int) -> (text: String, column: Int, field: String, message: String)
+        _ change: (String, Int) throws -> (text: String, column: Int, field: String, message: String)
     ) throws -> Breakage {
         let url = directory.appendingPathComponent(name)
         var lines = try String(contentsOf: url, encoding: .utf8)
@@ -78,7 +101,7 @@ struct BrokenCopy {
         let found = last ? lines.lastIndex { $0.hasPrefix(prefix) } : lines.firstIndex { $0.hasPrefix(prefix) }
         let index = try #require(found, "\(name) has no line starting with \(prefix)")
         let before = lines[..<index].filter { $0.hasPrefix(prefix) }.count
-        let (text, column, field, message) = change(lines[index], before)
+        let (text, column, field, message) = try change(lines[index], before)
         lines[index] = text
         try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
         let line = index + text.split(separator: "\n", omittingEmptySubsequences: false).count
@@ -107,5 +130,17 @@ struct BrokenPlaybooksTests {
             #expect(diagnostic.message.hasPrefix(expected.message), "\(diagnostic)")
             #expect(diagnostic.description.hasPrefix("\(expected.file):\(expected.line):\(expected.column): "))
         }
+    }
+
+    @Test func aDeletedSourceIsReportedAtItsObject() throws {
+        let (directory, expected) = try BrokenCopy.withoutASource()
+        defer { Fixtures.removeScratchCopy(directory) }
+        let error = #expect(throws: PlaybookLoadError.self) {
+            try PlaybookLoader().load(directory: directory.path)
+        }
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "\(expected.file):\(expected.line):\(expected.column): \(expected.field): \(expected.message)"
+            ])
     }
 }
