@@ -40,8 +40,9 @@ public struct Planner: Sendable {
         for (site, hours) in input.holds where !(0...720).contains(hours) || !hours.isFinite {
             throw .invalidHold(site: site, hours: hours)
         }
-        let reaches = Set(basin.rivers.values.flatMap { $0.reaches.map(\.id) })
-        for (reach, value) in input.velocityOverrides.merging(input.dischargeOverrides, uniquingKeysWith: min) {
+        let overrides = input.velocityOverrides.merging(input.dischargeOverrides, uniquingKeysWith: min)
+        let reaches = overrides.isEmpty ? [] : Set(basin.rivers.values.flatMap { $0.reaches.map(\.id) })
+        for (reach, value) in overrides {
             guard reaches.contains(reach) else { throw .unknownReach(reach) }
             guard value > 0, value.isFinite else { throw .invalidOverride(reach: reach, value: value) }
         }
@@ -189,11 +190,14 @@ public struct Planner: Sendable {
                 }
             }
             var position = entry
+            // Velocities once per reach, not once per segment between nodes.
+            let speeds = playbook.reaches.map { velocities(of: $0, input) }
             func advance(to target: Double) {
-                for reach in playbook.reaches where reach.toKm > position && reach.fromKm < target {
+                for (index, reach) in playbook.reaches.enumerated() where reach.toKm > position && reach.fromKm < target
+                {
                     let length = min(reach.toKm, target) - max(reach.fromKm, position)
                     guard length > 0 else { continue }
-                    let v = velocities(of: reach, input)
+                    let v = speeds[index]
                     mostProbable += length * 1_000 / v.mostProbable / 3_600
                     maximumProbable += length * 1_000 / v.maximumProbable / 3_600
                     distance += length
