@@ -198,6 +198,53 @@ struct PlaybookLoaderTests {
         #expect(error?.diagnostics.map(\.description) == ["t:1:1: no file of kind units in the folder"])
     }
 
+    @Test func peersFileLoadsAndAnUnknownProvinceIsPlacedAtItsEntry() throws {
+        let peers = """
+            schemaVersion: 1
+            kind: peers
+            peers:
+              - province: "450000"
+                name: Guangxi
+                notifyWithinH: 1
+                marginH: 2
+                agreement: test agreement
+              - province: "999999"
+                name: Nowhere
+                notifyWithinH: 1
+                marginH: 2
+                agreement: test agreement
+            """
+        let sources = SmallBasin.sources() + [PlaybookSource(file: "seeds/peers.yaml", text: peers)]
+        let error = #expect(throws: PlaybookLoadError.self) {
+            try PlaybookLoader().load(sources, folder: "t")
+        }
+        let line = try #require(lineNumber(of: "999999", in: peers))
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "seeds/peers.yaml:\(line):15: peers[1].province: unknown unit \"999999\""
+            ])
+        let valid = peers.replacingOccurrences(of: "999999", with: "450200")
+        let loaded = try PlaybookLoader().load(
+            SmallBasin.sources() + [PlaybookSource(file: "seeds/peers.yaml", text: valid)], folder: "t")
+        #expect(loaded.basin.agreements.count == 2)
+        #expect(loaded.files.last?.description == "seeds/peers.yaml: peers, 2 agreements (450000, 450200)")
+    }
+
+    @Test func aDuplicatedPlaybookIdIsReportedInTheSecondFile() throws {
+        let copy = SmallBasin.river(id: "liujiang", lengthKm: 100)
+        let sources = SmallBasin.sources() + [PlaybookSource(file: "t/zz-copy.yaml", text: copy)]
+        let error = #expect(throws: PlaybookLoadError.self) {
+            try PlaybookLoader().load(sources, folder: "t")
+        }
+        let idLine = try #require(lineNumber(of: "id: liujiang", in: copy))
+        let reachLine = try #require(lineNumber(of: "- id: liujiang-upper", in: copy))
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "t/zz-copy.yaml:\(idLine):5: id: duplicate id \"liujiang\" (also used in liujiang)",
+                "t/zz-copy.yaml:\(reachLine):9: reaches[0].id: duplicate id \"liujiang-upper\" (also used in liujiang)",
+            ])
+    }
+
     @Test func diagnosticsAreSortedByFileLineAndColumn() {
         let unsorted = [
             PlaybookDiagnostic(file: "b.yaml", line: 1, column: 1, field: "", message: "4"),
