@@ -47,7 +47,7 @@ let package = Package(
         // Every playbook in playbooks/ loads; broken copies report file:line:column per problem.
         .testTarget(
             name: "WatershedPlaybooksTests",
-            dependencies: ["WatershedPlaybooks", "WatershedTestSupport"]
+            dependencies: ["WatershedPlaybooks", "WatershedCLI", "WatershedTestSupport"]
         ),
         // Commands run in-process: exit codes, messages and the offline planner's output.
         .testTarget(

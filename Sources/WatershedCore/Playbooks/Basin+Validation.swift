@@ -98,8 +98,9 @@ private struct Checker {
     }
 
     mutating func point(_ lng: Double, _ lat: Double, _ document: String, _ path: String) {
-        if !(-180...180).contains(lng) { add(document, path + ".lng", "longitude \(lng) is outside −180…180") }
-        if !(-90...90).contains(lat) { add(document, path + ".lat", "latitude \(lat) is outside −90…90") }
+        let prefix = path.isEmpty ? "" : path + "."
+        if !(-180...180).contains(lng) { add(document, prefix + "lng", "longitude \(lng) is outside −180…180") }
+        if !(-90...90).contains(lat) { add(document, prefix + "lat", "latitude \(lat) is outside −90…90") }
     }
 
     mutating func line(_ points: [[Double]], minimum: Int, _ document: String, _ path: String) {
