@@ -22,7 +22,7 @@ struct PlanReport {
 
     static func number(_ value: Double, digits: Int = 4) -> String {
         if value == 0 { return "0" }
-        if value >= 1000 { return String(format: "%.0f", value) }
+        if value >= 1000 || value == value.rounded() { return String(format: "%.0f", value) }
         if value >= 1 { return String(format: "%.\(max(0, min(digits, 3) - 1))f", value) }
         return String(format: "%.\(digits)g", value)
     }

@@ -62,7 +62,8 @@ extension Planner {
         let late = tasks.filter { !$0.feasible }.count
         if late > 0 {
             notes.append(
-                "\(late) task(s) cannot start in time (latest start before the plan time); their effect is not counted."
+                "\(late) task(s) cannot start in time (latest start before the plan time); a measure that is too "
+                    + "late is not counted in the with-measures column."
             )
         }
         return PlanDocument(

@@ -572,8 +572,8 @@ public struct Planner: Sendable {
             : .instantaneous(massKg: escapedMass)
         work.notes.append(
             String(
-                format: "%.0f m³ of runoff (%.0f kg) escapes the park by %@ from %@.", escaped, escapedMass,
-                outfall.name, Self.iso(escapeAt)))
+                format: "%.0f m³ of runoff (%.0f kg) escapes the park by %@ once all three levels are full.",
+                escaped, escapedMass, outfall.name))
         if let riverID = outfall.river, let river = basin.rivers[riverID], let km = outfall.km {
             try planRiver(river: river, km: km, start: escapeAt, release: release, into: &work)
         } else if let seaID = outfall.sea, let sea = basin.seas[seaID] {
@@ -585,9 +585,5 @@ public struct Planner: Sendable {
                 sea: sea, point: LngLat(lng: outfall.lng, lat: outfall.lat), conditions: conditions, start: escapeAt,
                 into: &work)
         }
-    }
-
-    static func iso(_ date: Date) -> String {
-        date.formatted(.iso8601)
     }
 }
