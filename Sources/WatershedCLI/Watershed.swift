@@ -23,6 +23,15 @@ public struct Watershed: AsyncParsableCommand {
     /// Runs the command line `arguments` (without the program name) and returns the exit code.
     /// Output goes through ``CommandOutput/current`` so tests can capture it.
     public static func run(_ arguments: [String]) async -> Int32 {
+        if let first = arguments.first, !first.hasPrefix("-"), first != "help" {
+            let known = configuration.subcommands.compactMap { $0.configuration.commandName }
+            guard known.contains(first) else {
+                CommandOutput.current.error(
+                    "watershed: unknown command \"\(first)\"; commands: \(known.joined(separator: ", ")) "
+                        + "(see 'watershed --help')")
+                return 2
+            }
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -136,3 +136,27 @@ func runWatershed(_ arguments: [String]) async -> (code: Int32, out: String, err
         #expect(result.out.contains("--hold"))
     }
 }
+
+/// The command tree as a whole.
+@Suite struct CommandTreeTests {
+    /// An unknown command is a usage error, even with --help, naming the known commands.
+    @Test func unknownCommandIsAUsageError() async {
+        let result = await runWatershed(["serve", "--help"])
+        #expect(result.code == 2)
+        #expect(result.err.contains("unknown command \"serve\""))
+        #expect(result.err.contains("plan"))
+    }
+
+    /// swift-argument-parser's usage exit code 64 becomes 2.
+    @Test func parserUsageErrorIsTwo() async {
+        let result = await runWatershed(["plan", "--no-such-flag"])
+        #expect(result.code == 2)
+    }
+
+    @Test func rootHelpListsTheCommands() async {
+        let result = await runWatershed(["--help"])
+        #expect(result.code == 0)
+        #expect(result.out.contains("playbooks"))
+        #expect(result.out.contains("plan"))
+    }
+}
