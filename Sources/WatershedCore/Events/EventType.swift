@@ -1,0 +1,50 @@
+/// The kind of an event in the log: a noun in the past tense (DESIGN.md "Identifiers and events").
+///
+/// The raw value is the name written in the event's canonical JSON (`"type":"TaskDispatched"`), so a
+/// case may be added but never renamed: stored events and their hashes name it.
+public enum EventType: String, Codable, CaseIterable, Sendable, Hashable {
+    /// An initial report opened an incident (MEP Order No. 17 Art. 13–14).
+    case incidentReported = "IncidentReported"
+    /// The incident's severity level was set or changed.
+    case levelSet = "LevelSet"
+    /// A follow-up or final report was filed.
+    case reportFiled = "ReportFiled"
+    /// The planner produced a plan document for the incident.
+    case planComputed = "PlanComputed"
+    /// A response task was dispatched to a unit and duty position.
+    case taskDispatched = "TaskDispatched"
+    /// The assignee acknowledged a task.
+    case taskAcknowledged = "TaskAcknowledged"
+    /// Work on a task started.
+    case taskStarted = "TaskStarted"
+    /// A task was done.
+    case taskDone = "TaskDone"
+    /// The assignee declined a task.
+    case taskDeclined = "TaskDeclined"
+    /// A task was cancelled.
+    case taskCancelled = "TaskCancelled"
+    /// A task passed a deadline without the expected step.
+    case taskOverdue = "TaskOverdue"
+    /// A task was escalated to the next duty position.
+    case taskEscalated = "TaskEscalated"
+    /// A legal report obligation became due.
+    case obligationDue = "ObligationDue"
+    /// A legal report obligation was met.
+    case obligationMet = "ObligationMet"
+    /// A neighbouring province is to be, or was, notified.
+    case peerNotified = "PeerNotified"
+    /// A peer acknowledged receipt of a notification.
+    case peerReceived = "PeerReceived"
+    /// A peer accepted a notification.
+    case peerAccepted = "PeerAccepted"
+    /// Two incidents were linked.
+    case incidentLinked = "IncidentLinked"
+    /// The incident was closed (final report).
+    case incidentClosed = "IncidentClosed"
+    /// A drill (exercise) started on its own clock.
+    case drillStarted = "DrillStarted"
+    /// A drill inject was played.
+    case drillInjected = "DrillInjected"
+    /// A drill ended.
+    case drillEnded = "DrillEnded"
+}
