@@ -1,0 +1,226 @@
+import Foundation
+
+/// A field a report got wrong, with a sentence saying what is allowed. The server answers
+/// 400/422 with `{"error": {"code": "invalid_field", "field": …, "message": …}}`.
+public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The field in the request body, dotted (`place.km`, `contact.phone`).
+    public var field: String
+    /// What is wrong and what is allowed.
+    public var message: String
+    /// Creates an error.
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+    /// `field: message`.
+    public var description: String { "\(field): \(message)" }
+}
+
+/// Who is behind a written report (MEP Order No. 17, Art. 14): the reporting unit, the
+/// signing officer (签发人) and a contact person with phone.
+public struct ReportSignature: Codable, Sendable, Hashable {
+    /// The reporting unit (GB/T 2260).
+    public var reportingUnit: UnitCode
+    /// The signing officer's name and post.
+    public var signingOfficer: String
+    /// The contact person.
+    public var contactName: String
+    /// The contact's phone.
+    public var contactPhone: String
+
+    /// Creates a signature.
+    public init(reportingUnit: UnitCode, signingOfficer: String, contactName: String, contactPhone: String) {
+        self.reportingUnit = reportingUnit
+        self.signingOfficer = signingOfficer
+        self.contactName = contactName
+        self.contactPhone = contactPhone
+    }
+}
+
+/// A measured concentration at a monitoring section or point.
+public struct MonitoringResult: Codable, Sendable, Hashable {
+    /// The section, receptor or site id, when sampled at one.
+    public var node: String?
+    /// When sampled.
+    public var sampledAt: Date
+    /// The pollutant's id.
+    public var pollutant: String
+    /// Concentration, mg/L.
+    public var concentrationMgL: Double
+    /// What the sample shows of the slug, when known (used to re-estimate arrivals).
+    public var feature: Observation.Feature?
+
+    /// Creates a result.
+    public init(
+        node: String?, sampledAt: Date, pollutant: String, concentrationMgL: Double,
+        feature: Observation.Feature? = nil
+    ) {
+        self.node = node
+        self.sampledAt = sampledAt
+        self.pollutant = pollutant
+        self.concentrationMgL = concentrationMgL
+        self.feature = feature
+    }
+}
+
+/// People affected so far.
+public struct Casualties: Codable, Sendable, Hashable {
+    /// Deaths.
+    public var deaths: Int
+    /// Poisoned or seriously injured.
+    public var poisonedOrInjured: Int
+    /// Evacuated or relocated.
+    public var evacuated: Int
+    /// Creates counts.
+    public init(deaths: Int = 0, poisonedOrInjured: Int = 0, evacuated: Int = 0) {
+        self.deaths = deaths
+        self.poisonedOrInjured = poisonedOrInjured
+        self.evacuated = evacuated
+    }
+}
+
+/// The initial report (初报) of a sudden environmental incident, with the content
+/// MEP Order No. 17 Art. 13 requires (time, place, source of the information, cause and
+/// nature, main pollutants and quantity, monitoring data, casualties, effect on drinking-water
+/// sources and sensitive points, measures taken) and the Art. 14 signature.
+public struct InitialReport: Codable, Sendable, Hashable {
+    /// When the incident was discovered (deadlines count from here).
+    public var discoveredAt: Date
+    /// Where: a river and chainage, a park and scenario, or a sea point.
+    public var place: SpillLocation
+    /// Where the information came from (12369 hotline, routine monitoring, enterprise…).
+    public var informationSource: String
+    /// Cause and nature, as far as known.
+    public var cause: String
+    /// The main pollutant's id (`playbooks/pollutants.yaml`).
+    public var pollutant: String
+    /// Quantity released: all at once or at a rate; mass `nil` when unknown.
+    public var release: Release
+    /// Monitoring data so far.
+    public var monitoring: [MonitoringResult]
+    /// People affected.
+    public var casualties: Casualties
+    /// Drinking-water sources and other sensitive points affected or threatened, as the reporter sees them.
+    public var sensitivePointsAffected: [String]
+    /// Measures taken so far.
+    public var measuresTaken: [String]
+    /// The level judged at first, or `nil` when not yet graded.
+    public var level: SeverityLevel?
+    /// Art. 4 triggers the bureau declares (sensitive places, mass incident, own judgement).
+    public var triggers: Set<Art4Trigger>
+    /// Flow condition Q/Qa, when known (1 = mean flow).
+    public var flowRatio: Double?
+    /// Wind and current, for a sea spill.
+    public var sea: SeaConditions?
+    /// The signature (Art. 14).
+    public var signature: ReportSignature
+
+    /// Creates a report.
+    public init(
+        discoveredAt: Date, place: SpillLocation, informationSource: String, cause: String, pollutant: String,
+        release: Release, monitoring: [MonitoringResult] = [], casualties: Casualties = Casualties(),
+        sensitivePointsAffected: [String] = [], measuresTaken: [String] = [], level: SeverityLevel? = nil,
+        triggers: Set<Art4Trigger> = [], flowRatio: Double? = nil, sea: SeaConditions? = nil,
+        signature: ReportSignature
+    ) {
+        self.discoveredAt = discoveredAt
+        self.place = place
+        self.informationSource = informationSource
+        self.cause = cause
+        self.pollutant = pollutant
+        self.release = release
+        self.monitoring = monitoring
+        self.casualties = casualties
+        self.sensitivePointsAffected = sensitivePointsAffected
+        self.measuresTaken = measuresTaken
+        self.level = level
+        self.triggers = triggers
+        self.flowRatio = flowRatio
+        self.sea = sea
+        self.signature = signature
+    }
+
+    /// The planner's input for this report.
+    public func spillInput(ownProvince: UnitCode) -> SpillInput {
+        SpillInput(
+            location: place, at: discoveredAt, pollutant: pollutant, release: release, flowRatio: flowRatio ?? 1,
+            level: level, declaredTriggers: triggers,
+            gradingFacts: GradingFacts(
+                deaths: casualties.deaths, poisonedOrInjured: casualties.poisonedOrInjured,
+                evacuated: casualties.evacuated),
+            sea: sea,
+            observations: monitoring.compactMap { result in
+                guard let node = result.node, let feature = result.feature else { return nil }
+                return Observation(node: node, feature: feature, at: result.sampledAt)
+            }, ownProvince: ownProvince)
+    }
+
+    /// Every problem with the report against the basin, all at once; empty when valid.
+    ///
+    /// Checks: texts present, the place exists (river and chainage within it, park and scenario,
+    /// sea area and a valid point), the pollutant is known, quantities finite and not negative,
+    /// casualties not negative, flow ratio in (0, 20], monitoring results finite and not negative,
+    /// the reporting unit known. Planner errors are also reported against their field.
+    public func problems(in basin: Basin, ownProvince: UnitCode) -> [FieldError] {
+        var errors: [FieldError] = []
+        func text(_ value: String, _ field: String) {
+            if value.allSatisfy(\.isWhitespace) {
+                errors.append(FieldError(field: field, message: "must not be empty"))
+            }
+        }
+        text(informationSource, "informationSource")
+        text(cause, "cause")
+        text(signature.signingOfficer, "signature.signingOfficer")
+        text(signature.contactName, "signature.contactName")
+        text(signature.contactPhone, "signature.contactPhone")
+        if basin.unit(signature.reportingUnit) == nil {
+            errors.append(
+                FieldError(field: "signature.reportingUnit", message: "unknown unit \"\(signature.reportingUnit)\""))
+        }
+        for (name, value) in [
+            ("casualties.deaths", casualties.deaths), ("casualties.poisonedOrInjured", casualties.poisonedOrInjured),
+            ("casualties.evacuated", casualties.evacuated),
+        ] where value < 0 {
+            errors.append(FieldError(field: name, message: "must be zero or more, got \(value)"))
+        }
+        for (index, result) in monitoring.enumerated() {
+            if !result.concentrationMgL.isFinite || result.concentrationMgL < 0 {
+                errors.append(
+                    FieldError(
+                        field: "monitoring[\(index)].concentrationMgL",
+                        message: "must be a concentration of zero or more mg/L"))
+            }
+            if basin.pollutants[result.pollutant] == nil {
+                errors.append(
+                    FieldError(
+                        field: "monitoring[\(index)].pollutant", message: "unknown pollutant \"\(result.pollutant)\""))
+            }
+        }
+        if errors.isEmpty {
+            do {
+                _ = try Planner(basin: basin).plan(spillInput(ownProvince: ownProvince))
+            } catch {
+                errors.append(FieldError(field: Self.reportField(for: error), message: error.description))
+            }
+        }
+        return errors
+    }
+
+    /// The report field a planner error points at.
+    static func reportField(for error: PlanError) -> String {
+        switch error {
+        case .unknownRiver: "place.river.id"
+        case .chainageOutsideRiver: "place.river.km"
+        case .unknownPark: "place.park.id"
+        case .unknownScenario: "place.park.scenario"
+        case .unknownSea: "place.sea.id"
+        case .pointOutsideRange: "place.sea.lng"
+        case .unknownPollutant: "pollutant"
+        case .negativeMass, .invalidRelease: "release"
+        case .invalidFlowRatio: "flowRatio"
+        case .seaConditionsMissing: "sea"
+        case .unknownObservationNode: "monitoring"
+        case .unknownHoldSite, .invalidHold, .unknownReach, .invalidOverride: error.field
+        }
+    }
+}
