@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Domain types and pure rules: river network, travel time, drift, planner, obligations. No I/O, no clock.
@@ -22,11 +24,19 @@ let package = Package(
             name: "WatershedPlaybooks",
             dependencies: ["WatershedCore", .product(name: "Yams", package: "Yams")]
         ),
+        // The event log with its hash chain, projections and migrations (GRDB over SQLite, WAL).
+        .target(
+            name: "WatershedStore",
+            dependencies: [
+                "WatershedCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The `watershed` command tree as a library, so commands can be tested.
         .target(
             name: "WatershedCLI",
             dependencies: [
-                "WatershedCore", "WatershedWire", "WatershedPlaybooks",
+                "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,6 +59,8 @@ let package = Package(
             name: "WatershedPlaybooksTests",
             dependencies: ["WatershedPlaybooks", "WatershedCLI", "WatershedTestSupport"]
         ),
+        // The log on a real SQLite file: gapless seqs, the hash chain, group commit, synchronous = FULL.
+        .testTarget(name: "WatershedStoreTests", dependencies: ["WatershedStore"]),
         // Commands run in-process: exit codes, messages and the offline planner's output.
         .testTarget(
             name: "WatershedCLITests",

@@ -1,0 +1,38 @@
+import GRDB
+
+extension EventLog {
+    /// The schema, as named migrations run in order at open.
+    ///
+    /// A migration is never edited once shipped: stored logs have run it, and their hashes depend on what it made.
+    /// Change the schema by registering a new migration after the last one (`v2-…`).
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        // The append-only event log. `seq` is the rowid, assigned by the writer (gapless, from 1); `bytes` are the
+        // canonical JSON the hash is computed over; the other columns repeat fields of the bytes for queries.
+        migrator.registerMigration("v1-events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE event (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        at TEXT NOT NULL,
+                        incident TEXT,
+                        type TEXT NOT NULL,
+                        exercise BOOLEAN NOT NULL,
+                        bytes BLOB NOT NULL,
+                        prevHash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE INDEX event_incident ON event(incident, seq);
+                    CREATE TRIGGER event_no_update BEFORE UPDATE ON event
+                    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                    CREATE TRIGGER event_no_delete BEFORE DELETE ON event
+                    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                    """)
+        }
+
+        // Later migrations go here, each under a new name.
+        return migrator
+    }
+}

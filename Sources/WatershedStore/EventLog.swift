@@ -1,0 +1,332 @@
+import Foundation
+import GRDB
+import WatershedCore
+
+/// The event log: every event appended once, numbered by a gapless `seq` and linked by a SHA-256 hash chain, in
+/// SQLite through GRDB (DESIGN.md "Hash chain", "Rules that hold everywhere").
+///
+/// Production opens a `DatabasePool` in WAL mode with ``open(path:maximumBatchSize:)``; tests may hand a
+/// `DatabaseQueue` on a temporary file to ``init(_:maximumBatchSize:)``. Either way the writer runs with
+/// `synchronous = FULL`, so an append that returned is on disk. Concurrent appends are group-committed: one
+/// writer, one transaction per batch.
+public struct EventLog: Sendable {
+    /// A projection run inside the append's transaction with the caller's stored events (in seq order), so that
+    /// incident, task and obligation tables commit atomically with the events. Throwing rolls back that caller's
+    /// events and projection; the caller's `append` throws the same error.
+    public typealias Projection = @Sendable (Database, [StoredEvent]) throws -> Void
+
+    /// The database connection(s). Later issues read their projection tables through it and register their own
+    /// migrations; never write to the `event` table except through ``append(_:projecting:)``.
+    public let writer: any DatabaseWriter
+    /// `true` when opened with ``openReadOnly(path:)``: reads and ``verifyChain()`` only.
+    public let isReadOnly: Bool
+    private let committer: GroupCommitter
+
+    /// Wraps an open database: runs the migrations that have not run yet and sets `PRAGMA synchronous = FULL` on
+    /// the writer (GRDB's `DatabasePool` sets NORMAL when it enables WAL, and SQLite refuses the pragma inside a
+    /// transaction, so it is set outside one).
+    ///
+    /// - Parameters:
+    ///   - writer: a `DatabasePool` (production) or `DatabaseQueue` (tests) on a file.
+    ///   - maximumBatchSize: the most appends (calls, not events) written in one transaction; 1 writes each
+    ///     append in its own transaction.
+    /// - Throws: ``EventLogError/cannotOpen(path:reason:)`` when a migration or the pragma fails;
+    ///   ``EventLogError/newerSchema(path:unknownMigrations:)`` for a file written by a newer Watershed.
+    public init(_ writer: any DatabaseWriter, maximumBatchSize: Int = 1024) throws {
+        let migrator = Self.migrator
+        do {
+            let known = Set(migrator.migrations)
+            let applied = try writer.read { db in
+                try db.tableExists("grdb_migrations") ? try migrator.appliedIdentifiers(db) : []
+            }
+            let unknown = applied.subtracting(known).sorted()
+            if !unknown.isEmpty {
+                throw EventLogError.newerSchema(path: writer.path, unknownMigrations: unknown)
+            }
+            try migrator.migrate(writer)
+            try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        } catch let error as EventLogError {
+            throw error
+        } catch {
+            throw EventLogError.cannotOpen(path: writer.path, reason: Self.sentence(error))
+        }
+        self.writer = writer
+        self.isReadOnly = false
+        self.committer = GroupCommitter(writer: writer, maximumBatchSize: maximumBatchSize)
+    }
+
+    private init(readOnly queue: DatabaseQueue) {
+        self.writer = queue
+        self.isReadOnly = true
+        self.committer = GroupCommitter(writer: queue, maximumBatchSize: 1)
+    }
+
+    /// Opens (creating it if missing) the log at `path`, normally `<data>/watershed.sqlite`, as a WAL
+    /// `DatabasePool`, and migrates it.
+    ///
+    /// - Throws: ``EventLogError/cannotOpen(path:reason:)`` when the folder does not exist, the file is not an
+    ///   SQLite database or cannot be written; the errors of ``init(_:maximumBatchSize:)``.
+    public static func open(path: String, maximumBatchSize: Int = 1024) throws -> EventLog {
+        let folder = (path as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        if !folder.isEmpty,
+            !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue
+        {
+            throw EventLogError.cannotOpen(path: path, reason: "the folder \(folder) does not exist")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw EventLogError.cannotOpen(path: path, reason: sentence(error))
+        }
+        return try EventLog(pool, maximumBatchSize: maximumBatchSize)
+    }
+
+    /// Opens an existing log read-only, for audits: never creates the file, never migrates.
+    ///
+    /// - Throws: ``EventLogError/notFound(path:)`` when there is no file; ``EventLogError/cannotOpen(path:reason:)``
+    ///   when SQLite cannot read it (not a database, no permission); ``EventLogError/notAnEventLog(path:)`` when it
+    ///   has no `event` table.
+    public static func openReadOnly(path: String) throws -> EventLog {
+        guard FileManager.default.fileExists(atPath: path) else { throw EventLogError.notFound(path: path) }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let queue: DatabaseQueue
+        let hasEvents: Bool
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            hasEvents = try queue.read { db in try db.tableExists("event") }
+        } catch {
+            throw EventLogError.cannotOpen(path: path, reason: sentence(error))
+        }
+        guard hasEvents else { throw EventLogError.notAnEventLog(path: path) }
+        return EventLog(readOnly: queue)
+    }
+
+    // MARK: Appending
+
+    /// Appends `events` as one contiguous run, in the given order, and returns them as stored, after the
+    /// transaction that holds them has committed to disk (`synchronous = FULL`).
+    ///
+    /// Seqs continue from the head without gaps; each event's `prevHash` is the previous event's `hash`. The
+    /// `projection`, if any, runs in the same transaction with exactly these stored events. Concurrent calls are
+    /// batched into one transaction (see ``init(_:maximumBatchSize:)``); each call is isolated by a savepoint, so
+    /// a call that fails (its projection throws, an event id already in the log, a payload with no canonical form)
+    /// writes nothing and the others in its batch go on. If the transaction itself fails (the commit, the disk),
+    /// every call in the batch throws and nothing of the batch is written. An empty `events` returns `[]` at once.
+    ///
+    /// - Returns: the stored events, same count and order as `events`, times rounded to milliseconds.
+    /// - Throws: the projection's error; `DatabaseError` (e.g. `SQLITE_CONSTRAINT` for a duplicate id, I/O
+    ///   errors); ``WatershedCore/CanonicalJSONError``; ``EventLogError/readOnly(path:)`` on a read-only log.
+    public func append(_ events: [NewEvent], projecting projection: Projection? = nil) async throws
+        -> [StoredEvent]
+    {
+        if isReadOnly { throw EventLogError.readOnly(path: writer.path) }
+        if events.isEmpty { return [] }
+        return try await committer.append(events, projection: projection)
+    }
+
+    /// One caller's part of a batch.
+    struct PendingAppend: Sendable {
+        var events: [NewEvent]
+        var projection: Projection?
+    }
+
+    /// Inserts each pending append in its own savepoint, continuing the chain from the last committed event, and
+    /// returns one result per append. Runs inside the batch's transaction.
+    static func insert(_ work: [PendingAppend], in db: Database) throws -> [Result<[StoredEvent], any Error>] {
+        var (seq, prevHash) = try lastLink(db)
+        var results: [Result<[StoredEvent], any Error>] = []
+        results.reserveCapacity(work.count)
+        for append in work {
+            var stored: [StoredEvent] = []
+            stored.reserveCapacity(append.events.count)
+            do {
+                try db.inSavepoint {
+                    // A statement of its own: a failed step leaves its error on the statement, which a shared one
+                    // would report again to the next append.
+                    let statement = try db.makeStatement(sql: insertSQL)
+                    var nextSeq = seq
+                    var link = prevHash
+                    for event in append.events {
+                        nextSeq += 1
+                        let row = try StoredEvent(seq: nextSeq, event: event, prevHash: link, chain: EventChain.hash)
+                        try statement.execute(arguments: [
+                            row.seq, row.id.uuidString, CanonicalJSON.timestamp(row.at), row.incident?.uuidString,
+                            row.type.rawValue, row.exercise, row.canonicalBytes, row.prevHash, row.hash,
+                        ])
+                        link = row.hash
+                        stored.append(row)
+                    }
+                    try append.projection?(db, stored)
+                    return .commit
+                }
+                seq += Int64(stored.count)
+                prevHash = stored.last?.hash ?? prevHash
+                results.append(.success(stored))
+            } catch {
+                // An error that made SQLite abandon the whole transaction fails the whole batch.
+                if !db.isInsideTransaction { throw error }
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
+    private static let insertSQL = """
+        INSERT INTO event (seq, id, at, incident, type, exercise, bytes, prevHash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// The head seq and hash: `(0, 64 zeros)` for an empty log.
+    private static func lastLink(_ db: Database) throws -> (seq: Int64, hash: String) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1") else {
+            return (0, EventChain.genesis)
+        }
+        return (row["seq"], row["hash"])
+    }
+
+    // MARK: Reading
+
+    /// Up to `limit` events with `seq > after`, in seq order, optionally only those of one `incident` and only
+    /// exercise (`exercise: true`) or only real (`false`) events. With filters, skipped seqs are not gaps.
+    ///
+    /// - Parameters:
+    ///   - after: the last seq the reader has (0 for all).
+    ///   - limit: the most events returned; 0 or less returns none.
+    /// - Throws: `DatabaseError`; ``EventLogError/unreadableEvent(seq:reason:)`` for stored bytes that are not an
+    ///   event.
+    public func events(after: Int64, limit: Int, incident: UUID? = nil, exercise: Bool? = nil) throws
+        -> [StoredEvent]
+    {
+        guard limit > 0 else { return [] }
+        var sql = "SELECT seq, bytes, prevHash, hash FROM event WHERE seq > ?"
+        var arguments: StatementArguments = [after]
+        if let incident {
+            sql += " AND incident = ?"
+            arguments += [incident.uuidString]
+        }
+        if let exercise {
+            sql += " AND exercise = ?"
+            arguments += [exercise]
+        }
+        sql += " ORDER BY seq LIMIT ?"
+        arguments += [limit]
+        return try writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedEvent)
+        }
+    }
+
+    /// The event with this id, or `nil`.
+    ///
+    /// - Throws: `DatabaseError`; ``EventLogError/unreadableEvent(seq:reason:)``.
+    public func event(id: UUID) throws -> StoredEvent? {
+        try writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT seq, bytes, prevHash, hash FROM event WHERE id = ?", arguments: [id.uuidString]
+            ).map(Self.storedEvent)
+        }
+    }
+
+    /// The seq of the last committed event; 0 for an empty log.
+    ///
+    /// - Throws: `DatabaseError`.
+    public func head() throws -> Int64 {
+        try writer.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event") ?? 0 }
+    }
+
+    /// The hash of the last committed event (64 lowercase hex characters); 64 zeros for an empty log.
+    ///
+    /// - Throws: `DatabaseError`.
+    public func headHash() throws -> String {
+        try writer.read { db in try Self.lastLink(db).hash }
+    }
+
+    private static func storedEvent(_ row: Row) throws -> StoredEvent {
+        let seq: Int64 = row["seq"]
+        do {
+            return try StoredEvent(canonicalBytes: row["bytes"], prevHash: row["prevHash"], hash: row["hash"])
+        } catch {
+            throw EventLogError.unreadableEvent(seq: seq, reason: sentence(error))
+        }
+    }
+
+    // MARK: Auditing
+
+    /// Recomputes the chain from the stored bytes (never from a re-encoding), in seq order, reading one row at a
+    /// time, and reports the first event that does not hold.
+    ///
+    /// Checks, for seq 1, 2, …: the seq follows the previous one; `prevHash` equals the previous event's `hash`
+    /// (64 zeros for seq 1); `hash` equals SHA-256(`prevHash` ‖ stored bytes); the bytes decode as an event with
+    /// that seq and id.
+    ///
+    /// - Returns: `.intact(count:head:)` or `.broken(seq:reason:)` naming the first bad seq.
+    /// - Throws: `DatabaseError` when the file cannot be read.
+    public func verifyChain() throws -> ChainVerification {
+        try writer.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, id, bytes, prevHash, hash FROM event ORDER BY seq")
+            var expected: Int64 = 1
+            var previous = EventChain.genesis
+            var count = 0
+            while let row = try rows.next() {
+                let seq: Int64 = row["seq"]
+                let id: String = row["id"]
+                let bytes: Data = row["bytes"]
+                let prevHash: String = row["prevHash"]
+                let hash: String = row["hash"]
+                guard seq == expected else {
+                    return .broken(seq: seq, reason: "seq gap: expected seq \(expected), found \(seq)")
+                }
+                guard prevHash == previous else {
+                    return .broken(
+                        seq: seq,
+                        reason: "prevHash \(prevHash) is not the hash of seq \(seq - 1) (\(previous))")
+                }
+                let computed = EventChain.hash(prevHash: prevHash, canonicalBytes: bytes)
+                guard computed == hash else {
+                    return .broken(
+                        seq: seq,
+                        reason: "hash mismatch: stored \(hash), computed from the stored bytes \(computed)")
+                }
+                let event: StoredEvent
+                do {
+                    event = try StoredEvent(canonicalBytes: bytes, prevHash: prevHash, hash: hash)
+                } catch {
+                    return .broken(seq: seq, reason: "stored bytes are not an event: \(Self.sentence(error))")
+                }
+                guard event.seq == seq, event.id.uuidString == id else {
+                    return .broken(
+                        seq: seq,
+                        reason: "stored bytes are event seq \(event.seq) id \(event.id.uuidString), "
+                            + "the row says seq \(seq) id \(id)")
+                }
+                previous = hash
+                expected += 1
+                count += 1
+            }
+            return .intact(count: count, head: expected - 1)
+        }
+    }
+
+    /// A one-line description of an error from SQLite, the migrator or a decoder.
+    static func sentence(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return error.message ?? "\(error.resultCode)"
+        }
+        if let error = error as? DecodingError {
+            switch error {
+            case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context),
+                .valueNotFound(_, let context):
+                let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+                return (path.isEmpty ? "" : path + ": ") + context.debugDescription
+            @unknown default:
+                return "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+}

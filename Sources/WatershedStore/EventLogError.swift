@@ -1,0 +1,39 @@
+/// Why the event log could not be opened, read or written.
+public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No file at `path` (only when opening read-only, which never creates one).
+    case notFound(path: String)
+    /// SQLite or the migrations failed while opening `path`; `reason` is SQLite's or the migrator's sentence.
+    case cannotOpen(path: String, reason: String)
+    /// The file at `path` is an SQLite database without an event log (no `event` table).
+    case notAnEventLog(path: String)
+    /// The file at `path` was migrated by a newer Watershed: it has migrations this one does not know.
+    case newerSchema(path: String, unknownMigrations: [String])
+    /// The log at `path` was opened read-only and cannot take appends.
+    case readOnly(path: String)
+    /// The stored bytes of `seq` do not decode as an event (see `verifyChain()` for the whole chain).
+    case unreadableEvent(seq: Int64, reason: String)
+
+    /// One sentence naming the file or seq and what is wrong.
+    public var description: String {
+        switch self {
+        case .notFound(let path): return "no event log at \(path)"
+        case .cannotOpen(let path, let reason): return "cannot open the event log at \(path): \(reason)"
+        case .notAnEventLog(let path): return "\(path) is an SQLite database but holds no event log"
+        case .newerSchema(let path, let unknown):
+            return "\(path) was written by a newer Watershed (unknown migrations: "
+                + unknown.joined(separator: ", ") + ")"
+        case .readOnly(let path): return "the event log at \(path) is open read-only"
+        case .unreadableEvent(let seq, let reason): return "event seq \(seq) cannot be read: \(reason)"
+        }
+    }
+}
+
+/// The result of recomputing the hash chain from the stored bytes.
+public enum ChainVerification: Equatable, Sendable {
+    /// Every event checked: `count` events, seqs 1…`head` without gaps, each hash recomputed from its stored bytes.
+    /// An empty log is `.intact(count: 0, head: 0)`.
+    case intact(count: Int, head: Int64)
+    /// The first event that does not hold: its `seq` and a sentence saying what is wrong (a seq gap, a `prevHash`
+    /// that is not the previous hash, a hash that does not match the stored bytes, or bytes that are not that event).
+    case broken(seq: Int64, reason: String)
+}

@@ -1,0 +1,310 @@
+import Foundation
+import GRDB
+import Testing
+import WatershedCore
+import WatershedStore
+
+/// The event log on real SQLite files in a temporary folder.
+@Suite struct EventLogTests {
+    @Test func seqsAreGaplessFromOne() async throws {
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            #expect(try log.head() == 0)
+            #expect(try log.headHash() == String(repeating: "0", count: 64))
+            let first = try await log.append([
+                numbered(writer: 0, number: 1, incident: incidentID), numbered(writer: 0, number: 2),
+                numbered(writer: 0, number: 3, incident: incidentID, exercise: true),
+            ])
+            let second = try await log.append([numbered(writer: 0, number: 4), numbered(writer: 0, number: 5)])
+            #expect(first.map(\.seq) == [1, 2, 3])
+            #expect(second.map(\.seq) == [4, 5])
+            #expect(try log.head() == 5)
+            #expect(try log.headHash() == second[1].hash)
+            #expect(try log.events(after: 0, limit: 100) == first + second)
+            #expect(try log.events(after: 2, limit: 2).map(\.seq) == [3, 4])
+            #expect(try log.events(after: 5, limit: 10).isEmpty)
+            #expect(try log.events(after: 0, limit: 0).isEmpty)
+            #expect(try log.events(after: 0, limit: 10, incident: incidentID).map(\.seq) == [1, 3])
+            #expect(try log.events(after: 0, limit: 10, exercise: true).map(\.seq) == [3])
+            #expect(try log.events(after: 0, limit: 10, incident: incidentID, exercise: false).map(\.seq) == [1])
+            #expect(try log.event(id: second[0].id) == second[0])
+            #expect(try log.event(id: UUID()) == nil)
+            #expect(try await log.append([]).isEmpty)
+        }
+    }
+
+    /// The stored bytes and hashes of two events, written out by hand. The hashes were computed independently with
+    /// coreutils: `printf '%s%s' "$(printf '0%.0s' $(seq 64))" "$E1" | sha256sum`, then with that hash before `$E2`.
+    @Test func chainValuesMatchAnIndependentSHA256() async throws {
+        let e1 =
+            #"{"actor":{"kind":"person","position":"city-duty-chief","token":"T-0042","unit":"450100"},"#
+            + #""at":"2026-01-15T08:00:00.250Z","exercise":false,"id":"6F1C2D3E-0000-4000-8000-000000000001","#
+            + #""incident":"6F1C2D3E-0000-4000-8000-000000000002","#
+            + #""payload":{"km":12.5,"river":"龙江","source":"https://example.org/reports/7"},"#
+            + #""seq":1,"type":"IncidentReported"}"#
+        let e2 =
+            #"{"actor":{"kind":"person","position":"provincial-duty-chief","token":"T-0001","unit":"450000"},"#
+            + #""at":"2026-01-15T08:05:00.000Z","exercise":false,"id":"6F1C2D3E-0000-4000-8000-000000000003","#
+            + #""incident":"6F1C2D3E-0000-4000-8000-000000000002","#
+            + #""payload":{"level":"III","reason":"饮用水源地受影响"},"seq":2,"type":"LevelSet"}"#
+        let hash1 = "5fb3cb9fb37ef92f2a132ca16b1363a002bc92e264642af3b9f48ab03950668c"
+        let hash2 = "4fd069f76a023bb215672fe5726ecdb1e40848c0d9f8de5873cf6332f791a7e1"
+
+        try await withTemporaryFolder { folder in
+            let log = try EventLog(walQueue(folder + "/watershed.sqlite"))
+            let stored = try await log.append([
+                NewEvent(
+                    id: UUID(uuidString: "6F1C2D3E-0000-4000-8000-000000000001")!, at: morning + 0.25,
+                    incident: incidentID, type: .incidentReported,
+                    actor: .person(unit: "450100", position: "city-duty-chief", token: "T-0042"),
+                    payload: ["river": "龙江", "km": 12.5, "source": "https://example.org/reports/7"]),
+                NewEvent(
+                    id: UUID(uuidString: "6F1C2D3E-0000-4000-8000-000000000003")!, at: morning + 300,
+                    incident: incidentID, type: .levelSet,
+                    actor: .person(unit: "450000", position: "provincial-duty-chief", token: "T-0001"),
+                    payload: ["level": "III", "reason": "饮用水源地受影响"]),
+            ])
+            #expect(String(decoding: stored[0].canonicalBytes, as: UTF8.self) == e1)
+            #expect(String(decoding: stored[1].canonicalBytes, as: UTF8.self) == e2)
+            #expect(stored[0].prevHash == String(repeating: "0", count: 64))
+            #expect(stored[0].hash == hash1)
+            #expect(stored[1].prevHash == hash1)
+            #expect(stored[1].hash == hash2)
+            #expect(EventChain.hash(prevHash: hash1, canonicalBytes: Data(e2.utf8)) == hash2)
+            // The row holds exactly those bytes.
+            let bytes = try await log.writer.read { db in
+                try Data.fetchOne(db, sql: "SELECT bytes FROM event WHERE seq = 2")
+            }
+            #expect(bytes == Data(e2.utf8))
+        }
+    }
+
+    /// 64 tasks × 50 appends of one event each: 3,200 events, seqs 1…3200 once each, every task's events in its
+    /// order, and fewer transactions than appends.
+    @Test func groupCommitBatchesConcurrentAppends() async throws {
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            let counter = TransactionCounter()
+            let projection: EventLog.Projection = { db, _ in counter.project(db) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<64 {
+                    group.addTask {
+                        for number in 0..<50 {
+                            let stored = try await log.append(
+                                [numbered(writer: writer, number: number)], projecting: projection)
+                            #expect(stored.count == 1)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let events = try log.events(after: 0, limit: 10_000)
+            #expect(events.map(\.seq) == Array(1...3200))
+            var seen: [Int: [Int]] = [:]
+            for event in events {
+                guard case .number(let writer) = event.payload["writer"],
+                    case .number(let number) = event.payload["number"]
+                else {
+                    Issue.record("payload \(event.payload)")
+                    continue
+                }
+                seen[Int(writer), default: []].append(Int(number))
+            }
+            #expect(seen.count == 64)
+            #expect(seen.values.allSatisfy { $0 == Array(0..<50) })
+            #expect(counter.projections == 3200)
+            #expect(counter.transactions < 3200)
+            #expect(counter.transactions > 0)
+            #expect(try log.verifyChain() == .intact(count: 3200, head: 3200))
+        }
+    }
+
+    /// A multi-event append stays contiguous even when batched with others.
+    @Test func eachCallersEventsStayContiguous() async throws {
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            let runs = try await withThrowingTaskGroup(of: [StoredEvent].self) { group in
+                for writer in 0..<16 {
+                    group.addTask {
+                        try await log.append((0..<5).map { numbered(writer: writer, number: $0) })
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for run in runs {
+                #expect(run.map(\.seq) == Array(run[0].seq..<run[0].seq + 5))
+                #expect(run.map { $0.payload["number"] } == (0..<5).map { .number(Double($0)) })
+            }
+            #expect(try log.head() == 80)
+        }
+    }
+
+    @Test func writerRunsWithSynchronousFull() async throws {
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            let (synchronous, journal) = try log.writer.writeWithoutTransaction { db in
+                (
+                    try Int.fetchOne(db, sql: "PRAGMA synchronous"),
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode")
+                )
+            }
+            #expect(synchronous == 2)
+            #expect(journal == "wal")
+            #expect(log.writer is DatabasePool)
+
+            let queueLog = try EventLog(walQueue(folder + "/queue.sqlite"))
+            let queueSynchronous = try queueLog.writer.writeWithoutTransaction { db in
+                try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            }
+            #expect(queueSynchronous == 2)
+        }
+    }
+
+    @Test func reopeningKeepsHeadAndHashes() async throws {
+        try await withTemporaryFolder { folder in
+            let path = folder + "/watershed.sqlite"
+            let before: [StoredEvent]
+            do {
+                let log = try EventLog.open(path: path)
+                before = try await log.append((1...20).map { numbered(writer: 1, number: $0) })
+            }
+            let log = try EventLog.open(path: path)
+            #expect(try log.head() == 20)
+            #expect(try log.headHash() == before.last!.hash)
+            #expect(try log.events(after: 0, limit: 100) == before)
+            let next = try await log.append([numbered(writer: 2, number: 1)])
+            #expect(next[0].seq == 21)
+            #expect(next[0].prevHash == before.last!.hash)
+            #expect(try log.verifyChain() == .intact(count: 21, head: 21))
+            let migrations = try await log.writer.read { db in
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            }
+            #expect(migrations == ["v1-events"])
+        }
+    }
+
+    @Test func failingProjectionWritesNothing() async throws {
+        struct Refused: Error, Equatable {}
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            try await log.writer.write { db in try db.execute(sql: "CREATE TABLE incident (id TEXT PRIMARY KEY)") }
+            let committed = try await log.append([numbered(writer: 0, number: 1), numbered(writer: 0, number: 2)])
+            await #expect(throws: Refused.self) {
+                try await log.append([numbered(writer: 1, number: 1), numbered(writer: 1, number: 2)]) { db, events in
+                    try db.execute(sql: "INSERT INTO incident (id) VALUES ('half-done')")
+                    #expect(events.map(\.seq) == [3, 4])
+                    throw Refused()
+                }
+            }
+            #expect(try log.head() == 2)
+            #expect(try log.events(after: 0, limit: 10) == committed)
+            #expect(try await log.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM incident") } == 0)
+            let next = try await log.append([numbered(writer: 2, number: 1)]) { db, _ in
+                try db.execute(sql: "INSERT INTO incident (id) VALUES ('done')")
+            }
+            #expect(next[0].seq == 3)
+            #expect(next[0].prevHash == committed[1].hash)
+            #expect(try await log.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM incident") } == 1)
+            #expect(try log.verifyChain() == .intact(count: 3, head: 3))
+        }
+    }
+
+    /// Holds the writer with a slow first append so that the next appends queue up and share one transaction.
+    private static func holdWriter(_ log: EventLog, gate: Gate) -> Task<[StoredEvent], any Error> {
+        Task { try await log.append([numbered(writer: 99, number: 0)]) { _, _ in gate.wait() } }
+    }
+
+    /// In one batch, a caller whose projection throws (or whose event id is already in the log) fails alone.
+    @Test func oneFailingCallerDoesNotFailItsBatch() async throws {
+        struct Refused: Error {}
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            let existing = try await log.append([numbered(writer: 0, number: 0)])
+            let gate = Gate()
+            let holder = Self.holdWriter(log, gate: gate)
+            try await Task.sleep(for: .milliseconds(100))
+            let counter = TransactionCounter()
+            let refused = Task {
+                try await log.append([numbered(writer: 1, number: 0)]) { db, _ in
+                    counter.project(db)
+                    throw Refused()
+                }
+            }
+            let duplicate = Task {
+                try await log.append([numbered(writer: 2, number: 0), existing[0].newEvent]) { db, _ in
+                    counter.project(db)
+                }
+            }
+            let fine = Task {
+                try await log.append([numbered(writer: 3, number: 0), numbered(writer: 3, number: 1)]) { db, _ in
+                    counter.project(db)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(400))
+            gate.open()
+            _ = try await holder.value
+            await #expect(throws: Refused.self) { try await refused.value }
+            await #expect(throws: DatabaseError.self) { try await duplicate.value }
+            let written = try await fine.value
+            #expect(written.map(\.seq) == [3, 4])
+            #expect(counter.transactions == 1)
+            #expect(try log.head() == 4)
+            #expect(try log.verifyChain() == .intact(count: 4, head: 4))
+        }
+    }
+
+    /// When the transaction itself fails (here a deferred foreign key that SQLite checks only at COMMIT), every
+    /// caller of the batch gets the error and none of the batch is written; the chain goes on from the last commit.
+    @Test func failedCommitFailsTheWholeBatch() async throws {
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            try await log.writer.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE parent (id TEXT PRIMARY KEY);
+                        CREATE TABLE child (parent TEXT REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
+                        """)
+            }
+            let gate = Gate()
+            let holder = Self.holdWriter(log, gate: gate)
+            try await Task.sleep(for: .milliseconds(100))
+            let orphan = Task {
+                try await log.append([numbered(writer: 1, number: 0)]) { db, _ in
+                    try db.execute(sql: "INSERT INTO child (parent) VALUES ('nobody')")
+                }
+            }
+            let innocent = Task { try await log.append([numbered(writer: 2, number: 0)]) }
+            try await Task.sleep(for: .milliseconds(400))
+            gate.open()
+            let held = try await holder.value
+            await #expect(throws: DatabaseError.self) { try await orphan.value }
+            await #expect(throws: DatabaseError.self) { try await innocent.value }
+            #expect(try log.head() == 1)
+            let next = try await log.append([numbered(writer: 3, number: 0)])
+            #expect(next[0].seq == 2)
+            #expect(next[0].prevHash == held[0].hash)
+            #expect(try log.verifyChain() == .intact(count: 2, head: 2))
+        }
+    }
+
+    @Test func oneTransactionPerAppendWhenBatchSizeIsOne() async throws {
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite", maximumBatchSize: 1)
+            let counter = TransactionCounter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        for number in 0..<5 {
+                            _ = try await log.append([numbered(writer: writer, number: number)]) { db, _ in
+                                counter.project(db)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(counter.transactions == 40)
+            #expect(try log.verifyChain() == .intact(count: 40, head: 40))
+        }
+    }
+}
