@@ -48,6 +48,11 @@ let package = Package(
             dependencies: ["WatershedCore", "WatershedPlaybooks"],
             path: "Benchmarks/Sources/watershed-bench"
         ),
+        // Event log benchmark: durable appends per second from 64 writers, group commit vs one transaction per event.
+        .executableTarget(
+            name: "watershed-store-bench", dependencies: ["WatershedStore"],
+            path: "Benchmarks/Sources/watershed-store-bench"
+        ),
         // Fixtures shared by tests: the repository's playbooks folder, scratch copies, hand-made networks.
         .target(name: "WatershedTestSupport", dependencies: ["WatershedCore", "WatershedPlaybooks"]),
         // Pure rules, table-driven, with values worked out by hand.
