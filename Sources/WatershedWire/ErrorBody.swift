@@ -34,16 +34,14 @@ public struct ErrorBody: Codable, Sendable, Hashable {
         case .unknownPark: "unknown_park"
         case .unknownScenario: "unknown_scenario"
         case .unknownSea: "unknown_sea"
-        case .pointOutsideRange: "point_outside_range"
-        case .negativeMass: "negative_mass"
-        case .invalidRelease: "invalid_release"
-        case .invalidFlowRatio: "invalid_flow_ratio"
+        case .pointOutsideSea: "point_outside_sea"
+        case .outOfRange: "out_of_range"
         case .unknownHoldSite: "unknown_hold_site"
-        case .invalidHold: "invalid_hold"
+        case .notAHoldSite: "not_a_hold_site"
         case .seaConditionsMissing: "sea_conditions_missing"
         case .unknownObservationNode: "unknown_observation_node"
+        case .impossibleObservation: "impossible_observation"
         case .unknownReach: "unknown_reach"
-        case .invalidOverride: "invalid_override"
         }
     }
 }

@@ -151,7 +151,7 @@ import WatershedCore
     }
 
     @Test(arguments: [
-        (HandBasin.input(massKg: -1), PlanError.negativeMass(-1)),
+        (HandBasin.input(massKg: -1), PlanError.outOfRange(field: "mass-kg", value: -1, range: 0...1e9, unit: "kg")),
         (
             SpillInput(
                 location: .river(id: "nope", km: 0), at: HandBasin.spillTime, pollutant: "cadmium",

@@ -214,13 +214,21 @@ public struct InitialReport: Codable, Sendable, Hashable {
         case .unknownPark: "place.park.id"
         case .unknownScenario: "place.park.scenario"
         case .unknownSea: "place.sea.id"
-        case .pointOutsideRange: "place.sea.lng"
+        case .pointOutsideSea: "place.sea.lng"
         case .unknownPollutant: "pollutant"
-        case .negativeMass, .invalidRelease: "release"
-        case .invalidFlowRatio: "flowRatio"
+        case .outOfRange(let field, _, _, _):
+            switch field {
+            case "mass-kg", "rate-kg-h", "duration-h": "release"
+            case "flow-ratio": "flowRatio"
+            case "wind-ms": "sea.windMs"
+            case "wind-from-deg": "sea.windFromDeg"
+            case "current-ms": "sea.currentMs"
+            case "current-to-deg": "sea.currentToDeg"
+            default: field
+            }
         case .seaConditionsMissing: "sea"
-        case .unknownObservationNode: "monitoring"
-        case .unknownHoldSite, .invalidHold, .unknownReach, .invalidOverride: error.field
+        case .unknownObservationNode, .impossibleObservation: "monitoring"
+        case .unknownHoldSite, .notAHoldSite, .unknownReach: error.field
         }
     }
 }

@@ -140,16 +140,39 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownPark(String)
     case unknownScenario(park: String, scenario: String, known: [String])
     case unknownSea(String)
-    case pointOutsideRange(lng: Double, lat: Double)
-    case negativeMass(Double)
-    case invalidRelease(String)
-    case invalidFlowRatio(Double)
+    case pointOutsideSea(sea: String, lng: Double, lat: Double)
+    /// A number outside its physical range; `field` is the input's name as the CLI spells it.
+    case outOfRange(field: String, value: Double, range: ClosedRange<Double>, unit: String)
     case unknownHoldSite(String)
-    case invalidHold(site: String, hours: Double)
+    case notAHoldSite(site: String, kind: SiteKind)
     case seaConditionsMissing
     case unknownObservationNode(String)
-    case unknownReach(String)
-    case invalidOverride(reach: String, value: Double)
+    case impossibleObservation(node: String, reason: String)
+    case unknownReach(field: String, reach: String)
+
+    /// Allowed ranges of the planner's numeric inputs.
+    public enum Range {
+        /// Mass released at once, kg (up to a million tonnes).
+        public static let massKg = 0.0...1e9
+        /// Continuous release rate, kg/h.
+        public static let rateKgH = 0.0...1e8
+        /// Continuous release duration, h (up to a year).
+        public static let durationH = 0.001...8_760
+        /// Flow condition Q/Qa.
+        public static let flowRatio = 0.01...20
+        /// Hold at a dam, h (up to 30 days).
+        public static let holdH = 0.0...720
+        /// Reach velocity override, m/s (as playbooks allow).
+        public static let velocityMs = 0.001...10
+        /// Reach discharge override, m³/s.
+        public static let dischargeM3s = 0.01...250_000
+        /// Wind speed, m/s (up to a super typhoon's).
+        public static let windMs = 0.0...80
+        /// Surface current, m/s.
+        public static let currentMs = 0.0...5
+        /// A compass direction, degrees.
+        public static let degrees = 0.0...360
+    }
 
     /// The input field at fault, as the CLI names it.
     public var field: String {
@@ -160,14 +183,12 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownPark: "park"
         case .unknownScenario: "scenario"
         case .unknownSea: "sea"
-        case .pointOutsideRange: "lng"
-        case .negativeMass: "mass-kg"
-        case .invalidRelease: "rate-kg-h"
-        case .invalidFlowRatio: "flow-ratio"
-        case .unknownHoldSite, .invalidHold: "hold"
+        case .pointOutsideSea: "lng"
+        case .outOfRange(let field, _, _, _): field
+        case .unknownHoldSite, .notAHoldSite: "hold"
         case .seaConditionsMissing: "wind-ms"
-        case .unknownObservationNode: "observe"
-        case .unknownReach, .invalidOverride: "velocity"
+        case .unknownObservationNode, .impossibleObservation: "observe"
+        case .unknownReach(let field, _): field
         }
     }
 
@@ -181,16 +202,17 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownScenario(let park, let scenario, let known):
             "park \(park) has no scenario \"\(scenario)\"; known: \(known.joined(separator: ", "))"
         case .unknownSea(let id): "unknown sea area \"\(id)\""
-        case .pointOutsideRange(let lng, let lat): "point (\(lng), \(lat)) is not a valid longitude/latitude"
-        case .negativeMass(let mass): "mass must be zero or more kg, got \(mass)"
-        case .invalidRelease(let why): why
-        case .invalidFlowRatio(let ratio): "flow ratio Q/Qa must be above 0 and at most 20, got \(ratio)"
+        case .pointOutsideSea(let sea, let lng, let lat):
+            "point (\(lng), \(lat)) is not in any zone of sea area \(sea)"
+        case .outOfRange(_, let value, let range, let unit):
+            "\(value) is outside the allowed \(range.lowerBound)…\(range.upperBound) \(unit)"
         case .unknownHoldSite(let id): "no dam or sluice \"\(id)\" on the plume's path"
-        case .invalidHold(let site, let hours): "hold at \(site) must be 0…720 h, got \(hours)"
+        case .notAHoldSite(let site, let kind):
+            "\(site) is a \(kind.rawValue); only dams, sluices, gates and reservoirs can hold the slug"
         case .seaConditionsMissing: "a sea spill needs wind and current"
         case .unknownObservationNode(let id): "observed node \"\(id)\" is not on the plume's path"
-        case .unknownReach(let id): "unknown reach \"\(id)\""
-        case .invalidOverride(let reach, let value): "override for reach \(reach) must be above 0, got \(value)"
+        case .impossibleObservation(let node, let reason): "observation at \(node): \(reason)"
+        case .unknownReach(_, let id): "unknown reach \"\(id)\""
         }
     }
 }

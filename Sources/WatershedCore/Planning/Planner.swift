@@ -32,65 +32,88 @@ public struct Planner: Sendable {
     /// - Throws: ``PlanError`` naming the input at fault (unknown river, chainage outside the
     ///   river, unknown pollutant, negative mass, a hold at a site not on the path…).
     public func plan(_ input: SpillInput) throws(PlanError) -> PlanDocument {
-        guard let pollutant = basin.pollutants[input.pollutant] else { throw .unknownPollutant(input.pollutant) }
-        guard input.flowRatio > 0, input.flowRatio <= 20, input.flowRatio.isFinite else {
-            throw .invalidFlowRatio(input.flowRatio)
-        }
-        try validate(input.release)
-        for (site, hours) in input.holds where !(0...720).contains(hours) || !hours.isFinite {
-            throw .invalidHold(site: site, hours: hours)
-        }
-        let overrides = input.velocityOverrides.merging(input.dischargeOverrides, uniquingKeysWith: min)
-        let reaches = overrides.isEmpty ? [] : Set(basin.rivers.values.flatMap { $0.reaches.map(\.id) })
-        for (reach, value) in overrides {
-            guard reaches.contains(reach) else { throw .unknownReach(reach) }
-            guard value > 0, value.isFinite else { throw .invalidOverride(reach: reach, value: value) }
-        }
-        var work = Work(input: input, pollutant: pollutant)
+        // The place first, so that a wrong park or river is named before anything else.
         switch input.location {
         case .river(let id, let km):
             guard let river = basin.rivers[id] else { throw .unknownRiver(id) }
             guard km.isFinite, km >= 0, km <= river.lengthKm else {
                 throw .chainageOutsideRiver(river: id, km: km, lengthKm: river.lengthKm)
             }
+        case .park(let id, let scenario):
+            guard let park = basin.parks[id] else { throw .unknownPark(id) }
+            guard park.scenarios.contains(where: { $0.id == scenario }) else {
+                throw .unknownScenario(park: id, scenario: scenario, known: park.scenarios.map(\.id))
+            }
+        case .sea(let id, let lng, let lat):
+            guard let sea = basin.seas[id] else { throw .unknownSea(id) }
+            guard lng.isFinite, lat.isFinite,
+                sea.zones.contains(where: { Self.contains(polygon: $0.polygon, point: LngLat(lng: lng, lat: lat)) })
+            else { throw .pointOutsideSea(sea: id, lng: lng, lat: lat) }
+            guard input.sea != nil else { throw .seaConditionsMissing }
+        }
+        guard let pollutant = basin.pollutants[input.pollutant] else { throw .unknownPollutant(input.pollutant) }
+        try checkRanges(input)
+        var work = Work(input: input, pollutant: pollutant)
+        switch input.location {
+        case .river(let id, let km):
+            let river = basin.rivers[id]!
             work.spillUnit = basin.reach(of: river, at: km)?.owner ?? river.reaches.first?.owner ?? input.ownProvince
             try planRiver(river: river, km: km, start: input.at, release: input.release, into: &work)
         case .sea(let id, let lng, let lat):
-            guard let sea = basin.seas[id] else { throw .unknownSea(id) }
-            guard (-180...180).contains(lng), (-90...90).contains(lat) else {
-                throw .pointOutsideRange(lng: lng, lat: lat)
-            }
-            guard let conditions = input.sea else { throw .seaConditionsMissing }
+            let sea = basin.seas[id]!
             let point = LngLat(lng: lng, lat: lat)
             work.spillUnit = zoneOwner(of: point, in: sea)
-            planSea(sea: sea, point: point, conditions: conditions, start: input.at, into: &work)
-            try checkHolds(input, work)
+            planSea(sea: sea, point: point, conditions: input.sea!, start: input.at, into: &work)
+            try checkPathReferences(input, onPath: Set(work.arrivals.map(\.node)))
         case .park(let id, let scenarioID):
-            guard let park = basin.parks[id] else { throw .unknownPark(id) }
-            guard let scenario = park.scenarios.first(where: { $0.id == scenarioID }) else {
-                throw .unknownScenario(park: id, scenario: scenarioID, known: park.scenarios.map(\.id))
-            }
+            let park = basin.parks[id]!
             work.spillUnit = park.owner
-            try planPark(park: park, scenario: scenario, into: &work)
+            try planPark(park: park, scenario: park.scenarios.first { $0.id == scenarioID }!, into: &work)
         }
         return finish(work)
     }
 
-    private func validate(_ release: Release) throws(PlanError) {
-        switch release {
-        case .instantaneous(let mass?) where mass < 0 || !mass.isFinite: throw .negativeMass(mass)
-        case .continuous(let rate, let duration):
-            guard rate >= 0, rate.isFinite else { throw .invalidRelease("release rate must be zero or more kg/h") }
-            guard duration > 0, duration <= 8_760 else {
-                throw .invalidRelease("release duration must be above 0 and at most 8760 h")
+    /// Every number within its physical range (``PlanError/Range``), and overrides naming real reaches.
+    private func checkRanges(_ input: SpillInput) throws(PlanError) {
+        func check(_ value: Double, _ range: ClosedRange<Double>, _ field: String, _ unit: String) throws(PlanError) {
+            guard value.isFinite, range.contains(value) else {
+                throw .outOfRange(field: field, value: value, range: range, unit: unit)
             }
-        default: break
+        }
+        switch input.release {
+        case .instantaneous(let mass?): try check(mass, PlanError.Range.massKg, "mass-kg", "kg")
+        case .instantaneous(nil): break
+        case .continuous(let rate, let duration):
+            try check(rate, PlanError.Range.rateKgH, "rate-kg-h", "kg/h")
+            try check(duration, PlanError.Range.durationH, "duration-h", "h")
+        }
+        try check(input.flowRatio, PlanError.Range.flowRatio, "flow-ratio", "(Q/Qa)")
+        for (_, hours) in input.holds.sorted(by: { $0.key < $1.key }) {
+            try check(hours, PlanError.Range.holdH, "hold", "h")
+        }
+        if let sea = input.sea {
+            try check(sea.windMs, PlanError.Range.windMs, "wind-ms", "m/s")
+            try check(sea.windFromDeg, PlanError.Range.degrees, "wind-from-deg", "°")
+            try check(sea.currentMs, PlanError.Range.currentMs, "current-ms", "m/s")
+            try check(sea.currentToDeg, PlanError.Range.degrees, "current-to-deg", "°")
+        }
+        if input.velocityOverrides.isEmpty && input.dischargeOverrides.isEmpty { return }
+        let reaches = Set(basin.rivers.values.flatMap { $0.reaches.map(\.id) })
+        for (reach, value) in input.velocityOverrides.sorted(by: { $0.key < $1.key }) {
+            guard reaches.contains(reach) else { throw .unknownReach(field: "velocity", reach: reach) }
+            try check(value, PlanError.Range.velocityMs, "velocity", "m/s")
+        }
+        for (reach, value) in input.dischargeOverrides.sorted(by: { $0.key < $1.key }) {
+            guard reaches.contains(reach) else { throw .unknownReach(field: "discharge", reach: reach) }
+            try check(value, PlanError.Range.dischargeM3s, "discharge", "m³/s")
         }
     }
 
-    private func checkHolds(_ input: SpillInput, _ work: Work) throws(PlanError) {
-        let onPath = Set(work.arrivals.map(\.node))
-        for site in input.holds.keys.sorted() where !onPath.contains(site) { throw .unknownHoldSite(site) }
+    /// Holds and observations must name nodes on the plume's path.
+    private func checkPathReferences(_ input: SpillInput, onPath: Set<String>, sites: Set<String> = [])
+        throws(PlanError)
+    {
+        for site in input.holds.keys.sorted() where !sites.contains(site) { throw .unknownHoldSite(site) }
         for observation in input.observations where !onPath.contains(observation.node) {
             throw .unknownObservationNode(observation.node)
         }
@@ -244,7 +267,12 @@ public struct Planner: Sendable {
     /// scales the moving time of every reach between the spill and the observed node X; nodes below X
     /// shift by t_obs − t_pred (or are scaled by f too with `applyFactorBelow`). Each node uses the most
     /// downstream observation at or above it, else the nearest one below it.
-    func timings(_ nodes: [PathNode], input: SpillInput, reestimates: inout [Reestimate]) -> [Timing] {
+    ///
+    /// - Throws: ``PlanError/impossibleObservation(node:reason:)`` for an observation at the spill
+    ///   point, or at or before the time the slug could start moving there (spill time plus holds above).
+    func timings(_ nodes: [PathNode], input: SpillInput, reestimates: inout [Reestimate]) throws(PlanError)
+        -> [Timing]
+    {
         let ratio = Jobson.leadingEdgeRatio
         let base = nodes.map {
             Timing(
@@ -263,7 +291,15 @@ public struct Planner: Sendable {
             let predicted = observation.feature == .leadingEdge ? base[index].earliestH : base[index].likelyH
             let observed = observation.at.timeIntervalSince(input.at) / 3_600
             let moving = predicted - node.holdH
-            guard moving > 0 else { continue }
+            guard moving > 0 else {
+                throw .impossibleObservation(
+                    node: node.id, reason: "it is at the spill point, so it says nothing about the travel time")
+            }
+            guard observed - node.holdH > 0 else {
+                throw .impossibleObservation(
+                    node: node.id,
+                    reason: "it is at or before the spill time plus \(node.holdH) h of holds above it")
+            }
             let factor = (observed - node.holdH) / moving
             applied.append(Applied(index: index, factor: factor, shiftH: observed - predicted))
             reestimates.append(
@@ -315,6 +351,7 @@ public struct Planner: Sendable {
         case .instantaneous(nil):
             return nil
         }
+        guard peak.isFinite, upper.isFinite else { return nil }
         return Prediction(
             peakMgL: peak, upperPeakMgL: upper, ratioToStandard: peak / limit, upperRatioToStandard: upper / limit)
     }
@@ -324,12 +361,18 @@ public struct Planner: Sendable {
     {
         let input = work.input
         let nodes = walk(river: river, km: km, input: input)
-        let onPath = Set(nodes.map(\.id))
-        for site in input.holds.keys.sorted() where !onPath.contains(site) { throw .unknownHoldSite(site) }
-        for observation in input.observations where !onPath.contains(observation.node) {
-            throw .unknownObservationNode(observation.node)
+        let sites = nodes.compactMap { node -> String? in
+            if case .site(let site) = node.payload { return site.id } else { return nil }
         }
-        let times = timings(nodes, input: input, reestimates: &work.reestimates)
+        try checkPathReferences(input, onPath: Set(nodes.map(\.id)), sites: Set(sites))
+        for node in nodes {
+            guard case .site(let site) = node.payload, input.holds[site.id] != nil else { continue }
+            let holding: Set<SiteKind> = [.dam, .sluice, .gate, .reservoir]
+            guard holding.contains(site.kind) || site.actions.contains(.intercept) else {
+                throw .notAHoldSite(site: site.id, kind: site.kind)
+            }
+        }
+        let times = try timings(nodes, input: input, reestimates: &work.reestimates)
         let pollutantClass = work.pollutant.pollutantClass
         let limit = work.pollutant.limitMgL
         var massFactor = 1.0
@@ -426,7 +469,9 @@ public struct Planner: Sendable {
                     let latest = earliest.addingTimeInterval(-Self.samplingLeadTimeH * 3_600)
                     addTask(
                         &work, kind: .monitoring, action: "sample",
-                        title: "Sample \(work.pollutant.name) at \(section.name) hourly from before the leading edge",
+                        title:
+                            "Sample \(work.pollutant.name.lowercased()) hourly at section “\(section.name)”, "
+                            + "starting before the leading edge",
                         owner: section.owner, position: nil, latestStart: latest, leadTimeH: Self.samplingLeadTimeH,
                         feasible: latest >= work.plannedAt, source: source(nil))
                 }

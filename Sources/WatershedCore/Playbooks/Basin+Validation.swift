@@ -36,11 +36,7 @@ extension Basin {
         check.network()
         for park in parkList { check.park(park) }
         for sea in seaList { check.sea(sea) }
-        for agreement in agreements.values.sorted(by: { $0.province < $1.province }) {
-            if units[agreement.province] == nil {
-                check.add("agreements", "province", "unknown unit \"\(agreement.province)\"")
-            }
-        }
+        check.agreements()
         return check.problems
     }
 }
@@ -150,6 +146,32 @@ private struct Checker {
         }
     }
 
+    /// Agreements: a known province (or country) each, listed once, hours in range. The message
+    /// starts with the quoted province code so the loader can place it at its entry.
+    mutating func agreements() {
+        var seen: Set<UnitCode> = []
+        for agreement in basin.agreementList {
+            let code = agreement.province
+            let quoted = "\"\(code)\""
+            if !seen.insert(code).inserted {
+                add("agreements", "province", "\(quoted) is listed twice; list each neighbour once")
+            }
+            if let unit = basin.units[code] {
+                if unit.kind != .province && unit.kind != .country {
+                    add("agreements", "province", "\(quoted) is a \(unit.kind.rawValue), not a province or country")
+                }
+            } else {
+                add("agreements", "province", "\(quoted) is an unknown unit")
+            }
+            if !agreement.notifyWithinH.isFinite || !Limits.leadTimeH.contains(agreement.notifyWithinH) {
+                add("agreements", "notifyWithinH", "\(quoted): \(agreement.notifyWithinH) h is outside 0…720 h")
+            }
+            if !agreement.marginH.isFinite || !Limits.leadTimeH.contains(agreement.marginH) {
+                add("agreements", "marginH", "\(quoted): \(agreement.marginH) h is outside 0…720 h")
+            }
+        }
+    }
+
     mutating func river(_ river: RiverPlaybook) {
         let doc = river.id
         version(river.schemaVersion, doc)
@@ -169,12 +191,14 @@ private struct Checker {
             if abs(reach.fromKm - expectedFrom) > 1e-9 {
                 add(
                     doc, path + ".fromKm",
-                    "reach starts at km \(reach.fromKm) but the one above ends at km \(expectedFrom)")
+                    i == 0
+                        ? "the first reach must start at km 0, got km \(reach.fromKm)"
+                        : "reach starts at km \(reach.fromKm) but the one above ends at km \(expectedFrom)")
             }
             if reach.toKm <= reach.fromKm {
                 add(
                     doc, path + ".toKm",
-                    "km \(reach.toKm) is not below fromKm \(reach.fromKm): chainage increases downstream")
+                    "km \(reach.toKm) is not above fromKm \(reach.fromKm): chainage increases downstream")
             } else if reach.toKm > river.lengthKm + 1e-9 {
                 add(doc, path + ".toKm", "km \(reach.toKm) is beyond the river's length \(river.lengthKm) km")
             }

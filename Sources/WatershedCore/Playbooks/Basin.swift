@@ -23,6 +23,7 @@ public struct Basin: Sendable {
     let seaList: [SeaPlaybook]
     let unitList: [AdministrativeUnit]
     let pollutantList: [Pollutant]
+    let agreementList: [NotificationAgreement]
 
     /// Creates a basin. Later duplicates of an id replace earlier ones in the
     /// dictionaries; ``problems()`` reports them.
@@ -32,6 +33,7 @@ public struct Basin: Sendable {
     ) {
         self.unitList = units
         self.pollutantList = pollutants
+        self.agreementList = agreements
         self.riverList = rivers
         self.parkList = parks
         self.seaList = seas
