@@ -25,7 +25,9 @@ extension PlaybooksCommand {
             discussion: """
                 Reads every *.yaml and *.yml file in DIR (sorted, not recursive) and the peers file, \
                 checks syntax, schemaVersion, kind, unknown keys, types, and the basin as a whole \
-                (ids, chainages, the river network, owners, sources). Exit 0 when valid, 1 on any problem.
+                (ids, chainages, the river network, owners, sources). A *.yaml name that is not a \
+                readable file (a folder, a broken link) is a problem; so is a file over 4 MiB. \
+                Exit 0 when valid, 1 on any problem.
                 """
         )
 
@@ -35,7 +37,7 @@ extension PlaybooksCommand {
         @Option(
             help: ArgumentHelp(
                 "The peers file with the neighbours' notification agreements.",
-                discussion: "Default: seeds/450000/peers.yaml beside DIR, when it exists.",
+                discussion: "Default: seeds/450000/peers.yaml in the folder that holds DIR, when it exists.",
                 valueName: "file"))
         var peers: String?
 
@@ -61,12 +63,35 @@ extension PlaybooksCommand {
 
         /// The peers file to read: the one given, else `seeds/450000/peers.yaml` beside DIR if it exists.
         var peersFile: String? {
-            if let peers { return peers }
-            let parent = (directory as NSString).standardizingPath.split(separator: "/").dropLast().joined(
-                separator: "/")
-            let base = directory.hasPrefix("/") ? "/" + parent : parent
-            let candidate = (base.isEmpty ? "" : base + "/") + "seeds/450000/peers.yaml"
-            return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+            peers
+                ?? Self.defaultPeersFile(
+                    beside: directory, currentDirectory: FileManager.default.currentDirectoryPath)
+        }
+
+        /// `seeds/450000/peers.yaml` in the folder that holds `directory`, when that file exists.
+        ///
+        /// `directory` is first made absolute (against `currentDirectory`) and standardized, so
+        /// `.` inside `playbooks/` finds `../seeds/450000/peers.yaml`. The path is returned the way
+        /// `directory` was given: absolute for an absolute DIR, else relative to `currentDirectory`
+        /// (`seeds/450000/peers.yaml`, `../seeds/450000/peers.yaml`).
+        static func defaultPeersFile(beside directory: String, currentDirectory: String) -> String? {
+            let base = URL(fileURLWithPath: currentDirectory, isDirectory: true)
+            let folder = URL(fileURLWithPath: directory, isDirectory: true, relativeTo: base).standardizedFileURL
+            let candidate = folder.deletingLastPathComponent().appendingPathComponent("seeds/450000/peers.yaml")
+                .standardizedFileURL.path
+            guard FileManager.default.fileExists(atPath: candidate) else { return nil }
+            if directory.hasPrefix("/") { return candidate }
+            return relativePath(candidate, from: base.standardizedFileURL.path)
+        }
+
+        /// `path` relative to the folder `from` (both absolute and standardized), with `..` as needed.
+        static func relativePath(_ path: String, from folder: String) -> String {
+            let target = path.split(separator: "/")
+            let start = folder.split(separator: "/")
+            var common = 0
+            while common < min(target.count, start.count), target[common] == start[common] { common += 1 }
+            let parts = Array(repeating: "..", count: start.count - common) + target[common...].map(String.init)
+            return parts.isEmpty ? "." : parts.joined(separator: "/")
         }
 
         /// `13 files, no problems: 11 rivers, 1 park, 1 sea, 56 units, 12 pollutants, 3 peer agreements`.

@@ -1,20 +1,45 @@
+import Foundation
 import WatershedCore
 
 extension PlaybookLoader {
     /// Builds the basin from the decoded files, runs ``Basin/problems()`` and places each
     /// problem in its file; throws every problem, or returns the basin when there are none.
+    ///
+    /// A file with problems of its own (syntax, keys, types) still lends its ids, units and
+    /// pollutants to the basin, so other files' references to them hold, but the basin's
+    /// problems in it are left out: they would be about the placeholders standing for its wrong
+    /// fields. When there are several `units` (or `pollutants`) files, every one after the first
+    /// is reported, and references are checked against all of them, the first file without
+    /// problems of its own listed first.
     func assemble(_ files: [DecodedPlaybookFile], folder: String) throws(PlaybookLoadError) -> LoadedBasin {
         var diagnostics = files.flatMap(\.diagnostics)
         var lost = LostReferences()
+        let broken = files.map { !$0.diagnostics.isEmpty }
 
-        for file in files where file.document == nil {
-            lost.add(kind: file.declaredKind, id: file.declaredID)
+        for (index, file) in files.enumerated() where broken[index] {
+            switch file.document {
+            case nil:
+                // The units or pollutants it may hold are decided below, with the other registries.
+                if file.declaredKind != "units" && file.declaredKind != "pollutants" {
+                    lost.add(kind: file.declaredKind, id: file.declaredID)
+                }
+            case .river(let river)?:
+                lost.add(kind: "river", id: file.declaredID)
+                lost.placeholderRivers.insert(river.id)
+            case .sea?:
+                lost.add(kind: "sea", id: file.declaredID)
+            case .park?, .units?, .pollutants?, .peers?: break
+            }
         }
-        let unitFiles = files.indices.filter { files[$0].document?.kind == "units" }
-        let pollutantFiles = files.indices.filter { files[$0].document?.kind == "pollutants" }
-        for (kind, indices) in [("units", unitFiles), ("pollutants", pollutantFiles)] {
-            if let first = indices.first {
-                for index in indices.dropFirst() {
+        diagnostics += fileNameProblems(files)
+
+        var registries: [String: [Int]] = [:]
+        for kind in ["units", "pollutants"] {
+            let decoded = files.indices.filter { files[$0].document?.kind == kind }
+            // A file that could not be read may be this registry (its kind unknown, or this one).
+            let unreadable = files.contains { $0.document == nil && ($0.declaredKind ?? kind) == kind }
+            if let first = decoded.first {
+                for index in decoded.dropFirst() {
                     let position = files[index].sourceMap.sourcePosition(of: "kind")
                     diagnostics.append(
                         PlaybookDiagnostic(
@@ -22,17 +47,39 @@ extension PlaybookLoader {
                             message: "a second \(kind) file (the first is \(files[first].file)); list them in one file")
                     )
                 }
-            } else if !files.contains(where: { $0.document == nil && $0.declaredKind == kind }) {
+            } else if !unreadable {
                 diagnostics.append(
                     PlaybookDiagnostic(
                         file: folder, line: 1, column: 1, field: "",
                         message: "no file of kind \(kind) in the folder"))
-                lost.add(kind: kind, id: nil)
             }
+            let valid = decoded.filter { !broken[$0] }
+            if valid.isEmpty { lost.add(kind: kind, id: nil) }
+            // The first valid file's entries first, then the others' entries with a new key.
+            registries[kind] = valid.prefix(1) + decoded.filter { $0 != valid.first }
         }
 
         var units: [AdministrativeUnit] = []
+        var unitOrigins: [(file: Int, index: Int)] = []
+        for file in registries["units"] ?? [] {
+            guard case .units(let registry)? = files[file].document else { continue }
+            let known = Set(units.map(\.code))
+            for (index, unit) in registry.units.enumerated() where !known.contains(unit.code) {
+                units.append(unit)
+                unitOrigins.append((file, index))
+            }
+        }
         var pollutants: [Pollutant] = []
+        var pollutantOrigins: [(file: Int, index: Int)] = []
+        for file in registries["pollutants"] ?? [] {
+            guard case .pollutants(let table)? = files[file].document else { continue }
+            let known = Set(pollutants.map(\.id))
+            for (index, pollutant) in table.pollutants.enumerated() where !known.contains(pollutant.id) {
+                pollutants.append(pollutant)
+                pollutantOrigins.append((file, index))
+            }
+        }
+
         var rivers: [(RiverPlaybook, Int)] = []
         var parks: [(ParkPlaybook, Int)] = []
         var seas: [(SeaPlaybook, Int)] = []
@@ -43,8 +90,6 @@ extension PlaybookLoader {
             case .river(let river)?: rivers.append((river, index))
             case .park(let park)?: parks.append((park, index))
             case .sea(let sea)?: seas.append((sea, index))
-            case .units(let registry)? where index == unitFiles.first: units = registry.units
-            case .pollutants(let table)? where index == pollutantFiles.first: pollutants = table.pollutants
             case .peers(let registry)?:
                 agreements += registry.peers
                 peerFiles.append(index)
@@ -62,24 +107,31 @@ extension PlaybookLoader {
         {
             documentFiles[playbook, default: []].append(index)
         }
-        if let first = unitFiles.first { documentFiles["units"] = [first] }
-        if let first = pollutantFiles.first { documentFiles["pollutants"] = [first] }
         documentFiles["agreements"] = peerFiles
         var current: [String: Int] = [:]
 
         for problem in basin.problems() where !lost.explains(problem.message) {
             var path = String(problem.path.drop { $0 == "." })
-            guard let candidates = documentFiles[problem.document], !candidates.isEmpty else {
-                diagnostics.append(
-                    PlaybookDiagnostic(file: folder, line: 1, column: 1, field: path, message: problem.message))
-                continue
-            }
-            var index = candidates[min(current[problem.document] ?? 0, candidates.count - 1)]
-            if candidates.count > 1, path == "id", problem.message.hasPrefix("duplicate id") {
-                // The second (third…) playbook with this id: later problems of this document are its own.
-                let next = min((current[problem.document] ?? 0) + 1, candidates.count - 1)
-                current[problem.document] = next
-                index = candidates[next]
+            var index: Int
+            if problem.document == "units" || problem.document == "pollutants" {
+                let origins = problem.document == "units" ? unitOrigins : pollutantOrigins
+                guard let (file, entryPath) = Self.registryEntry(path, list: problem.document, origins: origins)
+                else { continue }
+                index = file
+                path = entryPath
+            } else {
+                guard let candidates = documentFiles[problem.document], !candidates.isEmpty else {
+                    diagnostics.append(
+                        PlaybookDiagnostic(file: folder, line: 1, column: 1, field: path, message: problem.message))
+                    continue
+                }
+                index = candidates[min(current[problem.document] ?? 0, candidates.count - 1)]
+                if candidates.count > 1, path == "id", problem.message.hasPrefix("duplicate id") {
+                    // The second (third…) playbook with this id: later problems of this document are its own.
+                    let next = min((current[problem.document] ?? 0) + 1, candidates.count - 1)
+                    current[problem.document] = next
+                    index = candidates[next]
+                }
             }
             if problem.document == "agreements",
                 let (peerFile, peerPath) = agreementPath(problem, files: files, peerFiles: peerFiles)
@@ -87,12 +139,9 @@ extension PlaybookLoader {
                 index = peerFile
                 path = peerPath
             }
+            // A file with problems of its own: the basin's problems in it are about placeholders.
+            if broken[index] { continue }
             let file = files[index]
-            if file.coveredPaths.contains(where: { covered in
-                CodingPathText.isWithin(path, covered) || (!path.isEmpty && CodingPathText.isWithin(covered, path))
-            }) {
-                continue
-            }
             let position = file.sourceMap.sourcePosition(of: path)
             diagnostics.append(
                 PlaybookDiagnostic(
@@ -106,6 +155,35 @@ extension PlaybookLoader {
             files: files.compactMap { file in
                 file.document.map { PlaybookFileSummary(file: file.file, document: $0) }
             })
+    }
+
+    /// `units[7].code` of the joined list → the file that entry came from and its path there.
+    static func registryEntry(
+        _ path: String, list: String, origins: [(file: Int, index: Int)]
+    ) -> (Int, String)? {
+        let prefix = list + "["
+        guard path.hasPrefix(prefix), let close = path.firstIndex(of: "]"),
+            let position = Int(path[path.index(path.startIndex, offsetBy: prefix.count)..<close]),
+            origins.indices.contains(position)
+        else { return nil }
+        let origin = origins[position]
+        return (origin.file, "\(list)[\(origin.index)]" + path[path.index(after: close)...])
+    }
+
+    /// A river, park or sea playbook whose file is not named after its id
+    /// (playbooks/README.md: the file is `<id>.yaml`; `<id>.yml` is read too).
+    func fileNameProblems(_ files: [DecodedPlaybookFile]) -> [PlaybookDiagnostic] {
+        files.compactMap { file in
+            guard let document = file.document, let id = document.id, !id.isEmpty,
+                !file.coveredPaths.contains("id")
+            else { return nil }
+            let name = (file.file as NSString).lastPathComponent
+            guard name != id + ".yaml", name != id + ".yml" else { return nil }
+            let position = file.sourceMap.sourcePosition(of: "id")
+            return PlaybookDiagnostic(
+                file: file.file, line: position.line, column: position.column, field: "id",
+                message: "id \"\(id)\" does not match the file name \"\(name)\"")
+        }
     }
 
     /// Places an agreements problem (`province: unknown unit "X"`) at `peers[i].province` of the
@@ -130,6 +208,8 @@ extension PlaybookLoader {
 /// problems about them follow from that file's own problem and are left out.
 struct LostReferences {
     var units = false
+    /// Rivers that are in the basin with placeholders for their wrong fields (a length of 0).
+    var placeholderRivers: Set<String> = []
     var pollutants = false
     var allRivers = false
     var allSeas = false
@@ -161,6 +241,7 @@ struct LostReferences {
         if allSeas && message.contains("unknown sea area \"") { return true }
         if rivers.contains(where: { message.contains("unknown river \"\($0)\"") }) { return true }
         if seas.contains(where: { message.contains("unknown sea area \"\($0)\"") }) { return true }
+        if placeholderRivers.contains(where: { message.contains("outside \($0)'s 0…") }) { return true }
         return false
     }
 }

@@ -63,14 +63,17 @@ public struct LoadedBasin: Sendable {
 /// Reads the playbooks folder (and a province's peers file) into a ``Basin``, or reports every
 /// problem in one run, each with file, line, column and field.
 ///
-/// Per file: YAML syntax (tabs in indentation are named as such); `schemaVersion` (this build
-/// reads 1) and `kind` (`river`, `park`, `sea`, `units`, `pollutants`, `peers`); the Core type,
-/// decoded strictly by ``StrictYAMLDecoder`` (unknown keys, wrong types, missing fields, enum
-/// values). Then the basin is built from every file that decoded and checked with
-/// ``Basin/problems()``; each problem is placed at its field's line and column (or the nearest
-/// enclosing field's). Problems that only follow from another one are left out: a field the
-/// decoder already reported, and references to the units, pollutants, rivers or seas of a
-/// file that could not be read at all.
+/// Per file: it must be a readable regular file (links followed) of at most
+/// ``maximumFileBytes`` (4 MiB), in UTF-8; then YAML syntax (tabs in indentation are named as
+/// such, every repeated key is reported); `schemaVersion` (this build reads 1) and `kind`
+/// (`river`, `park`, `sea`, `units`, `pollutants`, `peers`); the Core type, decoded strictly by
+/// ``StrictYAMLDecoder`` (unknown keys, wrong types, missing fields, enum values). A river, park
+/// or sea file is named after its id (`<id>.yaml`, playbooks/README.md). Then the basin is built
+/// from every file that decoded and checked with ``Basin/problems()``; each problem is placed at
+/// its field's line and column (or the nearest enclosing field's). Problems that only follow
+/// from another one are left out: the basin's problems in a file that has problems of its own
+/// (placeholders stand for its wrong fields), and references to the units, pollutants, rivers or
+/// seas of a file that could not be read or decoded cleanly.
 public struct PlaybookLoader: Sendable {
     /// The `schemaVersion` this build reads.
     public static let supportedSchemaVersion = 1
@@ -108,7 +111,9 @@ public struct PlaybookLoader: Sendable {
         try assemble(sources.map(decodeFile), folder: folder)
     }
 
-    /// The paths of the `*.yaml` and `*.yml` files directly in `directory`, sorted by name.
+    /// The paths of the `*.yaml` and `*.yml` names directly in `directory` (hidden names left
+    /// out), sorted by name. An entry that is not a readable regular file (a folder, a dangling
+    /// link, a link loop) is listed too: ``decodeFile(at:)`` reports it as `cannot read the file`.
     ///
     /// - Throws: ``PlaybookLoadError`` when the folder cannot be read.
     public static func playbookFiles(in directory: String) throws(PlaybookLoadError) -> [String] {
@@ -125,10 +130,6 @@ public struct PlaybookLoader: Sendable {
             .filter { !$0.hasPrefix(".") }
             .sorted()
             .map { join(directory, $0) }
-            .filter { path in
-                var isDirectory: ObjCBool = false
-                return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
-            }
     }
 
     /// `directory/name`, keeping `directory` as given.
@@ -137,26 +138,126 @@ public struct PlaybookLoader: Sendable {
         return directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
+    /// The largest playbook or seed file the loader reads: 4 MiB (4,194,304 bytes). The largest
+    /// real playbook is a few tens of KiB; a larger file is refused before it is read, since
+    /// parsing takes time and memory in proportion (a 50 MiB file took over a minute and 1.8 GB).
+    public static let maximumFileBytes = 4 * 1024 * 1024
+
     /// Reads and decodes the file at `path`.
+    ///
+    /// A path that is not a readable regular file once links are followed (missing, a dangling
+    /// link, a link loop, a folder, a device) gives `cannot read the file: <reason>` at 1:1; a
+    /// file over ``maximumFileBytes`` gives `the file is N MiB; a playbook may be at most 4 MiB`
+    /// without being read; bytes that are not UTF-8 are reported at the line and column of the
+    /// first invalid one.
     public func decodeFile(at path: String) -> DecodedPlaybookFile {
+        let (text, problem) = Self.read(path)
+        guard let problem else { return decodeFile(PlaybookSource(file: path, text: text ?? "")) }
+        var result = DecodedPlaybookFile(
+            file: path, document: nil, diagnostics: [problem], sourceMap: YAMLSourceMap())
+        // Text that is not all UTF-8 may still say which kind of file it is.
+        if let text { (result.declaredKind, result.declaredID) = Self.declaredKindAndID(in: text) }
+        return result
+    }
+
+    /// The text of the file at `path`, or the diagnostic that says why it cannot be used (with
+    /// the text read as far as it goes when the problem is invalid UTF-8).
+    static func read(_ path: String) -> (text: String?, problem: PlaybookDiagnostic?) {
+        func refuse(_ message: String) -> (String?, PlaybookDiagnostic?) {
+            (nil, PlaybookDiagnostic(file: path, line: 1, column: 1, field: "", message: message))
+        }
+        var info = stat()
+        // stat follows links: a link is judged by the file it leads to.
+        guard stat(path, &info) == 0 else { return refuse("cannot read the file: \(unreadableReason(path))") }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: return refuse("cannot read the file: it is a folder")
+        default: return refuse("cannot read the file: it is not a regular file")
+        }
+        let size = Int(info.st_size)
+        if size > maximumFileBytes { return refuse(tooLarge(size)) }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
         } catch {
-            return DecodedPlaybookFile(
-                file: path, document: nil,
-                diagnostics: [
-                    PlaybookDiagnostic(file: path, line: 1, column: 1, field: "", message: "cannot read the file")
-                ], sourceMap: YAMLSourceMap())
+            return refuse("cannot read the file: \(unreadableReason(path))")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return DecodedPlaybookFile(
-                file: path, document: nil,
-                diagnostics: [
-                    PlaybookDiagnostic(file: path, line: 1, column: 1, field: "", message: "the file is not UTF-8 text")
-                ], sourceMap: YAMLSourceMap())
+        if data.count > maximumFileBytes { return refuse(tooLarge(data.count)) }
+        let text = String(decoding: data, as: UTF8.self)
+        if let invalid = firstInvalidUTF8(in: data) {
+            let byte = String(invalid.byte, radix: 16, uppercase: true)
+            return (
+                text,
+                PlaybookDiagnostic(
+                    file: path, line: invalid.line, column: invalid.column, field: "",
+                    message:
+                        "the file is not UTF-8 text: byte 0x\(byte) starts no UTF-8 character; save the file as UTF-8")
+            )
         }
-        return decodeFile(PlaybookSource(file: path, text: text))
+        return (text, nil)
+    }
+
+    /// `the file is 50 MiB; a playbook may be at most 4 MiB`, the size rounded up to 0.1 MiB.
+    static func tooLarge(_ bytes: Int) -> String {
+        let tenths = (bytes * 10 + 1024 * 1024 - 1) / (1024 * 1024)
+        let size = tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
+        return "the file is \(size) MiB; a playbook may be at most \(maximumFileBytes / (1024 * 1024)) MiB"
+    }
+
+    /// Why `path` cannot be opened, from the system's error: `no such file` for a missing file or
+    /// a link that leads nowhere, `a loop of symbolic links`, `permission denied`.
+    static func unreadableReason(_ path: String) -> String {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK)
+        let code = errno
+        if descriptor >= 0 {
+            close(descriptor)
+            return "it cannot be read"
+        }
+        var isLink = false
+        if let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType {
+            isLink = type == .typeSymbolicLink
+        }
+        switch code {
+        case ENOENT:
+            if isLink, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+                return "it is a symbolic link to \"\(target)\", which does not exist"
+            }
+            return "no such file"
+        case ELOOP: return "it is a symbolic link in a loop of links"
+        case EACCES: return "permission denied"
+        case EISDIR: return "it is a folder"
+        default:
+            let text = String(cString: strerror(code))
+            return text.prefix(1).lowercased() + text.dropFirst()
+        }
+    }
+
+    /// The first byte of `data` that does not begin a valid UTF-8 character, with its line and
+    /// column (counted in Unicode scalars, as libyaml counts them); `nil` for valid UTF-8.
+    static func firstInvalidUTF8(in data: Data) -> (byte: UInt8, line: Int, column: Int)? {
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        var line = 1
+        var column = 1
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                offset += UTF8.width(scalar)
+                if scalar == "\n" {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
+            case .emptyInput:
+                return nil
+            case .error:
+                return (data[data.startIndex + offset], line, column)
+            }
+        }
     }
 
     /// Decodes one file: YAML syntax, `schemaVersion`, `kind`, then the document for its kind.
@@ -164,10 +265,17 @@ public struct PlaybookLoader: Sendable {
     public func decodeFile(_ source: PlaybookSource) -> DecodedPlaybookFile {
         let file = source.file
         var result = DecodedPlaybookFile(file: file, document: nil, diagnostics: [], sourceMap: YAMLSourceMap())
+        let size = source.text.utf8.count
+        if size > Self.maximumFileBytes {
+            result.diagnostics = [
+                PlaybookDiagnostic(file: file, line: 1, column: 1, field: "", message: Self.tooLarge(size))
+            ]
+            return result
+        }
         let node: Node
         switch StrictYAMLDecoder.compose(source.text, file: file) {
-        case .failure(let diagnostic):
-            result.diagnostics = [diagnostic]
+        case .failure(let error):
+            result.diagnostics = error.diagnostics
             (result.declaredKind, result.declaredID) = Self.declaredKindAndID(in: source.text)
             return result
         case .success(let composed):

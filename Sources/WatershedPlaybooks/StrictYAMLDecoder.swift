@@ -57,13 +57,18 @@ extension StrictDecodingResult: Sendable where Value: Sendable {}
 /// column and field instead of stopping at the first.
 ///
 /// Unlike Yams' `YAMLDecoder` it:
-/// - reports a key the type never asks for as `unknown key "x"; expected one of: …`;
+/// - reports a key the type never asks for as `unknown key "x"; expected one of: …`, with
+///   ` (did you mean "y"?)` after the key when a required field missing there is spelt alike;
+/// - reports every repeated key of every block mapping (`duplicate key "x" (first at line 3)`),
+///   and a YAML merge key (`<<: *base`) as not supported;
 /// - keeps going after a wrong value (`expected a number, got "abc"`,
 ///   `missing required field "source"`, `"foo" is not one of: a, b, c`), so one run finds all;
 /// - takes numbers only from plain scalars (an integer is fine for a `Double`), and rejects
-///   `.nan` and `.inf`; takes any non-empty scalar as a string (`owner: 450000` is `"450000"`);
-/// - reports YAML syntax errors at libyaml's mark, and tab indentation as
-///   `YAML indentation must use spaces, not tabs` at the tab.
+///   `.nan` and `.inf`, and says a number too large to hold (`1e400`) is out of range; takes
+///   any non-empty scalar as a string (`owner: 450000` is `"450000"`);
+/// - reports YAML syntax errors at libyaml's mark, tab indentation as
+///   `YAML indentation must use spaces, not tabs` at the tab, and nesting deeper than libyaml's
+///   limit (1000 levels) in a sentence.
 public struct StrictYAMLDecoder: Sendable {
     /// Creates a decoder.
     public init() {}
@@ -89,8 +94,8 @@ public struct StrictYAMLDecoder: Sendable {
         _ type: T.Type, from yaml: String, file: String
     ) -> StrictDecodingResult<T> {
         switch Self.compose(yaml, file: file) {
-        case .failure(let diagnostic):
-            return StrictDecodingResult(value: nil, diagnostics: [diagnostic], sourceMap: YAMLSourceMap())
+        case .failure(let error):
+            return StrictDecodingResult(value: nil, diagnostics: error.diagnostics, sourceMap: YAMLSourceMap())
         case .success(let node):
             return decode(type, node: node, file: file)
         }
@@ -107,28 +112,62 @@ public struct StrictYAMLDecoder: Sendable {
             sourceMap: YAMLSourceMap(positions: state.positions), coveredPaths: state.coveredPaths)
     }
 
-    /// Parses `yaml` into a node tree, or the one diagnostic that says why it cannot.
-    static func compose(_ yaml: String, file: String) -> Result<Node, PlaybookDiagnostic> {
+    /// The deepest nesting libyaml accepts: `MAX_NESTING_LEVEL` in Yams' `Sources/CYaml/src/parser.c`.
+    static let maximumNesting = 1000
+
+    /// How many mappings with duplicate keys are looked for before giving up on finding more.
+    static let maximumDuplicateRounds = 100
+
+    /// Parses `yaml` into a node tree, or the diagnostics that say why it cannot: one for a
+    /// syntax error, or one per repeated key (every mapping's, not only the first's).
+    static func compose(_ yaml: String, file: String) -> Result<Node, PlaybookLoadError> {
         func diagnostic(_ position: SourcePosition, _ message: String) -> PlaybookDiagnostic {
             PlaybookDiagnostic(file: file, line: position.line, column: position.column, field: "", message: message)
         }
-        do {
-            guard let node = try Yams.compose(yaml: yaml) else {
-                return .failure(diagnostic(.start, "the file is empty; expected a YAML mapping"))
+        var text = yaml
+        var duplicates: [PlaybookDiagnostic] = []
+        for _ in 0..<maximumDuplicateRounds {
+            do {
+                guard let node = try Yams.compose(yaml: text) else {
+                    return .failure(
+                        PlaybookLoadError(diagnostics: [
+                            diagnostic(.start, "the file is empty; expected a YAML mapping")
+                        ]))
+                }
+                guard duplicates.isEmpty else { return .failure(PlaybookLoadError(diagnostics: duplicates)) }
+                return .success(node)
+            } catch YamlError.duplicatedKeysInMapping(let keys, let context) {
+                let first = SourcePosition(context.mark) ?? .start
+                guard let found = repeatedKeys(keys, near: first, in: text) else {
+                    // A flow mapping or a layout not followed here: report the first key and stop.
+                    let key = keys.first ?? ""
+                    duplicates.append(diagnostic(first, "duplicate key \"\(key)\" (first at line \(first.line))"))
+                    return .failure(PlaybookLoadError(diagnostics: duplicates))
+                }
+                for repeated in found.repeats {
+                    duplicates.append(
+                        diagnostic(
+                            repeated.position,
+                            "duplicate key \"\(repeated.key)\" (first at line \(repeated.firstLine))"))
+                }
+                text = found.text
+            } catch let error as YamlError {
+                let (position, message) = describe(error, in: text)
+                if let tab = firstIndentationTab(in: text, before: position.line) {
+                    duplicates.append(diagnostic(tab, "YAML indentation must use spaces, not tabs"))
+                } else {
+                    duplicates.append(diagnostic(position, message))
+                }
+                return .failure(PlaybookLoadError(diagnostics: duplicates))
+            } catch {
+                duplicates.append(diagnostic(.start, "invalid YAML: \(error)"))
+                return .failure(PlaybookLoadError(diagnostics: duplicates))
             }
-            return .success(node)
-        } catch let error as YamlError {
-            let (position, message) = describe(error, in: yaml)
-            if let tab = firstIndentationTab(in: yaml, before: position.line) {
-                return .failure(diagnostic(tab, "YAML indentation must use spaces, not tabs"))
-            }
-            return .failure(diagnostic(position, message))
-        } catch {
-            return .failure(diagnostic(.start, "invalid YAML: \(error)"))
         }
+        return .failure(PlaybookLoadError(diagnostics: duplicates))
     }
 
-    /// The position and message for a Yams error.
+    /// The position and message for a Yams error other than a duplicate key.
     private static func describe(_ error: YamlError, in yaml: String) -> (SourcePosition, String) {
         func contextText(_ context: YamlError.Context?) -> String {
             guard let context else { return "" }
@@ -138,14 +177,16 @@ public struct StrictYAMLDecoder: Sendable {
         case .scanner(let context, let problem, let mark, _),
             .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
+            if problem.hasPrefix("Maximum nesting level reached") {
+                // libyaml's text names its own C function; say what it means instead.
+                return (
+                    SourcePosition(mark) ?? .start,
+                    "invalid YAML: lists and mappings nest deeper than \(maximumNesting) levels"
+                )
+            }
             return (SourcePosition(mark) ?? .start, "invalid YAML: \(problem)\(contextText(context))")
         case .reader(let problem, let offset, _, _):
             return (position(ofCharacterOffset: offset ?? 0, in: yaml), "cannot read the text: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let key = duplicates.first ?? ""
-            let first = SourcePosition(context.mark) ?? .start
-            let second = repeatedKey(key, after: first, in: yaml)
-            return (second ?? first, "duplicate key \"\(key)\" (first at line \(first.line))")
         default:
             return (.start, "invalid YAML: \(error)")
         }
@@ -180,23 +221,102 @@ public struct StrictYAMLDecoder: Sendable {
         return SourcePosition(line: line, column: column)
     }
 
-    /// The second occurrence of `key:` at the first one's column, after the first one's line.
-    private static func repeatedKey(_ key: String, after first: SourcePosition, in yaml: String) -> SourcePosition? {
-        var number = 0
-        for text in yaml.split(separator: "\n", omittingEmptySubsequences: false) {
-            number += 1
-            guard number > first.line else { continue }
-            let scalars = Array(text.unicodeScalars)
-            guard scalars.count >= first.column else { continue }
-            let rest = String(String.UnicodeScalarView(scalars[(first.column - 1)...]))
-            let prefix = String(String.UnicodeScalarView(scalars[..<(first.column - 1)]))
-            let lead = prefix.trimmingCharacters(in: .whitespaces)
-            guard lead.isEmpty || lead == "-" else { continue }
-            for candidate in [key, "\"\(key)\"", "'\(key)'"] where rest.hasPrefix(candidate) {
-                let after = rest.dropFirst(candidate.count).drop { $0 == " " }
-                if after.first == ":" { return SourcePosition(line: number, column: first.column) }
+    /// A key that is repeated in its mapping: where the repeat is and where the key first appears.
+    struct RepeatedKey {
+        var key: String
+        var position: SourcePosition
+        var firstLine: Int
+    }
+
+    /// What a line is to a block mapping whose keys start at a given column.
+    private enum MappingLine {
+        /// Blank or a comment.
+        case neutral
+        /// Indented deeper: a value's content.
+        case nested
+        /// At the keys' indentation, with the key written there (if it is one of those looked for).
+        case sibling(String?)
+        /// `- key:` whose key is at the column: the first line of a mapping in a list.
+        case entryStart(String?)
+        /// Indented less: the mapping has ended.
+        case outside
+    }
+
+    /// Finds every repeat of `keys` in the block mapping whose keys start at `first.column` and
+    /// which holds line `first.line` (libyaml's mark for a duplicated key), and returns them with
+    /// the text in which each repeated key is renamed, so that composing it again goes on to the
+    /// next mapping with duplicates. `nil` when a key is not found twice (a flow mapping).
+    static func repeatedKeys(
+        _ keys: [String], near first: SourcePosition, in yaml: String
+    ) -> (repeats: [RepeatedKey], text: String)? {
+        var lines = yaml.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let column = first.column
+        let start = first.line - 1
+        guard lines.indices.contains(start), column >= 1 else { return nil }
+
+        func key(at scalars: [Unicode.Scalar]) -> String? {
+            guard scalars.count >= column else { return nil }
+            let text = String(String.UnicodeScalarView(scalars[(column - 1)...]))
+            for key in keys {
+                for written in [key, "\"\(key)\"", "'\(key)'"] where text.hasPrefix(written) {
+                    if text.dropFirst(written.count).drop(while: { $0 == " " }).first == ":" { return key }
+                }
+            }
+            return nil
+        }
+        func classify(_ index: Int) -> MappingLine {
+            let scalars = Array(lines[index].unicodeScalars)
+            let indent = scalars.prefix { $0 == " " }.count
+            if indent == scalars.count || scalars[indent] == "#" || scalars[indent] == "\r" { return .neutral }
+            if indent > column - 1 { return .nested }
+            if indent == column - 1 { return .sibling(key(at: scalars)) }
+            let between = scalars[indent..<(column - 1)]
+            if between.first == "-", between.last == " ", between.allSatisfy({ $0 == "-" || $0 == " " }) {
+                return .entryStart(key(at: scalars))
+            }
+            return .outside
+        }
+
+        var top = start
+        if case .sibling = classify(start) {
+            upward: for index in stride(from: start - 1, through: 0, by: -1) {
+                switch classify(index) {
+                case .neutral, .nested, .sibling: top = index
+                case .entryStart:
+                    top = index
+                    break upward
+                case .outside: break upward
+                }
             }
         }
-        return nil
+        var bottom = start
+        downward: for index in (start + 1)..<max(start + 1, lines.count) {
+            switch classify(index) {
+            case .neutral, .nested, .sibling: bottom = index
+            case .entryStart, .outside: break downward
+            }
+        }
+
+        var firstLines: [String: Int] = [:]
+        var repeats: [RepeatedKey] = []
+        for index in top...bottom {
+            let found: String?
+            switch classify(index) {
+            case .sibling(let key), .entryStart(let key): found = key
+            case .neutral, .nested, .outside: found = nil
+            }
+            guard let key = found else { continue }
+            guard let firstLine = firstLines[key] else {
+                firstLines[key] = index + 1
+                continue
+            }
+            repeats.append(
+                RepeatedKey(key: key, position: SourcePosition(line: index + 1, column: column), firstLine: firstLine))
+            var scalars = Array(lines[index].unicodeScalars)
+            scalars.insert(contentsOf: "duplicate-on-line-\(index + 1)-".unicodeScalars, at: column - 1)
+            lines[index] = String(String.UnicodeScalarView(scalars))
+        }
+        guard Set(repeats.map(\.key)) == Set(keys) else { return nil }
+        return (repeats, lines.joined(separator: "\n"))
     }
 }

@@ -214,20 +214,24 @@ struct PlaybookLoaderTests {
                 marginH: 2
                 agreement: test agreement
             """
-        let sources = SmallBasin.sources() + [PlaybookSource(file: "seeds/peers.yaml", text: peers)]
+        // A second province for the neighbour: a peer is a province (or a country).
+        let units = SmallBasin.units + "\n  - {code: \"440000\", name: Guangdong, kind: province}"
+        let basin = SmallBasin.sources(replacing: "t/units.yaml", with: units)
+        let sources = basin + [PlaybookSource(file: "seeds/peers.yaml", text: peers)]
         let error = #expect(throws: PlaybookLoadError.self) {
             try PlaybookLoader().load(sources, folder: "t")
         }
         let line = try #require(lineNumber(of: "999999", in: peers))
-        #expect(
-            error?.diagnostics.map(\.description) == [
-                "seeds/peers.yaml:\(line):15: peers[1].province: unknown unit \"999999\""
-            ])
-        let valid = peers.replacingOccurrences(of: "999999", with: "450200")
+        // `province: ` follows "  - " on that line: the value starts at column 15.
+        #expect(error?.diagnostics.count == 1)
+        let diagnostic = try #require(error?.diagnostics.first)
+        #expect(diagnostic.description.hasPrefix("seeds/peers.yaml:\(line):15: peers[1].province: "))
+        #expect(diagnostic.message.contains("\"999999\"") && diagnostic.message.contains("unknown unit"))
+        let valid = peers.replacingOccurrences(of: "999999", with: "440000")
         let loaded = try PlaybookLoader().load(
-            SmallBasin.sources() + [PlaybookSource(file: "seeds/peers.yaml", text: valid)], folder: "t")
+            basin + [PlaybookSource(file: "seeds/peers.yaml", text: valid)], folder: "t")
         #expect(loaded.basin.agreements.count == 2)
-        #expect(loaded.files.last?.description == "seeds/peers.yaml: peers, 2 agreements (450000, 450200)")
+        #expect(loaded.files.last?.description == "seeds/peers.yaml: peers, 2 agreements (450000, 440000)")
     }
 
     @Test func aDuplicatedPlaybookIdIsReportedInTheSecondFile() throws {
@@ -240,8 +244,105 @@ struct PlaybookLoaderTests {
         let reachLine = try #require(lineNumber(of: "- id: liujiang-upper", in: copy))
         #expect(
             error?.diagnostics.map(\.description) == [
+                "t/zz-copy.yaml:\(idLine):5: id: id \"liujiang\" does not match the file name \"zz-copy.yaml\"",
                 "t/zz-copy.yaml:\(idLine):5: id: duplicate id \"liujiang\" (also used in liujiang)",
                 "t/zz-copy.yaml:\(reachLine):9: reaches[0].id: duplicate id \"liujiang-upper\" (also used in liujiang)",
+            ])
+    }
+
+    @Test(arguments: ["LengthKm: 100", "lengthKm: NaN"])
+    func aWrongLengthGivesOneLineNotTheBasinChecksOfItsPlaceholder(line: String) throws {
+        // The placeholder length 0 would put the reach's toKm (100) beyond the river's length, and
+        // longjiang's confluence at liujiang km 20 outside liujiang's 0…0 km.
+        let text = SmallBasin.river(id: "liujiang", lengthKm: 100)
+            .replacingOccurrences(of: "lengthKm: 100", with: line)
+        let error = #expect(throws: PlaybookLoadError.self) {
+            try PlaybookLoader().load(SmallBasin.sources(replacing: "t/liujiang.yaml", with: text), folder: "t")
+        }
+        let number = try #require(lineNumber(of: line, in: text))
+        let expected =
+            line.hasPrefix("L")
+            ? "t/liujiang.yaml:\(number):1: LengthKm: unknown key \"LengthKm\" (did you mean \"lengthKm\"?); "
+                + "expected one of: schemaVersion, kind, id, name, nameZh, version, chainageOrigin, lengthKm, joins, "
+                + "mouth, reaches, sites, receptors, monitoringSections, measures, source, note"
+            : "t/liujiang.yaml:\(number):11: lengthKm: expected a finite number, got NaN"
+        #expect(error?.diagnostics.map(\.description) == [expected])
+    }
+
+    @Test func aFileWithDecodingProblemsKeepsItsOwnBasinProblemsOut() throws {
+        // toKm 70 beyond the length 50 is a basin problem; the misspelt key is a decoding one.
+        let text = SmallBasin.river(id: "longjiang", lengthKm: 50, joins: "liujiang", reachToKm: 70)
+            .replacingOccurrences(of: "source: test river", with: "sorce: test river")
+        let error = #expect(throws: PlaybookLoadError.self) {
+            try PlaybookLoader().load(SmallBasin.sources(replacing: "t/longjiang.yaml", with: text), folder: "t")
+        }
+        let number = try #require(lineNumber(of: "sorce:", in: text))
+        #expect(error?.diagnostics.map(\.field) == ["sorce"])
+        #expect(error?.diagnostics.first?.line == number)
+    }
+
+    @Test func aBrokenSecondUnitsFileDoesNotReplaceTheValidOne() throws {
+        // bomb.yaml sorts before units.yaml; its one unit has a misspelt key (a decoding problem).
+        let bomb = """
+            schemaVersion: 1
+            kind: units
+            source: nothing
+            units:
+              - {code: "450000", nme: Guangxi, kind: province}
+            """
+        let sources =
+            [PlaybookSource(file: "t/bomb.yaml", text: bomb)] + SmallBasin.sources()
+        let error = #expect(throws: PlaybookLoadError.self) {
+            try PlaybookLoader().load(sources, folder: "t")
+        }
+        let unitLine = try #require(lineNumber(of: "nme:", in: bomb))
+        let unitText = bomb.split(separator: "\n")[unitLine - 1]
+        let column =
+            try unitText.distance(
+                from: unitText.startIndex,
+                to: #require(unitText.range(of: "nme"))
+                    .lowerBound) + 1
+        // `kind: units` is line 2 of units.yaml; its value starts at column 7.
+        let kindLine = try #require(lineNumber(of: "kind: units", in: SmallBasin.units))
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "t/bomb.yaml:\(unitLine):\(column): units[0].nme: unknown key \"nme\" (did you mean \"name\"?); "
+                    + "expected one of: code, name, nameZh, kind, parent",
+                "t/units.yaml:\(kindLine):7: kind: a second units file (the first is t/bomb.yaml); list them in one file",
+            ])
+    }
+
+    @Test func aPlaybookNamedOtherwiseThanItsIdIsReportedAtTheId() throws {
+        let text = SmallBasin.river(id: "liujiang", lengthKm: 100)
+        var sources = SmallBasin.sources()
+        sources[0].file = "t/liujiang2.yaml"
+        let error = #expect(throws: PlaybookLoadError.self) {
+            try PlaybookLoader().load(sources, folder: "t")
+        }
+        let number = try #require(lineNumber(of: "id: liujiang", in: text))
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "t/liujiang2.yaml:\(number):5: id: id \"liujiang\" does not match the file name \"liujiang2.yaml\""
+            ])
+    }
+
+    @Test func registriesAndPeersNeedNoNameOfTheirOwn() throws {
+        let sources = SmallBasin.sources().map { source in
+            var renamed = source
+            if source.file == "t/units.yaml" { renamed.file = "t/admin-units.yml" }
+            if source.file == "t/pollutants.yaml" { renamed.file = "t/table.yaml" }
+            return renamed
+        }
+        #expect(try PlaybookLoader().load(sources, folder: "t").files.count == 4)
+    }
+
+    @Test func aTextOverFourMiBIsRefusedUnread() {
+        // 4 MiB = 4,194,304 bytes; one byte more rounds up to 4.1 MiB.
+        let text = "# " + String(repeating: "x", count: 4 * 1024 * 1024 - 1)
+        let file = PlaybookLoader().decodeFile(PlaybookSource(file: "big.yaml", text: text))
+        #expect(
+            file.diagnostics.map(\.description) == [
+                "big.yaml:1:1: the file is 4.1 MiB; a playbook may be at most 4 MiB"
             ])
     }
 

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-import WatershedCLI
 import WatershedPlaybooks
 import WatershedTestSupport
+
+@testable import WatershedCLI
 
 /// Runs `watershed <arguments>` in-process and returns the exit code and what it wrote.
 func runCheck(_ arguments: [String]) async -> (code: Int32, output: [String], errors: [String]) {
@@ -41,6 +42,85 @@ struct PlaybooksCheckCommandTests {
             let field = expected.field.isEmpty ? "" : expected.field + ": "
             #expect(line.hasPrefix(prefix + field + expected.message), "\(line)")
         }
+    }
+
+    @Test func entriesThatAreNotReadableFilesAreReportedNotSkipped() async throws {
+        let copy = try Fixtures.scratchCopyOfPlaybooks()
+        defer { Fixtures.removeScratchCopy(copy) }
+        let manager = FileManager.default
+        try manager.createSymbolicLink(
+            atPath: copy.appendingPathComponent("dang.yaml").path, withDestinationPath: "nowhere.yaml")
+        try manager.createSymbolicLink(
+            atPath: copy.appendingPathComponent("loop1.yaml").path, withDestinationPath: "loop2.yaml")
+        try manager.createSymbolicLink(
+            atPath: copy.appendingPathComponent("loop2.yaml").path, withDestinationPath: "loop1.yaml")
+        try manager.createDirectory(at: copy.appendingPathComponent("x.yaml"), withIntermediateDirectories: false)
+        let result = await runCheck(["playbooks", "check", copy.path])
+        #expect(result.code == 1)
+        #expect(
+            result.errors == [
+                "\(copy.path)/dang.yaml:1:1: cannot read the file: it is a symbolic link to \"nowhere.yaml\", "
+                    + "which does not exist",
+                "\(copy.path)/loop1.yaml:1:1: cannot read the file: it is a symbolic link in a loop of links",
+                "\(copy.path)/loop2.yaml:1:1: cannot read the file: it is a symbolic link in a loop of links",
+                "\(copy.path)/x.yaml:1:1: cannot read the file: it is a folder",
+            ])
+    }
+
+    @Test func aFileOverFourMiBIsRefusedBeforeItIsRead() async throws {
+        let copy = try Fixtures.scratchCopyOfPlaybooks()
+        defer { Fixtures.removeScratchCopy(copy) }
+        // A sparse 50 MiB file: refused from its size alone, so the check stays quick.
+        let big = copy.appendingPathComponent("big.yaml")
+        #expect(FileManager.default.createFile(atPath: big.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: big)
+        try handle.truncate(atOffset: 50 * 1024 * 1024)
+        try handle.close()
+        let result = await runCheck(["playbooks", "check", copy.path])
+        #expect(result.code == 1)
+        #expect(result.errors == ["\(big.path):1:1: the file is 50 MiB; a playbook may be at most 4 MiB"])
+    }
+
+    @Test func invalidUTF8IsReportedAtTheFirstBadByte() async throws {
+        let copy = try Fixtures.scratchCopyOfPlaybooks()
+        defer { Fixtures.removeScratchCopy(copy) }
+        let url = copy.appendingPathComponent("pollutants.yaml")
+        var data = try Data(contentsOf: url)
+        // Line 3 of pollutants.yaml starts after the second newline; put 0xFF after "中" (3 bytes, 1 column).
+        let newlines = data.indices.filter { data[$0] == UInt8(ascii: "\n") }
+        let lineThree = try #require(newlines.dropFirst().first) + 1
+        data.insert(contentsOf: Array("中".utf8) + [0xFF], at: lineThree)
+        try data.write(to: url)
+        let result = await runCheck(["playbooks", "check", copy.path])
+        #expect(result.code == 1)
+        #expect(
+            result.errors == [
+                "\(url.path):3:2: the file is not UTF-8 text: byte 0xFF starts no UTF-8 character; save the file as UTF-8"
+            ])
+    }
+
+    @Test func thePeersFileIsFoundFromInsideThePlaybooksFolder() throws {
+        let copy = try Fixtures.scratchCopyOfPlaybooks()
+        defer { Fixtures.removeScratchCopy(copy) }
+        let root = copy.deletingLastPathComponent().path
+        // `cd playbooks && watershed playbooks check .`
+        #expect(
+            PlaybooksCommand.Check.defaultPeersFile(beside: ".", currentDirectory: copy.path)
+                == "../seeds/450000/peers.yaml")
+        #expect(
+            PlaybooksCommand.Check.defaultPeersFile(beside: "./", currentDirectory: copy.path)
+                == "../seeds/450000/peers.yaml")
+        // `cd <root> && watershed playbooks check playbooks` keeps the path as it was printed before.
+        #expect(
+            PlaybooksCommand.Check.defaultPeersFile(beside: "playbooks", currentDirectory: root)
+                == "seeds/450000/peers.yaml")
+        #expect(
+            PlaybooksCommand.Check.defaultPeersFile(beside: "playbooks/../playbooks/", currentDirectory: root)
+                == "seeds/450000/peers.yaml")
+        #expect(
+            PlaybooksCommand.Check.defaultPeersFile(beside: copy.path, currentDirectory: "/")
+                == root + "/seeds/450000/peers.yaml")
+        #expect(PlaybooksCommand.Check.defaultPeersFile(beside: ".", currentDirectory: root) == nil)
     }
 
     @Test func missingFolderIsAUsageError() async {

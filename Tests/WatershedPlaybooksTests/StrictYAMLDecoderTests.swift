@@ -83,7 +83,7 @@ struct StrictYAMLDecoderTests {
         let result = decode(yaml)
         #expect(
             result.diagnostics.map(\.description) == [
-                "gauges.yaml:2:1: sorce: unknown key \"sorce\"; did you mean \"source\"?; expected one of: gauges, source"
+                "gauges.yaml:2:1: sorce: unknown key \"sorce\" (did you mean \"source\"?); expected one of: gauges, source"
             ])
     }
 
@@ -126,6 +126,43 @@ struct StrictYAMLDecoderTests {
             result.diagnostics.map(\.description) == ["gauges.yaml:3:1: duplicate key \"source\" (first at line 2)"])
     }
 
+    @Test func everyDuplicateKeyInEveryMappingIsReported() {
+        let yaml = """
+            gauges:
+              - id: g1
+                km: 3
+                kind: intake
+                km: 4
+                tags: []
+                tags: []
+              - id: g2
+                km: 5
+                id: g3
+                kind: intake
+                tags: []
+            source: a
+            source: b
+            """
+        // Worked out from the text: km (3, 5) and tags (6, 7) in gauges[0], id (8, 10) in
+        // gauges[1] — the first key of a list item is at column 5 after "  - " — and source (13, 14).
+        #expect(
+            decode(yaml).diagnostics.map(\.description) == [
+                "gauges.yaml:5:5: duplicate key \"km\" (first at line 3)",
+                "gauges.yaml:7:5: duplicate key \"tags\" (first at line 6)",
+                "gauges.yaml:10:5: duplicate key \"id\" (first at line 8)",
+                "gauges.yaml:14:1: duplicate key \"source\" (first at line 13)",
+            ])
+    }
+
+    @Test func aKeyRepeatedThreeTimesIsReportedTwice() {
+        let yaml = "gauges: []\nsource: a\nsource: b\nsource: c\n"
+        #expect(
+            decode(yaml).diagnostics.map(\.description) == [
+                "gauges.yaml:3:1: duplicate key \"source\" (first at line 2)",
+                "gauges.yaml:4:1: duplicate key \"source\" (first at line 2)",
+            ])
+    }
+
     @Test func wrongTypesAreAllCollectedInOneRun() {
         let yaml = """
             gauges:
@@ -155,6 +192,59 @@ struct StrictYAMLDecoderTests {
     @Test func nanIsRefused() {
         let result = decode("gauges:\n  - {id: g, km: .nan, kind: intake, tags: []}\nsource: x\n")
         #expect(result.diagnostics.map(\.message) == ["expected a finite number, got .nan"])
+    }
+
+    @Test(arguments: ["NaN", "nan", "-inf", "Infinity"])
+    func nonFiniteSpellingsAreCalledNonFinite(text: String) {
+        let result = decode("gauges:\n  - {id: g, km: \(text), kind: intake, tags: []}\nsource: x\n")
+        #expect(result.diagnostics.map(\.message) == ["expected a finite number, got \(text)"])
+    }
+
+    @Test func aNumberTooLargeForADoubleIsOutOfRange() {
+        // 1e400 is above Double.greatestFiniteMagnitude (about 1.8e308).
+        let yaml = "gauges:\n  - id: g\n    km: 1e400\n    kind: intake\n    tags: []\nsource: x\n"
+        // `km: ` is indented 4 spaces: the value starts at column 9 of line 3.
+        #expect(
+            decode(yaml).diagnostics.map(\.description) == [
+                "gauges.yaml:3:9: gauges[0].km: the number 1e400 is out of range (a number is at most about 1.8e308)"
+            ])
+    }
+
+    @Test func aWholeNumberTooLargeForAnIntIsOutOfRange() {
+        // Int.max is 9223372036854775807 (19 digits); this has 20.
+        let yaml = "gauges:\n  - {id: g, km: 1, kind: intake, people: 99999999999999999999, tags: []}\nsource: x\n"
+        #expect(
+            decode(yaml).diagnostics.map(\.message) == [
+                "the number 99999999999999999999 is out of range for a whole number"
+            ])
+    }
+
+    @Test func nestingBeyondLibyamlsLimitIsASentence() {
+        // libyaml stops at 1000 levels (MAX_NESTING_LEVEL in Yams' parser.c).
+        let yaml = "gauges: []\nsource: " + String(repeating: "[", count: 1100) + String(repeating: "]", count: 1100)
+        let messages = decode(yaml).diagnostics.map(\.message)
+        #expect(messages == ["invalid YAML: lists and mappings nest deeper than 1000 levels"])
+        #expect(!messages.joined().contains("yaml_set_max_nest_level"))
+    }
+
+    @Test func aMergeKeyIsOneProblemAtTheKey() {
+        let yaml = """
+            gauges:
+              - &first
+                id: g1
+                km: 3
+                kind: intake
+                tags: []
+              - <<: *first
+                id: g2
+            source: x
+            """
+        // `<<` follows "  - " on line 7: column 5. No "missing required field" for the fields it
+        // would have brought in, no "unknown key".
+        #expect(
+            decode(yaml).diagnostics.map(\.description) == [
+                "gauges.yaml:7:5: gauges[1].<<: merge keys (<<) are not supported; write the fields out"
+            ])
     }
 
     @Test func quotedNumberIsRefusedWithAHint() {

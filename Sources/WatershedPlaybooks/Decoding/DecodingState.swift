@@ -39,6 +39,9 @@ final class MappingRecord {
     var acceptsAnyKey = false
     /// Set when the type's `init(from:)` returned.
     var complete = false
+    /// Set when the mapping has a YAML merge key (`<<: *base`), reported on its own: the fields
+    /// it would have brought in are not reported missing as well.
+    var hasMergeKey = false
 
     init(path: String, position: SourcePosition, entries: [(key: String, keyNode: Node, value: Node)]) {
         self.path = path
@@ -97,7 +100,7 @@ final class DecodingState {
                 let missingAllowed = allowed.filter { !record.has($0) }
                 var message = "unknown key \"\(entry.key)\""
                 if let guess = closest(to: entry.key, among: missingAllowed) {
-                    message += "; did you mean \"\(guess)\"?"
+                    message += " (did you mean \"\(guess)\"?)"
                     let missing = CodingPathText.child(record.path, key: guess)
                     diagnostics.removeAll { $0.field == missing && $0.message.hasPrefix("missing required field") }
                     foldedPaths.insert(missing)

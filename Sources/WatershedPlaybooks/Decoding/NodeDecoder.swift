@@ -148,6 +148,7 @@ final class NodeDecoder: Decoder {
         let position = SourcePosition(node?.mark) ?? state.positions[path] ?? .start
         if case .mapping(let mapping)? = node {
             var entries: [(key: String, keyNode: Node, value: Node)] = []
+            var hasMergeKey = false
             for (key, value) in mapping {
                 guard case .scalar(let scalar) = key else {
                     if !silent {
@@ -156,9 +157,19 @@ final class NodeDecoder: Decoder {
                     }
                     continue
                 }
+                if scalar.string == "<<" && (scalar.style == .plain || scalar.style == .any) {
+                    if !silent {
+                        state.report(
+                            CodingPathText.child(path, key: "<<"), at: SourcePosition(key.mark),
+                            "merge keys (<<) are not supported; write the fields out")
+                    }
+                    hasMergeKey = true
+                    continue
+                }
                 entries.append((scalar.string, key, value))
             }
             let record = MappingRecord(path: path, position: position, entries: entries)
+            record.hasMergeKey = hasMergeKey
             state.mappings.append(record)
             return record
         }
@@ -228,7 +239,7 @@ struct NodeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     private func value<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let path = path(key)
         guard let entry = record.request(key.stringValue) else {
-            if !silent {
+            if !silent && !record.hasMergeKey {
                 decoder.state.report(path, at: record.position, "missing required field \"\(key.stringValue)\"")
             }
             return try decoder.state.decodeValue(
@@ -266,7 +277,9 @@ struct NodeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     private func childDecoder(forKey key: any CodingKey, name: String) -> NodeDecoder {
         let path = CodingPathText.child(decoder.path, key: name)
         guard let entry = record.request(name) else {
-            if !silent { decoder.state.report(path, at: record.position, "missing required field \"\(name)\"") }
+            if !silent && !record.hasMergeKey {
+                decoder.state.report(path, at: record.position, "missing required field \"\(name)\"")
+            }
             return decoder.child(node: nil, path: path, key: key, silent: true)
         }
         decoder.state.note(path, keyNode: entry.keyNode, value: entry.value)

@@ -40,15 +40,30 @@ enum Scalars {
         case integer(Int)
         case decimal(Double)
         case nonFinite
+        /// Written as a number, but beyond what a `Double` holds (`1e400`).
+        case outOfRange
         case notANumber
     }
 
     /// Parses a plain scalar as a YAML 1.2 core-schema number.
     static func number(_ text: String) -> Number {
         if infinityTexts.contains(text) || nanTexts.contains(text) { return .nonFinite }
+        // Not YAML numbers at all, but plainly meant as the non-finite ones: `NaN`, `inf`, `-Infinity`.
+        let bare = text.drop { $0 == "-" || $0 == "+" || $0 == "." }.lowercased()
+        if ["nan", "inf", "infinity"].contains(bare) { return .nonFinite }
         if let integer = integer(text) { return .integer(integer) }
-        if isDecimal(text), let value = Double(text), value.isFinite { return .decimal(value) }
+        if isDecimal(text) {
+            guard let value = Double(text), value.isFinite else { return .outOfRange }
+            return .decimal(value)
+        }
         return .notANumber
+    }
+
+    /// `[-+]?[0-9]+` too large for an `Int` (`99999999999999999999`).
+    static func isOversizedInteger(_ text: String) -> Bool {
+        var digits = Substring(text)
+        if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber } && Int(text) == nil
     }
 
     /// `[-+]?[0-9]+`, `0x[0-9a-fA-F]+` or `0o[0-7]+`.
@@ -105,6 +120,8 @@ extension DecodingState {
                 case .integer(let value): return Double(value)
                 case .decimal(let value): return value
                 case .nonFinite: problem = "expected a finite number, got \(scalar.string)"
+                case .outOfRange:
+                    problem = "the number \(scalar.string) is out of range (a number is at most about 1.8e308)"
                 case .notANumber: break
                 }
             } else if case .integer = Scalars.number(scalar.string) {
@@ -124,7 +141,10 @@ extension DecodingState {
         if case .scalar(let scalar) = node, !Scalars.isNull(scalar) {
             if scalar.style == .plain || scalar.style == .any {
                 if let value = Scalars.integer(scalar.string) { return value }
-                if Scalars.isDecimal(scalar.string) || Scalars.integer(scalar.string.filter { $0 != "_" }) != nil {
+                if Scalars.isOversizedInteger(scalar.string) {
+                    problem = "the number \(scalar.string) is out of range for a whole number"
+                } else if Scalars.isDecimal(scalar.string) || Scalars.integer(scalar.string.filter { $0 != "_" }) != nil
+                {
                     problem = "expected a whole number, got \(scalar.string)"
                 }
             } else if Scalars.integer(scalar.string) != nil {
