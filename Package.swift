@@ -13,6 +13,15 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Domain types and pure rules: river network, travel time, drift, planner, obligations. No I/O, no clock.
@@ -32,11 +41,28 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The Hummingbird application: HTTPS API, WSS push, auth, TLS and development certificates.
+        .target(
+            name: "WatershedServer",
+            dependencies: [
+                "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The `watershed` command tree as a library, so commands can be tested.
         .target(
             name: "WatershedCLI",
             dependencies: [
-                "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore",
+                "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore", "WatershedServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,11 +91,31 @@ let package = Package(
             dependencies: ["WatershedPlaybooks", "WatershedCLI", "WatershedTestSupport"]
         ),
         // The log on a real SQLite file: gapless seqs, the hash chain, group commit, synchronous = FULL.
-        .testTarget(name: "WatershedStoreTests", dependencies: ["WatershedStore"]),
+        .testTarget(
+            name: "WatershedStoreTests",
+            dependencies: ["WatershedStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The server live over TLS on loopback: health, auth, incidents, the stream and its resume.
+        .testTarget(
+            name: "WatershedServerTests",
+            dependencies: [
+                "WatershedServer", "WatershedTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Commands run in-process: exit codes, messages and the offline planner's output.
         .testTarget(
             name: "WatershedCLITests",
-            dependencies: ["WatershedCLI", "WatershedTestSupport"]
+            dependencies: [
+                "WatershedCLI", "WatershedTestSupport", "WatershedStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ]
 )

@@ -15,7 +15,7 @@ struct BasinOptions: ParsableArguments {
     /// The peers file to read: the one given, else the default if it exists.
     var peersFile: String? {
         if let peers { return peers }
-        let base = URL(fileURLWithPath: playbooks).deletingLastPathComponent()
+        let base = URL(fileURLWithPath: playbooks).standardizedFileURL.deletingLastPathComponent()
         let candidate = base.appendingPathComponent("seeds/450000/peers.yaml").path
         return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
     }

@@ -8,33 +8,43 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Plan a spill offline: receptors, arrival times, tasks, obligations, peer notifications.",
         discussion: """
-            Give the spill's place with one of --river/--km, --park/--scenario or --sea/--lng/--lat.
-            Times print in local time with their UTC offset (--time-zone, default Asia/Shanghai).
+            Give the spill's place with one of --river/--km, --park/--scenario or
+            --sea/--lng/--lat. Times print in local time with their UTC offset
+            (--time-zone, default Asia/Shanghai). Negative numbers need '=':
+            --km=-1 (they are refused anyway; the message says why).
 
-            Examples:
-              watershed plan --river longjiang --km 0 --pollutant cadmium --mass-kg 21000 \\
-                --at 2012-01-15T08:00:00+08:00
-              watershed plan --river longjiang --km 0 --pollutant cadmium --mass-kg 21000 \\
-                --hold luodong-dam:48 --hold sancha-dam:72
-              watershed plan --park qinzhou-petrochemical --scenario tank-fire --wind-ms 8 --wind-from-deg 225
-              watershed plan --sea beibu-gulf-guangxi --lng 109.45 --lat 21.45 --pollutant crude-oil \\
-                --mass-kg 50000 --wind-ms 10 --wind-from-deg 225 --current-ms 0.1 --current-to-deg 45
+            The 2012 Longjiang cadmium spill, then with two dams held:
+              watershed plan --river longjiang --km 0 --pollutant cadmium \\
+                --mass-kg 21000 --at 2012-01-15T08:00:00+08:00
+              watershed plan --river longjiang --km 0 --pollutant cadmium \\
+                --mass-kg 21000 --hold longjiang-lalang-dam:48 \\
+                --hold longjiang-luodong-dam:72
+            A park scenario (it sets its own pollutant and quantity):
+              watershed plan --park qinzhou-petrochemical \\
+                --scenario tank-fire --wind-ms 8 --wind-from-deg 180
+            An oil slick off Tieshangang with a south-west wind:
+              watershed plan --sea beibu-gulf-guangxi --lng 109.45 \\
+                --lat 21.45 --pollutant crude-oil --mass-kg 50000 \\
+                --wind-ms 10 --wind-from-deg 225
             """
     )
 
     @OptionGroup var basinOptions: BasinOptions
 
     @Option(help: "River playbook id of the spill (with --km).") var river: String?
-    @Option(help: "Chainage of the spill on --river, km from the playbook's km 0.") var km: Double?
+    @Option(parsing: .unconditional, help: "Chainage of the spill on --river, km from the playbook's km 0.")
+    var km: Double?
     @Option(help: "Park playbook id (with --scenario).") var park: String?
     @Option(help: "Scenario id in the park playbook.") var scenario: String?
     @Option(help: "Sea playbook id (with --lng and --lat).") var sea: String?
-    @Option(help: "Longitude of a sea spill, degrees east.") var lng: Double?
-    @Option(help: "Latitude of a sea spill, degrees north.") var lat: Double?
+    @Option(parsing: .unconditional, help: "Longitude of a sea spill, degrees east.") var lng: Double?
+    @Option(parsing: .unconditional, help: "Latitude of a sea spill, degrees north.") var lat: Double?
 
     @Option(help: "Pollutant id from playbooks/pollutants.yaml (e.g. cadmium). A park scenario names its own.")
     var pollutant: String?
-    @Option(name: .customLong("mass-kg"), help: "Mass released at once, kg. Omit when unknown.") var massKg: Double?
+    @Option(
+        name: .customLong("mass-kg"), parsing: .unconditional, help: "Mass released at once, kg. Omit when unknown.")
+    var massKg: Double?
     @Option(name: .customLong("rate-kg-h"), help: "Continuous release rate, kg/h (with --duration-h).")
     var rateKgH: Double?
     @Option(name: .customLong("duration-h"), help: "Continuous release duration, h.") var durationH: Double?
@@ -81,8 +91,13 @@ struct PlanCommand: AsyncParsableCommand {
         if park != nil && scenario == nil { throw ValidationError("--scenario: a park spill needs a scenario id.") }
         if sea != nil && (lng == nil || lat == nil) { throw ValidationError("--lng/--lat: a sea spill needs a point.") }
         if park == nil && pollutant == nil { throw ValidationError("--pollutant: name the pollutant (e.g. cadmium).") }
-        if let massKg, massKg < 0 || !massKg.isFinite {
-            throw ValidationError("--mass-kg: must be zero or more kg, got \(massKg).")
+        if park != nil && (pollutant != nil || massKg != nil || rateKgH != nil || durationH != nil) {
+            throw ValidationError(
+                "--pollutant/--mass-kg/--rate-kg-h: a park scenario sets its own pollutant and quantity; leave them out."
+            )
+        }
+        for (flag, value) in [("--deaths", deaths), ("--poisoned", poisoned), ("--evacuated", evacuated)] {
+            if let value, value < 0 { throw ValidationError("\(flag): must be zero or more, got \(value).") }
         }
         if massKg != nil && rateKgH != nil {
             throw ValidationError("--mass-kg and --rate-kg-h: give one, an instantaneous or a continuous release.")
@@ -203,9 +218,18 @@ struct PlanCommand: AsyncParsableCommand {
 
     static func parseTime(_ text: String, flag: String) throws -> Date {
         let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
+        var parsed = formatter.date(from: text)
+        if parsed == nil {
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            parsed = formatter.date(from: text)
+        }
+        if let date = parsed {
+            // 1900-01-01 … 2200-01-01: anything else is a typo, and old dates print with historical offsets.
+            guard (-2_208_988_800.0...7_258_118_400.0).contains(date.timeIntervalSince1970) else {
+                throw CommandExit.usage("\(flag): \"\(text)\" is outside the years 1900–2199")
+            }
+            return date
+        }
         throw CommandExit.usage(
             "\(flag): \"\(text)\" is not an ISO 8601 time with offset, e.g. 2012-01-15T08:00:00+08:00")
     }
@@ -218,7 +242,9 @@ struct PlanCommand: AsyncParsableCommand {
             else {
                 throw CommandExit.usage("\(flag): expected \(what) with a number of zero or more, got \"\(text)\"")
             }
-            result[String(text[..<colon])] = number
+            let key = String(text[..<colon])
+            guard result[key] == nil else { throw CommandExit.usage("\(flag): \(key) is given twice") }
+            result[key] = number
         }
         return result
     }

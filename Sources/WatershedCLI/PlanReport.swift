@@ -54,6 +54,12 @@ struct PlanReport {
         var lines = [
             "PLAN  \(pollutant.name)\(pollutant.nameZh.map { " (\($0))" } ?? ""), \(release)",
             "Spill      \(place) — \(plan.spillUnitName) (\(plan.spillUnit)), \(time(input.at))",
+        ]
+        if case .sea = input.location {
+            lines.append("Level      \(input.level.map { "\($0)" } ?? "not yet graded")")
+            return lines.joined(separator: "\n")
+        }
+        lines += [
             "Standard   S = \(PlanReport.number(pollutant.limitMgL)) mg/L (\(pollutant.standard) \(pollutant.table)"
                 + "\(pollutant.waterClass.map { ", class \($0)" } ?? ""))",
             "Flow       Q/Qa = \(PlanReport.number(input.flowRatio))"
@@ -121,12 +127,16 @@ struct PlanReport {
     }
 
     func tasksSection() -> String {
-        guard !plan.tasks.isEmpty else { return "TASKS\n(none: the plume stays below a tenth of the standard)" }
-        var table = TextTable(["#", "latest start", "owner", "duty position", "task", ""], rightAligned: [0])
+        guard !plan.tasks.isEmpty else {
+            return plan.arrivals.isEmpty
+                ? "TASKS\n(none: the plume reaches no mapped node)"
+                : "TASKS\n(none: the plume stays below a tenth of the standard at every node)"
+        }
+        var table = TextTable(["#", "latest start", "owner", "duty position", "task", "status"], rightAligned: [0])
         for t in plan.tasks {
             table.add([
                 "T\(t.number)", time(t.latestStart), t.ownerName, t.dutyPosition.rawValue, t.title,
-                t.feasible ? "" : "TOO LATE",
+                t.feasible ? "in time" : "TOO LATE",
             ])
         }
         return "TASKS (by latest start = earliest arrival − lead time)\n" + table.render()

@@ -141,9 +141,9 @@ func runWatershed(_ arguments: [String]) async -> (code: Int32, out: String, err
 @Suite struct CommandTreeTests {
     /// An unknown command is a usage error, even with --help, naming the known commands.
     @Test func unknownCommandIsAUsageError() async {
-        let result = await runWatershed(["serve", "--help"])
+        let result = await runWatershed(["launch", "--help"])
         #expect(result.code == 2)
-        #expect(result.err.contains("unknown command \"serve\""))
+        #expect(result.err.contains("unknown command \"launch\""))
         #expect(result.err.contains("plan"))
     }
 

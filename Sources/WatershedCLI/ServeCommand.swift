@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import WatershedServer
+
+/// `watershed serve`: the server (HTTPS + WSS for people).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Watershed server: HTTPS API and live WSS stream over TLS.",
+        discussion: """
+            Every setting comes, in this order of precedence, from a flag, a WATERSHED_* environment
+            variable (WATERSHED_PORT, WATERSHED_DATA, …), the YAML file given with --config, or its
+            default. deploy/README.md documents each key.
+
+            Without --tls-cert/--tls-key it makes a development CA and server certificate in
+            <data>/tls/ (reused on later starts); clients trust <data>/tls/ca.pem:
+              curl --cacert data/tls/ca.pem https://127.0.0.1:8443/healthz
+            SIGINT or SIGTERM shuts it down cleanly.
+            """
+    )
+
+    @Option(help: "A YAML config file (keys as in deploy/README.md).") var config: String?
+    @Option(help: "Province this server serves, GB/T 2260 (default 450000).") var province: String?
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "HTTPS/WSS port (default 8443).") var port: String?
+    @Option(name: .customLong("peer-port"), help: "Peer port, mutual TLS (default 8444).") var peerPort: String?
+    @Option(help: "Data directory: watershed.sqlite, tls/ (default ./data).") var data: String?
+    @Option(help: "Playbooks folder (default ./playbooks).") var playbooks: String?
+    @Option(help: "Seeds folder holding <province>/ (default ./seeds).") var seeds: String?
+    @Option(name: .customLong("tls-cert"), help: "Server certificate, PEM.") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "Server private key, PEM.") var tlsKey: String?
+    @Option(name: .customLong("peer-cert"), help: "Peer certificate, PEM (default: --tls-cert).") var peerCert: String?
+    @Option(name: .customLong("peer-key"), help: "Peer private key, PEM (default: --tls-key).") var peerKey: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    func flags() -> [String: String] {
+        let pairs: [(String, String?)] = [
+            ("province", province), ("host", host), ("port", port), ("peerPort", peerPort), ("data", data),
+            ("playbooks", playbooks), ("seeds", seeds), ("tlsCert", tlsCert), ("tlsKey", tlsKey),
+            ("peerCert", peerCert), ("peerKey", peerKey), ("logLevel", logLevel),
+        ]
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
+    }
+
+    func run() async throws {
+        let settings: ServerConfiguration
+        do {
+            settings = try ServerConfiguration.resolve(
+                flags: flags(), environment: ProcessInfo.processInfo.environment, configFile: config)
+        } catch let problem as ServerConfiguration.Problem {
+            throw CommandExit.usage(problem.description)
+        }
+        var logger = Logger(label: "watershed")
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let out = CommandOutput.current
+        do {
+            let (app, info) = try await buildApplication(settings, logger: logger) { port in
+                out.write("listening on https://\(settings.host):\(port) (province \(settings.province))")
+            }
+            out.write("loaded \(info.playbookSummaries.count) playbook files; event log head seq \(info.head)")
+            if let caFile = info.caFile {
+                out.write(
+                    (info.madeCertificates ? "made a development CA: " : "development CA: ") + caFile)
+                out.write("  clients trust it: curl --cacert \(caFile) https://127.0.0.1:\(settings.port)/healthz")
+                out.write("  watershed clients: --ca \(caFile) (or WATERSHED_CA)")
+            }
+            out.write("development tokens: seeds/\(settings.province)/README.md")
+            let group = ServiceGroup(
+                configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch let error as ServerStartupError {
+            throw CommandExit.invalid(error.description)
+        }
+    }
+}

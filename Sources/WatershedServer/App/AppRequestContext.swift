@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import WatershedCore
+import WatershedWire
+
+/// The request context: who is asking (set by ``TokenAuthenticator``), and the WebSocket hook.
+public struct AppRequestContext: RequestContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<AppRequestContext>
+    /// The token's identity, once authenticated.
+    public var identity: Identity?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+        self.identity = nil
+    }
+
+    /// Bodies larger than 1 MiB are refused with 413.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    /// The identity, or 401.
+    func requireIdentity() throws -> Identity {
+        guard let identity else {
+            throw APIError(.unauthorized, code: "unauthenticated", message: "a bearer token is required")
+        }
+        return identity
+    }
+
+    /// The identity if it has `role`, else 401 or 403.
+    func require(_ role: Role) throws -> Identity {
+        let identity = try requireIdentity()
+        guard identity.has(role) else {
+            throw APIError(
+                .forbidden, code: "forbidden",
+                message: "token \(identity.tokenID) has roles \(identity.roles.map(\.rawValue).sorted()); "
+                    + "this needs \(role.rawValue)")
+        }
+        return identity
+    }
+}
+
+/// An API error: a status and the `{"error": {"code", "message", "field"}}` body (DESIGN.md "HTTP API").
+struct APIError: Error, HTTPResponseError {
+    let status: HTTPResponse.Status
+    let body: ErrorBody
+
+    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
+        self.status = status
+        self.body = ErrorBody(code: code, message: message, field: field)
+    }
+
+    init(_ error: PlanError) {
+        self.status = .unprocessableContent
+        self.body = ErrorBody(error)
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        try JSONResponse.make(body, status: status)
+    }
+}
+
+/// JSON responses with RFC 3339 times.
+enum JSONResponse {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Reads `Authorization: Bearer <token>` (or, for browsers' WebSocket, `?ticket=` later) into the context.
+/// A header that names no known token is refused at once with 401; routes then check roles.
+struct TokenAuthenticator: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let registry: TokenRegistry
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var context = context
+        if let header = request.headers[.authorization] {
+            let prefix = "Bearer "
+            guard header.hasPrefix(prefix),
+                let identity = registry.identity(for: String(header.dropFirst(prefix.count)))
+            else {
+                throw APIError(
+                    .unauthorized, code: "bad_token", message: "the bearer token is not known to this server")
+            }
+            context.identity = identity
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import WatershedCore
+import WatershedPlaybooks
+import WatershedStore
+import WatershedWire
+
+/// What a started server tells its caller: where it listens and what a client needs.
+public struct ServerStartInfo: Sendable {
+    /// The CA file a client must trust (the development CA, or `nil` for a given certificate).
+    public var caFile: String?
+    /// Whether the development certificates were made on this start.
+    public var madeCertificates: Bool
+    /// The playbooks loaded: one summary line per file.
+    public var playbookSummaries: [String]
+    /// The event log's head seq at start.
+    public var head: Int64
+}
+
+/// The one composition root (STYLE.md): loads playbooks and tokens, opens the event log, makes or
+/// reads the certificates, and builds the Hummingbird application with its routes and the stream.
+///
+/// - Parameters:
+///   - configuration: the resolved configuration.
+///   - logger: the application's logger.
+///   - onServerRunning: called with the bound port once the server listens (tests pass port 0).
+/// - Returns: the application (a `Service`) and what a client needs to connect.
+/// - Throws: ``ServerStartupError`` for invalid playbooks, seeds, certificates or event log.
+public func buildApplication(
+    _ configuration: ServerConfiguration, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> (some ApplicationProtocol, ServerStartInfo) {
+    // Playbooks and peers, with the same diagnostics as `watershed playbooks check`.
+    let seedsFolder = URL(fileURLWithPath: configuration.seeds).appendingPathComponent(configuration.province)
+    let peersFile = seedsFolder.appendingPathComponent("peers.yaml").path
+    let loaded: LoadedBasin
+    do {
+        loaded = try PlaybookLoader().load(
+            directory: configuration.playbooks,
+            peersFile: FileManager.default.fileExists(atPath: peersFile) ? peersFile : nil)
+    } catch {
+        throw ServerStartupError.invalidFiles(error.diagnostics.map(\.description))
+    }
+    let tokens = try TokenRegistry.load(file: seedsFolder.appendingPathComponent("tokens.yaml").path)
+
+    // Data directory, certificates, event log.
+    let data = URL(fileURLWithPath: configuration.data)
+    do {
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+    } catch {
+        throw ServerStartupError.store("cannot create the data directory \(data.path): \(error)")
+    }
+    var caFile: String?
+    var made = false
+    let certificateFile: String
+    let keyFile: String
+    if let cert = configuration.tlsCert, let key = configuration.tlsKey {
+        certificateFile = cert
+        keyFile = key
+    } else {
+        let development = DevelopmentCertificates(dataDirectory: data)
+        do {
+            made = try development.ensure(hostName: ProcessInfo.processInfo.hostName)
+        } catch {
+            throw ServerStartupError.tls(
+                "cannot make the development certificates in \(development.directory.path): \(error)")
+        }
+        certificateFile = development.certificateFile.path
+        keyFile = development.keyFile.path
+        caFile = development.caFile.path
+    }
+    let tls = try TLSSetup.serverConfiguration(certificateFile: certificateFile, keyFile: keyFile)
+    let log: EventLog
+    do {
+        log = try EventLog.open(path: data.appendingPathComponent("watershed.sqlite").path)
+    } catch {
+        throw ServerStartupError.store("\(error)")
+    }
+    let head = try log.head()
+    let hub = PushHub(head: head)
+    let incidents = try IncidentService(
+        log: log, basin: loaded.basin, province: configuration.province, hub: hub)
+
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: TokenAuthenticator(registry: tokens))
+    Routes(
+        basin: loaded.basin, log: log, hub: hub, incidents: incidents, province: configuration.province
+    ).register(on: router)
+
+    let app = Application(
+        router: router,
+        server: try .tls(
+            .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(
+                    ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10))))),
+            tlsConfiguration: tls),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+    let info = ServerStartInfo(
+        caFile: caFile, madeCertificates: made, playbookSummaries: loaded.files.map(\.description), head: head)
+    return (app, info)
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+import WatershedCore
+import WatershedStore
+import WatershedWire
+
+/// The HTTP API and the live stream (DESIGN.md "Interfaces").
+struct Routes: Sendable {
+    let basin: Basin
+    let log: EventLog
+    let hub: PushHub
+    let incidents: IncidentService
+    let province: UnitCode
+
+    /// Largest `limit` for `GET /v1/events`.
+    static let pageLimit = 1_000
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { _, _ in
+            let head = try log.head()
+            return try JSONResponse.make([
+                "ready": "true", "head": "\(head)",
+                "playbooks": "\(basin.rivers.count + basin.parks.count + basin.seas.count)",
+            ])
+        }
+        router.get("/v1/me") { _, context in try JSONResponse.make(try context.requireIdentity()) }
+        router.get("/v1/playbooks") { _, context in
+            _ = try context.require(.viewer)
+            let list =
+                basin.rivers.values.map {
+                    PlaybookListing(id: $0.id, kind: "river", name: $0.name, nameZh: $0.nameZh, version: $0.version)
+                }
+                + basin.parks.values.map {
+                    PlaybookListing(id: $0.id, kind: "park", name: $0.name, nameZh: $0.nameZh, version: $0.version)
+                }
+                + basin.seas.values.map {
+                    PlaybookListing(id: $0.id, kind: "sea", name: $0.name, nameZh: $0.nameZh, version: $0.version)
+                }
+            return try JSONResponse.make(list.sorted { $0.id < $1.id })
+        }
+        router.get("/v1/playbooks/:id") { _, context in
+            _ = try context.require(.viewer)
+            let id = try context.parameters.require("id")
+            if let river = basin.rivers[id] { return try JSONResponse.make(river) }
+            if let park = basin.parks[id] { return try JSONResponse.make(park) }
+            if let sea = basin.seas[id] { return try JSONResponse.make(sea) }
+            throw APIError(.notFound, code: "unknown_playbook", message: "no playbook \"\(id)\"", field: "id")
+        }
+        router.get("/v1/playbooks/:id/map") { _, context in
+            _ = try context.require(.viewer)
+            let id = try context.parameters.require("id")
+            guard let map = GeoJSON.map(of: id, in: basin) else {
+                throw APIError(.notFound, code: "unknown_playbook", message: "no playbook \"\(id)\"", field: "id")
+            }
+            var response = try JSONResponse.make(map)
+            response.headers[.contentType] = "application/geo+json"
+            return response
+        }
+        router.get("/v1/incidents") { request, context in
+            _ = try context.require(.viewer)
+            let state = request.uri.queryParameters.get("state")
+            if let state, state != "open", state != "closed" {
+                throw APIError(.badRequest, code: "invalid_field", message: "state is open or closed", field: "state")
+            }
+            return try JSONResponse.make(await incidents.list(state: state))
+        }
+        router.get("/v1/incidents/:id") { _, context in
+            _ = try context.require(.viewer)
+            let id = try context.parameters.require("id")
+            guard let incident = await incidents.find(id) else {
+                throw APIError(.notFound, code: "unknown_incident", message: "no incident \"\(id)\"", field: "id")
+            }
+            return try JSONResponse.make(incident)
+        }
+        router.post("/v1/incidents") { request, context in
+            let identity = try context.require(.officer)
+            let report: InitialReport = try await Self.decodeBody(request, context: context)
+            let (incident, events) = try await incidents.fileInitialReport(
+                report, by: identity, now: Date(), exercise: false)
+            return try JSONResponse.make(
+                IncidentCreated(incident: incident, firstSeq: events.first?.seq ?? 0, lastSeq: events.last?.seq ?? 0),
+                status: .created)
+        }
+        router.get("/v1/events") { request, context in
+            _ = try context.require(.viewer)
+            let after = try Self.after(request)
+            let limitText = request.uri.queryParameters.get("limit") ?? "100"
+            guard let limit = Int(limitText), (1...Self.pageLimit).contains(limit) else {
+                throw APIError(
+                    .badRequest, code: "invalid_field", message: "limit must be 1…\(Self.pageLimit)", field: "limit")
+            }
+            return try JSONResponse.make(try log.events(after: after, limit: limit))
+        }
+        router.ws("/v1/stream") { request, context in
+            _ = try context.require(.viewer)
+            _ = try Self.after(request)
+            _ = try Self.filter(request)
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            let after = (try? Self.after(context.request)) ?? 0
+            let filter = (try? Self.filter(context.request)) ?? StreamFilter()
+            try await StreamSession(log: log, hub: hub, after: after, filter: filter)
+                .run(inbound: inbound, outbound: outbound)
+        }
+    }
+
+    /// `after=SEQ`: a whole number ≥ 0 (default 0), else 400 naming the field.
+    static func after(_ request: Request) throws -> Int64 {
+        guard let text = request.uri.queryParameters.get("after") else { return 0 }
+        guard let value = Int64(text), value >= 0 else {
+            throw APIError(
+                .badRequest, code: "invalid_field", message: "after must be a seq number, 0 or more", field: "after")
+        }
+        return value
+    }
+
+    /// `incident=UUID` and `exercise=only|exclude`.
+    static func filter(_ request: Request) throws -> StreamFilter {
+        var filter = StreamFilter()
+        if let text = request.uri.queryParameters.get("incident") {
+            guard let id = UUID(uuidString: text) else {
+                throw APIError(
+                    .badRequest, code: "invalid_field", message: "incident must be a UUID", field: "incident")
+            }
+            filter.incident = id
+        }
+        switch request.uri.queryParameters.get("exercise") {
+        case nil: break
+        case "only": filter.exercise = true
+        case "exclude": filter.exercise = false
+        case let other?:
+            throw APIError(
+                .badRequest, code: "invalid_field", message: "exercise is only or exclude, got \"\(other)\"",
+                field: "exercise")
+        }
+        return filter
+    }
+
+    /// Decodes a JSON body of at most 1 MiB, naming the field at fault on error.
+    static func decodeBody<T: Decodable>(_ request: Request, context: AppRequestContext) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "the body is over 1 MiB")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = CanonicalJSON.date(fromTimestamp: text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "expected an RFC 3339 time with offset, got \"\(text)\"")
+            }
+            return date
+        }
+        do {
+            return try decoder.decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, code: "invalid_body", message: Self.sentence(error), field: Self.field(error))
+        } catch {
+            throw APIError(.badRequest, code: "invalid_body", message: "the body is not valid JSON")
+        }
+    }
+
+    static func field(_ error: DecodingError) -> String? {
+        let path: [any CodingKey]
+        switch error {
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            path = context.codingPath
+        @unknown default: return nil
+        }
+        let text = path.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+        return text.hasPrefix(".") ? String(text.dropFirst()) : (text.isEmpty ? nil : text)
+    }
+
+    static func sentence(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "missing field \"\(key.stringValue)\""
+        case .typeMismatch(let type, _): "wrong type: expected \(type)"
+        case .valueNotFound(let type, _): "missing value: expected \(type)"
+        case .dataCorrupted(let context):
+            context.codingPath.isEmpty ? "the body is not valid JSON" : context.debugDescription
+        @unknown default: "the body cannot be read"
+        }
+    }
+}
+
+/// An entry of `GET /v1/playbooks`.
+struct PlaybookListing: Codable, Sendable {
+    var id: String
+    var kind: String
+    var name: String
+    var nameZh: String?
+    var version: String
+}
+
+/// `201` for `POST /v1/incidents`: the incident and the seqs of the events it appended.
+struct IncidentCreated: Codable, Sendable {
+    var incident: IncidentSummary
+    var firstSeq: Int64
+    var lastSeq: Int64
+}

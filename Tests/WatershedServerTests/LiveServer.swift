@@ -1,0 +1,147 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
+import ServiceLifecycle
+import Testing
+import WatershedServer
+import WatershedTestSupport
+
+/// A real server on loopback over TLS (port 0, a temporary data directory, the repository's
+/// playbooks and seeds), run for the length of `body` and then shut down gracefully.
+enum LiveServer {
+    static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    struct Handle: Sendable {
+        let port: Int
+        let caFile: String
+        let data: URL
+        var base: String { "https://127.0.0.1:\(port)" }
+    }
+
+    static func configuration(data: URL) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.data = data.path
+        configuration.playbooks = Fixtures.playbooksDirectory.path
+        configuration.seeds = Fixtures.repositoryRoot.appendingPathComponent("seeds").path
+        configuration.logLevel = "warning"
+        return configuration
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("watershed-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs a server on `data` while `body` runs.
+    static func run<T: Sendable>(data: URL, _ body: @Sendable (Handle) async throws -> T) async throws -> T {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let (app, info) = try await buildApplication(configuration(data: data), logger: logger) { port in
+            continuation.yield(port)
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            do {
+                let result = try await body(Handle(port: port, caFile: info.caFile!, data: data))
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+
+    /// TLS that trusts only the server's development CA.
+    static func tls(caFile: String) throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+        tls.certificateVerification = .fullVerification
+        return tls
+    }
+}
+
+/// A tiny HTTPS client over AsyncHTTPClient that trusts the test CA.
+struct APIClient: Sendable {
+    let handle: LiveServer.Handle
+    let client: HTTPClient
+
+    init(_ handle: LiveServer.Handle) throws {
+        self.handle = handle
+        var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = try LiveServer.tls(caFile: handle.caFile)
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func shutdown() async throws { try await client.shutdown() }
+
+    /// Shuts the client down without waiting (for `defer`).
+    func close() { client.shutdown { _ in } }
+
+    struct Reply: Sendable {
+        let status: Int
+        let body: Data
+        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: body) as? [String: Any] }
+        var errorField: String? { (json?["error"] as? [String: Any])?["field"] as? String }
+        var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, body: Data? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: handle.base + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), body: Data(buffer: bytes))
+    }
+}
+
+/// Development tokens from seeds/450000/README.md.
+enum DevToken {
+    static let viewer = "wsd-dev-viewer-gx"
+    static let officer = "wsd-dev-officer-yizhou"
+    static let commander = "wsd-dev-commander-gx"
+    static let drill = "wsd-dev-drill-liuzhou"
+}
+
+/// The 2012 Longjiang initial report as a client sends it.
+func longjiangReport(
+    massKg: String = "21000", km: String = "0", river: String = "longjiang",
+    discoveredAt: String = "2012-01-15T08:00:00+08:00"
+)
+    -> Data
+{
+    Data(
+        """
+        {"discoveredAt":"\(discoveredAt)","place":{"river":{"id":"\(river)","km":\(km)}},
+         "informationSource":"fish deaths reported by Lalang reservoir staff",
+         "cause":"cadmium discharge through karst caves","pollutant":"cadmium",
+         "release":{"instantaneous":{"massKg":\(massKg)}},"monitoring":[],
+         "casualties":{"deaths":0,"poisonedOrInjured":0,"evacuated":0},"sensitivePointsAffected":[],
+         "measuresTaken":[],"triggers":[],"signature":{"reportingUnit":"451203","signingOfficer":"Director Wei",
+         "contactName":"Li Ming","contactPhone":"0778-1234567"}}
+        """.utf8)
+}
