@@ -71,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             let group = ServiceGroup(
                 configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
+            out.write("shut down cleanly")
         } catch let error as ServerStartupError {
             throw CommandExit.invalid(error.description)
         }
