@@ -4,9 +4,10 @@ import WatershedPlaybooks
 
 /// Everything `watershed serve` needs, resolved from flags, `WATERSHED_*` environment
 /// variables, a YAML config file and defaults — in that order of precedence (DESIGN.md
-/// "Commands"). Every key is documented in `deploy/README.md`.
+/// "Commands"). Every key is documented in `deploy/README.md`, and a test checks that the
+/// table there lists exactly ``keys``.
 public struct ServerConfiguration: Codable, Sendable, Hashable {
-    /// The province this server serves (GB/T 2260); picks `seeds/<province>/`.
+    /// The province this server serves (GB/T 2260, a code ending in `0000`); picks `seeds/<province>/`.
     public var province: UnitCode = "450000"
     /// Address to listen on for people (HTTPS and WSS).
     public var host: String = "127.0.0.1"
@@ -41,6 +42,19 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
         "peerKey", "logLevel",
     ]
 
+    /// The log levels `logLevel` accepts (swift-log's `Logger.Level` raw values).
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// The province-level codes of GB/T 2260 (the first two digits; the other four are `0000`):
+    /// 31 provinces, autonomous regions and municipalities, Taiwan (71), Hong Kong (81), Macao (82).
+    public static let provincePrefixes: Set<String> = [
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
+        "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
+    ]
+
+    /// The variable that names the config file when `--config` is not given.
+    public static let configEnvironmentName = "WATERSHED_CONFIG"
+
     /// `peerPort` → `peer-port`.
     public static func flagName(_ key: String) -> String {
         key.reduce(into: "") { out, c in out += c.isUppercase ? "-" + c.lowercased() : String(c) }
@@ -53,45 +67,64 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
 
     /// A value that cannot be used, naming where it came from.
     public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
-        /// `--port`, `WATERSHED_PORT` or `config.yaml:3:7: port`.
+        /// Where the value came from: `--port`, `WATERSHED_PORT`, or `watershed.yaml:3:7: port`.
         public var origin: String
         /// What is wrong.
         public var message: String
-        /// `origin: message`.
-        public var description: String { "\(origin): \(message)" }
+        /// Further problems of the same config file, one `file:line:column: field: message` line each.
+        public var more: [String] = []
+
+        /// Creates a problem.
+        public init(origin: String, message: String, more: [String] = []) {
+            self.origin = origin
+            self.message = message
+            self.more = more
+        }
+
+        /// `origin: message`, then one line per further problem.
+        public var description: String { (["\(origin): \(message)"] + more).joined(separator: "\n") }
     }
 
     /// Resolves the configuration.
     ///
+    /// Each key is taken from, in order: `flags`, the `WATERSHED_*` variable (an empty variable
+    /// counts as unset), the config file, the default. Relative paths stay relative to the
+    /// working directory.
+    ///
     /// - Parameters:
     ///   - flags: values given on the command line, by key (`"peerPort": "9444"`).
     ///   - environment: the process environment; `WATERSHED_*` variables are read.
-    ///   - configFile: a YAML file with any of ``keys`` (unknown keys are refused), or `nil`.
-    /// - Throws: ``Problem`` for a value of the wrong type or range, or the config file's
-    ///   `file:line:column` diagnostics wrapped in a ``Problem``.
+    ///   - configFile: a YAML file with any of ``keys`` (unknown keys are refused), or `nil`; when
+    ///     `nil`, `WATERSHED_CONFIG` names it, if set.
+    /// - Throws: ``Problem`` naming the flag, the variable, or the config file's `file:line:column`
+    ///   and key of a value that cannot be used: a wrong type, a port outside 0–65535, an unknown
+    ///   log level or province, a certificate without its key (or a key without its certificate),
+    ///   the same non-zero port twice.
     public static func resolve(flags: [String: String], environment: [String: String], configFile: String?) throws
         -> ServerConfiguration
     {
         var configuration = ServerConfiguration()
+        var origins: [String: String] = [:]
+        let configFile = configFile ?? environment[configEnvironmentName].flatMap { $0.isEmpty ? nil : $0 }
         if let configFile {
-            guard let text = try? String(contentsOfFile: configFile, encoding: .utf8) else {
-                throw Problem(origin: "--config", message: "cannot read \(configFile)")
-            }
-            do {
-                configuration = try StrictYAMLDecoder().decode(ServerConfiguration.self, from: text, file: configFile)
-            } catch {
-                throw Problem(origin: configFile, message: error.description)
+            for (key, value, origin) in try ConfigFile.read(configFile) {
+                try configuration.set(key, value, origin: origin)
+                origins[key] = origin
             }
         }
         for key in keys {
-            if let value = environment[environmentName(key)] {
-                try configuration.set(key, value, origin: environmentName(key))
+            let name = environmentName(key)
+            if let value = environment[name], !value.isEmpty {
+                try configuration.set(key, value, origin: name)
+                origins[key] = name
             }
         }
         for (key, value) in flags.sorted(by: { $0.key < $1.key }) {
-            try configuration.set(key, value, origin: "--" + flagName(key))
+            let origin = "--" + flagName(key)
+            try configuration.set(key, value, origin: origin)
+            origins[key] = origin
         }
-        try configuration.check()
+        try configuration.check(origins: origins)
         return configuration
     }
 
@@ -102,6 +135,11 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
             }
             return number
         }
+        guard Self.keys.contains(key) else {
+            throw Problem(
+                origin: origin, message: "unknown setting; expected one of: \(Self.keys.joined(separator: ", "))")
+        }
+        guard !value.isEmpty else { throw Problem(origin: origin, message: "is empty") }
         switch key {
         case "province": province = value
         case "host": host = value
@@ -114,26 +152,86 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
         case "tlsKey": tlsKey = value
         case "peerCert": peerCert = value
         case "peerKey": peerKey = value
-        case "logLevel": logLevel = value
-        default: throw Problem(origin: origin, message: "unknown setting")
+        default: logLevel = value
         }
     }
 
-    func check() throws {
-        if (tlsCert == nil) != (tlsKey == nil) {
-            throw Problem(origin: "--tls-cert/--tls-key", message: "give both the certificate and its key, or neither")
+    /// Checks what no single value shows; `origins` says where each key's value came from.
+    func check(origins: [String: String] = [:]) throws {
+        func origin(_ key: String) -> String { origins[key] ?? key }
+        let pairs = [("tlsCert", tlsCert, "tlsKey", tlsKey), ("peerCert", peerCert, "peerKey", peerKey)]
+        for (certKey, cert, keyKey, key) in pairs {
+            if cert != nil && key == nil {
+                throw Problem(
+                    origin: origin(certKey), message: "a certificate needs its key (\(keyKey)); give both or neither")
+            }
+            if cert == nil && key != nil {
+                throw Problem(
+                    origin: origin(keyKey), message: "a key needs its certificate (\(certKey)); give both or neither")
+            }
         }
-        if (peerCert == nil) != (peerKey == nil) {
+        if !Self.logLevels.contains(logLevel) {
             throw Problem(
-                origin: "--peer-cert/--peer-key", message: "give both the certificate and its key, or neither")
+                origin: origin("logLevel"),
+                message: "\"\(logLevel)\" is not one of: \(Self.logLevels.joined(separator: ", "))")
         }
-        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-        if !levels.contains(logLevel) {
+        let isProvince =
+            province.count == 6 && province.allSatisfy { $0.isASCII && $0.isNumber } && province.hasSuffix("0000")
+            && Self.provincePrefixes.contains(String(province.prefix(2)))
+        if !isProvince {
             throw Problem(
-                origin: "log level", message: "\"\(logLevel)\" is not one of \(levels.joined(separator: ", "))")
+                origin: origin("province"),
+                message: "\"\(province)\" is not a GB/T 2260 province code (six digits ending in 0000, like 450000)")
         }
-        if !(province.count == 6 && province.allSatisfy(\.isNumber)) {
-            throw Problem(origin: "province", message: "\"\(province)\" is not a GB/T 2260 province code like 450000")
+        if port != 0 && port == peerPort {
+            throw Problem(
+                origin: origin(origins["peerPort"] != nil ? "peerPort" : "port"),
+                message: "port and peerPort are both \(port); the people's port and the peer port must differ")
+        }
+    }
+}
+
+/// The config file as written: every key optional, unknown keys refused by the strict decoder.
+private struct ConfigFile: Decodable {
+    var province: String?
+    var host: String?
+    var port: Int?
+    var peerPort: Int?
+    var data: String?
+    var playbooks: String?
+    var seeds: String?
+    var tlsCert: String?
+    var tlsKey: String?
+    var peerCert: String?
+    var peerKey: String?
+    var logLevel: String?
+
+    /// The values present, each with its origin `file:line:column: key`.
+    static func read(_ file: String) throws -> [(key: String, value: String, origin: String)] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw ServerConfiguration.Problem(origin: "--config", message: "cannot read \(file)")
+        }
+        let result = StrictYAMLDecoder().decodeCollectingProblems(ConfigFile.self, from: text, file: file)
+        if let first = result.diagnostics.first {
+            let location = "\(first.file):\(first.line):\(first.column)"
+            throw ServerConfiguration.Problem(
+                origin: first.field.isEmpty ? location : "\(location): \(first.field)", message: first.message,
+                more: result.diagnostics.dropFirst().map(\.description))
+        }
+        guard let decoded = result.value else {
+            throw ServerConfiguration.Problem(origin: "\(file):1:1", message: "expected a YAML mapping of settings")
+        }
+        let values: [(String, String?)] = [
+            ("province", decoded.province), ("host", decoded.host), ("port", decoded.port.map(String.init)),
+            ("peerPort", decoded.peerPort.map(String.init)), ("data", decoded.data),
+            ("playbooks", decoded.playbooks), ("seeds", decoded.seeds), ("tlsCert", decoded.tlsCert),
+            ("tlsKey", decoded.tlsKey), ("peerCert", decoded.peerCert), ("peerKey", decoded.peerKey),
+            ("logLevel", decoded.logLevel),
+        ]
+        return values.compactMap { key, value in
+            guard let value else { return nil }
+            let (line, column) = result.sourceMap.position(of: key)
+            return (key, value, "\(file):\(line):\(column): \(key)")
         }
     }
 }
