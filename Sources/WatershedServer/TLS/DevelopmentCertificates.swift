@@ -25,12 +25,46 @@ public struct DevelopmentCertificates: Sendable {
         self.directory = dataDirectory.appendingPathComponent("tls")
     }
 
+    /// The four files, CA first.
+    public var files: [URL] { [caFile, caKeyFile, certificateFile, keyFile] }
+
     /// Whether all four files exist.
     public var exist: Bool {
-        [caFile, caKeyFile, certificateFile, keyFile].allSatisfy { FileManager.default.fileExists(atPath: $0.path) }
+        files.allSatisfy { FileManager.default.fileExists(atPath: $0.path) }
     }
 
-    /// Makes the CA and server certificate unless all four files exist; returns whether it made them.
+    /// Whether the four files exist and belong together at `now`: both certificates and keys
+    /// parse, each key is its certificate's, the CA is a CA and signed the server certificate,
+    /// and `now` lies within both validity periods.
+    public func isUsable(now: Date = Date()) -> Bool {
+        guard exist,
+            let caPEM = try? String(contentsOf: caFile, encoding: .utf8),
+            let caKeyPEM = try? String(contentsOf: caKeyFile, encoding: .utf8),
+            let serverPEM = try? String(contentsOf: certificateFile, encoding: .utf8),
+            let serverKeyPEM = try? String(contentsOf: keyFile, encoding: .utf8),
+            let ca = try? Certificate(pemEncoded: caPEM),
+            let server = try? Certificate(pemEncoded: serverPEM),
+            let caKey = try? P256.Signing.PrivateKey(pemRepresentation: caKeyPEM),
+            let serverKey = try? P256.Signing.PrivateKey(pemRepresentation: serverKeyPEM)
+        else { return false }
+        let isCA: Bool
+        if case .isCertificateAuthority = try? ca.extensions.basicConstraints { isCA = true } else { isCA = false }
+        return isCA && ca.publicKey == Certificate.PublicKey(caKey.publicKey)
+            && server.publicKey == Certificate.PublicKey(serverKey.publicKey)
+            && server.issuer == ca.subject && ca.publicKey.isValidSignature(server.signature, for: server)
+            && [ca, server].allSatisfy { $0.notValidBefore <= now && now < $0.notValidAfter }
+    }
+
+    /// Makes the CA and server certificate unless the four files are there and usable
+    /// (``isUsable(now:)``); returns whether it made them.
+    ///
+    /// When any file is missing, unreadable or does not fit the others (a half-written set, a
+    /// deleted `server.pem`, an expired certificate), all four are made anew — a new CA too, so
+    /// clients must trust the new `ca.pem`. Re-signing with a left-over CA key was rejected: a
+    /// set is then only ever one issuance, never a mix. Private keys are created with mode 0600
+    /// (never readable by others, not even for a moment) and an existing key file that others can
+    /// read is narrowed to 0600. Each file is replaced atomically; a crash between files leaves an
+    /// incomplete set, which the next start makes anew.
     ///
     /// - Parameters:
     ///   - hostName: an extra DNS SAN (the machine's host name), if any.
@@ -38,19 +72,41 @@ public struct DevelopmentCertificates: Sendable {
     /// - Throws: file-system errors, or X509 errors while signing.
     @discardableResult
     public func ensure(hostName: String? = nil, now: Date = Date()) throws -> Bool {
-        if exist { return false }
+        if isUsable(now: now) {
+            for file in [caKeyFile, keyFile] {
+                let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+                if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+                    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+                }
+            }
+            return false
+        }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for file in files where FileManager.default.fileExists(atPath: file.path) {
+            try FileManager.default.removeItem(at: file)
+        }
         let issued = try Self.issue(hostName: hostName, now: now)
-        try write(issued.caPEM, to: caFile, private: false)
-        try write(issued.caKeyPEM, to: caKeyFile, private: true)
-        try write(issued.serverPEM, to: certificateFile, private: false)
-        try write(issued.serverKeyPEM, to: keyFile, private: true)
+        try Self.write(issued.caKeyPEM, to: caKeyFile, mode: 0o600)
+        try Self.write(issued.serverKeyPEM, to: keyFile, mode: 0o600)
+        try Self.write(issued.caPEM, to: caFile, mode: 0o644)
+        try Self.write(issued.serverPEM, to: certificateFile, mode: 0o644)
         return true
     }
 
-    private func write(_ text: String, to url: URL, private isPrivate: Bool) throws {
-        try Data(text.utf8).write(to: url, options: .atomic)
-        if isPrivate { try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path) }
+    /// Writes `text` to a new file beside `url` created with `mode`, syncs it, and renames it over `url`.
+    private static func write(_ text: String, to url: URL, mode: mode_t) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID())")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == bytes.count, synced == 0, rename(temporary.path, url.path) == 0 else {
+            let code = POSIXErrorCode(rawValue: errno) ?? .EIO
+            unlink(temporary.path)
+            throw POSIXError(code)
+        }
     }
 
     /// PEM texts of a freshly issued CA and server certificate.
@@ -76,6 +132,8 @@ public struct DevelopmentCertificates: Sendable {
     ) throws -> Issued {
         let caKey = P256.Signing.PrivateKey()
         let serverKey = P256.Signing.PrivateKey()
+        let caPublicKey = Certificate.PublicKey(caKey.publicKey)
+        let serverPublicKey = Certificate.PublicKey(serverKey.publicKey)
         let caName = try DistinguishedName {
             OrganizationName("Watershed")
             CommonName(commonName)
@@ -87,12 +145,13 @@ public struct DevelopmentCertificates: Sendable {
         let notBefore = now.addingTimeInterval(-3_600)
         let notAfter = now.addingTimeInterval(825 * 86_400)
         let ca = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(caKey.publicKey),
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: caPublicKey,
             notValidBefore: notBefore, notValidAfter: notAfter, issuer: caName, subject: caName,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: caPublicKey)
             },
             issuerPrivateKey: .init(caKey))
         var names: [GeneralName] = [
@@ -102,7 +161,7 @@ public struct DevelopmentCertificates: Sendable {
         ]
         if let hostName, !hostName.isEmpty, hostName != "localhost" { names.append(.dnsName(hostName)) }
         let server = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(serverKey.publicKey),
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: serverPublicKey,
             notValidBefore: notBefore, notValidAfter: notAfter, issuer: caName, subject: serverName,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
@@ -110,6 +169,8 @@ public struct DevelopmentCertificates: Sendable {
                 Critical(KeyUsage(digitalSignature: true))
                 try ExtendedKeyUsage([.serverAuth, .clientAuth])
                 SubjectAlternativeNames(names)
+                SubjectKeyIdentifier(hash: serverPublicKey)
+                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: caPublicKey).keyIdentifier)
             },
             issuerPrivateKey: .init(caKey))
         return Issued(
