@@ -51,7 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
             settings = try ServerConfiguration.resolve(
                 flags: flags(), environment: ProcessInfo.processInfo.environment, configFile: config)
         } catch let problem as ServerConfiguration.Problem {
-            throw CommandExit.usage(problem.description)
+            // A bad flag or variable is a usage error (2); a bad config file is invalid input in a file (1).
+            let fromCommandLine = problem.origin.hasPrefix("-") || problem.origin.hasPrefix("WATERSHED_")
+            throw fromCommandLine ? CommandExit.usage(problem.description) : CommandExit.invalid(problem.description)
         }
         var logger = Logger(label: "watershed")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
