@@ -3,75 +3,63 @@ import WatershedCore
 import WatershedStore
 import WatershedWire
 
-/// An incident as the API lists it, folded from its events.
-public struct IncidentSummary: Codable, Sendable, Hashable {
-    /// The incident's UUID.
-    public var id: UUID
-    /// Human reference, `GX-2026-0007`.
-    public var reference: String
-    /// `open` or `closed`.
-    public var state: String
-    /// The level set, or `nil` while not yet graded.
-    public var level: SeverityLevel?
-    /// When it was discovered.
-    public var discoveredAt: Date
-    /// Where.
-    public var place: SpillLocation
-    /// The pollutant's id.
-    public var pollutant: String
-    /// The unit where it is.
-    public var spillUnit: UnitCode
-    /// Whether it is an exercise.
-    public var exercise: Bool
-    /// The seq of its first event.
-    public var reportedSeq: Int64
-    /// The current plan.
-    public var plan: PlanDocument?
+/// What filing a report answered: the incident after it and the seqs appended. A replay (same
+/// `Idempotency-Key`, same body) answers what the first request did, rebuilt from the log.
+struct FiledReport: Sendable {
+    /// The incident as it was right after the report's events.
+    var incident: IncidentSummary
+    /// The first and last seq the report appended.
+    var firstSeq: Int64
+    var lastSeq: Int64
+    /// Whether this is a replay of an earlier request (nothing appended now).
+    var replayed: Bool
 }
 
-/// The `IncidentReported` payload: the reference and the initial report.
-public struct IncidentReportedPayload: Codable, Sendable, Hashable {
-    /// `GX-2026-0007`.
-    public var reference: String
-    /// The report as filed.
-    public var report: InitialReport
-}
-
-/// The `TaskDispatched` payload: the task's number within its incident and the planned task.
-public struct TaskDispatchedPayload: Codable, Sendable, Hashable {
-    /// `GX-2026-0007/T3`.
-    public var reference: String
-    /// The task.
-    public var task: PlannedTask
-}
-
-/// Files reports: checks them, plans, appends the events, keeps the incident list, and hands
-/// committed events to the push hub. Incident references are handed out one at a time here.
+/// Files reports: checks them, plans, appends the events, keeps the incident list and the live idempotency keys,
+/// and hands committed events to the push hub. Incident references are handed out one at a time here.
+///
+/// The actor suspends while an append commits, so two requests could interleave between their checks and their
+/// appends. Two locks keep them apart: one per `Idempotency-Key` (a retry waits for the first attempt, then
+/// replays it) and one per incident (a follow-up cannot pass the "still open" check while a final report is
+/// committing). They are always taken in that order.
 public actor IncidentService {
     let log: EventLog
     let basin: Basin
     let province: UnitCode
     let hub: PushHub
-    private var incidents: [UUID: IncidentSummary] = [:]
-    private var order: [UUID] = []
+    private var list = IncidentList()
+    /// Highest serial handed out per reference prefix (`GX-2026-`), so concurrent reports never share one.
+    private var lastSerial: [String: Int] = [:]
+    /// Live idempotency keys by ``Idempotency/scoped(unit:key:)``.
+    private var keys: [String: Idempotency.Entry] = [:]
+    private var keysSincePrune = 0
+    /// Held locks and their waiters.
+    private var held: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    /// Loads the incident list from the log.
-    public init(log: EventLog, basin: Basin, province: UnitCode, hub: PushHub) throws {
+    /// Loads the incident list and the idempotency keys of the last 24 h (before `now`) from the log.
+    public init(log: EventLog, basin: Basin, province: UnitCode, hub: PushHub, now: Date = Date()) throws {
         self.log = log
         self.basin = basin
         self.province = province
         self.hub = hub
         var after: Int64 = 0
-        var incidents: [UUID: IncidentSummary] = [:]
-        var order: [UUID] = []
+        var list = IncidentList()
+        var keys: [String: Idempotency.Entry] = [:]
         while true {
             let page = try log.events(after: after, limit: 1_000)
-            for event in page { Self.fold(event, into: &incidents, order: &order) }
+            for event in page {
+                list.fold(event)
+                if let (record, entry) = IncidentList.idempotency(of: event),
+                    entry.at.addingTimeInterval(Idempotency.lifetime) > now
+                {
+                    keys[Idempotency.scoped(unit: record.unit, key: record.key)] = entry
+                }
+            }
             guard let last = page.last, page.count == 1_000 else { break }
             after = last.seq
         }
-        self.incidents = incidents
-        self.order = order
+        self.list = list
+        self.keys = keys
     }
 
     /// GB/T 2260 province → the abbreviation in incident references (桂 GX, 粤 GD, 黔 GZ, 滇 YN, 湘 HN, 琼 HI).
@@ -80,49 +68,39 @@ public actor IncidentService {
             ?? String(province.prefix(2))
     }
 
-    private static func fold(
-        _ event: StoredEvent, into incidents: inout [UUID: IncidentSummary], order: inout [UUID]
-    ) {
-        switch event.type {
-        case .incidentReported:
-            guard let incident = event.incident, let payload = try? event.payload.decode(IncidentReportedPayload.self)
-            else { return }
-            incidents[incident] = IncidentSummary(
-                id: incident, reference: payload.reference, state: "open", level: payload.report.level,
-                discoveredAt: payload.report.discoveredAt, place: payload.report.place,
-                pollutant: payload.report.pollutant, spillUnit: payload.report.signature.reportingUnit,
-                exercise: event.exercise, reportedSeq: event.seq, plan: nil)
-            order.append(incident)
-        case .planComputed:
-            guard let incident = event.incident, let plan = try? event.payload.decode(PlanDocument.self) else { return }
-            incidents[incident]?.plan = plan
-            incidents[incident]?.spillUnit = plan.spillUnit
-        case .incidentClosed:
-            if let incident = event.incident { incidents[incident]?.state = "closed" }
-        default:
-            break
-        }
-    }
-
     /// Incidents, newest first; `state` filters.
     public func list(state: String?) -> [IncidentSummary] {
-        order.reversed().compactMap { incidents[$0] }.filter { state == nil || $0.state == state }
+        list.order.reversed().compactMap { list.byID[$0] }.filter { state == nil || $0.state == state }
     }
 
     /// One incident by UUID or reference.
     public func find(_ key: String) -> IncidentSummary? {
-        if let id = UUID(uuidString: key) { return incidents[id] }
-        return incidents.values.first { $0.reference == key }
+        if let id = UUID(uuidString: key) { return list.byID[id] }
+        return list.byID.values.first { $0.reference == key }
     }
+
+    // MARK: Initial reports
 
     /// Files an initial report: checks it, plans it and appends `IncidentReported`, `PlanComputed`,
     /// one `ObligationDue` per report obligation and one `TaskDispatched` per task for this
     /// province's units — all in one append, so they are committed together and in that order.
     ///
-    /// - Throws: ``APIError`` 422 naming the first field at fault (nothing is appended).
-    func fileInitialReport(_ report: InitialReport, by identity: Identity, now: Date, exercise: Bool) async throws
-        -> (IncidentSummary, [StoredEvent])
-    {
+    /// - Parameter idempotencyKey: a checked `Idempotency-Key` (``Idempotency/validate(_:)``), or `nil`.
+    /// - Throws: ``APIError`` 422 naming the first field at fault, 409 for a key used with another request
+    ///   (nothing is appended).
+    func fileInitialReport(
+        _ report: InitialReport, by identity: Identity, now: Date, exercise: Bool, idempotencyKey: String? = nil
+    ) async throws -> FiledReport {
+        try await withIdempotency(
+            idempotencyKey, identity: identity, route: "POST /v1/incidents", body: report, now: now
+        ) { claim in
+            try await self.appendInitialReport(report, by: identity, now: now, exercise: exercise, claim: claim)
+        }
+    }
+
+    private func appendInitialReport(
+        _ report: InitialReport, by identity: Identity, now: Date, exercise: Bool, claim: IdempotencyClaim?
+    ) async throws -> FiledReport {
         if let problem = report.problems(in: basin, ownProvince: province).first {
             throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
         }
@@ -136,29 +114,241 @@ public actor IncidentService {
             Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: now)
             .year ?? 2026
         let prefix = "\(Self.abbreviation(province))-\(year)-"
-        let serial = incidents.values.filter { $0.reference.hasPrefix(prefix) }.count + 1
+        let serial = max(lastSerial[prefix] ?? 0, list.byID.values.filter { $0.reference.hasPrefix(prefix) }.count) + 1
+        lastSerial[prefix] = serial
         let reference = prefix + String(format: "%04d", serial)
         let incident = UUID()
-        let actor = EventActor.person(
-            unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID)
-        func event(_ type: EventType, _ payload: some Encodable) throws -> NewEvent {
-            NewEvent(
-                at: now, incident: incident, type: type, actor: actor, exercise: exercise,
-                payload: try JSONValue(encoding: payload))
-        }
-        var events = [
-            try event(.incidentReported, IncidentReportedPayload(reference: reference, report: report)),
-            try event(.planComputed, plan),
-        ]
-        for obligation in plan.obligations { events.append(try event(.obligationDue, obligation)) }
+        let make = EventMaker(incident: incident, identity: identity, now: now, exercise: exercise)
+        var rest = [try make(.planComputed, plan)]
+        for obligation in plan.obligations { rest.append(try make(.obligationDue, obligation)) }
         for task in plan.tasks where task.province == province {
-            events.append(
-                try event(.taskDispatched, TaskDispatchedPayload(reference: "\(reference)/T\(task.number)", task: task))
-            )
+            rest.append(
+                try make(.taskDispatched, TaskDispatchedPayload(reference: "\(reference)/T\(task.number)", task: task)))
         }
+        let first = try make(
+            .incidentReported,
+            IncidentReportedPayload(
+                reference: reference, report: report, idempotency: claim?.record(eventCount: 1 + rest.count)))
+        return try await commit([first] + rest, incident: incident)
+    }
+
+    // MARK: Follow-up and final reports
+
+    /// Files a follow-up or final report on an open incident (MEP Order No. 17 Art. 12–13), in one append:
+    /// `ReportFiled`; for a level change `LevelSet` and one `ObligationDue` per obligation the rule gives at the
+    /// new level from the time of the change; for observations of the slug a re-estimated `PlanComputed`; for a
+    /// final report `IncidentClosed`.
+    ///
+    /// The caller has checked the roles (officer; commander for a level change or a final report).
+    ///
+    /// - Parameters:
+    ///   - key: the incident's UUID or reference.
+    ///   - idempotencyKey: a checked `Idempotency-Key`, or `nil`.
+    /// - Throws: ``APIError`` 404 for an unknown incident, 409 for a closed one or a key used with another
+    ///   request, 422 naming the first field at fault (nothing is appended).
+    func fileReport(
+        _ report: FollowUpReport, on key: String, by identity: Identity, now: Date, idempotencyKey: String? = nil
+    ) async throws -> FiledReport {
+        guard let incident = find(key)?.id else { throw Self.unknown(key) }
+        let route = "POST /v1/incidents/\(incident.uuidString)/reports"
+        return try await withIdempotency(idempotencyKey, identity: identity, route: route, body: report, now: now) {
+            claim in
+            let lock = "incident " + incident.uuidString
+            await self.acquire(lock)
+            defer { self.release(lock) }
+            return try await self.appendReport(report, on: incident, by: identity, now: now, claim: claim)
+        }
+    }
+
+    private func appendReport(
+        _ report: FollowUpReport, on incident: UUID, by identity: Identity, now: Date, claim: IdempotencyClaim?
+    ) async throws -> FiledReport {
+        guard let summary = list.byID[incident] else { throw Self.unknown(incident.uuidString) }
+        guard summary.state == "open" else {
+            throw APIError(
+                .conflict, code: "incident_closed",
+                message: "incident \(summary.reference) was closed by its final report; it takes no further reports",
+                field: "id")
+        }
+        let context = FollowUpContext(
+            discoveredAt: summary.discoveredAt, level: summary.level,
+            pathNodes: Set(summary.plan?.arrivals.map(\.node) ?? []), now: now)
+        if let problem = report.problems(in: basin, context: context).first {
+            throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
+        }
+        let make = EventMaker(incident: incident, identity: identity, now: now, exercise: summary.exercise)
+        var rest: [NewEvent] = []
+        var level = summary.level
+        if let change = report.levelChange {
+            rest.append(try make(.levelSet, LevelSetPayload(from: summary.level, to: change.to, at: change.at)))
+            let obligations = FollowUpReport.levelChangeObligations(
+                change, number: (list.levelChanges[incident] ?? 0) + 1, triggers: Set(summary.plan?.triggers ?? []),
+                spillUnit: summary.spillUnit, units: basin.units)
+            for obligation in obligations { rest.append(try make(.obligationDue, obligation)) }
+            level = change.to
+        }
+        if let previous = summary.plan, let input = report.replanInput(from: previous.input, level: level) {
+            let plan: PlanDocument
+            do {
+                plan = try Planner(basin: basin).plan(input)
+            } catch {
+                throw Self.replanError(error, report: report)
+            }
+            rest.append(try make(.planComputed, plan))
+        }
+        if report.kind == .final {
+            rest.append(try make(.incidentClosed, IncidentClosedPayload(reason: "finalReport")))
+        }
+        let first = try make(
+            .reportFiled, ReportFiledPayload(report: report, idempotency: claim?.record(eventCount: 1 + rest.count)))
+        return try await commit([first] + rest, incident: incident)
+    }
+
+    /// A planner error on re-estimating, against the report's field (its observations passed the checks, so the
+    /// planner can only object to one of them).
+    static func replanError(_ error: PlanError, report: FollowUpReport) -> APIError {
+        func index(of node: String) -> Int? {
+            report.monitoring.firstIndex { $0.node == node && $0.feature != nil }
+        }
+        switch error {
+        case .unknownObservationNode(let node):
+            if let i = index(of: node) {
+                return APIError(
+                    .unprocessableContent, code: "unknown_observation_node", message: error.description,
+                    field: "monitoring[\(i)].node")
+            }
+        case .impossibleObservation(let node, _):
+            if let i = index(of: node) {
+                return APIError(
+                    .unprocessableContent, code: "impossible_observation", message: error.description,
+                    field: "monitoring[\(i)].sampledAt")
+            }
+        default:
+            break
+        }
+        return APIError(error)
+    }
+
+    static func unknown(_ key: String) -> APIError {
+        APIError(.notFound, code: "unknown_incident", message: "no incident \"\(key)\"", field: "id")
+    }
+
+    // MARK: Appending
+
+    /// Appends one report's events, folds them into the list and publishes them.
+    private func commit(_ events: [NewEvent], incident: UUID) async throws -> FiledReport {
         let stored = try await log.append(events)
-        for event in stored { Self.fold(event, into: &incidents, order: &order) }
+        for event in stored { list.fold(event) }
         await hub.publish(try stored.map(StreamFrame.init))
-        return (incidents[incident]!, stored)
+        return FiledReport(
+            incident: list.byID[incident]!, firstSeq: stored.first?.seq ?? 0, lastSeq: stored.last?.seq ?? 0,
+            replayed: false)
+    }
+
+    // MARK: Idempotency
+
+    /// Runs `work` at most once per `Idempotency-Key` and unit within 24 h: a second request with the same key
+    /// and a JSON-equal body (same `route`) gets the first one's answer, rebuilt from the log; with another body,
+    /// 409. A request without a key runs as is. Errors are not remembered: nothing was appended, so a retry runs
+    /// again.
+    private func withIdempotency(
+        _ key: String?, identity: Identity, route: String, body: some Encodable, now: Date,
+        _ work: (IdempotencyClaim?) async throws -> FiledReport
+    ) async throws -> FiledReport {
+        guard let key else { return try await work(nil) }
+        let scoped = Idempotency.scoped(unit: identity.unit, key: key)
+        let fingerprint = try Idempotency.fingerprint(route: route, body: body)
+        let lock = "key " + scoped
+        await acquire(lock)
+        defer { release(lock) }
+        if let entry = keys[scoped] {
+            if entry.at.addingTimeInterval(Idempotency.lifetime) > now {
+                guard entry.requestSHA256 == fingerprint else { throw Idempotency.conflict(key) }
+                return try replay(entry)
+            }
+            keys[scoped] = nil
+        }
+        let filed = try await work(IdempotencyClaim(key: key, unit: identity.unit, requestSHA256: fingerprint))
+        keys[scoped] = Idempotency.Entry(
+            requestSHA256: fingerprint, incident: filed.incident.id, firstSeq: filed.firstSeq,
+            lastSeq: filed.lastSeq, at: now)
+        keysSincePrune += 1
+        if keysSincePrune >= 1_024 {
+            keysSincePrune = 0
+            keys = keys.filter { $0.value.at.addingTimeInterval(Idempotency.lifetime) > now }
+        }
+        return filed
+    }
+
+    /// The answer a keyed request got: the incident folded from its events up to the request's last seq.
+    private func replay(_ entry: Idempotency.Entry) throws -> FiledReport {
+        var folded = IncidentList()
+        var after: Int64 = 0
+        reading: while true {
+            let page = try log.events(after: after, limit: 1_000, incident: entry.incident)
+            for event in page {
+                if event.seq > entry.lastSeq { break reading }
+                folded.fold(event)
+            }
+            guard let last = page.last, page.count == 1_000 else { break }
+            after = last.seq
+        }
+        guard let incident = folded.byID[entry.incident] else { throw Self.unknown(entry.incident.uuidString) }
+        return FiledReport(incident: incident, firstSeq: entry.firstSeq, lastSeq: entry.lastSeq, replayed: true)
+    }
+
+    // MARK: Locks
+
+    /// Takes the lock `name`, waiting (first come, first served) while another request holds it.
+    private func acquire(_ name: String) async {
+        if held[name] == nil {
+            held[name] = []
+            return
+        }
+        await withCheckedContinuation(isolation: self) { continuation in held[name]!.append(continuation) }
+    }
+
+    /// Releases the lock `name`, handing it to the next waiter if any.
+    private func release(_ name: String) {
+        guard var waiting = held[name] else { return }
+        if waiting.isEmpty {
+            held[name] = nil
+        } else {
+            let next = waiting.removeFirst()
+            held[name] = waiting
+            next.resume()
+        }
+    }
+}
+
+/// A request's claim on an `Idempotency-Key`, written into the first event of its append.
+struct IdempotencyClaim: Sendable {
+    var key: String
+    var unit: UnitCode
+    var requestSHA256: String
+
+    func record(eventCount: Int) -> IdempotencyRecord {
+        IdempotencyRecord(key: key, unit: unit, requestSHA256: requestSHA256, eventCount: eventCount)
+    }
+}
+
+/// Makes the events of one request: same incident, actor, time and exercise flag.
+struct EventMaker {
+    let incident: UUID
+    let actor: EventActor
+    let now: Date
+    let exercise: Bool
+
+    init(incident: UUID, identity: Identity, now: Date, exercise: Bool) {
+        self.incident = incident
+        self.actor = .person(unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID)
+        self.now = now
+        self.exercise = exercise
+    }
+
+    func callAsFunction(_ type: EventType, _ payload: some Encodable) throws -> NewEvent {
+        NewEvent(
+            at: now, incident: incident, type: type, actor: actor, exercise: exercise,
+            payload: try JSONValue(encoding: payload))
     }
 }

@@ -70,19 +70,29 @@ struct Routes: Sendable {
         router.get("/v1/incidents/:id") { _, context in
             _ = try context.require(.viewer)
             let id = try context.parameters.require("id")
-            guard let incident = await incidents.find(id) else {
-                throw APIError(.notFound, code: "unknown_incident", message: "no incident \"\(id)\"", field: "id")
+            guard let incident = await incidents.find(id), let detail = try incidents.detail(of: incident.id) else {
+                throw IncidentService.unknown(id)
             }
-            return try JSONResponse.make(incident)
+            return try JSONResponse.make(detail)
         }
         router.post("/v1/incidents") { request, context in
             let identity = try context.require(.officer)
+            let key = try Self.idempotencyKey(request)
             let report: InitialReport = try await Self.decodeBody(request, context: context)
-            let (incident, events) = try await incidents.fileInitialReport(
-                report, by: identity, now: Date(), exercise: false)
-            return try JSONResponse.make(
-                IncidentCreated(incident: incident, firstSeq: events.first?.seq ?? 0, lastSeq: events.last?.seq ?? 0),
-                status: .created)
+            let filed = try await incidents.fileInitialReport(
+                report, by: identity, now: Date(), exercise: false, idempotencyKey: key)
+            return try Self.created(filed)
+        }
+        router.post("/v1/incidents/:id/reports") { request, context in
+            let identity = try context.require(.officer)
+            let id = try context.parameters.require("id")
+            let key = try Self.idempotencyKey(request)
+            let report: FollowUpReport = try await Self.decodeBody(request, context: context)
+            if report.levelChange != nil || report.kind == .final {
+                _ = try context.require(.commander)
+            }
+            let filed = try await incidents.fileReport(report, on: id, by: identity, now: Date(), idempotencyKey: key)
+            return try Self.created(filed)
         }
         router.get("/v1/events") { request, context in
             _ = try context.require(.viewer)
@@ -105,6 +115,21 @@ struct Routes: Sendable {
             try await StreamSession(log: log, hub: hub, after: after, filter: filter)
                 .run(inbound: inbound, outbound: outbound)
         }
+    }
+
+    /// The `Idempotency-Key` header, checked, or `nil` when absent.
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        guard let value = request.headers[.init(Idempotency.header)!] else { return nil }
+        return try Idempotency.validate(value)
+    }
+
+    /// `201` with ``IncidentCreated``; a replay of an idempotent request says so in `Idempotent-Replayed: true`.
+    static func created(_ filed: FiledReport) throws -> Response {
+        var response = try JSONResponse.make(
+            IncidentCreated(incident: filed.incident, firstSeq: filed.firstSeq, lastSeq: filed.lastSeq),
+            status: .created)
+        if filed.replayed { response.headers[.init("Idempotent-Replayed")!] = "true" }
+        return response
     }
 
     /// `after=SEQ`: a whole number ≥ 0 (default 0), else 400 naming the field.
@@ -199,7 +224,8 @@ struct PlaybookListing: Codable, Sendable {
     var version: String
 }
 
-/// `201` for `POST /v1/incidents`: the incident and the seqs of the events it appended.
+/// `201` for `POST /v1/incidents` and `POST /v1/incidents/{id}/reports`: the incident right after the report,
+/// and the seqs of the events the report appended (`firstSeq`…`lastSeq`).
 struct IncidentCreated: Codable, Sendable {
     var incident: IncidentSummary
     var firstSeq: Int64

@@ -1,0 +1,255 @@
+import Foundation
+
+/// A change of an incident's severity level during handling: a `LevelSet` event.
+///
+/// MEP Order No. 17 and DOMAIN.md §2: "A level change during handling re-runs the rule at the new level; count
+/// the new deadline from the time of the change."
+public struct LevelChange: Codable, Sendable, Hashable {
+    /// The level the sender believes is current (`nil`: not yet graded, or not stated). When sent and not the
+    /// current level, the report is refused (someone else changed it first).
+    public var from: SeverityLevel?
+    /// The new level.
+    public var to: SeverityLevel
+    /// When the level was changed (the new report deadlines count from here).
+    public var at: Date
+
+    /// Creates a change.
+    public init(from: SeverityLevel? = nil, to: SeverityLevel, at: Date) {
+        self.from = from
+        self.to = to
+        self.at = at
+    }
+}
+
+/// What the server knows of an incident when it checks a follow-up or final report against it.
+public struct FollowUpContext: Sendable, Hashable {
+    /// When the incident was discovered: nothing reported can be earlier.
+    public var discoveredAt: Date
+    /// The current level, `nil` while not yet graded.
+    public var level: SeverityLevel?
+    /// The nodes on the plume's path in the current plan (``Arrival/node``): observations of the slug must be at
+    /// one of them.
+    public var pathNodes: Set<String>
+    /// The time the report is received: nothing reported can be later than this plus ``FollowUpReport/clockSkew``.
+    public var now: Date
+
+    /// Creates a context.
+    public init(discoveredAt: Date, level: SeverityLevel?, pathNodes: Set<String>, now: Date) {
+        self.discoveredAt = discoveredAt
+        self.level = level
+        self.pathNodes = pathNodes
+        self.now = now
+    }
+}
+
+/// A follow-up report (续报, filed whenever facts or developments are established) or a final report
+/// (处理结果报告, after handling ends) on an open incident — MEP Order No. 17, Art. 12–13, with the Art. 14
+/// signature.
+///
+/// JSON: `{"kind": "followUp" | "final", "summary": "…", "monitoring": [MonitoringResult…],
+/// "levelChange": {"from": "IV", "to": "II", "at": "…"}, "measuresTaken": ["…"],
+/// "casualties": {"deaths", "poisonedOrInjured", "evacuated"}, "signature": {…}}`; `monitoring` and
+/// `measuresTaken` may be left out (empty), `levelChange` and `casualties` too (no change).
+public struct FollowUpReport: Codable, Sendable, Hashable {
+    /// `followUp` or `final`; an `initial` report opens an incident instead (`POST /v1/incidents`).
+    public var kind: ReportKind
+    /// The facts or developments established (follow-up), or the course and result of the handling (final).
+    public var summary: String
+    /// Monitoring results. One with a ``MonitoringResult/node`` and a ``MonitoringResult/feature`` is an
+    /// ``Observation`` of the slug, from which arrivals are re-estimated (DOMAIN.md §3).
+    public var monitoring: [MonitoringResult]
+    /// A level change (follow-up reports only).
+    public var levelChange: LevelChange?
+    /// Measures taken since the last report.
+    public var measuresTaken: [String]
+    /// People affected so far (totals, replacing those reported before), when known.
+    public var casualties: Casualties?
+    /// The signature (Art. 14).
+    public var signature: ReportSignature
+
+    /// How far after the time of receipt a reported time may be (clocks of field devices drift).
+    public static let clockSkew: TimeInterval = 300
+
+    /// Creates a report.
+    public init(
+        kind: ReportKind, summary: String, monitoring: [MonitoringResult] = [], levelChange: LevelChange? = nil,
+        measuresTaken: [String] = [], casualties: Casualties? = nil, signature: ReportSignature
+    ) {
+        self.kind = kind
+        self.summary = summary
+        self.monitoring = monitoring
+        self.levelChange = levelChange
+        self.measuresTaken = measuresTaken
+        self.casualties = casualties
+        self.signature = signature
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case kind, summary, monitoring, levelChange, measuresTaken, casualties, signature
+    }
+
+    /// Decodes the JSON described on the type; `monitoring` and `measuresTaken` default to empty.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decode(ReportKind.self, forKey: .kind)
+        summary = try container.decode(String.self, forKey: .summary)
+        monitoring = try container.decodeIfPresent([MonitoringResult].self, forKey: .monitoring) ?? []
+        levelChange = try container.decodeIfPresent(LevelChange.self, forKey: .levelChange)
+        measuresTaken = try container.decodeIfPresent([String].self, forKey: .measuresTaken) ?? []
+        casualties = try container.decodeIfPresent(Casualties.self, forKey: .casualties)
+        signature = try container.decode(ReportSignature.self, forKey: .signature)
+    }
+
+    /// The observations of the slug: monitoring results with a node and a feature, in order.
+    public var observations: [Observation] {
+        monitoring.compactMap { result in
+            guard let node = result.node, let feature = result.feature else { return nil }
+            return Observation(node: node, feature: feature, at: result.sampledAt)
+        }
+    }
+
+    /// Every problem with the report against the basin and the incident, all at once; empty when valid.
+    ///
+    /// Checks: the kind is `followUp` or `final`; the summary and signature texts are present; the reporting unit
+    /// is known; a final report carries no level change; each monitoring result has a known pollutant, a finite
+    /// concentration of zero or more, a time not before discovery nor after receipt, and a node that is on the
+    /// plume's path (when it has a feature) or in the basin; the level change is at a time not before discovery
+    /// nor after receipt, to a level other than the current one, from the current one when `from` is given;
+    /// casualties are zero or more. Fields are named as in the JSON (`monitoring[0].node`, `levelChange.at`).
+    public func problems(in basin: Basin, context: FollowUpContext) -> [FieldError] {
+        var errors: [FieldError] = []
+        func add(_ field: String, _ message: String) { errors.append(FieldError(field: field, message: message)) }
+        let latest = context.now.addingTimeInterval(Self.clockSkew)
+        func checkTime(_ time: Date, _ field: String) {
+            if time < context.discoveredAt {
+                add(
+                    field,
+                    "is before the incident was discovered (\(CanonicalJSON.timestamp(context.discoveredAt)))")
+            } else if time > latest {
+                add(field, "is in the future (received at \(CanonicalJSON.timestamp(context.now)))")
+            }
+        }
+        if kind == .initial {
+            add("kind", "an initial report opens an incident (POST /v1/incidents); here followUp or final")
+        }
+        for (value, field) in [
+            (summary, "summary"), (signature.signingOfficer, "signature.signingOfficer"),
+            (signature.contactName, "signature.contactName"), (signature.contactPhone, "signature.contactPhone"),
+        ] where value.allSatisfy(\.isWhitespace) {
+            add(field, "must not be empty")
+        }
+        if basin.unit(signature.reportingUnit) == nil {
+            add("signature.reportingUnit", "unknown unit \"\(signature.reportingUnit)\"")
+        }
+        let known = Self.nodeIDs(in: basin)
+        for (index, result) in monitoring.enumerated() {
+            let prefix = "monitoring[\(index)]"
+            if let node = result.node {
+                if result.feature != nil, !context.pathNodes.contains(node) {
+                    add(
+                        "\(prefix).node",
+                        known.contains(node)
+                            ? "\"\(node)\" is not on the plume's path, so it cannot see the slug"
+                            : "unknown node \"\(node)\"")
+                } else if result.feature == nil, !known.contains(node), !context.pathNodes.contains(node) {
+                    add("\(prefix).node", "unknown node \"\(node)\"")
+                }
+            } else if result.feature != nil {
+                add("\(prefix).node", "a leading edge or peak must be seen at a node")
+            }
+            if basin.pollutants[result.pollutant] == nil {
+                add("\(prefix).pollutant", "unknown pollutant \"\(result.pollutant)\"")
+            }
+            if !result.concentrationMgL.isFinite || result.concentrationMgL < 0 {
+                add("\(prefix).concentrationMgL", "must be a concentration of zero or more mg/L")
+            }
+            checkTime(result.sampledAt, "\(prefix).sampledAt")
+        }
+        if let change = levelChange {
+            if kind == .final {
+                add("levelChange", "a final report closes the incident; change the level in a follow-up report")
+            }
+            if let from = change.from, from != context.level {
+                add(
+                    "levelChange.from",
+                    "the incident is \(context.level.map { "level \($0)" } ?? "not yet graded"), not level \(from)")
+            }
+            if change.to == context.level {
+                add("levelChange.to", "the incident is already level \(change.to)")
+            }
+            checkTime(change.at, "levelChange.at")
+        }
+        if let casualties {
+            for (name, value) in [
+                ("casualties.deaths", casualties.deaths),
+                ("casualties.poisonedOrInjured", casualties.poisonedOrInjured),
+                ("casualties.evacuated", casualties.evacuated),
+            ] where value < 0 {
+                add(name, "must be zero or more, got \(value)")
+            }
+        }
+        return errors
+    }
+
+    /// The planner's input for the re-estimate after this report, from the current plan's input: the
+    /// observations so far plus this report's, planned at the latest of its sample times, with the level and
+    /// casualties it reports. `nil` when the report has no observation (nothing to re-estimate).
+    public func replanInput(from previous: SpillInput, level: SeverityLevel?) -> SpillInput? {
+        let new = observations
+        guard !new.isEmpty else { return nil }
+        var input = previous
+        input.observations += new
+        input.plannedAt = max(previous.plannedAt ?? previous.at, new.map(\.at).max()!)
+        input.level = level
+        if let casualties {
+            input.gradingFacts.deaths = casualties.deaths
+            input.gradingFacts.poisonedOrInjured = casualties.poisonedOrInjured
+            input.gradingFacts.evacuated = casualties.evacuated
+        }
+        return input
+    }
+
+    /// The report obligations a level change starts: the initial-report rule re-run at the new level, counted
+    /// from the time of the change (MEP Order No. 17 Art. 3; DOMAIN.md §2). Ids get the suffix
+    /// `/level-change-<n>` so they stay distinct from the obligations of discovery and of earlier changes.
+    ///
+    /// - Parameters:
+    ///   - change: the change.
+    ///   - number: how many level changes the incident has had, this one included (1 for the first).
+    ///   - triggers: the Art. 4 triggers of the current plan (used only if the new level were ungraded).
+    ///   - spillUnit: the unit where the incident is.
+    ///   - units: the basin's units.
+    public static func levelChangeObligations(
+        _ change: LevelChange, number: Int, triggers: Set<Art4Trigger>, spillUnit: UnitCode,
+        units: [UnitCode: AdministrativeUnit]
+    ) -> [ReportObligation] {
+        ReportingRules.initialObligations(
+            level: change.to, triggers: triggers, anchorAt: change.at, anchor: .levelChange, spillUnit: spillUnit,
+            units: units
+        ).map { obligation in
+            var obligation = obligation
+            obligation.id += "/level-change-\(number)"
+            return obligation
+        }
+    }
+
+    /// Ids of every node in the basin a sample can be taken at: river sites, receptors and monitoring sections,
+    /// park sites and outfalls, sea receptors and maritime boundaries.
+    static func nodeIDs(in basin: Basin) -> Set<String> {
+        var ids = Set<String>()
+        for river in basin.rivers.values {
+            ids.formUnion(river.sites.map(\.id))
+            ids.formUnion(river.receptors.map(\.id))
+            ids.formUnion(river.monitoringSections.map(\.id))
+        }
+        for park in basin.parks.values {
+            ids.formUnion(park.sites.map(\.id))
+            ids.formUnion(park.outfalls.map(\.id))
+        }
+        for sea in basin.seas.values {
+            ids.formUnion(sea.receptors.map(\.id))
+            ids.formUnion(sea.boundaries.map(\.id))
+        }
+        return ids
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import WatershedCore
+import WatershedStore
+
+/// An incident as the API lists it, folded from its events.
+public struct IncidentSummary: Codable, Sendable, Hashable {
+    /// The incident's UUID.
+    public var id: UUID
+    /// Human reference, `GX-2026-0007`.
+    public var reference: String
+    /// `open` or `closed`.
+    public var state: String
+    /// The level set, or `nil` while not yet graded.
+    public var level: SeverityLevel?
+    /// When it was discovered.
+    public var discoveredAt: Date
+    /// Where.
+    public var place: SpillLocation
+    /// The pollutant's id.
+    public var pollutant: String
+    /// The unit where it is.
+    public var spillUnit: UnitCode
+    /// Whether it is an exercise.
+    public var exercise: Bool
+    /// The seq of its first event.
+    public var reportedSeq: Int64
+    /// The current plan (the last `PlanComputed`).
+    public var plan: PlanDocument?
+    /// When the final report closed it (the `IncidentClosed` event's time), `nil` while open.
+    public var closedAt: Date?
+}
+
+/// The `IncidentReported` payload: the reference and the initial report.
+public struct IncidentReportedPayload: Codable, Sendable, Hashable {
+    /// `GX-2026-0007`.
+    public var reference: String
+    /// The report as filed.
+    public var report: InitialReport
+    /// The `Idempotency-Key` the report was filed with, if any.
+    public var idempotency: IdempotencyRecord?
+}
+
+/// The `TaskDispatched` payload: the task's number within its incident and the planned task.
+public struct TaskDispatchedPayload: Codable, Sendable, Hashable {
+    /// `GX-2026-0007/T3`.
+    public var reference: String
+    /// The task.
+    public var task: PlannedTask
+}
+
+/// The `ReportFiled` payload: a follow-up or final report as filed.
+public struct ReportFiledPayload: Codable, Sendable, Hashable {
+    /// The report.
+    public var report: FollowUpReport
+    /// The `Idempotency-Key` the report was filed with, if any.
+    public var idempotency: IdempotencyRecord?
+}
+
+/// The `LevelSet` payload of a level change during handling.
+public struct LevelSetPayload: Codable, Sendable, Hashable {
+    /// The level before (`nil`: not yet graded).
+    public var from: SeverityLevel?
+    /// The new level.
+    public var to: SeverityLevel
+    /// When the level was changed (the new report deadlines count from here).
+    public var at: Date
+}
+
+/// The `IncidentClosed` payload.
+public struct IncidentClosedPayload: Codable, Sendable, Hashable {
+    /// Why: `finalReport` (MEP Order No. 17 Art. 12, 处理结果报告).
+    public var reason: String
+}
+
+/// The incidents folded from the log, in the order they were reported.
+struct IncidentList: Sendable {
+    private(set) var byID: [UUID: IncidentSummary] = [:]
+    private(set) var order: [UUID] = []
+    /// Level changes so far per incident (numbers the obligations a change starts).
+    private(set) var levelChanges: [UUID: Int] = [:]
+
+    /// Applies one committed event.
+    mutating func fold(_ event: StoredEvent) {
+        guard let incident = event.incident else { return }
+        switch event.type {
+        case .incidentReported:
+            guard let payload = try? event.payload.decode(IncidentReportedPayload.self) else { return }
+            byID[incident] = IncidentSummary(
+                id: incident, reference: payload.reference, state: "open", level: payload.report.level,
+                discoveredAt: payload.report.discoveredAt, place: payload.report.place,
+                pollutant: payload.report.pollutant, spillUnit: payload.report.signature.reportingUnit,
+                exercise: event.exercise, reportedSeq: event.seq, plan: nil, closedAt: nil)
+            order.append(incident)
+        case .planComputed:
+            guard let plan = try? event.payload.decode(PlanDocument.self) else { return }
+            byID[incident]?.plan = plan
+            byID[incident]?.spillUnit = plan.spillUnit
+        case .levelSet:
+            guard let payload = try? event.payload.decode(LevelSetPayload.self) else { return }
+            byID[incident]?.level = payload.to
+            levelChanges[incident, default: 0] += 1
+        case .incidentClosed:
+            byID[incident]?.state = "closed"
+            byID[incident]?.closedAt = event.at
+        default:
+            break
+        }
+    }
+
+    /// The `Idempotency-Key` record an event carries (the first event of a report's append), with the seqs it
+    /// covers.
+    static func idempotency(of event: StoredEvent) -> (record: IdempotencyRecord, entry: Idempotency.Entry)? {
+        guard event.type == .incidentReported || event.type == .reportFiled, let incident = event.incident,
+            let value = event.payload["idempotency"], let record = try? value.decode(IdempotencyRecord.self)
+        else { return nil }
+        return (
+            record,
+            Idempotency.Entry(
+                requestSHA256: record.requestSHA256, incident: incident, firstSeq: event.seq,
+                lastSeq: event.seq + Int64(max(1, record.eventCount)) - 1, at: event.at)
+        )
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import WatershedCore
+
+/// Follow-up and final reports (MEP Order No. 17 Art. 12–13) against the hand-made basin: field-named checks, the
+/// re-estimate input and the obligations a level change starts.
+@Suite struct FollowUpReportTests {
+    let basin = HandBasin.basin()
+    let discovery = HandBasin.spillTime
+    /// Received a day after discovery.
+    var now: Date { discovery.addingTimeInterval(24 * 3_600) }
+    var context: FollowUpContext {
+        FollowUpContext(discoveredAt: discovery, level: .IV, pathNodes: ["trib-5", "main-50", "main-intake"], now: now)
+    }
+    let signature = ReportSignature(
+        reportingUnit: "451203", signingOfficer: "Director Wei", contactName: "Li Ming", contactPhone: "0778-1234567")
+
+    func hours(_ h: Double) -> Date { discovery.addingTimeInterval(h * 3_600) }
+
+    @Test func validFollowUpHasNoProblems() {
+        let report = FollowUpReport(
+            kind: .followUp, summary: "front seen at km 5",
+            monitoring: [
+                MonitoringResult(
+                    node: "trib-5", sampledAt: hours(2), pollutant: "cadmium", concentrationMgL: 0.02,
+                    feature: .leadingEdge)
+            ],
+            levelChange: LevelChange(from: .IV, to: .II, at: hours(3)), signature: signature)
+        #expect(report.problems(in: basin, context: context) == [])
+    }
+
+    @Test func everyProblemIsNamedByItsField() {
+        let report = FollowUpReport(
+            kind: .initial, summary: " ",
+            monitoring: [
+                MonitoringResult(
+                    node: "nowhere", sampledAt: hours(-1), pollutant: "lead", concentrationMgL: -1,
+                    feature: .peak),
+                MonitoringResult(node: "trib-5", sampledAt: hours(48), pollutant: "cadmium", concentrationMgL: 0),
+            ],
+            levelChange: LevelChange(from: .III, to: .IV, at: hours(-2)),
+            casualties: Casualties(deaths: -1), signature: signature)
+        let fields = report.problems(in: basin, context: context).map(\.field)
+        #expect(
+            fields == [
+                "kind", "summary", "monitoring[0].node", "monitoring[0].pollutant", "monitoring[0].concentrationMgL",
+                "monitoring[0].sampledAt", "monitoring[1].sampledAt", "levelChange.from", "levelChange.to",
+                "levelChange.at", "casualties.deaths",
+            ])
+    }
+
+    /// A node of the basin that is not on the plume's path can be sampled, but cannot see the slug.
+    @Test func offPathNodes() {
+        var report = FollowUpReport(
+            kind: .followUp, summary: "background sample",
+            monitoring: [
+                MonitoringResult(node: "main-border", sampledAt: hours(1), pollutant: "cadmium", concentrationMgL: 0)
+            ], signature: signature)
+        #expect(report.problems(in: basin, context: context) == [])
+        report.monitoring[0].feature = .leadingEdge
+        #expect(report.problems(in: basin, context: context).map(\.field) == ["monitoring[0].node"])
+    }
+
+    @Test func finalReportCannotChangeTheLevel() {
+        let report = FollowUpReport(
+            kind: .final, summary: "handling ended", levelChange: LevelChange(to: .III, at: hours(20)),
+            signature: signature)
+        #expect(report.problems(in: basin, context: context).map(\.field) == ["levelChange"])
+    }
+
+    /// `monitoring` and `measuresTaken` may be left out; a level must be I–IV.
+    @Test func decoding() throws {
+        let json = #"""
+            {"kind":"followUp","summary":"s","signature":{"reportingUnit":"451203","signingOfficer":"W",
+             "contactName":"L","contactPhone":"1"}}
+            """#
+        let report = try JSONDecoder().decode(FollowUpReport.self, from: Data(json.utf8))
+        #expect(report.monitoring == [] && report.measuresTaken == [] && report.levelChange == nil)
+        let badLevel = #"{"to":"V","at":"2012-01-15T08:00:00Z"}"#
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        #expect(throws: DecodingError.self) { try decoder.decode(LevelChange.self, from: Data(badLevel.utf8)) }
+    }
+
+    /// The re-estimate keeps earlier observations, adds the report's, plans at the latest sample and takes the new
+    /// level and casualties; a report without an observation re-estimates nothing.
+    @Test func replanInput() throws {
+        var previous = HandBasin.input()
+        previous.observations = [Observation(node: "trib-5", feature: .leadingEdge, at: hours(2))]
+        let report = FollowUpReport(
+            kind: .followUp, summary: "peak at km 50",
+            monitoring: [
+                MonitoringResult(
+                    node: "main-50", sampledAt: hours(20), pollutant: "cadmium", concentrationMgL: 0.03,
+                    feature: .peak),
+                MonitoringResult(node: "main-intake", sampledAt: hours(21), pollutant: "cadmium", concentrationMgL: 0),
+            ],
+            casualties: Casualties(evacuated: 6_000), signature: signature)
+        let input = try #require(report.replanInput(from: previous, level: .III))
+        #expect(
+            input.observations == [
+                Observation(node: "trib-5", feature: .leadingEdge, at: hours(2)),
+                Observation(node: "main-50", feature: .peak, at: hours(20)),
+            ])
+        #expect(input.plannedAt == hours(20))
+        #expect(input.level == .III)
+        #expect(input.gradingFacts.evacuated == 6_000)
+        let noObservation = FollowUpReport(kind: .followUp, summary: "booms laid", signature: signature)
+        #expect(noObservation.replanInput(from: previous, level: .IV) == nil)
+    }
+
+    /// IV → II at T: the rule re-runs on the II/I path counted from T — the county reports within 2 h (T + 2 h),
+    /// the province to MEE within 1 h of receipt (at the latest T + 3 h) — MEP Order No. 17 Art. 3, DOMAIN.md §2.
+    @Test func levelChangeObligations() throws {
+        let change = LevelChange(from: .IV, to: .II, at: hours(30))
+        let list = FollowUpReport.levelChangeObligations(
+            change, number: 1, triggers: [], spillUnit: "451203",
+            units: Dictionary(uniqueKeysWithValues: HandBasin.units.map { ($0.code, $0) }))
+        #expect(list.map(\.id) == ["initial-451203/level-change-1", "initial-450000-mee/level-change-1"])
+        #expect(list[0].anchor == .levelChange)
+        #expect(list[0].dueBy == hours(32))
+        #expect(list[0].majorPath)
+        #expect(list[0].recipients.map(\.unit) == ["451203", "450000", "MEE"])
+        #expect(list[1].latestDueBy == hours(33))
+    }
+}
