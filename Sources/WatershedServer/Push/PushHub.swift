@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import WatershedCore
 
 /// One committed event as the stream sends it: the text frame
@@ -10,21 +11,33 @@ public struct StreamFrame: Sendable {
     public let incident: UUID?
     /// Whether it is an exercise event, for the `exercise` filter.
     public let exercise: Bool
-    /// The JSON text of the frame.
-    public let text: String
+    /// The UTF-8 JSON text of the frame, shared (not copied) by every subscriber's connection.
+    public let payload: ByteBuffer
 
     /// Encodes the frame for a stored event.
     public init(_ event: StoredEvent) throws {
         self.seq = event.seq
         self.incident = event.incident
         self.exercise = event.exercise
-        self.text = try Self.text(for: event)
+        self.payload = try Self.payload(for: event)
     }
 
+    /// The JSON text of the frame.
+    public var text: String { String(buffer: payload) }
+
+    /// The frame's size in bytes, as the per-subscriber byte budget counts it.
+    public var byteCount: Int { payload.readableBytes }
+
     /// `{"type":"event","event":<the event as JSON>}`.
-    public static func text(for event: StoredEvent) throws -> String {
+    public static func payload(for event: StoredEvent) throws -> ByteBuffer {
         let body = try JSONResponse.encoder.encode(event)
-        return #"{"type":"event","event":"# + String(decoding: body, as: UTF8.self) + "}"
+        let prefix = #"{"type":"event","event":"#
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(prefix.utf8.count + body.count + 1)
+        buffer.writeString(prefix)
+        buffer.writeBytes(body)
+        buffer.writeString("}")
+        return buffer
     }
 }
 
@@ -43,23 +56,23 @@ public struct StreamFilter: Sendable, Hashable {
     }
 }
 
-/// Fans committed events out to live subscribers, in seq order, each through a **bounded**
-/// buffer: a subscriber that falls behind by more than its capacity is cut off (its stream
-/// finishes) and told to resume from the last seq it was given, so a slow client never slows
-/// the others and memory never grows with it.
+/// Fans committed events out to live subscribers, in seq order, each through a queue **bounded in
+/// bytes and in frames**: a subscriber whose queued-but-unwritten frames would pass either budget
+/// is cut off — its queue is emptied at once, so its memory goes back — and its session closes it
+/// with 4001 `resume:<the last seq written to it>`. A slow client never slows the others (offering
+/// a frame never waits) and memory never grows with it (DESIGN.md "Rules that hold everywhere").
 public actor PushHub {
-    /// A subscriber's stream and what ended it.
+    /// A subscriber's queue, which its session reads.
     public struct Subscription: Sendable {
         /// The subscriber's id.
         public let id: UInt64
-        /// Frames, in seq order.
-        public let frames: AsyncStream<StreamFrame>
+        /// Frames, in seq order, and whether the hub cut the subscriber off.
+        let queue: SubscriberQueue
     }
 
     private struct Subscriber {
         var filter: StreamFilter
-        var continuation: AsyncStream<StreamFrame>.Continuation
-        var overflowed = false
+        var queue: SubscriberQueue
     }
 
     private var subscribers: [UInt64: Subscriber] = [:]
@@ -67,13 +80,19 @@ public actor PushHub {
     /// The next seq to fan out; frames that arrive early wait here until the gap before them is filled.
     private var nextSeq: Int64
     private var waiting: [Int64: StreamFrame] = [:]
-    /// Per-subscriber capacity, frames.
-    public let capacity: Int
+    /// Per-subscriber budget: frames queued and not yet written to its connection.
+    public let frameBudget: Int
+    /// Per-subscriber budget: bytes of frames queued and not yet written to its connection.
+    public let byteBudget: Int
+    /// Subscribers cut off for falling behind since the hub started.
+    public private(set) var cutOffCount = 0
 
-    /// Creates a hub that starts after `head` (the log's last seq).
-    public init(head: Int64, capacity: Int = 4_096) {
+    /// Creates a hub that starts after `head` (the log's last seq). A `PlanComputed` frame is tens
+    /// of KB, so the byte budget is the one a slow client meets first.
+    public init(head: Int64, frameBudget: Int = 4_096, byteBudget: Int = 8 << 20) {
         self.nextSeq = head + 1
-        self.capacity = capacity
+        self.frameBudget = frameBudget
+        self.byteBudget = byteBudget
     }
 
     /// The number of live subscribers.
@@ -82,18 +101,14 @@ public actor PushHub {
     /// Adds a subscriber.
     public func subscribe(_ filter: StreamFilter) -> Subscription {
         nextID += 1
-        let (stream, continuation) = AsyncStream<StreamFrame>.makeStream(bufferingPolicy: .bufferingOldest(capacity))
-        subscribers[nextID] = Subscriber(filter: filter, continuation: continuation)
-        return Subscription(id: nextID, frames: stream)
+        let queue = SubscriberQueue(frameBudget: frameBudget, byteBudget: byteBudget)
+        subscribers[nextID] = Subscriber(filter: filter, queue: queue)
+        return Subscription(id: nextID, queue: queue)
     }
 
-    /// Removes a subscriber (its connection's handler does this when it ends); returns whether it
-    /// had been cut off for falling behind.
-    @discardableResult
-    public func remove(_ id: UInt64) -> Bool {
-        guard let subscriber = subscribers.removeValue(forKey: id) else { return false }
-        subscriber.continuation.finish()
-        return subscriber.overflowed
+    /// Removes a subscriber (its session does this when it ends).
+    public func remove(_ id: UInt64) {
+        subscribers.removeValue(forKey: id)?.queue.finish()
     }
 
     /// Publishes committed events (any order; they go out in seq order).
@@ -102,14 +117,165 @@ public actor PushHub {
         while let frame = waiting.removeValue(forKey: nextSeq) {
             nextSeq += 1
             for (id, subscriber) in subscribers
-            where !subscriber.overflowed
-                && subscriber.filter.matches(incident: frame.incident, exercise: frame.exercise)
-            {
-                if case .dropped = subscriber.continuation.yield(frame) {
-                    subscribers[id]?.overflowed = true
-                    subscriber.continuation.finish()
+            where subscriber.filter.matches(incident: frame.incident, exercise: frame.exercise) {
+                if !subscriber.queue.offer(frame) {
+                    // Cut off: its session closes it; it is no longer offered anything.
+                    subscribers[id] = nil
+                    cutOffCount += 1
                 }
             }
+        }
+    }
+}
+
+/// One subscriber's bounded queue, shared by the hub (which offers frames) and the subscriber's
+/// session (which takes them in batches and reports each one written). A lock held only to move
+/// frames and counters — never while writing to a socket — so there is no actor hop per frame.
+/// Frames count against the budgets from the moment they are offered until the session has
+/// written them to its connection (taken but unwritten frames still count).
+final class SubscriberQueue: @unchecked Sendable {
+    /// What the session gets when it asks for frames.
+    enum Next: Sendable {
+        /// Frames, in seq order.
+        case frames([StreamFrame])
+        /// The subscriber fell behind a budget; nothing more will come.
+        case cutOff
+        /// The subscriber was removed (or the waiting task cancelled).
+        case finished
+    }
+
+    private enum State { case open, cutOff, finished }
+
+    private let lock = NSLock()
+    private let frameBudget: Int
+    private let byteBudget: Int
+    private var state = State.open
+    private var queued: [StreamFrame] = []
+    /// Offered and not yet written: bytes and frames.
+    private var pendingBytes = 0
+    private var pendingFrames = 0
+    private var taker: CheckedContinuation<Next, Never>?
+    private var cutOffWatcher: CheckedContinuation<Bool, Never>?
+
+    init(frameBudget: Int, byteBudget: Int) {
+        self.frameBudget = frameBudget
+        self.byteBudget = byteBudget
+    }
+
+    /// Whether the hub cut this subscriber off.
+    var isCutOff: Bool { lock.withLock { state == .cutOff } }
+
+    /// Offered and not yet written, bytes.
+    var pendingByteCount: Int { lock.withLock { pendingBytes } }
+
+    /// Queues a frame; returns `false` when the subscriber is (now) cut off. A frame larger than the
+    /// whole byte budget is still accepted into an empty queue.
+    func offer(_ frame: StreamFrame) -> Bool {
+        let size = frame.byteCount
+        var wake: (CheckedContinuation<Next, Never>, Next)?
+        var watcher: CheckedContinuation<Bool, Never>?
+        let accepted: Bool = lock.withLock {
+            guard state == .open else { return false }
+            if pendingFrames + 1 > frameBudget || (pendingFrames > 0 && pendingBytes + size > byteBudget) {
+                state = .cutOff
+                queued = []
+                if let taker { wake = (taker, .cutOff) }
+                taker = nil
+                watcher = cutOffWatcher
+                cutOffWatcher = nil
+                return false
+            }
+            pendingBytes += size
+            pendingFrames += 1
+            if let taker {
+                wake = (taker, .frames([frame]))
+                self.taker = nil
+            } else {
+                queued.append(frame)
+            }
+            return true
+        }
+        if let (continuation, next) = wake { continuation.resume(returning: next) }
+        watcher?.resume(returning: true)
+        return accepted
+    }
+
+    /// Ends the subscription (the hub removed it).
+    func finish() {
+        let (taker, watcher): (CheckedContinuation<Next, Never>?, CheckedContinuation<Bool, Never>?) =
+            lock.withLock {
+                if state == .open { state = .finished }
+                queued = []
+                defer {
+                    self.taker = nil
+                    self.cutOffWatcher = nil
+                }
+                return (self.taker, self.cutOffWatcher)
+            }
+        taker?.resume(returning: .finished)
+        watcher?.resume(returning: false)
+    }
+
+    /// Takes every queued frame, waiting for one if there are none. Each taken frame must be passed
+    /// to ``written(_:)`` once written (or skipped). Returns `.finished` if the task is cancelled.
+    func next() async -> Next {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Next, Never>) in
+                let now: Next? = lock.withLock {
+                    if !queued.isEmpty {
+                        defer { queued = [] }
+                        return .frames(queued)
+                    }
+                    switch state {
+                    case .cutOff: return .cutOff
+                    case .finished: return .finished
+                    case .open:
+                        if Task.isCancelled { return .finished }
+                        taker = continuation
+                        return nil
+                    }
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            let taker = lock.withLock {
+                defer { self.taker = nil }
+                return self.taker
+            }
+            taker?.resume(returning: .finished)
+        }
+    }
+
+    /// A taken frame has been written to the connection (or skipped): it no longer counts.
+    func written(_ frame: StreamFrame) {
+        lock.withLock {
+            pendingBytes -= frame.byteCount
+            pendingFrames -= 1
+        }
+    }
+
+    /// Waits until the subscriber is cut off (`true`), or removed or the task cancelled (`false`).
+    func cutOff() async -> Bool {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let now: Bool? = lock.withLock {
+                    switch state {
+                    case .cutOff: return true
+                    case .finished: return false
+                    case .open:
+                        if Task.isCancelled { return false }
+                        cutOffWatcher = continuation
+                        return nil
+                    }
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            let watcher = lock.withLock {
+                defer { self.cutOffWatcher = nil }
+                return self.cutOffWatcher
+            }
+            watcher?.resume(returning: false)
         }
     }
 }
