@@ -79,6 +79,21 @@ let package = Package(
             name: "watershed-store-bench", dependencies: ["WatershedStore"],
             path: "Benchmarks/Sources/watershed-store-bench"
         ),
+        // Live stream latency: committed → received p50/p99 with N subscribers over TLS against an in-process server.
+        .executableTarget(
+            name: "watershed-push-bench",
+            dependencies: [
+                "WatershedServer", "WatershedStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/Sources/watershed-push-bench"
+        ),
         // Fixtures shared by tests: the repository's playbooks folder, scratch copies, hand-made networks.
         .target(name: "WatershedTestSupport", dependencies: ["WatershedCore", "WatershedPlaybooks"]),
         // Pure rules, table-driven, with values worked out by hand.

@@ -28,17 +28,34 @@ public struct StreamFrame: Sendable {
     /// The frame's size in bytes, as the per-subscriber byte budget counts it.
     public var byteCount: Int { payload.readableBytes }
 
-    /// `{"type":"event","event":<the event as JSON>}`.
+    /// `{"type":"event","event":<the event as JSON>}`: the event's stored canonical bytes with its `hash` and
+    /// `prevHash` added (the same fields as the event's `Codable` form), spliced rather than re-encoded, so that
+    /// nothing is encoded between the commit and the push.
     public static func payload(for event: StoredEvent) throws -> ByteBuffer {
-        let body = try JSONResponse.encoder.encode(event)
+        let canonical = event.canonicalBytes
+        guard canonical.count >= 2, canonical.first == UInt8(ascii: "{"), canonical.last == UInt8(ascii: "}") else {
+            throw StreamFrameError.notAnObject(seq: event.seq)
+        }
         let prefix = #"{"type":"event","event":"#
+        let suffix = #","hash":""# + event.hash + #"","prevHash":""# + event.prevHash + #""}}"#
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(prefix.utf8.count + body.count + 1)
+        buffer.reserveCapacity(prefix.utf8.count + canonical.count + suffix.utf8.count)
         buffer.writeString(prefix)
-        buffer.writeBytes(body)
-        buffer.writeString("}")
+        buffer.writeBytes(canonical.dropLast())
+        if canonical.count == 2 {
+            // `{}`: no field before the hash, so no comma either.
+            buffer.writeString(String(suffix.dropFirst()))
+        } else {
+            buffer.writeString(suffix)
+        }
         return buffer
     }
+}
+
+/// Why an event could not be framed.
+public enum StreamFrameError: Error, Equatable {
+    /// Its stored bytes are not a JSON object.
+    case notAnObject(seq: Int64)
 }
 
 /// Which events a subscriber wants.
