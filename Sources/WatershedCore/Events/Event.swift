@@ -141,19 +141,64 @@ public struct StoredEvent: Sendable, Hashable {
     /// - Throws: `DecodingError` when the bytes are not an event object (missing or mistyped field, unknown
     ///   `type`, a time that is not RFC 3339).
     public init(canonicalBytes: Data, prevHash: String, hash: String) throws {
-        let body = try CanonicalJSON.decode(Body.self, from: canonicalBytes)
-        self.seq = body.seq
-        self.id = body.id
-        self.at = body.at
-        self.incident = body.incident
-        self.type = body.type
-        self.actor = body.actor
-        self.exercise = body.exercise
-        self.drillAt = body.drillAt
-        self.payload = body.payload
+        // Read with the direct parser, not `JSONDecoder`: finding the payload's JSON types through a `Decoder` means
+        // a thrown error per failed guess, which dominates reading a long log.
+        let object: [String: JSONValue]
+        do {
+            guard case .object(let members) = try JSONValue.parse(canonicalBytes) else {
+                throw Self.corrupted([], "an event is a JSON object")
+            }
+            object = members
+        } catch let error as JSONParseError {
+            throw Self.corrupted([], error.description)
+        }
+        func field(_ key: Field) throws -> JSONValue {
+            guard let value = object[key.stringValue] else {
+                throw DecodingError.keyNotFound(
+                    key, .init(codingPath: [], debugDescription: "an event needs \"\(key)\""))
+            }
+            return value
+        }
+        func string(_ key: Field) throws -> String {
+            guard case .string(let text) = try field(key) else { throw Self.corrupted([key], "expected a string") }
+            return text
+        }
+        func uuid(_ key: Field) throws -> UUID {
+            guard let id = UUID(uuidString: try string(key)) else { throw Self.corrupted([key], "expected a UUID") }
+            return id
+        }
+        func time(_ key: Field) throws -> Date {
+            let text = try string(key)
+            guard let date = CanonicalJSON.date(fromTimestamp: text) else {
+                throw Self.corrupted([key], "\"\(text)\" is not an RFC 3339 time")
+            }
+            return date
+        }
+        guard case .number(let seq) = try field(.seq), let seq = Int64(exactly: seq) else {
+            throw Self.corrupted([Field.seq], "expected a whole number")
+        }
+        guard let type = EventType(rawValue: try string(.type)) else {
+            throw Self.corrupted([Field.type], "unknown event type")
+        }
+        guard case .bool(let exercise) = try field(.exercise) else {
+            throw Self.corrupted([Field.exercise], "expected true or false")
+        }
+        self.seq = seq
+        self.id = try uuid(.id)
+        self.at = try time(.at)
+        self.incident = object["incident"] == nil ? nil : try uuid(.incident)
+        self.type = type
+        self.actor = try field(.actor).decode(EventActor.self)
+        self.exercise = exercise
+        self.drillAt = object["drillAt"] == nil ? nil : try time(.drillAt)
+        self.payload = try field(.payload)
         self.prevHash = prevHash
         self.hash = hash
         self.canonicalBytes = canonicalBytes
+    }
+
+    private static func corrupted(_ path: [any CodingKey], _ message: String) -> DecodingError {
+        .dataCorrupted(.init(codingPath: path, debugDescription: message))
     }
 
     /// The event without its place in the log (e.g. to append it to another log).
@@ -164,16 +209,8 @@ public struct StoredEvent: Sendable, Hashable {
     }
 
     /// The fields of the canonical bytes.
-    private struct Body: Codable {
-        var seq: Int64
-        var id: UUID
-        var at: Date
-        var incident: UUID?
-        var type: EventType
-        var actor: EventActor
-        var exercise: Bool
-        var drillAt: Date?
-        var payload: JSONValue
+    private enum Field: String, CodingKey {
+        case seq, id, at, incident, type, actor, exercise, drillAt, payload
     }
 }
 

@@ -25,7 +25,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// - Throws: `EncodingError` when the value cannot be encoded (e.g. a non-finite `Double`).
     public init(encoding value: some Encodable) throws {
         let data = try CanonicalJSON.makeEncoder().encode(value)
-        self = try CanonicalJSON.makeDecoder().decode(JSONValue.self, from: data)
+        do {
+            self = try JSONValue.parse(data)
+        } catch {
+            throw EncodingError.invalidValue(
+                value, .init(codingPath: [], debugDescription: "the encoder wrote invalid JSON: \(error)"))
+        }
     }
 
     /// Decodes a typed value from this JSON value, with the canonical decoder (dates as RFC 3339 strings).
