@@ -335,7 +335,7 @@ import WatershedServer
                 (nil, Self.report(), 401, "unauthenticated"),
                 ("not-a-token", Self.report(), 401, "bad_token"),
                 (DevToken.viewer, Self.report(), 403, "forbidden"),
-                (DevToken.drill, Self.report(), 403, "forbidden"),
+                (DevToken.drill, Self.report(), 403, "drill_only"),
                 (DevToken.officer, Self.report(kind: "final"), 403, "forbidden"),
                 (
                     DevToken.officer, Self.report(#""levelChange":{"to":"III","at":"2012-01-16T00:00:00Z"}"#), 403,

@@ -37,14 +37,14 @@ final class Collected: @unchecked Sendable {
 /// Subscribes to `/v1/stream?after=`, reads the backlog up to `caughtUp`, runs `action` while still
 /// connected, then reads `live` more event frames and disconnects.
 func subscribe(
-    _ handle: LiveServer.Handle, after: Int64, token: String = DevToken.viewer, live: Int = 0,
+    _ handle: LiveServer.Handle, after: Int64, token: String? = DevToken.viewer, query: String = "", live: Int = 0,
     action: @escaping @Sendable () async throws -> Void = {}
 ) async throws -> [Frame] {
     let collected = Collected()
     var headers = HTTPFields()
-    headers[.authorization] = "Bearer \(token)"
+    if let token { headers[.authorization] = "Bearer \(token)" }
     try await WebSocketClient.connect(
-        url: "wss://127.0.0.1:\(handle.port)/v1/stream?after=\(after)",
+        url: "wss://127.0.0.1:\(handle.port)/v1/stream?after=\(after)\(query)",
         configuration: .init(maxFrameSize: 1 << 16, additionalHeaders: headers, sniHostname: "localhost"),
         tlsConfiguration: try LiveServer.tls(caFile: handle.caFile), logger: LiveServer.logger
     ) { inbound, outbound, _ in

@@ -114,6 +114,10 @@ public struct InitialReport: Codable, Sendable, Hashable {
     public var sea: SeaConditions?
     /// The signature (Art. 14).
     public var signature: ReportSignature
+    /// `true` for a drill (exercise) incident — CAP 1.2 `status` `Exercise`: every event of the incident is marked
+    /// as an exercise and never triggers a real notification (DESIGN.md "Rules that hold everywhere"). Absent or
+    /// `false`: a real incident. A token with only the `drill` role may file exercise incidents only.
+    public var exercise: Bool?
 
     /// Creates a report.
     public init(
@@ -121,8 +125,9 @@ public struct InitialReport: Codable, Sendable, Hashable {
         release: Release, monitoring: [MonitoringResult] = [], casualties: Casualties = Casualties(),
         sensitivePointsAffected: [String] = [], measuresTaken: [String] = [], level: SeverityLevel? = nil,
         triggers: Set<Art4Trigger> = [], flowRatio: Double? = nil, sea: SeaConditions? = nil,
-        signature: ReportSignature
+        signature: ReportSignature, exercise: Bool? = nil
     ) {
+        self.exercise = exercise
         self.discoveredAt = discoveredAt
         self.place = place
         self.informationSource = informationSource

@@ -39,6 +39,29 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
         }
         return identity
     }
+
+    /// The identity if it may act as `role` on an incident that is (or is not) an exercise, else 401 or 403 — a
+    /// `drill` token on a real incident gets 403 `drill_only` (``Identity/may(_:exercise:)``).
+    func require(_ role: Role, exercise: Bool, field: String? = nil) throws -> Identity {
+        let identity = try requireIdentity()
+        guard identity.may(role, exercise: exercise) else {
+            if !exercise, identity.roles.contains(.drill) {
+                throw APIError(
+                    .forbidden, code: "drill_only",
+                    message: "token \(identity.tokenID) has the drill role: it reaches exercise incidents only",
+                    field: field)
+            }
+            return try require(role)
+        }
+        return identity
+    }
+
+    /// The identity of a token that may read the log: a viewer, or a drill-only token (which then sees exercise
+    /// events only).
+    func requireReader() throws -> Identity {
+        let identity = try requireIdentity()
+        return identity.isDrillOnly ? identity : try require(.viewer)
+    }
 }
 
 /// An API error: a status and the `{"error": {"code", "message", "field"}}` body (DESIGN.md "HTTP API").
@@ -78,11 +101,13 @@ enum JSONResponse {
     }
 }
 
-/// Reads `Authorization: Bearer <token>` (or, for browsers' WebSocket, `?ticket=` later) into the context.
-/// A header that names no known token is refused at once with 401; routes then check roles.
+/// Reads `Authorization: Bearer <token>` into the context, or — for browsers' WebSocket, which cannot send that
+/// header — a one-use `?ticket=` on `/v1/stream` (``StreamTickets``). A header or ticket that names no known token
+/// is refused at once with 401; routes then check roles.
 struct TokenAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
     let registry: TokenRegistry
+    let tickets: StreamTickets
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -95,6 +120,15 @@ struct TokenAuthenticator: RouterMiddleware {
             else {
                 throw APIError(
                     .unauthorized, code: "bad_token", message: "the bearer token is not known to this server")
+            }
+            context.identity = identity
+        } else if request.uri.path == "/v1/stream", let ticket = request.uri.queryParameters.get("ticket") {
+            guard let identity = tickets.redeem(String(ticket), now: Date()) else {
+                throw APIError(
+                    .unauthorized, code: "bad_ticket",
+                    message: "the stream ticket is unknown, used or older than \(Int(StreamTickets.lifetime)) s; "
+                        + "ask POST /v1/stream-tickets for a new one",
+                    field: "ticket")
             }
             context.identity = identity
         }

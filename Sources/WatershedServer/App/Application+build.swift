@@ -82,13 +82,17 @@ public func buildApplication(
     }
     let head = try log.head()
     let hub = PushHub(head: head)
+    let metrics = ServerMetrics()
     let incidents = try IncidentService(
-        log: log, basin: loaded.basin, province: configuration.province, hub: hub)
+        log: log, basin: loaded.basin, province: configuration.province, hub: hub, metrics: metrics)
 
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: TokenAuthenticator(registry: tokens))
+    let tickets = StreamTickets()
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: TokenAuthenticator(registry: tokens, tickets: tickets))
     Routes(
-        basin: loaded.basin, log: log, hub: hub, incidents: incidents, province: configuration.province
+        basin: loaded.basin, log: log, hub: hub, incidents: incidents, tickets: tickets, metrics: metrics,
+        province: configuration.province
     ).register(on: router)
 
     let app = Application(

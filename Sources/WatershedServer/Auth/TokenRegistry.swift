@@ -37,6 +37,17 @@ public struct Identity: Codable, Sendable, Hashable {
         case .commander, .drill: return false
         }
     }
+
+    /// Whether the token may act as `role` on an incident that is (`exercise`) or is not a drill: as ``has(_:)``,
+    /// and on an exercise a `drill` token also counts as a viewer and an officer (it sees the drill, works its
+    /// tasks and files its follow-ups; setting the level and closing stay with commanders).
+    public func may(_ role: Role, exercise: Bool) -> Bool {
+        if has(role) { return true }
+        return exercise && roles.contains(.drill) && (role == .viewer || role == .officer)
+    }
+
+    /// A token that reaches exercise incidents only: `drill` without `viewer` (DESIGN.md "Terms used in names").
+    public var isDrillOnly: Bool { !has(.viewer) && roles.contains(.drill) }
 }
 
 /// `seeds/<province>/tokens.yaml`: tokens stored as SHA-256 hashes of their secrets.

@@ -7,7 +7,7 @@ import WatershedCore
 /// refused with 409.
 ///
 /// **Where the keys live.** The key's record is written *into the first event of the append it produced*
-/// (``IdempotencyRecord``, in the `IncidentReported` or `ReportFiled` payload), and the table of live keys is
+/// (`IdempotencyRecord`, in the `IncidentReported` or `ReportFiled` payload), and the table of live keys is
 /// rebuilt from the log when the server starts, with the incident list. Why not a table of its own (a GRDB
 /// migration `v1-idempotency`)? (1) `EventLog.init` refuses a file that has migrations it does not know
 /// (`EventLogError.newerSchema`), so a migration registered outside `WatershedStore` would stop the next start;
@@ -15,17 +15,7 @@ import WatershedCore
 /// and it is covered by the hash chain; (3) the start-up fold already reads every event. The cost: the key (an
 /// opaque client value, not a secret) and the request's SHA-256 are in the log for good; expiry (24 h) is applied
 /// when the table is rebuilt and when a key is looked up.
-public struct IdempotencyRecord: Codable, Sendable, Hashable {
-    /// The `Idempotency-Key` header as sent.
-    public var key: String
-    /// The token's unit: the key's scope.
-    public var unit: UnitCode
-    /// SHA-256 (hex) of the route and the canonical JSON of the decoded body (``Idempotency/fingerprint(route:body:)``).
-    public var requestSHA256: String
-    /// How many events the request appended, this one first: they are the seqs `seq ..< seq + eventCount`.
-    public var eventCount: Int
-}
-
+///
 /// The live keys and the rules for them.
 enum Idempotency {
     /// How long a key is kept (issue 3).

@@ -30,46 +30,12 @@ public struct IncidentSummary: Codable, Sendable, Hashable {
     public var closedAt: Date?
 }
 
-/// The `IncidentReported` payload: the reference and the initial report.
-public struct IncidentReportedPayload: Codable, Sendable, Hashable {
-    /// `GX-2026-0007`.
-    public var reference: String
-    /// The report as filed.
-    public var report: InitialReport
-    /// The `Idempotency-Key` the report was filed with, if any.
-    public var idempotency: IdempotencyRecord?
-}
-
 /// The `TaskDispatched` payload: the task's number within its incident and the planned task.
 public struct TaskDispatchedPayload: Codable, Sendable, Hashable {
     /// `GX-2026-0007/T3`.
     public var reference: String
     /// The task.
     public var task: PlannedTask
-}
-
-/// The `ReportFiled` payload: a follow-up or final report as filed.
-public struct ReportFiledPayload: Codable, Sendable, Hashable {
-    /// The report.
-    public var report: FollowUpReport
-    /// The `Idempotency-Key` the report was filed with, if any.
-    public var idempotency: IdempotencyRecord?
-}
-
-/// The `LevelSet` payload of a level change during handling.
-public struct LevelSetPayload: Codable, Sendable, Hashable {
-    /// The level before (`nil`: not yet graded).
-    public var from: SeverityLevel?
-    /// The new level.
-    public var to: SeverityLevel
-    /// When the level was changed (the new report deadlines count from here).
-    public var at: Date
-}
-
-/// The `IncidentClosed` payload.
-public struct IncidentClosedPayload: Codable, Sendable, Hashable {
-    /// Why: `finalReport` (MEP Order No. 17 Art. 12, 处理结果报告).
-    public var reason: String
 }
 
 /// The incidents folded from the log, in the order they were reported.

@@ -27,6 +27,7 @@ public actor IncidentService {
     let basin: Basin
     let province: UnitCode
     let hub: PushHub
+    let metrics: ServerMetrics?
     private var list = IncidentList()
     /// Highest serial handed out per reference prefix (`GX-2026-`), so concurrent reports never share one.
     private var lastSerial: [String: Int] = [:]
@@ -37,7 +38,11 @@ public actor IncidentService {
     private var held: [String: [CheckedContinuation<Void, Never>]] = [:]
 
     /// Loads the incident list and the idempotency keys of the last 24 h (before `now`) from the log.
-    public init(log: EventLog, basin: Basin, province: UnitCode, hub: PushHub, now: Date = Date()) throws {
+    public init(
+        log: EventLog, basin: Basin, province: UnitCode, hub: PushHub, metrics: ServerMetrics? = nil,
+        now: Date = Date()
+    ) throws {
+        self.metrics = metrics
         self.log = log
         self.basin = basin
         self.province = province
@@ -82,19 +87,21 @@ public actor IncidentService {
     // MARK: Initial reports
 
     /// Files an initial report: checks it, plans it and appends `IncidentReported`, `PlanComputed`,
-    /// one `ObligationDue` per report obligation and one `TaskDispatched` per task for this
-    /// province's units — all in one append, so they are committed together and in that order.
+    /// one `ObligationDue` per report obligation, one pending `PeerNotified` per neighbouring province the plan says
+    /// to notify (delivered by the peer link), and one `TaskDispatched` per task for this province's units — all in
+    /// one append, so they are committed together and in that order. The report's `exercise` flag marks every event.
     ///
     /// - Parameter idempotencyKey: a checked `Idempotency-Key` (``Idempotency/validate(_:)``), or `nil`.
     /// - Throws: ``APIError`` 422 naming the first field at fault, 409 for a key used with another request
     ///   (nothing is appended).
     func fileInitialReport(
-        _ report: InitialReport, by identity: Identity, now: Date, exercise: Bool, idempotencyKey: String? = nil
+        _ report: InitialReport, by identity: Identity, now: Date, idempotencyKey: String? = nil
     ) async throws -> FiledReport {
         try await withIdempotency(
             idempotencyKey, identity: identity, route: "POST /v1/incidents", body: report, now: now
         ) { claim in
-            try await self.appendInitialReport(report, by: identity, now: now, exercise: exercise, claim: claim)
+            try await self.appendInitialReport(
+                report, by: identity, now: now, exercise: report.exercise ?? false, claim: claim)
         }
     }
 
@@ -121,6 +128,9 @@ public actor IncidentService {
         let make = EventMaker(incident: incident, identity: identity, now: now, exercise: exercise)
         var rest = [try make(.planComputed, plan)]
         for obligation in plan.obligations { rest.append(try make(.obligationDue, obligation)) }
+        for notification in plan.peerNotifications {
+            rest.append(try make(.peerNotified, PeerNotifiedPayload(pending: notification)))
+        }
         for task in plan.tasks where task.province == province {
             rest.append(
                 try make(.taskDispatched, TaskDispatchedPayload(reference: "\(reference)/T\(task.number)", task: task)))
@@ -237,7 +247,10 @@ public actor IncidentService {
 
     /// Appends one report's events, folds them into the list and publishes them.
     private func commit(_ events: [NewEvent], incident: UUID) async throws -> FiledReport {
+        let start = ContinuousClock.now
         let stored = try await log.append(events)
+        metrics?.appendSeconds.record(ContinuousClock.now - start)
+        metrics?.appended(stored.lazy.map(\.type.rawValue))
         for event in stored { list.fold(event) }
         await hub.publish(try stored.map(StreamFrame.init))
         return FiledReport(

@@ -13,6 +13,8 @@ public struct StreamFrame: Sendable {
     public let exercise: Bool
     /// The UTF-8 JSON text of the frame, shared (not copied) by every subscriber's connection.
     public let payload: ByteBuffer
+    /// When the frame was made, right after its event committed: the start of the push lag (``ServerMetrics``).
+    public let committedAt: ContinuousClock.Instant
 
     /// Encodes the frame for a stored event.
     public init(_ event: StoredEvent) throws {
@@ -20,6 +22,7 @@ public struct StreamFrame: Sendable {
         self.incident = event.incident
         self.exercise = event.exercise
         self.payload = try Self.payload(for: event)
+        self.committedAt = .now
     }
 
     /// The JSON text of the frame.

@@ -17,6 +17,7 @@ struct StreamSession {
     let hub: PushHub
     let after: Int64
     let filter: StreamFilter
+    var metrics: ServerMetrics?
 
     /// Backlog page size (events read from the log at a time).
     static let page = 200
@@ -98,6 +99,7 @@ struct StreamSession {
                 if frame.seq > head {
                     try await Self.write(frame.payload, to: outbound)
                     mark.set(frame.seq)
+                    metrics?.pushLagSeconds.record(ContinuousClock.now - frame.committedAt)
                 }
                 queue.written(frame)
             }

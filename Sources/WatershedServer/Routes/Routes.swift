@@ -12,6 +12,8 @@ struct Routes: Sendable {
     let log: EventLog
     let hub: PushHub
     let incidents: IncidentService
+    let tickets: StreamTickets
+    let metrics: ServerMetrics
     let province: UnitCode
 
     /// Largest `limit` for `GET /v1/events`.
@@ -25,6 +27,11 @@ struct Routes: Sendable {
                 "ready": "true", "head": "\(head)",
                 "playbooks": "\(basin.rivers.count + basin.parks.count + basin.seas.count)",
             ])
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }
         router.get("/v1/me") { _, context in try JSONResponse.make(try context.requireIdentity()) }
         router.get("/v1/playbooks") { _, context in
@@ -60,32 +67,36 @@ struct Routes: Sendable {
             return response
         }
         router.get("/v1/incidents") { request, context in
-            _ = try context.require(.viewer)
+            let reader = try context.requireReader()
             let state = request.uri.queryParameters.get("state")
             if let state, state != "open", state != "closed" {
                 throw APIError(.badRequest, code: "invalid_field", message: "state is open or closed", field: "state")
             }
-            return try JSONResponse.make(await incidents.list(state: state))
+            let list = await incidents.list(state: state)
+            return try JSONResponse.make(reader.isDrillOnly ? list.filter(\.exercise) : list)
         }
         router.get("/v1/incidents/:id") { _, context in
-            _ = try context.require(.viewer)
+            _ = try context.requireIdentity()
             let id = try context.parameters.require("id")
             guard let incident = await incidents.find(id), let detail = try incidents.detail(of: incident.id) else {
                 throw IncidentService.unknown(id)
             }
+            _ = try context.require(.viewer, exercise: incident.exercise, field: "id")
             return try JSONResponse.make(detail)
         }
         router.post("/v1/incidents") { request, context in
-            let identity = try context.require(.officer)
+            _ = try context.require(.officer, exercise: true)
             let key = try Self.idempotencyKey(request)
             let report: InitialReport = try await Self.decodeBody(request, context: context)
-            let filed = try await incidents.fileInitialReport(
-                report, by: identity, now: Date(), exercise: false, idempotencyKey: key)
+            let identity = try context.require(.officer, exercise: report.exercise ?? false, field: "exercise")
+            let filed = try await incidents.fileInitialReport(report, by: identity, now: Date(), idempotencyKey: key)
             return try Self.created(filed)
         }
         router.post("/v1/incidents/:id/reports") { request, context in
-            let identity = try context.require(.officer)
+            _ = try context.require(.officer, exercise: true)
             let id = try context.parameters.require("id")
+            guard let incident = await incidents.find(id) else { throw IncidentService.unknown(id) }
+            let identity = try context.require(.officer, exercise: incident.exercise, field: "id")
             let key = try Self.idempotencyKey(request)
             let report: FollowUpReport = try await Self.decodeBody(request, context: context)
             if report.levelChange != nil || report.kind == .final {
@@ -95,24 +106,34 @@ struct Routes: Sendable {
             return try Self.created(filed)
         }
         router.get("/v1/events") { request, context in
-            _ = try context.require(.viewer)
+            let reader = try context.requireReader()
             let after = try Self.after(request)
             let limitText = request.uri.queryParameters.get("limit") ?? "100"
             guard let limit = Int(limitText), (1...Self.pageLimit).contains(limit) else {
                 throw APIError(
                     .badRequest, code: "invalid_field", message: "limit must be 1…\(Self.pageLimit)", field: "limit")
             }
-            return try JSONResponse.make(try log.events(after: after, limit: limit))
+            return try JSONResponse.make(
+                try log.events(after: after, limit: limit, exercise: reader.isDrillOnly ? true : nil))
+        }
+        router.post("/v1/stream-tickets") { _, context in
+            let identity = try context.requireReader()
+            let (ticket, expiresAt) = tickets.issue(for: identity, now: Date())
+            return try JSONResponse.make(StreamTicket(ticket: ticket, expiresAt: expiresAt), status: .created)
         }
         router.ws("/v1/stream") { request, context in
-            _ = try context.require(.viewer)
+            let reader = try context.requireReader()
             _ = try Self.after(request)
-            _ = try Self.filter(request)
+            _ = try Self.filter(request, for: reader)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let after = (try? Self.after(context.request)) ?? 0
-            let filter = (try? Self.filter(context.request)) ?? StreamFilter()
-            try await StreamSession(log: log, hub: hub, after: after, filter: filter)
+            guard let reader = context.requestContext.identity,
+                let filter = try? Self.filter(context.request, for: reader)
+            else { return }
+            metrics.streamConnections.increment()
+            defer { metrics.streamConnections.decrement() }
+            try await StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
                 .run(inbound: inbound, outbound: outbound)
         }
     }
@@ -142,8 +163,9 @@ struct Routes: Sendable {
         return value
     }
 
-    /// `incident=UUID` and `exercise=only|exclude`.
-    static func filter(_ request: Request) throws -> StreamFilter {
+    /// `incident=UUID` and `exercise=only|exclude`; a drill-only token always gets `exercise=only`, and asking it
+    /// for `exclude` is 403.
+    static func filter(_ request: Request, for reader: Identity) throws -> StreamFilter {
         var filter = StreamFilter()
         if let text = request.uri.queryParameters.get("incident") {
             guard let id = UUID(uuidString: text) else {
@@ -160,6 +182,15 @@ struct Routes: Sendable {
             throw APIError(
                 .badRequest, code: "invalid_field", message: "exercise is only or exclude, got \"\(other)\"",
                 field: "exercise")
+        }
+        if reader.isDrillOnly {
+            guard filter.exercise != false else {
+                throw APIError(
+                    .forbidden, code: "drill_only",
+                    message: "token \(reader.tokenID) has the drill role: it sees exercise events only",
+                    field: "exercise")
+            }
+            filter.exercise = true
         }
         return filter
     }
@@ -213,6 +244,13 @@ struct Routes: Sendable {
         @unknown default: "the body cannot be read"
         }
     }
+}
+
+/// `201` for `POST /v1/stream-tickets`: a one-use ticket for `/v1/stream?ticket=…`, valid until `expiresAt`
+/// (30 s).
+struct StreamTicket: Codable, Sendable {
+    var ticket: String
+    var expiresAt: Date
 }
 
 /// An entry of `GET /v1/playbooks`.

@@ -1,0 +1,93 @@
+import Foundation
+
+// Payloads of the incident's events (DESIGN.md "Identifiers and events"). They travel in the log, in stream frames
+// and in peer feeds, so they live here with the event types; fields may be added (optional), never renamed.
+
+/// The `Idempotency-Key` a report was filed with, written into the first event of the append it produced (see
+/// the server's `Idempotency`).
+public struct IdempotencyRecord: Codable, Sendable, Hashable {
+    /// The `Idempotency-Key` header as sent.
+    public var key: String
+    /// The token's unit: the key's scope.
+    public var unit: UnitCode
+    /// SHA-256 (hex) of the route and the canonical JSON of the decoded body (``Idempotency/fingerprint(route:body:)``).
+    public var requestSHA256: String
+    /// How many events the request appended, this one first: they are the seqs `seq ..< seq + eventCount`.
+    public var eventCount: Int
+
+    public init(key: String, unit: UnitCode, requestSHA256: String, eventCount: Int) {
+        self.key = key
+        self.unit = unit
+        self.requestSHA256 = requestSHA256
+        self.eventCount = eventCount
+    }
+}
+
+/// The `IncidentReported` payload: the reference and the initial report.
+public struct IncidentReportedPayload: Codable, Sendable, Hashable {
+    /// `GX-2026-0007`.
+    public var reference: String
+    /// The report as filed.
+    public var report: InitialReport
+    /// The `Idempotency-Key` the report was filed with, if any.
+    public var idempotency: IdempotencyRecord?
+
+    public init(reference: String, report: InitialReport, idempotency: IdempotencyRecord? = nil) {
+        self.reference = reference
+        self.report = report
+        self.idempotency = idempotency
+    }
+}
+
+/// The `ReportFiled` payload: a follow-up or final report as filed.
+public struct ReportFiledPayload: Codable, Sendable, Hashable {
+    /// The report.
+    public var report: FollowUpReport
+    /// The `Idempotency-Key` the report was filed with, if any.
+    public var idempotency: IdempotencyRecord?
+
+    public init(report: FollowUpReport, idempotency: IdempotencyRecord? = nil) {
+        self.report = report
+        self.idempotency = idempotency
+    }
+}
+
+/// The `LevelSet` payload of a level change during handling.
+public struct LevelSetPayload: Codable, Sendable, Hashable {
+    /// The level before (`nil`: not yet graded).
+    public var from: SeverityLevel?
+    /// The new level.
+    public var to: SeverityLevel
+    /// When the level was changed (the new report deadlines count from here).
+    public var at: Date
+
+    public init(from: SeverityLevel?, to: SeverityLevel, at: Date) {
+        self.from = from
+        self.to = to
+        self.at = at
+    }
+}
+
+/// The `IncidentClosed` payload.
+public struct IncidentClosedPayload: Codable, Sendable, Hashable {
+    /// Why: `finalReport` (MEP Order No. 17 Art. 12, 处理结果报告).
+    public var reason: String
+
+    public init(reason: String) { self.reason = reason }
+}
+
+/// The `PeerNotified` payload: a neighbouring province to notify, recorded when the plan says so and delivered by the
+/// federation link (at-least-once); `delivery` starts as `pending`.
+public struct PeerNotifiedPayload: Codable, Sendable, Hashable {
+    /// What the plan says is due: the neighbour, boundary, predicted crossing, deadline and rule
+    /// (MEP Order No. 17 Art. 8).
+    public var notification: PeerNotification
+    /// `pending` until the peer link delivers it.
+    public var delivery: String
+
+    /// A notification not yet delivered.
+    public init(pending notification: PeerNotification) {
+        self.notification = notification
+        self.delivery = "pending"
+    }
+}

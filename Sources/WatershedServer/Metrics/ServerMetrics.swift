@@ -1,0 +1,111 @@
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// The server's metrics, exposed at `GET /metrics` in the Prometheus text format (swift-prometheus).
+///
+/// Each application owns its registry (nothing is bootstrapped globally), so several servers in one process — as
+/// in the tests — keep their own figures. Names follow Prometheus conventions (`_total` counters, `_seconds`
+/// histograms):
+///
+/// | metric | kind | what |
+/// | --- | --- | --- |
+/// | `watershed_stream_connections` | gauge | open `/v1/stream` WebSocket connections |
+/// | `watershed_http_requests_in_flight` | gauge | HTTP requests being handled |
+/// | `watershed_events_appended_total{type}` | counter | events committed to the log, by event type |
+/// | `watershed_append_seconds` | histogram | one request's append, from the call until its batch is on disk |
+/// | `watershed_push_lag_seconds` | histogram | a live event, from its commit to its frame written to a connection |
+/// | `watershed_http_request_seconds{method,route,status}` | histogram | request latency by route pattern |
+public final class ServerMetrics: Sendable {
+    /// The registry `/metrics` emits.
+    public let registry = PrometheusCollectorRegistry()
+    let streamConnections: Gauge
+    let requestsInFlight: Gauge
+    let appendSeconds: DurationHistogram
+    let pushLagSeconds: DurationHistogram
+
+    /// Buckets for appends and pushes: 0.5 ms … 2.5 s.
+    static let fastBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2_500),
+    ]
+
+    public init() {
+        streamConnections = registry.makeGauge(
+            descriptor: .init(
+                namespace: "watershed", metricName: "stream", unitName: "connections",
+                helpText: "Open /v1/stream WebSocket connections."))
+        requestsInFlight = registry.makeGauge(
+            descriptor: .init(
+                namespace: "watershed", subsystem: "http", metricName: "requests_in", unitName: "flight",
+                helpText: "HTTP requests being handled."))
+        appendSeconds = registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "watershed", metricName: "append", unitName: "seconds",
+                helpText: "Time for one request's events to be committed to disk (synchronous = FULL)."),
+            labels: [], buckets: Self.fastBuckets)
+        pushLagSeconds = registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "watershed", subsystem: "push", metricName: "lag", unitName: "seconds",
+                helpText: "Time from an event's commit to its frame written to a stream connection."),
+            labels: [], buckets: Self.fastBuckets)
+    }
+
+    /// Counts committed events by type.
+    func appended(_ types: some Sequence<String>) {
+        var counts: [String: Int64] = [:]
+        for type in types { counts[type, default: 0] += 1 }
+        for (type, count) in counts {
+            registry.makeCounter(
+                descriptor: .init(
+                    namespace: "watershed", subsystem: "events", metricName: "appended", unitName: "total",
+                    helpText: "Events committed to the log, by type."),
+                labels: [("type", type)]
+            ).increment(by: count)
+        }
+    }
+
+    /// Records a request's latency under its route pattern (`/v1/incidents/{id}`), method and status.
+    func request(method: String, route: String, status: Int, duration: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "watershed", subsystem: "http", metricName: "request", unitName: "seconds",
+                helpText: "HTTP request latency by route pattern, method and status."),
+            labels: [("method", method), ("route", route), ("status", String(status))],
+            buckets: Self.fastBuckets
+        ).record(duration)
+    }
+
+    /// The text `/metrics` answers.
+    public func exposition() -> String { registry.emitToString() }
+}
+
+/// Times every request into ``ServerMetrics`` by the route pattern that matched (never the raw path, so ids do not
+/// make new series); unmatched paths are counted under `unmatched`.
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        let start = ContinuousClock.now
+        metrics.requestsInFlight.increment()
+        do {
+            // Answers are built whole before they are returned (JSON documents), so this is the handling time.
+            let response = try await next(request, context)
+            metrics.request(
+                method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
+                status: response.status.code, duration: ContinuousClock.now - start)
+            metrics.requestsInFlight.decrement()
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            metrics.request(
+                method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status,
+                duration: ContinuousClock.now - start)
+            metrics.requestsInFlight.decrement()
+            throw error
+        }
+    }
+}

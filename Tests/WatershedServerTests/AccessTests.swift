@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import NIOHTTP1
+import Testing
+import WatershedServer
+
+/// The drill role, stream tickets, `/metrics` and the pending peer notifications of a report, live over TLS.
+@Suite struct AccessTests {
+    /// The Longjiang report marked as an exercise (CAP `status` Exercise).
+    static func exerciseReport() throws -> Data {
+        var object = try #require(try JSONSerialization.jsonObject(with: longjiangReport()) as? [String: Any])
+        object["exercise"] = true
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+
+    static func events(_ api: APIClient, token: String) async throws -> [[String: Any]] {
+        let reply = try await api.request(.GET, "/v1/events?after=0&limit=1000", token: token)
+        #expect(reply.status == 200)
+        return try #require(try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]])
+    }
+
+    /// A `drill` token reaches exercise incidents only: it files them, lists and reads them, sees only their
+    /// events on `/v1/events` and the stream; real ones are 403 `drill_only`, and nothing is appended for a refusal.
+    @Test func drillTokenReachesExerciseIncidentsOnly() async throws {
+        let data = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        try await LiveServer.run(data: data) { handle in
+            let api = try APIClient(handle)
+            defer { api.close() }
+            let realByDrill = try await api.request(
+                .POST, "/v1/incidents", token: DevToken.drill, body: longjiangReport())
+            #expect(realByDrill.status == 403)
+            #expect(realByDrill.errorCode == "drill_only")
+            #expect(realByDrill.errorField == "exercise")
+            #expect(try await api.head() == 0)
+
+            let drill = try await api.request(
+                .POST, "/v1/incidents", token: DevToken.drill, body: try Self.exerciseReport())
+            #expect(drill.status == 201, "\(String(decoding: drill.body, as: UTF8.self))")
+            let drillID = try #require((drill.json?["incident"] as? [String: Any])?["id"] as? String)
+            let drillLast = try #require((drill.json?["lastSeq"] as? NSNumber)?.int64Value)
+            let realID = try await api.file(longjiangReport())
+
+            let listed = try await api.request(.GET, "/v1/incidents", token: DevToken.drill)
+            let ids = (try JSONSerialization.jsonObject(with: listed.body) as? [[String: Any]])?.compactMap {
+                $0["id"] as? String
+            }
+            #expect(ids == [drillID])
+            let viewerList = try await api.request(.GET, "/v1/incidents", token: DevToken.viewer)
+            #expect((try JSONSerialization.jsonObject(with: viewerList.body) as? [Any])?.count == 2)
+
+            let readReal = try await api.request(.GET, "/v1/incidents/\(realID)", token: DevToken.drill)
+            #expect(readReal.status == 403)
+            #expect(readReal.errorCode == "drill_only")
+            let readDrill = try await api.request(.GET, "/v1/incidents/\(drillID)", token: DevToken.drill)
+            #expect(readDrill.status == 200)
+            let followUpOnReal = try await api.request(
+                .POST, "/v1/incidents/\(realID)/reports", token: DevToken.drill, body: ReportsTests.report())
+            #expect(followUpOnReal.status == 403)
+
+            // The drill token sees exactly the exercise incident's events, every one marked as an exercise.
+            let drillEvents = try await Self.events(api, token: DevToken.drill)
+            #expect(drillEvents.count == Int(drillLast))
+            #expect(drillEvents.allSatisfy { $0["exercise"] as? Bool == true && $0["incident"] as? String == drillID })
+            let allEvents = try await Self.events(api, token: DevToken.viewer)
+            #expect(allEvents.count == Int(try await api.head()))
+            #expect(allEvents.filter { $0["exercise"] as? Bool == false }.count == allEvents.count - Int(drillLast))
+
+            // The stream: exercise events only, whatever the filter says; `exclude` is refused.
+            let frames = try await subscribe(handle, after: 0, token: DevToken.drill)
+            #expect(frames.filter { $0.type == "event" }.count == Int(drillLast))
+            await #expect(throws: (any Error).self) {
+                try await subscribe(handle, after: 0, token: DevToken.drill, query: "&exercise=exclude")
+            }
+        }
+    }
+
+    /// `POST /v1/stream-tickets` gives a one-use ticket that opens the stream without a header, once.
+    @Test func streamTicketOpensTheStreamOnce() async throws {
+        let data = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        try await LiveServer.run(data: data) { handle in
+            let api = try APIClient(handle)
+            defer { api.close() }
+            #expect(try await api.request(.POST, "/v1/stream-tickets").status == 401)
+            _ = try await api.file(longjiangReport())
+            let issued = try await api.request(.POST, "/v1/stream-tickets", token: DevToken.viewer)
+            #expect(issued.status == 201)
+            let ticket = try #require(issued.json?["ticket"] as? String)
+            #expect(ticket.count == 43)
+            let expires = try #require(ReportsTests.date(issued.json?["expiresAt"] as? String))
+            #expect(abs(expires.timeIntervalSinceNow - 30) < 5)
+
+            let frames = try await subscribe(handle, after: 0, token: nil, query: "&ticket=\(ticket)")
+            let head = try await api.head()
+            #expect(frames.last == (try Frame(#"{"type":"caughtUp","head":\#(head)}"#)))
+            #expect(frames.filter { $0.type == "event" }.count == Int(head))
+            // Used once: the same ticket is refused at the upgrade.
+            await #expect(throws: (any Error).self) {
+                try await subscribe(handle, after: 0, token: nil, query: "&ticket=\(ticket)")
+            }
+            await #expect(throws: (any Error).self) {
+                try await subscribe(handle, after: 0, token: nil, query: "&ticket=made-up")
+            }
+        }
+    }
+
+    /// `/metrics` counts the events appended by type and the requests by route pattern, in Prometheus text.
+    @Test func metricsCountEventsAndRequests() async throws {
+        let data = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        try await LiveServer.run(data: data) { handle in
+            let api = try APIClient(handle)
+            defer { api.close() }
+            let id = try await api.file(longjiangReport())
+            _ = try await api.detail(id)
+            _ = try await api.detail(id)
+            let reply = try await api.request(.GET, "/metrics")
+            #expect(reply.status == 200)
+            let text = String(decoding: reply.body, as: UTF8.self)
+            let lines = Set(text.split(separator: "\n").map(String.init))
+            #expect(lines.contains(#"watershed_events_appended_total{type="IncidentReported"} 1"#), "\(text)")
+            #expect(lines.contains(#"watershed_events_appended_total{type="PlanComputed"} 1"#))
+            #expect(lines.contains(#"watershed_events_appended_total{type="PeerNotified"} 1"#))
+            #expect(lines.contains(#"watershed_append_seconds_count 1"#))
+            #expect(
+                lines.contains(
+                    #"watershed_http_request_seconds_count{method="GET",route="/v1/incidents/{id}",status="200"} 2"#))
+            #expect(
+                lines.contains(
+                    #"watershed_http_request_seconds_count{method="POST",route="/v1/incidents",status="201"} 1"#))
+            #expect(lines.contains("watershed_stream_connections 0.0"))
+        }
+    }
+
+    /// A report whose plume crosses into Guangdong records one pending `PeerNotified` for 440000 in its append,
+    /// after the obligations and before the tasks (the 2012 Longjiang spill reaches the Xijiang boundary).
+    @Test func reportRecordsPendingPeerNotifications() async throws {
+        let data = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        try await LiveServer.run(data: data) { handle in
+            let api = try APIClient(handle)
+            defer { api.close() }
+            _ = try await api.file(longjiangReport())
+            let events = try await Self.events(api, token: DevToken.viewer)
+            let types = events.compactMap { $0["type"] as? String }
+            let peers = events.filter { $0["type"] as? String == "PeerNotified" }
+            #expect(peers.count == 1)
+            let payload = try #require(peers.first?["payload"] as? [String: Any])
+            #expect(payload["delivery"] as? String == "pending")
+            let notification = try #require(payload["notification"] as? [String: Any])
+            #expect(notification["province"] as? String == "440000")
+            #expect(notification["requirement"] as? String == "required")
+            let peerIndex = try #require(types.firstIndex(of: "PeerNotified"))
+            #expect(types[..<peerIndex].contains("ObligationDue"))
+            #expect(!types[..<peerIndex].contains("TaskDispatched"))
+            #expect(types[(peerIndex + 1)...].allSatisfy { $0 == "TaskDispatched" })
+        }
+    }
+}
