@@ -21,6 +21,7 @@ public struct EventLog: Sendable {
     /// `true` when opened with ``openReadOnly(path:)``: reads and ``verifyChain()`` only.
     public let isReadOnly: Bool
     private let committer: GroupCommitter
+    private let observers = CommitObservers()
 
     /// Wraps an open database: runs the migrations that have not run yet and sets `PRAGMA synchronous = FULL` on
     /// the writer (GRDB's `DatabasePool` sets NORMAL when it enables WAL, and SQLite refuses the pragma inside a
@@ -52,13 +53,13 @@ public struct EventLog: Sendable {
         }
         self.writer = writer
         self.isReadOnly = false
-        self.committer = GroupCommitter(writer: writer, maximumBatchSize: maximumBatchSize)
+        self.committer = GroupCommitter(writer: writer, maximumBatchSize: maximumBatchSize, observers: observers)
     }
 
     private init(readOnly queue: DatabaseQueue) {
         self.writer = queue
         self.isReadOnly = true
-        self.committer = GroupCommitter(writer: queue, maximumBatchSize: 1)
+        self.committer = GroupCommitter(writer: queue, maximumBatchSize: 1, observers: observers)
     }
 
     /// Opens (creating it if missing) the log at `path`, normally `<data>/watershed.sqlite`, as a WAL
@@ -128,6 +129,14 @@ public struct EventLog: Sendable {
         if isReadOnly { throw EventLogError.readOnly(path: writer.path) }
         if events.isEmpty { return [] }
         return try await committer.append(events, projection: projection)
+    }
+
+    /// Registers `observer` to be called with the events of every committed batch, in seq order, on the writer's
+    /// queue right after the transaction commits and before any appender resumes — so whatever must follow every
+    /// commit (the live stream's hub, metrics) cannot be forgotten by a new appender, and adds no task hop. Batches
+    /// come one at a time, in commit order. The observer must be quick and must not block or touch the log.
+    public func onCommit(_ observer: @escaping @Sendable ([StoredEvent]) -> Void) {
+        observers.add(observer)
     }
 
     /// One caller's part of a batch.

@@ -1,4 +1,5 @@
 import GRDB
+import Synchronization
 import WatershedCore
 
 /// Batches concurrent appends into one transaction each: one writer, one transaction per batch.
@@ -24,12 +25,14 @@ actor GroupCommitter {
 
     private let writer: any DatabaseWriter
     private let maximumBatchSize: Int
+    private let observers: CommitObservers
     private var queue: [Request] = []
     private var writing = false
     private var nextID = 0
 
-    init(writer: any DatabaseWriter, maximumBatchSize: Int) {
+    init(writer: any DatabaseWriter, maximumBatchSize: Int, observers: CommitObservers) {
         self.writer = writer
+        self.observers = observers
         self.maximumBatchSize = max(1, maximumBatchSize)
     }
 
@@ -80,9 +83,11 @@ actor GroupCommitter {
     }
 
     /// One transaction on the writer's queue. Not cancellable: once a batch is handed to SQLite, every caller learns
-    /// whether it committed.
+    /// whether it committed. The commit observers see the batch's events on the writer's queue right after the
+    /// commit, before any caller resumes.
     private func write(_ work: [EventLog.PendingAppend]) async throws -> [Result<[StoredEvent], any Error>] {
-        try await withCheckedThrowingContinuation { continuation in
+        let observers = self.observers
+        return try await withCheckedThrowingContinuation { continuation in
             writer.asyncWriteWithoutTransaction { db in
                 do {
                     var results: [Result<[StoredEvent], any Error>] = []
@@ -90,11 +95,26 @@ actor GroupCommitter {
                         results = try EventLog.insert(work, in: db)
                         return .commit
                     }
+                    observers.notify(results.flatMap { (try? $0.get()) ?? [] })
                     continuation.resume(returning: results)
                 } catch {
                     continuation.resume(throwing: error)
                 }
             }
         }
+    }
+}
+
+/// Who is told of each committed batch (``EventLog/onCommit(_:)``).
+final class CommitObservers: Sendable {
+    private let observers = Mutex<[@Sendable ([StoredEvent]) -> Void]>([])
+
+    func add(_ observer: @escaping @Sendable ([StoredEvent]) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    func notify(_ events: [StoredEvent]) {
+        guard !events.isEmpty else { return }
+        for observer in observers.withLock({ $0 }) { observer(events) }
     }
 }

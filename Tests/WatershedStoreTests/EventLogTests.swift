@@ -187,6 +187,9 @@ import WatershedStore
         struct Refused: Error, Equatable {}
         try await withTemporaryFolder { folder in
             let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            // The commit observer sees committed batches only, in seq order, before the appender resumes.
+            let observed = ObservedBatches()
+            log.onCommit { events in observed.add(events.map(\.seq)) }
             try await log.writer.write { db in try db.execute(sql: "CREATE TABLE incident (id TEXT PRIMARY KEY)") }
             let committed = try await log.append([numbered(writer: 0, number: 1), numbered(writer: 0, number: 2)])
             await #expect(throws: Refused.self) {
@@ -206,6 +209,7 @@ import WatershedStore
             #expect(next[0].prevHash == committed[1].hash)
             #expect(try await log.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM incident") } == 1)
             #expect(try log.verifyChain() == .intact(count: 3, head: 3))
+            #expect(observed.batches == [[1, 2], [3]])
         }
     }
 
@@ -307,4 +311,12 @@ import WatershedStore
             #expect(try log.verifyChain() == .intact(count: 40, head: 40))
         }
     }
+}
+
+/// Batches of seqs a commit observer saw.
+final class ObservedBatches: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [[Int64]] = []
+    func add(_ seqs: [Int64]) { lock.withLock { seen.append(seqs) } }
+    var batches: [[Int64]] { lock.withLock { seen } }
 }

@@ -108,6 +108,7 @@ struct TokenAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
     let registry: TokenRegistry
     let tickets: StreamTickets
+    let clock: any WallClock
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -123,7 +124,7 @@ struct TokenAuthenticator: RouterMiddleware {
             }
             context.identity = identity
         } else if request.uri.path == "/v1/stream", let ticket = request.uri.queryParameters.get("ticket") {
-            guard let identity = tickets.redeem(String(ticket), now: Date()) else {
+            guard let identity = tickets.redeem(String(ticket), now: clock.now) else {
                 throw APIError(
                     .unauthorized, code: "bad_ticket",
                     message: "the stream ticket is unknown, used or older than \(Int(StreamTickets.lifetime)) s; "

@@ -27,11 +27,12 @@ public struct ServerStartInfo: Sendable {
 /// - Parameters:
 ///   - configuration: the resolved configuration.
 ///   - logger: the application's logger.
+///   - clock: the wall clock for event times and deadlines (tests pass a ``ManualWallClock``).
 ///   - onServerRunning: called with the bound port once the server listens (tests pass port 0).
 /// - Returns: the application (a `Service`) and what a client needs to connect.
 /// - Throws: ``ServerStartupError`` for invalid playbooks, seeds, certificates or event log.
 public func buildApplication(
-    _ configuration: ServerConfiguration, logger: Logger,
+    _ configuration: ServerConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> (some ApplicationProtocol, ServerStartInfo) {
     // Playbooks and peers, with the same diagnostics as `watershed playbooks check`.
@@ -83,16 +84,22 @@ public func buildApplication(
     let head = try log.head()
     let hub = PushHub(head: head)
     let metrics = ServerMetrics()
+    // Every commit, whoever appended it, reaches the live streams and the metrics (on the writer's queue).
+    log.onCommit { events in
+        hub.publish(events)
+        metrics.appended(events.lazy.map(\.type.rawValue))
+    }
     let incidents = try IncidentService(
-        log: log, basin: loaded.basin, province: configuration.province, hub: hub, metrics: metrics)
+        log: log, basin: loaded.basin, province: configuration.province, metrics: metrics,
+        now: clock.now)
 
     let router = Router(context: AppRequestContext.self)
     let tickets = StreamTickets()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
-    router.add(middleware: TokenAuthenticator(registry: tokens, tickets: tickets))
+    router.add(middleware: TokenAuthenticator(registry: tokens, tickets: tickets, clock: clock))
     Routes(
         basin: loaded.basin, log: log, hub: hub, incidents: incidents, tickets: tickets, metrics: metrics,
-        province: configuration.province
+        clock: clock, province: configuration.province
     ).register(on: router)
 
     let app = Application(

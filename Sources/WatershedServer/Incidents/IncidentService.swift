@@ -16,7 +16,7 @@ struct FiledReport: Sendable {
 }
 
 /// Files reports: checks them, plans, appends the events, keeps the incident list and the live idempotency keys,
-/// and hands committed events to the push hub. Incident references are handed out one at a time here.
+/// (the log's commit observer hands committed events to the push hub). Incident references are handed out one at a time here.
 ///
 /// The actor suspends while an append commits, so two requests could interleave between their checks and their
 /// appends. Two locks keep them apart: one per `Idempotency-Key` (a retry waits for the first attempt, then
@@ -26,7 +26,6 @@ public actor IncidentService {
     let log: EventLog
     let basin: Basin
     let province: UnitCode
-    let hub: PushHub
     let metrics: ServerMetrics?
     private var list = IncidentList()
     /// Highest serial handed out per reference prefix (`GX-2026-`), so concurrent reports never share one.
@@ -39,14 +38,13 @@ public actor IncidentService {
 
     /// Loads the incident list and the idempotency keys of the last 24 h (before `now`) from the log.
     public init(
-        log: EventLog, basin: Basin, province: UnitCode, hub: PushHub, metrics: ServerMetrics? = nil,
+        log: EventLog, basin: Basin, province: UnitCode, metrics: ServerMetrics? = nil,
         now: Date = Date()
     ) throws {
         self.metrics = metrics
         self.log = log
         self.basin = basin
         self.province = province
-        self.hub = hub
         var after: Int64 = 0
         var list = IncidentList()
         var keys: [String: Idempotency.Entry] = [:]
@@ -245,14 +243,13 @@ public actor IncidentService {
 
     // MARK: Appending
 
-    /// Appends one report's events, folds them into the list and publishes them.
+    /// Appends one report's events and folds them into the list.
     private func commit(_ events: [NewEvent], incident: UUID) async throws -> FiledReport {
         let start = ContinuousClock.now
         let stored = try await log.append(events)
         metrics?.appendSeconds.record(ContinuousClock.now - start)
-        metrics?.appended(stored.lazy.map(\.type.rawValue))
+        // The hub already has these events: the log's commit observer published them (buildApplication).
         for event in stored { list.fold(event) }
-        await hub.publish(try stored.map(StreamFrame.init))
         return FiledReport(
             incident: list.byID[incident]!, firstSeq: stored.first?.seq ?? 0, lastSeq: stored.last?.seq ?? 0,
             replayed: false)

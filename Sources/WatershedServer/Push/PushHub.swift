@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Synchronization
 import WatershedCore
 
 /// One committed event as the stream sends it: the text frame
@@ -81,7 +82,10 @@ public struct StreamFilter: Sendable, Hashable {
 /// is cut off — its queue is emptied at once, so its memory goes back — and its session closes it
 /// with 4001 `resume:<the last seq written to it>`. A slow client never slows the others (offering
 /// a frame never waits) and memory never grows with it (DESIGN.md "Rules that hold everywhere").
-public actor PushHub {
+///
+/// The hub is a lock, not an actor: the log's commit observer (``EventLog/onCommit(_:)``) publishes each batch on the
+/// writer's queue right after it commits, with no task hop between the commit and the subscribers' queues.
+public final class PushHub: Sendable {
     /// A subscriber's queue, which its session reads.
     public struct Subscription: Sendable {
         /// The subscriber's id.
@@ -95,56 +99,90 @@ public actor PushHub {
         var queue: SubscriberQueue
     }
 
-    private var subscribers: [UInt64: Subscriber] = [:]
-    private var nextID: UInt64 = 0
-    /// The next seq to fan out; frames that arrive early wait here until the gap before them is filled.
-    private var nextSeq: Int64
-    private var waiting: [Int64: StreamFrame] = [:]
+    private struct State {
+        var subscribers: [UInt64: Subscriber] = [:]
+        var nextID: UInt64 = 0
+        /// The next seq to fan out; frames that arrive early wait here until the gap before them is filled.
+        var nextSeq: Int64
+        var waiting: [Int64: StreamFrame] = [:]
+        /// Seqs that have no frame (see ``publish(_:)-events``) and are stepped over.
+        var skipped: Set<Int64> = []
+        var cutOffCount = 0
+    }
+
+    private let state: Mutex<State>
     /// Per-subscriber budget: frames queued and not yet written to its connection.
     public let frameBudget: Int
     /// Per-subscriber budget: bytes of frames queued and not yet written to its connection.
     public let byteBudget: Int
-    /// Subscribers cut off for falling behind since the hub started.
-    public private(set) var cutOffCount = 0
 
     /// Creates a hub that starts after `head` (the log's last seq). A `PlanComputed` frame is tens
     /// of KB, so the byte budget is the one a slow client meets first.
     public init(head: Int64, frameBudget: Int = 4_096, byteBudget: Int = 8 << 20) {
-        self.nextSeq = head + 1
+        self.state = Mutex(State(nextSeq: head + 1))
         self.frameBudget = frameBudget
         self.byteBudget = byteBudget
     }
 
     /// The number of live subscribers.
-    public var count: Int { subscribers.count }
+    public var count: Int { state.withLock { $0.subscribers.count } }
+
+    /// Subscribers cut off for falling behind since the hub started.
+    public var cutOffCount: Int { state.withLock { $0.cutOffCount } }
 
     /// Adds a subscriber.
     public func subscribe(_ filter: StreamFilter) -> Subscription {
-        nextID += 1
         let queue = SubscriberQueue(frameBudget: frameBudget, byteBudget: byteBudget)
-        subscribers[nextID] = Subscriber(filter: filter, queue: queue)
-        return Subscription(id: nextID, queue: queue)
+        let id = state.withLock { state in
+            state.nextID += 1
+            state.subscribers[state.nextID] = Subscriber(filter: filter, queue: queue)
+            return state.nextID
+        }
+        return Subscription(id: id, queue: queue)
     }
 
     /// Removes a subscriber (its session does this when it ends).
     public func remove(_ id: UInt64) {
-        subscribers.removeValue(forKey: id)?.queue.finish()
+        state.withLock { $0.subscribers.removeValue(forKey: id) }?.queue.finish()
     }
 
-    /// Publishes committed events (any order; they go out in seq order).
-    public func publish(_ frames: [StreamFrame]) {
-        for frame in frames where frame.seq >= nextSeq { waiting[frame.seq] = frame }
-        while let frame = waiting.removeValue(forKey: nextSeq) {
-            nextSeq += 1
-            for (id, subscriber) in subscribers
-            where subscriber.filter.matches(incident: frame.incident, exercise: frame.exercise) {
-                if !subscriber.queue.offer(frame) {
-                    // Cut off: its session closes it; it is no longer offered anything.
-                    subscribers[id] = nil
-                    cutOffCount += 1
+    /// Publishes committed events (any order; they go out in seq order). Offering a frame never waits, so this
+    /// returns at once whatever the subscribers do.
+    public func publish(_ frames: [StreamFrame]) { publish(frames, skipping: []) }
+
+    private func publish(_ frames: [StreamFrame], skipping: [Int64]) {
+        state.withLock { state in
+            for frame in frames where frame.seq >= state.nextSeq { state.waiting[frame.seq] = frame }
+            for seq in skipping where seq >= state.nextSeq { state.skipped.insert(seq) }
+            while true {
+                if state.skipped.remove(state.nextSeq) != nil {
+                    state.nextSeq += 1
+                    continue
+                }
+                guard let frame = state.waiting.removeValue(forKey: state.nextSeq) else { break }
+                state.nextSeq += 1
+                for (id, subscriber) in state.subscribers
+                where subscriber.filter.matches(incident: frame.incident, exercise: frame.exercise) {
+                    if !subscriber.queue.offer(frame) {
+                        // Cut off: its session closes it; it is no longer offered anything.
+                        state.subscribers[id] = nil
+                        state.cutOffCount += 1
+                    }
                 }
             }
         }
+    }
+
+    /// Publishes stored events as frames (the log's commit observer). An event whose bytes cannot be framed (never
+    /// for bytes the log wrote) is stepped over rather than stalling every stream at its seq.
+    public func publish(_ events: [StoredEvent]) {
+        var frames: [StreamFrame] = []
+        var skipped: [Int64] = []
+        frames.reserveCapacity(events.count)
+        for event in events {
+            if let frame = try? StreamFrame(event) { frames.append(frame) } else { skipped.append(event.seq) }
+        }
+        publish(frames, skipping: skipped)
     }
 }
 

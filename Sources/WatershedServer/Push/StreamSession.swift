@@ -33,7 +33,7 @@ struct StreamSession {
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         // Subscribe before reading the head, so every event after the head reaches the subscription.
-        let subscription = await hub.subscribe(filter)
+        let subscription = hub.subscribe(filter)
         let queue = subscription.queue
         let mark = SentMark(after)
         let outcome: Outcome
@@ -56,10 +56,10 @@ struct StreamSession {
                 return first
             }
         } catch {
-            await hub.remove(subscription.id)
+            hub.remove(subscription.id)
             throw error
         }
-        await hub.remove(subscription.id)
+        hub.remove(subscription.id)
         guard case .cutOff = outcome else { return }
         let resume = mark.seq
         let closed = try await withThrowingTaskGroup(of: Bool.self) { group in

@@ -14,6 +14,7 @@ struct Routes: Sendable {
     let incidents: IncidentService
     let tickets: StreamTickets
     let metrics: ServerMetrics
+    let clock: any WallClock
     let province: UnitCode
 
     /// Largest `limit` for `GET /v1/events`.
@@ -89,7 +90,7 @@ struct Routes: Sendable {
             let key = try Self.idempotencyKey(request)
             let report: InitialReport = try await Self.decodeBody(request, context: context)
             let identity = try context.require(.officer, exercise: report.exercise ?? false, field: "exercise")
-            let filed = try await incidents.fileInitialReport(report, by: identity, now: Date(), idempotencyKey: key)
+            let filed = try await incidents.fileInitialReport(report, by: identity, now: clock.now, idempotencyKey: key)
             return try Self.created(filed)
         }
         router.post("/v1/incidents/:id/reports") { request, context in
@@ -102,7 +103,8 @@ struct Routes: Sendable {
             if report.levelChange != nil || report.kind == .final {
                 _ = try context.require(.commander)
             }
-            let filed = try await incidents.fileReport(report, on: id, by: identity, now: Date(), idempotencyKey: key)
+            let filed = try await incidents.fileReport(
+                report, on: id, by: identity, now: clock.now, idempotencyKey: key)
             return try Self.created(filed)
         }
         router.get("/v1/events") { request, context in
@@ -118,7 +120,7 @@ struct Routes: Sendable {
         }
         router.post("/v1/stream-tickets") { _, context in
             let identity = try context.requireReader()
-            let (ticket, expiresAt) = tickets.issue(for: identity, now: Date())
+            let (ticket, expiresAt) = tickets.issue(for: identity, now: clock.now)
             return try JSONResponse.make(StreamTicket(ticket: ticket, expiresAt: expiresAt), status: .created)
         }
         router.ws("/v1/stream") { request, context in
