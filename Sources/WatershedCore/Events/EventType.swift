@@ -47,4 +47,9 @@ public enum EventType: String, Codable, CaseIterable, Sendable, Hashable {
     case drillInjected = "DrillInjected"
     /// A drill ended.
     case drillEnded = "DrillEnded"
+    /// A task passed its last acknowledgement deadline after K escalation steps, or its top assignee declined it:
+    /// nobody owns it (issue 4).
+    case taskUnowned = "TaskUnowned"
+    /// A task's latest start moved (a re-plan).
+    case taskRescheduled = "TaskRescheduled"
 }
