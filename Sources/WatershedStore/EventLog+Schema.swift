@@ -32,6 +32,12 @@ extension EventLog {
                     """)
         }
 
+        // The projections (``Projections``), rebuilt from any events already in the log.
+        migrator.registerMigration("v2-projections") { db in
+            try Projections.createTables(db)
+            try Projections.backfill(db)
+        }
+
         // Later migrations go here, each under a new name.
         return migrator
     }

@@ -199,7 +199,7 @@ import WatershedCore
             "IncidentReported", "LevelSet", "ReportFiled", "PlanComputed", "TaskDispatched", "TaskAcknowledged",
             "TaskStarted", "TaskDone", "TaskDeclined", "TaskCancelled", "TaskOverdue", "TaskEscalated",
             "ObligationDue", "ObligationMet", "PeerNotified", "PeerReceived", "PeerAccepted", "IncidentLinked",
-            "IncidentClosed", "DrillStarted", "DrillInjected", "DrillEnded",
+            "IncidentClosed", "DrillStarted", "DrillInjected", "DrillEnded", "TaskUnowned", "TaskRescheduled",
         ]
         #expect(EventType.allCases.map(\.rawValue) == names)
     }

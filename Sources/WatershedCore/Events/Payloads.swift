@@ -91,3 +91,19 @@ public struct PeerNotifiedPayload: Codable, Sendable, Hashable {
         self.delivery = "pending"
     }
 }
+
+/// The `ObligationMet` payload: a legal report obligation met by a report filed through the API.
+public struct ObligationMetPayload: Codable, Sendable, Hashable {
+    /// The obligation's id within the incident (``ReportObligation/id``).
+    public var obligation: String
+    /// The seq of the event that met it (`IncidentReported` or `ReportFiled`); `nil` when it is in the same append.
+    public var reportSeq: Int64?
+    /// When the report was filed.
+    public var filedAt: Date
+
+    public init(obligation: String, reportSeq: Int64? = nil, filedAt: Date) {
+        self.obligation = obligation
+        self.reportSeq = reportSeq
+        self.filedAt = filedAt
+    }
+}

@@ -66,6 +66,10 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
     public var casualties: Casualties?
     /// The signature (Art. 14).
     public var signature: ReportSignature
+    /// The operator's choice to apply the re-estimate factor f below the observed section too (DOMAIN.md §3);
+    /// absent or `false`: reaches below keep their own speeds and shift by t_obs − t_pred. Kept for the rest of
+    /// the incident's re-estimates once set.
+    public var applyFactorBelow: Bool?
 
     /// How far after the time of receipt a reported time may be (clocks of field devices drift).
     public static let clockSkew: TimeInterval = 300
@@ -85,7 +89,7 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, summary, monitoring, levelChange, measuresTaken, casualties, signature
+        case kind, summary, monitoring, levelChange, measuresTaken, casualties, signature, applyFactorBelow
     }
 
     /// Decodes the JSON described on the type; `monitoring` and `measuresTaken` default to empty.
@@ -98,6 +102,7 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
         measuresTaken = try container.decodeIfPresent([String].self, forKey: .measuresTaken) ?? []
         casualties = try container.decodeIfPresent(Casualties.self, forKey: .casualties)
         signature = try container.decode(ReportSignature.self, forKey: .signature)
+        applyFactorBelow = try container.decodeIfPresent(Bool.self, forKey: .applyFactorBelow)
     }
 
     /// The observations of the slug: monitoring results with a node and a feature, in order.
@@ -201,6 +206,7 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
         input.observations += new
         input.plannedAt = max(previous.plannedAt ?? previous.at, new.map(\.at).max()!)
         input.level = level
+        if let applyFactorBelow { input.applyFactorBelow = applyFactorBelow }
         if let casualties {
             input.gradingFacts.deaths = casualties.deaths
             input.gradingFacts.poisonedOrInjured = casualties.poisonedOrInjured

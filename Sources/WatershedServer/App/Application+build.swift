@@ -28,12 +28,14 @@ public struct ServerStartInfo: Sendable {
 ///   - configuration: the resolved configuration.
 ///   - logger: the application's logger.
 ///   - clock: the wall clock for event times and deadlines (tests pass a ``ManualWallClock``).
+///   - runsScheduler: whether the deadline scheduler runs (always, in `watershed serve`); tests of other features
+///     turn it off so that deadlines of their historic incidents (2012) do not append events while they count.
 ///   - onServerRunning: called with the bound port once the server listens (tests pass port 0).
 /// - Returns: the application (a `Service`) and what a client needs to connect.
 /// - Throws: ``ServerStartupError`` for invalid playbooks, seeds, certificates or event log.
 public func buildApplication(
     _ configuration: ServerConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    runsScheduler: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> (some ApplicationProtocol, ServerStartInfo) {
     // Playbooks and peers, with the same diagnostics as `watershed playbooks check`.
     let seedsFolder = URL(fileURLWithPath: configuration.seeds).appendingPathComponent(configuration.province)
@@ -47,6 +49,13 @@ public func buildApplication(
         throw ServerStartupError.invalidFiles(error.diagnostics.map(\.description))
     }
     let tokens = try TokenRegistry.load(file: seedsFolder.appendingPathComponent("tokens.yaml").path)
+    let organisation: Organisation
+    do {
+        organisation = try OrganisationSeed.load(
+            file: seedsFolder.appendingPathComponent("organisation.yaml").path, units: loaded.basin.units)
+    } catch {
+        throw ServerStartupError.invalidFiles(error.diagnostics.map(\.description))
+    }
 
     // Data directory, certificates, event log.
     let data = URL(fileURLWithPath: configuration.data)
@@ -90,8 +99,9 @@ public func buildApplication(
         metrics.appended(events.lazy.map(\.type.rawValue))
     }
     let incidents = try IncidentService(
-        log: log, basin: loaded.basin, province: configuration.province, metrics: metrics,
-        now: clock.now)
+        log: log, basin: loaded.basin, province: configuration.province,
+        organisation: organisation, metrics: metrics, now: clock.now)
+    let scheduler = DeadlineScheduler(incidents: incidents, clock: clock, logger: logger)
 
     let router = Router(context: AppRequestContext.self)
     let tickets = StreamTickets()
@@ -112,6 +122,7 @@ public func buildApplication(
             tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
+        services: runsScheduler ? [scheduler] : [],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     let info = ServerStartInfo(

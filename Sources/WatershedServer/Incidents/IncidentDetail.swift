@@ -7,18 +7,6 @@ import WatershedStore
 ///
 /// JSON: the ``IncidentSummary`` keys, plus `initialReport`, `reports`, `tasks`, `obligations`, `timeline`.
 public struct IncidentDetail: Codable, Sendable, Hashable {
-    /// A dispatched task (`TaskDispatched`).
-    public struct DispatchedTask: Codable, Sendable, Hashable {
-        /// The event's seq.
-        public var seq: Int64
-        /// When it was dispatched.
-        public var at: Date
-        /// `GX-2026-0007/T3`.
-        public var reference: String
-        /// The task as planned.
-        public var task: PlannedTask
-    }
-
     /// A report obligation that became due (`ObligationDue`).
     public struct DueObligation: Codable, Sendable, Hashable {
         /// The event's seq.
@@ -27,6 +15,10 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         public var at: Date
         /// The obligation (MEP Order No. 17).
         public var obligation: ReportObligation
+        /// `due`, `met` (a report filed through the API met it) or `cancelled` (a level change made it moot).
+        public var state: String
+        /// The seq of its `ObligationMet`, once met.
+        public var metSeq: Int64?
     }
 
     /// A follow-up or final report (`ReportFiled`).
@@ -59,8 +51,8 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
     public var initialReport: InitialReport?
     /// Follow-up and final reports, in order.
     public var reports: [FiledReportEntry]
-    /// Tasks dispatched, in order.
-    public var tasks: [DispatchedTask]
+    /// Response and report tasks, in dispatch order, as they stand (folded from their events).
+    public var tasks: [ResponseTask]
     /// Report obligations, in order (those of discovery, then those of each level change).
     public var obligations: [DueObligation]
     /// Every event of the incident, in seq order.
@@ -87,7 +79,7 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         initialReport = try container.decodeIfPresent(InitialReport.self, forKey: .initialReport)
         reports = try container.decode([FiledReportEntry].self, forKey: .reports)
-        tasks = try container.decode([DispatchedTask].self, forKey: .tasks)
+        tasks = try container.decode([ResponseTask].self, forKey: .tasks)
         obligations = try container.decode([DueObligation].self, forKey: .obligations)
         timeline = try container.decode([TimelineEntry].self, forKey: .timeline)
     }
@@ -97,7 +89,8 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         var list = IncidentList()
         var initialReport: InitialReport?
         var reports: [FiledReportEntry] = []
-        var tasks: [DispatchedTask] = []
+        var tasks: [ResponseTask] = []
+        var taskIndex: [UUID: Int] = [:]
         var obligations: [DueObligation] = []
         var timeline: [TimelineEntry] = []
         for event in events {
@@ -111,17 +104,31 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
                     reports.append(
                         FiledReportEntry(seq: event.seq, at: event.at, actor: event.actor, report: payload.report))
                 }
-            case .taskDispatched:
-                if let payload = try? event.payload.decode(TaskDispatchedPayload.self) {
-                    tasks.append(
-                        DispatchedTask(seq: event.seq, at: event.at, reference: payload.reference, task: payload.task))
-                }
             case .obligationDue:
                 if let obligation = try? event.payload.decode(ReportObligation.self) {
-                    obligations.append(DueObligation(seq: event.seq, at: event.at, obligation: obligation))
+                    obligations.append(
+                        DueObligation(seq: event.seq, at: event.at, obligation: obligation, state: "due", metSeq: nil))
+                }
+            case .obligationMet:
+                if let met = try? event.payload.decode(ObligationMetPayload.self),
+                    let index = obligations.lastIndex(where: { $0.obligation.id == met.obligation })
+                {
+                    obligations[index].state = "met"
+                    obligations[index].metSeq = event.seq
                 }
             default:
-                break
+                guard let change = try? TaskChange(eventType: event.type, payload: event.payload) else { break }
+                if case .dispatched(let dispatched) = change, let incident = event.incident {
+                    taskIndex[dispatched.task] = tasks.count
+                    tasks.append(ResponseTask(incident: incident, dispatched: dispatched))
+                } else if let index = taskIndex[change.task] {
+                    tasks[index].apply(change)
+                    if case .cancelled = change, let id = tasks[index].obligation,
+                        let at = obligations.lastIndex(where: { $0.obligation.id == id && $0.state == "due" })
+                    {
+                        obligations[at].state = "cancelled"
+                    }
+                }
             }
         }
         guard let id = list.order.first, let incident = list.byID[id] else { return nil }

@@ -30,14 +30,6 @@ public struct IncidentSummary: Codable, Sendable, Hashable {
     public var closedAt: Date?
 }
 
-/// The `TaskDispatched` payload: the task's number within its incident and the planned task.
-public struct TaskDispatchedPayload: Codable, Sendable, Hashable {
-    /// `GX-2026-0007/T3`.
-    public var reference: String
-    /// The task.
-    public var task: PlannedTask
-}
-
 /// The incidents folded from the log, in the order they were reported.
 struct IncidentList: Sendable {
     private(set) var byID: [UUID: IncidentSummary] = [:]

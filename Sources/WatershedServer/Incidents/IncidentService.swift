@@ -27,7 +27,13 @@ public actor IncidentService {
     let basin: Basin
     let province: UnitCode
     let metrics: ServerMetrics?
+    /// This province's units, duty positions and escalation policies (`seeds/<province>/organisation.yaml`).
+    let organisation: Organisation
     private var list = IncidentList()
+    /// Tasks and obligations folded from the log, updated in place by every commit (never copied).
+    var book = TaskBook()
+    /// Called after every commit that may change a deadline (the scheduler's wake-up).
+    var deadlinesChanged: @Sendable () -> Void = {}
     /// Highest serial handed out per reference prefix (`GX-2026-`), so concurrent reports never share one.
     private var lastSerial: [String: Int] = [:]
     /// Live idempotency keys by ``Idempotency/scoped(unit:key:)``.
@@ -38,9 +44,12 @@ public actor IncidentService {
 
     /// Loads the incident list and the idempotency keys of the last 24 h (before `now`) from the log.
     public init(
-        log: EventLog, basin: Basin, province: UnitCode, metrics: ServerMetrics? = nil,
-        now: Date = Date()
+        log: EventLog, basin: Basin, province: UnitCode, organisation: Organisation? = nil,
+        metrics: ServerMetrics? = nil, now: Date = Date()
     ) throws {
+        self.organisation =
+            organisation
+            ?? Organisation(province: province, defaultPolicy: EscalationPolicy(ackMinutes: 15, repeats: 2), units: [])
         self.metrics = metrics
         self.log = log
         self.basin = basin
@@ -48,10 +57,12 @@ public actor IncidentService {
         var after: Int64 = 0
         var list = IncidentList()
         var keys: [String: Idempotency.Entry] = [:]
+        var book = TaskBook()
         while true {
             let page = try log.events(after: after, limit: 1_000)
             for event in page {
                 list.fold(event)
+                book.fold(event)
                 if let (record, entry) = IncidentList.idempotency(of: event),
                     entry.at.addingTimeInterval(Idempotency.lifetime) > now
                 {
@@ -63,7 +74,11 @@ public actor IncidentService {
         }
         self.list = list
         self.keys = keys
+        self.book = book
     }
+
+    /// Sets the closure called after each commit that may move a deadline.
+    func onDeadlinesChanged(_ wake: @escaping @Sendable () -> Void) { deadlinesChanged = wake }
 
     /// GB/T 2260 province → the abbreviation in incident references (桂 GX, 粤 GD, 黔 GZ, 滇 YN, 湘 HN, 琼 HI).
     public static func abbreviation(_ province: UnitCode) -> String {
@@ -125,13 +140,33 @@ public actor IncidentService {
         let incident = UUID()
         let make = EventMaker(incident: incident, identity: identity, now: now, exercise: exercise)
         var rest = [try make(.planComputed, plan)]
-        for obligation in plan.obligations { rest.append(try make(.obligationDue, obligation)) }
+        // Filing this report meets the filing unit's own initial obligation (MEP Order No. 17 Art. 3); the others
+        // become report tasks for their units. When it is met now, the obligations counted from its receipt (the
+        // province's 1 h to MEE) are due `withinH` after now.
+        let met = plan.obligations.filter { $0.report == .initial && $0.fromUnit == identity.unit }
+        var obligations = plan.obligations
+        if !met.isEmpty {
+            for index in obligations.indices
+            where obligations[index].anchor == .receipt && obligations[index].dueBy == nil
+                && obligations[index].fromUnit != identity.unit
+            {
+                obligations[index].dueBy = now.addingTimeInterval(obligations[index].withinH * 3_600)
+            }
+        }
+        for obligation in obligations { rest.append(try make(.obligationDue, obligation)) }
+        for obligation in met {
+            rest.append(try make(.obligationMet, ObligationMetPayload(obligation: obligation.id, filedAt: now)))
+        }
         for notification in plan.peerNotifications {
             rest.append(try make(.peerNotified, PeerNotifiedPayload(pending: notification)))
         }
-        for task in plan.tasks where task.province == province {
-            rest.append(
-                try make(.taskDispatched, TaskDispatchedPayload(reference: "\(reference)/T\(task.number)", task: task)))
+        let metIDs = Set(met.map(\.id))
+        for dispatched in TaskDispatch.make(
+            incidentReference: reference, tasks: plan.tasks,
+            obligations: obligations.filter { !metIDs.contains($0.id) }, organisation: organisation,
+            units: basin.units, at: now)
+        {
+            rest.append(try make(.taskDispatched, dispatched))
         }
         let first = try make(
             .incidentReported,
@@ -186,7 +221,21 @@ public actor IncidentService {
         }
         let make = EventMaker(incident: incident, identity: identity, now: now, exercise: summary.exercise)
         var rest: [NewEvent] = []
+        // The report meets the filing unit's follow-up (or final) obligations still due.
+        var metTasks: [TaskChange] = []
+        let actor = Assignee(unit: identity.unit, position: identity.dutyPosition)
+        for obligation in obligationsMet(
+            on: incident, by: identity.unit, kind: report.kind == .final ? .final : .followUp)
+        {
+            rest.append(try make(.obligationMet, ObligationMetPayload(obligation: obligation.id, filedAt: now)))
+            if let task = (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }).first(where: {
+                $0.obligation == obligation.id && $0.state.isOpen
+            }) {
+                metTasks += (try? task.complete(by: actor, at: now)) ?? []
+            }
+        }
         var level = summary.level
+        var taskChanges: [TaskChange] = []
         if let change = report.levelChange {
             rest.append(try make(.levelSet, LevelSetPayload(from: summary.level, to: change.to, at: change.at)))
             let obligations = FollowUpReport.levelChangeObligations(
@@ -194,6 +243,13 @@ public actor IncidentService {
                 spillUnit: summary.spillUnit, units: basin.units)
             for obligation in obligations { rest.append(try make(.obligationDue, obligation)) }
             level = change.to
+            taskChanges += levelChangeCancellations(
+                on: incident, toMajorPath: obligations.first?.majorPath ?? (change.to >= .II), now: now)
+            taskChanges += TaskDispatch.make(
+                incidentReference: summary.reference, tasks: [], obligations: obligations,
+                organisation: organisation, units: basin.units,
+                existingCount: book.ofIncident[incident]?.count ?? 0, at: now
+            ).map { .dispatched($0) }
         }
         if let previous = summary.plan, let input = report.replanInput(from: previous.input, level: level) {
             let plan: PlanDocument
@@ -203,8 +259,28 @@ public actor IncidentService {
                 throw Self.replanError(error, report: report)
             }
             rest.append(try make(.planComputed, plan))
+            var replan = replanChanges(on: incident, reference: summary.reference, plan: plan, now: now)
+            // New tasks are numbered after those a level change just dispatched.
+            let offset = taskChanges.filter { if case .dispatched = $0 { true } else { false } }.count
+            if offset > 0 {
+                replan = replan.map { change in
+                    guard case .dispatched(var dispatched) = change else { return change }
+                    dispatched.number += offset
+                    dispatched.reference = "\(summary.reference)/T\(dispatched.number)"
+                    return .dispatched(dispatched)
+                }
+            }
+            taskChanges += replan
         }
+        for change in metTasks + taskChanges { rest.append(try make(change.eventType, change.payload())) }
         if report.kind == .final {
+            // Closing cancels what is still open: nobody must be chased for an incident that is over.
+            for task in (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }) where task.state.isOpen {
+                if metTasks.contains(where: { $0.task == task.id }) { continue }
+                for change in (try? task.cancel(reason: "incidentClosed", at: now)) ?? [] {
+                    rest.append(try make(change.eventType, change.payload()))
+                }
+            }
             rest.append(try make(.incidentClosed, IncidentClosedPayload(reason: "finalReport")))
         }
         let first = try make(
@@ -244,12 +320,16 @@ public actor IncidentService {
     // MARK: Appending
 
     /// Appends one report's events and folds them into the list.
-    private func commit(_ events: [NewEvent], incident: UUID) async throws -> FiledReport {
+    func commit(_ events: [NewEvent], incident: UUID) async throws -> FiledReport {
         let start = ContinuousClock.now
         let stored = try await log.append(events)
         metrics?.appendSeconds.record(ContinuousClock.now - start)
         // The hub already has these events: the log's commit observer published them (buildApplication).
-        for event in stored { list.fold(event) }
+        for event in stored {
+            list.fold(event)
+            book.fold(event)
+        }
+        if stored.contains(where: { TaskChange.eventTypes.contains($0.type) }) { deadlinesChanged() }
         return FiledReport(
             incident: list.byID[incident]!, firstSeq: stored.first?.seq ?? 0, lastSeq: stored.last?.seq ?? 0,
             replayed: false)
@@ -310,7 +390,7 @@ public actor IncidentService {
     // MARK: Locks
 
     /// Takes the lock `name`, waiting (first come, first served) while another request holds it.
-    private func acquire(_ name: String) async {
+    func acquire(_ name: String) async {
         if held[name] == nil {
             held[name] = []
             return
@@ -319,7 +399,7 @@ public actor IncidentService {
     }
 
     /// Releases the lock `name`, handing it to the next waiter if any.
-    private func release(_ name: String) {
+    func release(_ name: String) {
         guard var waiting = held[name] else { return }
         if waiting.isEmpty {
             held[name] = nil

@@ -107,6 +107,85 @@ struct Routes: Sendable {
                 report, on: id, by: identity, now: clock.now, idempotencyKey: key)
             return try Self.created(filed)
         }
+        router.get("/v1/tasks") { request, context in
+            let reader = try context.requireReader()
+            let query = request.uri.queryParameters
+            var assignee: Assignee?
+            var unit: UnitCode?
+            if let text = query.get("assignee") {
+                // `451203` (any position of the unit) or `451203/county-duty-officer`.
+                let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+                guard let code = parts.first, code.count == 6, code.allSatisfy(\.isNumber) else {
+                    throw APIError(
+                        .badRequest, code: "invalid_field",
+                        message: "assignee is a unit code (451203) or unit/position (451203/county-duty-officer)",
+                        field: "assignee")
+                }
+                if parts.count == 2 {
+                    assignee = Assignee(unit: code, position: DutyPosition(rawValue: parts[1]))
+                } else {
+                    unit = code
+                }
+            }
+            var state: TaskState?
+            if let text = query.get("state") {
+                guard let value = TaskState(rawValue: String(text)) else {
+                    throw APIError(
+                        .badRequest, code: "invalid_field",
+                        message: "state is one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", "))",
+                        field: "state")
+                }
+                state = value
+            }
+            var incident: UUID?
+            if let text = query.get("incident") {
+                guard let found = await incidents.find(String(text)) else {
+                    throw IncidentService.unknown(String(text))
+                }
+                _ = try context.require(.viewer, exercise: found.exercise, field: "incident")
+                incident = found.id
+            }
+            var list = await incidents.tasks(assignee: assignee, unit: unit, state: state, incident: incident)
+            if reader.isDrillOnly {
+                var kept: [ResponseTask] = []
+                for task in list where await incidents.isExercise(task) { kept.append(task) }
+                list = kept
+            }
+            return try JSONResponse.make(list)
+        }
+        router.get("/v1/tasks/:id") { _, context in
+            _ = try context.requireIdentity()
+            let id = try Self.taskKey(context)
+            guard let task = await incidents.task(id) else {
+                throw APIError(.notFound, code: "unknown_task", message: "no task \"\(id)\"", field: "id")
+            }
+            _ = try context.require(.viewer, exercise: await incidents.isExercise(task), field: "id")
+            return try JSONResponse.make(task)
+        }
+        for action in TaskAction.allCases {
+            router.post("/v1/tasks/:id/\(action.rawValue)") { request, context in
+                _ = try context.require(.officer, exercise: true)
+                let id = try Self.taskKey(context)
+                guard let task = await incidents.task(id) else {
+                    throw APIError(.notFound, code: "unknown_task", message: "no task \"\(id)\"", field: "id")
+                }
+                let identity = try context.require(.officer, exercise: await incidents.isExercise(task), field: "id")
+                var reason: String?
+                if action == .decline {
+                    let body: DeclineBody = try await Self.decodeBody(request, context: context)
+                    let trimmed = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+                    guard !trimmed.isEmpty, trimmed.count <= 1_000 else {
+                        throw APIError(
+                            .unprocessableContent, code: "invalid_field",
+                            message: "a decline needs a reason of 1–1000 characters", field: "reason")
+                    }
+                    reason = trimmed
+                }
+                let worked = try await incidents.work(
+                    task.id.uuidString, action: action, reason: reason, by: identity, now: clock.now)
+                return try JSONResponse.make(worked)
+            }
+        }
         router.get("/v1/events") { request, context in
             let reader = try context.requireReader()
             let after = try Self.after(request)
@@ -138,6 +217,12 @@ struct Routes: Sendable {
             try await StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
                 .run(inbound: inbound, outbound: outbound)
         }
+    }
+
+    /// The `{id}` of a task route: a UUID or a reference (`GX-2026-0007/T3`, its `/` sent as `%2F`).
+    static func taskKey(_ context: AppRequestContext) throws -> String {
+        let raw = try context.parameters.require("id")
+        return raw.removingPercentEncoding ?? raw
     }
 
     /// The `Idempotency-Key` header, checked, or `nil` when absent.
@@ -253,6 +338,12 @@ struct Routes: Sendable {
 struct StreamTicket: Codable, Sendable {
     var ticket: String
     var expiresAt: Date
+}
+
+/// The body of `POST /v1/tasks/{id}/decline`.
+struct DeclineBody: Codable, Sendable {
+    /// Why the unit cannot take the task (shown to the next assignee).
+    var reason: String
 }
 
 /// An entry of `GET /v1/playbooks`.

@@ -1,0 +1,222 @@
+import Foundation
+import WatershedCore
+import WatershedStore
+
+/// Tasks and obligations folded from the log (the start-up fold; then each commit).
+struct TaskBook: Sendable {
+    var tasks: [UUID: ResponseTask] = [:]
+    var byReference: [String: UUID] = [:]
+    var ofIncident: [UUID: [UUID]] = [:]
+    var obligations: [UUID: [String: (obligation: ReportObligation, met: Bool)]] = [:]
+
+    mutating func fold(_ event: StoredEvent) {
+        guard let incident = event.incident else { return }
+        switch event.type {
+        case .obligationDue:
+            if let obligation = try? event.payload.decode(ReportObligation.self) {
+                obligations[incident, default: [:]][obligation.id] = (obligation, false)
+            }
+        case .obligationMet:
+            if let met = try? event.payload.decode(ObligationMetPayload.self) {
+                obligations[incident]?[met.obligation]?.met = true
+            }
+        default:
+            guard let change = try? TaskChange(eventType: event.type, payload: event.payload) else { return }
+            if case .dispatched(let dispatched) = change {
+                tasks[dispatched.task] = ResponseTask(incident: incident, dispatched: dispatched)
+                byReference[dispatched.reference] = dispatched.task
+                ofIncident[incident, default: []].append(dispatched.task)
+            } else {
+                tasks[change.task]?.apply(change)
+                if case .cancelled = change, let id = tasks[change.task]?.obligation {
+                    obligations[incident]?[id] = nil
+                }
+            }
+        }
+    }
+}
+
+/// What a task route asks for.
+enum TaskAction: String, Sendable, CaseIterable {
+    case ack, start, done, decline
+}
+
+extension IncidentService {
+    // MARK: Reading tasks
+
+    /// A task by UUID or reference (`GX-2026-0007/T3`).
+    func task(_ key: String) -> ResponseTask? {
+        if let id = UUID(uuidString: key) { return book.tasks[id] }
+        return book.byReference[key].flatMap { book.tasks[$0] }
+    }
+
+    /// Tasks in dispatch order, filtered by assignee (`unit` or `unit/position`, also matching positions a task
+    /// was escalated to), state and incident.
+    func tasks(assignee: Assignee?, unit: UnitCode?, state: TaskState?, incident: UUID?) -> [ResponseTask] {
+        let ids =
+            incident.map { book.ofIncident[$0] ?? [] }
+            ?? list(state: nil).reversed().flatMap {
+                book.ofIncident[$0.id] ?? []
+            }
+        return ids.compactMap { book.tasks[$0] }.filter { task in
+            if let state, task.state != state { return false }
+            if let assignee, task.assignee != assignee, !task.escalatedTo.contains(assignee) { return false }
+            if let unit, task.assignee.unit != unit, !task.escalatedTo.contains(where: { $0.unit == unit }) {
+                return false
+            }
+            return true
+        }
+    }
+
+    /// Whether the incident a task belongs to is an exercise.
+    func isExercise(_ task: ResponseTask) -> Bool { find(task.incident.uuidString)?.exercise ?? false }
+
+    // MARK: Working tasks
+
+    /// Acknowledges, starts, completes or declines a task for `identity`, appending the changes (and any
+    /// deadlines that passed before `now`).
+    ///
+    /// - Throws: ``APIError`` 404 unknown task; 403 when the token may not work it (DESIGN.md "Terms": the
+    ///   assignee's unit and position, a position it was escalated to, or a commander); 409 with the task's state
+    ///   when the action does not apply (`task_state`).
+    func work(_ key: String, action: TaskAction, reason: String?, by identity: Identity, now: Date) async throws
+        -> ResponseTask
+    {
+        guard let task = task(key) else {
+            throw APIError(.notFound, code: "unknown_task", message: "no task \"\(key)\"", field: "id")
+        }
+        let lock = "incident " + task.incident.uuidString
+        await acquire(lock)
+        defer { release(lock) }
+        guard let current = book.tasks[task.id] else { throw Self.unknown(key) }
+        let actor = Assignee(unit: identity.unit, position: identity.dutyPosition)
+        guard current.mayBeWorked(by: actor, isCommander: identity.has(.commander)) else {
+            throw APIError(
+                .forbidden, code: "not_assignee",
+                message: "task \(current.reference) is assigned to \(current.assignee)"
+                    + (current.escalatedTo.isEmpty
+                        ? "" : " (escalated to \(current.escalatedTo.map(\.description).joined(separator: ", ")))")
+                    + "; token \(identity.tokenID) is \(actor) and not a commander",
+                field: "id")
+        }
+        let changes: [TaskChange]
+        do {
+            switch action {
+            case .ack: changes = try current.acknowledge(by: actor, at: now)
+            case .start: changes = try current.start(by: actor, at: now)
+            case .done: changes = try current.complete(by: actor, at: now)
+            case .decline: changes = try current.decline(by: actor, reason: reason ?? "", at: now)
+            }
+        } catch {
+            throw APIError(.conflict, code: "task_state", message: error.description, field: "state")
+        }
+        let make = EventMaker(
+            incident: current.incident, identity: identity, now: now, exercise: isExercise(current))
+        _ = try await commit(try changes.map { try make($0.eventType, $0.payload()) }, incident: current.incident)
+        return book.tasks[current.id] ?? current
+    }
+
+    // MARK: Deadlines
+
+    /// The earliest deadline of any open task (the scheduler sleeps until just after it).
+    func nextDeadline() -> Date? { book.tasks.values.compactMap(\.nextDeadline).min() }
+
+    /// Appends, for every task with a deadline strictly before `now`, the changes the passed deadlines give
+    /// (`TaskOverdue`, `TaskEscalated`, `TaskUnowned`), once each — one append per incident, as the scheduler's
+    /// actor (`system/scheduler`).
+    ///
+    /// - Returns: the number of events appended.
+    @discardableResult
+    func fireDeadlines(now: Date) async throws -> Int {
+        let due = book.tasks.values.filter { ($0.nextDeadline.map { $0 < now }) ?? false }
+        let byIncident = Dictionary(grouping: due, by: \.incident)
+        var appended = 0
+        for (incident, _) in byIncident.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
+            let lock = "incident " + incident.uuidString
+            await acquire(lock)
+            defer { release(lock) }
+            let current = (book.ofIncident[incident] ?? []).compactMap { book.tasks[$0] }
+            let changes = current.flatMap { $0.deadlinePassed(at: now) }
+            guard !changes.isEmpty else { continue }
+            let exercise = find(incident.uuidString)?.exercise ?? false
+            let events = try changes.map {
+                NewEvent(
+                    at: now, incident: incident, type: $0.eventType, actor: .system(component: "scheduler"),
+                    exercise: exercise, payload: try $0.payload())
+            }
+            _ = try await commit(events, incident: incident)
+            appended += events.count
+        }
+        return appended
+    }
+
+    // MARK: Follow-ups
+
+    /// The obligations of `incident` still due from `unit` that a report of `kind` meets: a follow-up meets
+    /// follow-up obligations and those a level change started; a final report also the final ones (MEP Order
+    /// No. 17 Art. 12).
+    func obligationsMet(on incident: UUID, by unit: UnitCode, kind: ReportKind) -> [ReportObligation] {
+        (book.obligations[incident] ?? [:]).values.filter { entry in
+            guard !entry.met, entry.obligation.fromUnit == unit else { return false }
+            switch entry.obligation.report {
+            case .followUp: return true
+            case .initial: return entry.obligation.anchor == .levelChange
+            case .final: return kind == .final
+            }
+        }.map(\.obligation).sorted { $0.id < $1.id }
+    }
+
+    /// The changes a level change makes to report tasks: open report tasks of obligations on the other path
+    /// (II/I 2 h vs III/IV 4 h) are cancelled — the new level's obligations replace them.
+    func levelChangeCancellations(on incident: UUID, toMajorPath major: Bool, now: Date) -> [TaskChange] {
+        (book.ofIncident[incident] ?? []).compactMap { book.tasks[$0] }.flatMap { task -> [TaskChange] in
+            guard task.kind == .report, task.state.isOpen, let id = task.obligation,
+                let entry = book.obligations[incident]?[id], !entry.met, entry.obligation.majorPath != major
+            else { return [] }
+            return (try? task.cancel(reason: "levelChanged", at: now)) ?? []
+        }
+    }
+
+    /// The changes a re-estimated plan makes to site tasks: a task whose site the new plan still gives moves its
+    /// `startBy` (`TaskRescheduled`, from → to); one whose site is no longer reached is cancelled; the new plan's
+    /// own-province tasks with no open counterpart are dispatched (numbered after the incident's tasks). Tasks at
+    /// sites at or above the most downstream observed section are left as they are: the front has passed them, so
+    /// a re-estimate of their (past) arrival must not move the work there.
+    func replanChanges(on incident: UUID, reference: String, plan: PlanDocument, now: Date) -> [TaskChange] {
+        let open = (book.ofIncident[incident] ?? []).compactMap { book.tasks[$0] }.filter {
+            $0.kind == .site && $0.state.isOpen
+        }
+        // A site is its playbook, node and measure (the playbook version may change between plans).
+        func key(_ source: TaskSource?) -> String {
+            [source?.playbook ?? "", source?.node ?? "", source?.measure ?? ""].joined(separator: "\u{0}")
+        }
+        var planned: [String: PlannedTask] = [:]
+        for task in plan.tasks where task.province == province && planned[key(task.source)] == nil {
+            planned[key(task.source)] = task
+        }
+        var distance: [String: Double] = [:]
+        for arrival in plan.arrivals { distance[arrival.node] = arrival.distanceKm }
+        let observedKm = plan.input.observations.compactMap { distance[$0.node] }.max()
+        var changes: [TaskChange] = []
+        var kept = Set<String>()
+        for task in open {
+            let k = key(task.source)
+            if let observedKm, let node = task.source?.node, let km = distance[node], km <= observedKm {
+                kept.insert(k)
+                continue
+            }
+            if let next = planned[k] {
+                kept.insert(k)
+                changes +=
+                    (try? task.reschedule(startBy: next.latestStart, reason: "re-estimated arrivals", at: now)) ?? []
+            } else {
+                changes += (try? task.cancel(reason: "replanned: site no longer reached", at: now)) ?? []
+            }
+        }
+        let new = plan.tasks.filter { $0.province == province && !kept.contains(key($0.source)) }
+        let dispatched = TaskDispatch.make(
+            incidentReference: reference, tasks: new, obligations: [], organisation: organisation, units: basin.units,
+            existingCount: book.ofIncident[incident]?.count ?? 0, at: now)
+        return changes + dispatched.map { .dispatched($0) }
+    }
+}
