@@ -97,6 +97,15 @@ let package = Package(
             ],
             path: "Benchmarks/Sources/watershed-push-bench"
         ),
+        // Deadline scheduler: idle CPU with 10,000 open tasks, time to fire 1,000 deadlines due at one instant.
+        .executableTarget(
+            name: "watershed-scheduler-bench",
+            dependencies: [
+                "WatershedServer", "WatershedStore", "WatershedPlaybooks",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Sources/watershed-scheduler-bench"
+        ),
         // Fixtures shared by tests: the repository's playbooks folder, scratch copies, hand-made networks.
         .target(name: "WatershedTestSupport", dependencies: ["WatershedCore", "WatershedPlaybooks"]),
         // Pure rules, table-driven, with values worked out by hand.

@@ -10,7 +10,7 @@ import WatershedCore
 /// | table | one row per | updated by |
 /// | --- | --- | --- |
 /// | `incident_view` | incident | `IncidentReported`, `LevelSet`, `IncidentClosed`, every event of it (`lastSeq`) |
-/// | `task_view` | response task | `TaskDispatched` … `TaskRescheduled` (the task folded, ``ResponseTask``) |
+/// | `task_view` | response task | `TaskDispatched` … `TaskRescheduled` (the task folded, ``ResponseTask``, without its history) |
 /// | `obligation_view` | legal report obligation | `ObligationDue`, `ObligationMet`, its report task's cancellation |
 /// | `peer_notification_view` | incident and neighbour | `PeerNotified` (and later deliveries) |
 ///
@@ -158,6 +158,11 @@ enum Projections {
         try db.execute(sql: "UPDATE incident_view SET lastSeq = ? WHERE id = ?", arguments: [event.seq, incident])
     }
 
+    /// The task row's `body`: the task's state without its history, as plain JSON (not canonical: it is not hashed,
+    /// and is read back only here).
+    private static let encoder = CanonicalJSON.makeEncoder()
+    private static let decoder = CanonicalJSON.makeDecoder()
+
     private static func projectTask(_ change: TaskChange, event: StoredEvent, incident: String, in db: Database)
         throws
     {
@@ -169,7 +174,7 @@ enum Projections {
             guard
                 let body = try Data.fetchOne(
                     db, sql: "SELECT body FROM task_view WHERE id = ?", arguments: [change.task.uuidString]),
-                var folded = try? CanonicalJSON.decode(ResponseTask.self, from: body)
+                var folded = try? decoder.decode(ResponseTask.self, from: body)
             else { return }
             folded.apply(change)
             task = folded
@@ -183,7 +188,7 @@ enum Projections {
             arguments: [
                 task.id.uuidString, incident, task.reference, task.kind.rawValue, task.state.rawValue,
                 task.assignee.unit, task.assignee.position.rawValue, event.exercise, task.obligation, task.unowned,
-                task.nextDeadline.map(CanonicalJSON.timestamp), try CanonicalJSON.encode(task), event.seq,
+                task.nextDeadline.map(CanonicalJSON.timestamp), try encoder.encode(task.withoutHistory), event.seq,
             ])
         if case .cancelled = change, let obligation = task.obligation {
             try db.execute(

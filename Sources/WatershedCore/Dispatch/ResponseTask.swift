@@ -115,6 +115,15 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
         return task
     }
 
+    /// The task without its ``history`` — the state as of its last change. The log holds the history; a projection
+    /// row or a cache that stores the state needs only this (a task's JSON is mostly history once it has been
+    /// escalated a few times).
+    public var withoutHistory: ResponseTask {
+        var copy = self
+        copy.history = []
+        return copy
+    }
+
     // MARK: Queries
 
     /// What the scheduler waits for: the earliest of ``ackBy`` while dispatched and owned, and, for a report

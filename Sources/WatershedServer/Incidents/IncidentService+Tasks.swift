@@ -112,42 +112,42 @@ extension IncidentService {
         }
         let make = EventMaker(
             incident: current.incident, identity: identity, now: now, exercise: isExercise(current))
-        _ = try await commit(try changes.map { try make($0.eventType, $0.payload()) }, incident: current.incident)
+        _ = try await append(try changes.map { try make($0.eventType, $0.payload()) })
         return book.tasks[current.id] ?? current
     }
 
     // MARK: Deadlines
 
     /// The earliest deadline of any open task (the scheduler sleeps until just after it).
-    func nextDeadline() -> Date? { book.tasks.values.compactMap(\.nextDeadline).min() }
+    public func nextDeadline() -> Date? { book.tasks.values.compactMap(\.nextDeadline).min() }
 
     /// Appends, for every task with a deadline strictly before `now`, the changes the passed deadlines give
-    /// (`TaskOverdue`, `TaskEscalated`, `TaskUnowned`), once each — one append per incident, as the scheduler's
-    /// actor (`system/scheduler`).
+    /// (`TaskOverdue`, `TaskEscalated`, `TaskUnowned`), once each, as the scheduler (`system/scheduler`) — all in
+    /// one append, so a thousand deadlines at one instant cost one commit. The incidents' locks are taken in
+    /// UUID order (a follow-up or a task action holds at most one), so no report or action interleaves.
     ///
     /// - Returns: the number of events appended.
     @discardableResult
-    func fireDeadlines(now: Date) async throws -> Int {
-        let due = book.tasks.values.filter { ($0.nextDeadline.map { $0 < now }) ?? false }
-        let byIncident = Dictionary(grouping: due, by: \.incident)
-        var appended = 0
-        for (incident, _) in byIncident.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
-            let lock = "incident " + incident.uuidString
-            await acquire(lock)
-            defer { release(lock) }
-            let current = (book.ofIncident[incident] ?? []).compactMap { book.tasks[$0] }
-            let changes = current.flatMap { $0.deadlinePassed(at: now) }
-            guard !changes.isEmpty else { continue }
+    public func fireDeadlines(now: Date) async throws -> Int {
+        let due = Set(book.tasks.values.filter { ($0.nextDeadline.map { $0 < now }) ?? false }.map(\.incident))
+        let incidents = due.sorted { $0.uuidString < $1.uuidString }
+        for incident in incidents { await acquire("incident " + incident.uuidString) }
+        defer { for incident in incidents { release("incident " + incident.uuidString) } }
+        var events: [NewEvent] = []
+        for incident in incidents {
             let exercise = find(incident.uuidString)?.exercise ?? false
-            let events = try changes.map {
-                NewEvent(
-                    at: now, incident: incident, type: $0.eventType, actor: .system(component: "scheduler"),
-                    exercise: exercise, payload: try $0.payload())
+            for task in (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }) {
+                for change in task.deadlinePassed(at: now) {
+                    events.append(
+                        NewEvent(
+                            at: now, incident: incident, type: change.eventType,
+                            actor: .system(component: "scheduler"), exercise: exercise, payload: try change.payload()))
+                }
             }
-            _ = try await commit(events, incident: incident)
-            appended += events.count
         }
-        return appended
+        guard !events.isEmpty else { return 0 }
+        _ = try await append(events)
+        return events.count
     }
 
     // MARK: Follow-ups

@@ -320,7 +320,18 @@ public actor IncidentService {
     // MARK: Appending
 
     /// Appends one report's events and folds them into the list.
+    ///
+    /// - Throws: the log's errors; ``APIError`` 404 if the events did not open or belong to a known incident.
     func commit(_ events: [NewEvent], incident: UUID) async throws -> FiledReport {
+        let stored = try await append(events)
+        guard let summary = list.byID[incident] else { throw Self.unknown(incident.uuidString) }
+        return FiledReport(
+            incident: summary, firstSeq: stored.first?.seq ?? 0, lastSeq: stored.last?.seq ?? 0, replayed: false)
+    }
+
+    /// Appends events, folds them into the incident list and the task book, and wakes the scheduler when a task
+    /// changed.
+    func append(_ events: [NewEvent]) async throws -> [StoredEvent] {
         let start = ContinuousClock.now
         let stored = try await log.append(events)
         metrics?.appendSeconds.record(ContinuousClock.now - start)
@@ -330,9 +341,7 @@ public actor IncidentService {
             book.fold(event)
         }
         if stored.contains(where: { TaskChange.eventTypes.contains($0.type) }) { deadlinesChanged() }
-        return FiledReport(
-            incident: list.byID[incident]!, firstSeq: stored.first?.seq ?? 0, lastSeq: stored.last?.seq ?? 0,
-            replayed: false)
+        return stored
     }
 
     // MARK: Idempotency

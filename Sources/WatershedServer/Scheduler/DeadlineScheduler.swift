@@ -56,7 +56,8 @@ public struct DeadlineScheduler: Service {
         }
     }
 
-    init(incidents: IncidentService, clock: any WallClock, logger: Logger) {
+    /// A scheduler for `incidents`' tasks on `clock`.
+    public init(incidents: IncidentService, clock: any WallClock, logger: Logger) {
         self.incidents = incidents
         self.clock = clock
         self.logger = logger
