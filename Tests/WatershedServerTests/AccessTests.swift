@@ -70,9 +70,9 @@ import WatershedServer
             // The stream: exercise events only, whatever the filter says; `exclude` is refused.
             let frames = try await subscribe(handle, after: 0, token: DevToken.drill)
             #expect(frames.filter { $0.type == "event" }.count == Int(drillLast))
-            await #expect(throws: (any Error).self) {
-                try await subscribe(handle, after: 0, token: DevToken.drill, query: "&exercise=exclude")
-            }
+            let excluded = try await HardeningTests.close(
+                handle, query: "after=0&exercise=exclude", token: DevToken.drill)
+            #expect(excluded.code == 4403)
         }
     }
 
@@ -96,13 +96,12 @@ import WatershedServer
             let head = try await api.head()
             #expect(frames.last == (try Frame(#"{"type":"caughtUp","head":\#(head)}"#)))
             #expect(frames.filter { $0.type == "event" }.count == Int(head))
-            // Used once: the same ticket is refused at the upgrade.
-            await #expect(throws: (any Error).self) {
-                try await subscribe(handle, after: 0, token: nil, query: "&ticket=\(ticket)")
-            }
-            await #expect(throws: (any Error).self) {
-                try await subscribe(handle, after: 0, token: nil, query: "&ticket=made-up")
-            }
+            // Used once: the same ticket is refused, with a close frame saying so.
+            let reused = try await HardeningTests.close(handle, query: "after=0&ticket=\(ticket)")
+            #expect(reused.code == 4401)
+            #expect(reused.reason?.hasPrefix("bad_ticket: ticket:") == true)
+            #expect(reused.messages == 0)
+            #expect(try await HardeningTests.close(handle, query: "after=0&ticket=made-up").code == 4401)
         }
     }
 

@@ -427,8 +427,8 @@ import WatershedServer
                 (id, Self.report(kind: "initial"), 422, "kind"),
                 (id, Self.report(kind: "interim"), 400, "kind"),
                 (id, Data(#"{"kind":"followUp"}"#.utf8), 400, "summary"),
-                (id, Data("{not json".utf8), 400, nil),
-                (id, Data(repeating: 0x20, count: (1 << 20) + 10), 413, nil),
+                (id, Data("{not json".utf8), 400, "body"),
+                (id, Data(repeating: 0x20, count: (1 << 20) + 10), 413, "body"),
                 (UUID().uuidString, Self.report(), 404, "id"),
                 ("GX-1999-0001", Self.report(), 404, "id"),
             ]

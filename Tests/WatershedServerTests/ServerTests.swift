@@ -146,9 +146,9 @@ func subscribe(
                 (longjiangReport(km: "500"), 422, "place.river.km"),
                 (longjiangReport(massKg: "-5"), 422, "release"),
                 (longjiangReport(discoveredAt: "2012-01-15T08:00:00"), 400, "discoveredAt"),
-                (Data("{not json".utf8), 400, nil),
+                (Data("{not json".utf8), 400, "body"),
                 (Data(#"{"discoveredAt": 5}"#.utf8), 400, "discoveredAt"),
-                (Data(repeating: 0x20, count: (1 << 20) + 10), 413, nil),
+                (Data(repeating: 0x20, count: (1 << 20) + 10), 413, "body"),
             ]
             for (body, status, field) in cases {
                 let reply = try await api.request(.POST, "/v1/incidents", token: DevToken.officer, body: body)

@@ -187,7 +187,8 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
     }
 
     /// Declines the task (while dispatched or acknowledged): it goes to the next assignee above the current one
-    /// in the frozen chain (above the decliner, when a position the task was escalated to declines), back to
+    /// in the frozen chain (above the decliner, when a position the task was escalated to declines; a commander
+    /// declining for the assignee passes it to the next one above the assignee, not above the commander), back to
     /// ``TaskState/dispatched`` at escalation step 0 with `ackBy = at + policy.ackMinutes` (the policy frozen at
     /// dispatch). With nobody above, `TaskDeclined` has no new assignee and `TaskUnowned(declinedAtTop)` follows.
     ///
@@ -197,7 +198,11 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
         try require([.dispatched, .acknowledged], for: .decline)
         return caughtUp(at: at) { task in
             var above = task.chainAboveAssignee
-            if let index = above.firstIndex(of: actor) { above.removeFirst(index + 1) }
+            // A position the task was escalated to passes it on above itself; anyone else (the assignee, or a
+            // commander deciding for it) passes it to the next one above the assignee.
+            if task.escalatedTo.contains(actor), let index = above.firstIndex(of: actor) {
+                above.removeFirst(index + 1)
+            }
             guard let next = above.first else {
                 return [
                     .declined(

@@ -10,11 +10,16 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket: WebSocketHandlerReference<AppRequestContext>
     /// The token's identity, once authenticated.
     public var identity: Identity?
+    /// Why a `/v1/stream` request could not be authenticated. The stream answers it with a close frame after the
+    /// upgrade rather than an HTTP error: a refused upgrade can only be an empty 400 (hummingbird-websocket), and a
+    /// browser sees no HTTP status of a WebSocket handshake at all.
+    var streamRefusal: APIError?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
         self.identity = nil
+        self.streamRefusal = nil
     }
 
     /// Bodies larger than 1 MiB are refused with 413.
@@ -28,14 +33,16 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
         return identity
     }
 
-    /// The identity if it has `role`, else 401 or 403.
-    func require(_ role: Role) throws -> Identity {
+    /// The identity if it has `role`, else 401 or 403 (naming `field` when a field of the request asks for the role,
+    /// e.g. `levelChange`).
+    func require(_ role: Role, field: String? = nil) throws -> Identity {
         let identity = try requireIdentity()
         guard identity.has(role) else {
             throw APIError(
                 .forbidden, code: "forbidden",
                 message: "token \(identity.tokenID) has roles \(identity.roles.map(\.rawValue).sorted()); "
-                    + "this needs \(role.rawValue)")
+                    + "this needs \(role.rawValue)",
+                field: field)
         }
         return identity
     }
@@ -51,7 +58,7 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
                     message: "token \(identity.tokenID) has the drill role: it reaches exercise incidents only",
                     field: field)
             }
-            return try require(role)
+            return try require(role, field: field)
         }
         return identity
     }
@@ -114,25 +121,57 @@ struct TokenAuthenticator: RouterMiddleware {
         -> Response
     {
         var context = context
-        if let header = request.headers[.authorization] {
-            let prefix = "Bearer "
-            guard header.hasPrefix(prefix),
-                let identity = registry.identity(for: String(header.dropFirst(prefix.count)))
-            else {
-                throw APIError(
-                    .unauthorized, code: "bad_token", message: "the bearer token is not known to this server")
+        let isStream = request.uri.path == "/v1/stream"
+        do {
+            if let header = request.headers[.authorization] {
+                // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+                guard header.count > 7, header.prefix(7).lowercased() == "bearer ",
+                    let identity = registry.identity(for: String(header.dropFirst(7)))
+                else {
+                    throw APIError(
+                        .unauthorized, code: "bad_token", message: "the bearer token is not known to this server")
+                }
+                context.identity = identity
+            } else if isStream, let ticket = request.uri.queryParameters.get("ticket") {
+                guard let identity = tickets.redeem(String(ticket), now: clock.now) else {
+                    throw APIError(
+                        .unauthorized, code: "bad_ticket",
+                        message: "the stream ticket is unknown, used or older than \(Int(StreamTickets.lifetime)) s; "
+                            + "ask POST /v1/stream-tickets for a new one",
+                        field: "ticket")
+                }
+                context.identity = identity
             }
-            context.identity = identity
-        } else if request.uri.path == "/v1/stream", let ticket = request.uri.queryParameters.get("ticket") {
-            guard let identity = tickets.redeem(String(ticket), now: clock.now) else {
-                throw APIError(
-                    .unauthorized, code: "bad_ticket",
-                    message: "the stream ticket is unknown, used or older than \(Int(StreamTickets.lifetime)) s; "
-                        + "ask POST /v1/stream-tickets for a new one",
-                    field: "ticket")
-            }
-            context.identity = identity
+        } catch let refusal as APIError where isStream {
+            context.streamRefusal = refusal
         }
         return try await next(request, context)
+    }
+}
+
+/// Gives every error the `{"error": {"code", "message", "field"}}` body: Hummingbird's own errors (no route for the
+/// path or method, a malformed request) arrive as `HTTPError` with an empty body; they become ``APIError``s with
+/// the same status — `no_route` (field `path`) for a 404, `http_error` otherwise.
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            if error.status == .notFound {
+                throw APIError(
+                    .notFound, code: "no_route",
+                    message:
+                        "no route for \(request.method.rawValue) \(request.uri.path); the API is listed in README.md",
+                    field: "path")
+            }
+            throw APIError(
+                error.status, code: "http_error", message: error.body ?? error.status.reasonPhrase)
+        }
     }
 }

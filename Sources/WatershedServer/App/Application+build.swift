@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
@@ -106,6 +107,7 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self)
     let tickets = StreamTickets()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: TokenAuthenticator(registry: tokens, tickets: tickets, clock: clock))
     Routes(
         basin: loaded.basin, log: log, hub: hub, incidents: incidents, tickets: tickets, metrics: metrics,
@@ -118,6 +120,7 @@ public func buildApplication(
             .http1WebSocketUpgrade(
                 webSocketRouter: router,
                 configuration: .init(
+                    http1: http1Configuration(),
                     ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10))))),
             tlsConfiguration: tls),
         configuration: .init(
@@ -128,4 +131,15 @@ public func buildApplication(
     let info = ServerStartInfo(
         caFile: caFile, madeCertificates: made, playbookSummaries: loaded.files.map(\.description), head: head)
     return (app, info)
+}
+
+/// HTTP/1.1 limits: a connection that sends nothing for 30 s (a request head or body left half-sent, a client that
+/// went away) is closed, and a request head is at most 16 KiB (tokens, tickets and query strings are far shorter), so
+/// a client cannot hold a connection or memory open with a slow or huge head. WebSocket connections, once upgraded,
+/// are kept alive by pings instead.
+func http1Configuration() -> HTTP1Channel.Configuration {
+    var configuration = HTTP1Channel.Configuration(idleTimeout: .seconds(30))
+    configuration.httpDecoder = .init(
+        maxHeaderFieldSize: 16 << 10, maxHeaderListSize: 16 << 10, maxHeaderFieldCount: 100)
+    return configuration
 }

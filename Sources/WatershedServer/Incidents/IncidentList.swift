@@ -37,8 +37,9 @@ struct IncidentList: Sendable {
     /// Level changes so far per incident (numbers the obligations a change starts).
     private(set) var levelChanges: [UUID: Int] = [:]
 
-    /// Applies one committed event.
-    mutating func fold(_ event: StoredEvent) {
+    /// Applies one committed event. `plan` is the `PlanComputed` payload when the caller has it already (it has just
+    /// appended it), which saves decoding tens of KB again.
+    mutating func fold(_ event: StoredEvent, plan known: PlanDocument? = nil) {
         guard let incident = event.incident else { return }
         switch event.type {
         case .incidentReported:
@@ -50,7 +51,7 @@ struct IncidentList: Sendable {
                 exercise: event.exercise, reportedSeq: event.seq, plan: nil, closedAt: nil)
             order.append(incident)
         case .planComputed:
-            guard let plan = try? event.payload.decode(PlanDocument.self) else { return }
+            guard let plan = known ?? (try? event.payload.decode(PlanDocument.self)) else { return }
             byID[incident]?.plan = plan
             byID[incident]?.spillUnit = plan.spillUnit
         case .levelSet:

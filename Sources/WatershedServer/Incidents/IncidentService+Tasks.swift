@@ -9,7 +9,8 @@ struct TaskBook: Sendable {
     var ofIncident: [UUID: [UUID]] = [:]
     var obligations: [UUID: [String: (obligation: ReportObligation, met: Bool)]] = [:]
 
-    mutating func fold(_ event: StoredEvent) {
+    /// Applies one committed event; `known` is its task change when the caller has it already (no decoding).
+    mutating func fold(_ event: StoredEvent, change known: TaskChange? = nil) {
         guard let incident = event.incident else { return }
         switch event.type {
         case .obligationDue:
@@ -21,7 +22,9 @@ struct TaskBook: Sendable {
                 obligations[incident]?[met.obligation]?.met = true
             }
         default:
-            guard let change = try? TaskChange(eventType: event.type, payload: event.payload) else { return }
+            guard let change = known ?? (try? TaskChange(eventType: event.type, payload: event.payload)) else {
+                return
+            }
             if case .dispatched(let dispatched) = change {
                 tasks[dispatched.task] = ResponseTask(incident: incident, dispatched: dispatched)
                 byReference[dispatched.reference] = dispatched.task
@@ -68,6 +71,12 @@ extension IncidentService {
         }
     }
 
+    /// The duty positions a task can be assigned to: the standard three and those of the organisation seed.
+    var knownPositions: Set<DutyPosition> {
+        Set([.countyDutyOfficer, .cityDutyChief, .provincialDutyChief]).union(
+            organisation.units.values.flatMap(\.dutyPositions))
+    }
+
     /// Whether the incident a task belongs to is an exercise.
     func isExercise(_ task: ResponseTask) -> Bool { find(task.incident.uuidString)?.exercise ?? false }
 
@@ -112,7 +121,7 @@ extension IncidentService {
         }
         let make = EventMaker(
             incident: current.incident, identity: identity, now: now, exercise: isExercise(current))
-        _ = try await append(try changes.map { try make($0.eventType, $0.payload()) })
+        _ = try await append(try changes.map { try event(make, change: $0) })
         return book.tasks[current.id] ?? current
     }
 
@@ -138,10 +147,11 @@ extension IncidentService {
             let exercise = find(incident.uuidString)?.exercise ?? false
             for task in (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }) {
                 for change in task.deadlinePassed(at: now) {
-                    events.append(
-                        NewEvent(
-                            at: now, incident: incident, type: change.eventType,
-                            actor: .system(component: "scheduler"), exercise: exercise, payload: try change.payload()))
+                    let event = NewEvent(
+                        at: now, incident: incident, type: change.eventType, actor: .system(component: "scheduler"),
+                        exercise: exercise, payload: try change.payload())
+                    knownPayloads[event.id] = .task(change)
+                    events.append(event)
                 }
             }
         }

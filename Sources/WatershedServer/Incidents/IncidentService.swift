@@ -32,6 +32,10 @@ public actor IncidentService {
     private var list = IncidentList()
     /// Tasks and obligations folded from the log, updated in place by every commit (never copied).
     var book = TaskBook()
+    /// Typed payloads of events about to be appended, by event id, so the fold after the commit need not decode
+    /// what was just encoded (a plan is tens of KB). Filled by ``event(_:plan:)`` and ``event(_:change:)``,
+    /// emptied by ``append(_:)`` whether or not the append succeeds.
+    var knownPayloads: [UUID: KnownPayload] = [:]
     /// Called after every commit that may change a deadline (the scheduler's wake-up).
     var deadlinesChanged: @Sendable () -> Void = {}
     /// Highest serial handed out per reference prefix (`GX-2026-`), so concurrent reports never share one.
@@ -139,7 +143,7 @@ public actor IncidentService {
         let reference = prefix + String(format: "%04d", serial)
         let incident = UUID()
         let make = EventMaker(incident: incident, identity: identity, now: now, exercise: exercise)
-        var rest = [try make(.planComputed, plan)]
+        var rest = [try event(make, plan: plan)]
         // Filing this report meets the filing unit's own initial obligation (MEP Order No. 17 Art. 3); the others
         // become report tasks for their units. When it is met now, the obligations counted from its receipt (the
         // province's 1 h to MEE) are due `withinH` after now.
@@ -166,7 +170,7 @@ public actor IncidentService {
             obligations: obligations.filter { !metIDs.contains($0.id) }, organisation: organisation,
             units: basin.units, at: now)
         {
-            rest.append(try make(.taskDispatched, dispatched))
+            rest.append(try event(make, change: .dispatched(dispatched)))
         }
         let first = try make(
             .incidentReported,
@@ -258,7 +262,7 @@ public actor IncidentService {
             } catch {
                 throw Self.replanError(error, report: report)
             }
-            rest.append(try make(.planComputed, plan))
+            rest.append(try event(make, plan: plan))
             var replan = replanChanges(on: incident, reference: summary.reference, plan: plan, now: now)
             // New tasks are numbered after those a level change just dispatched.
             let offset = taskChanges.filter { if case .dispatched = $0 { true } else { false } }.count
@@ -272,13 +276,13 @@ public actor IncidentService {
             }
             taskChanges += replan
         }
-        for change in metTasks + taskChanges { rest.append(try make(change.eventType, change.payload())) }
+        for change in metTasks + taskChanges { rest.append(try event(make, change: change)) }
         if report.kind == .final {
             // Closing cancels what is still open: nobody must be chased for an incident that is over.
             for task in (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }) where task.state.isOpen {
                 if metTasks.contains(where: { $0.task == task.id }) { continue }
                 for change in (try? task.cancel(reason: "incidentClosed", at: now)) ?? [] {
-                    rest.append(try make(change.eventType, change.payload()))
+                    rest.append(try event(make, change: change))
                 }
             }
             rest.append(try make(.incidentClosed, IncidentClosedPayload(reason: "finalReport")))
@@ -332,16 +336,33 @@ public actor IncidentService {
     /// Appends events, folds them into the incident list and the task book, and wakes the scheduler when a task
     /// changed.
     func append(_ events: [NewEvent]) async throws -> [StoredEvent] {
+        var known: [UUID: KnownPayload] = [:]
+        for event in events { known[event.id] = knownPayloads.removeValue(forKey: event.id) }
         let start = ContinuousClock.now
         let stored = try await log.append(events)
         metrics?.appendSeconds.record(ContinuousClock.now - start)
         // The hub already has these events: the log's commit observer published them (buildApplication).
         for event in stored {
-            list.fold(event)
-            book.fold(event)
+            let payload = known[event.id]
+            list.fold(event, plan: payload?.plan)
+            book.fold(event, change: payload?.change)
         }
         if stored.contains(where: { TaskChange.eventTypes.contains($0.type) }) { deadlinesChanged() }
         return stored
+    }
+
+    /// A `PlanComputed` event whose plan the fold after the commit will not decode again.
+    func event(_ make: EventMaker, plan: PlanDocument) throws -> NewEvent {
+        let event = try make(.planComputed, plan)
+        knownPayloads[event.id] = .plan(plan)
+        return event
+    }
+
+    /// A task event whose change the fold after the commit will not decode again.
+    func event(_ make: EventMaker, change: TaskChange) throws -> NewEvent {
+        let event = try make(change.eventType, change.payload())
+        knownPayloads[event.id] = .task(change)
+        return event
     }
 
     // MARK: Idempotency
@@ -450,4 +471,13 @@ struct EventMaker {
             at: now, incident: incident, type: type, actor: actor, exercise: exercise,
             payload: try JSONValue(encoding: payload))
     }
+}
+
+/// A payload the service built and appended, kept typed for the fold after the commit.
+enum KnownPayload: Sendable {
+    case plan(PlanDocument)
+    case task(TaskChange)
+
+    var plan: PlanDocument? { if case .plan(let plan) = self { plan } else { nil } }
+    var change: TaskChange? { if case .task(let change) = self { change } else { nil } }
 }

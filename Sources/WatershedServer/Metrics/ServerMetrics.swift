@@ -82,7 +82,7 @@ public final class ServerMetrics: Sendable {
 }
 
 /// Times every request into ``ServerMetrics`` by the route pattern that matched (never the raw path, so ids do not
-/// make new series); unmatched paths are counted under `unmatched`.
+/// make new series); paths no route matches are counted under Hummingbird's `NotFound`.
 struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
 

@@ -73,7 +73,12 @@ struct Routes: Sendable {
             if let state, state != "open", state != "closed" {
                 throw APIError(.badRequest, code: "invalid_field", message: "state is open or closed", field: "state")
             }
-            let list = await incidents.list(state: state)
+            // Without plans (tens of KB each): a list is for choosing; `GET /v1/incidents/{id}` has the plan.
+            let list = await incidents.list(state: state).map { incident in
+                var lean = incident
+                lean.plan = nil
+                return lean
+            }
             return try JSONResponse.make(reader.isDrillOnly ? list.filter(\.exercise) : list)
         }
         router.get("/v1/incidents/:id") { _, context in
@@ -101,7 +106,7 @@ struct Routes: Sendable {
             let key = try Self.idempotencyKey(request)
             let report: FollowUpReport = try await Self.decodeBody(request, context: context)
             if report.levelChange != nil || report.kind == .final {
-                _ = try context.require(.commander)
+                _ = try context.require(.commander, field: report.levelChange != nil ? "levelChange" : "kind")
             }
             let filed = try await incidents.fileReport(
                 report, on: id, by: identity, now: clock.now, idempotencyKey: key)
@@ -114,11 +119,15 @@ struct Routes: Sendable {
             var unit: UnitCode?
             if let text = query.get("assignee") {
                 // `451203` (any position of the unit) or `451203/county-duty-officer`.
-                let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
-                guard let code = parts.first, code.count == 6, code.allSatisfy(\.isNumber) else {
+                let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                let known = await incidents.knownPositions
+                guard let code = parts.first, code.utf8.count == 6, code.utf8.allSatisfy({ (48...57).contains($0) }),
+                    parts.count <= 2, parts.count == 1 || known.contains(DutyPosition(rawValue: parts[1]))
+                else {
                     throw APIError(
                         .badRequest, code: "invalid_field",
-                        message: "assignee is a unit code (451203) or unit/position (451203/county-duty-officer)",
+                        message: "assignee is a unit code (451203) or unit/position, the position one of "
+                            + known.map(\.rawValue).sorted().joined(separator: ", "),
                         field: "assignee")
                 }
                 if parts.count == 2 {
@@ -140,7 +149,8 @@ struct Routes: Sendable {
             var incident: UUID?
             if let text = query.get("incident") {
                 guard let found = await incidents.find(String(text)) else {
-                    throw IncidentService.unknown(String(text))
+                    throw APIError(
+                        .notFound, code: "unknown_incident", message: "no incident \"\(text)\"", field: "incident")
                 }
                 _ = try context.require(.viewer, exercise: found.exercise, field: "incident")
                 incident = found.id
@@ -202,21 +212,45 @@ struct Routes: Sendable {
             let (ticket, expiresAt) = tickets.issue(for: identity, now: clock.now)
             return try JSONResponse.make(StreamTicket(ticket: ticket, expiresAt: expiresAt), status: .created)
         }
+        // The upgrade is always accepted; a request that may not stream gets a close frame naming why (see
+        // `AppRequestContext.streamRefusal`): 4401 unauthenticated, 4403 forbidden, 4400 a bad parameter — the HTTP
+        // status plus 4000 — with the reason `<code>: <field>: <message>`, cut to the 123 bytes a close reason holds.
         router.ws("/v1/stream") { request, context in
-            let reader = try context.requireReader()
-            _ = try Self.after(request)
-            _ = try Self.filter(request, for: reader)
+            guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+                // A plain GET (curl, a mistyped client): the same checks as HTTP errors, then 426.
+                if let refusal = context.streamRefusal { throw refusal }
+                let reader = try context.requireReader()
+                _ = try Self.after(request)
+                _ = try Self.filter(request, for: reader)
+                throw APIError(
+                    .upgradeRequired, code: "upgrade_required",
+                    message: "/v1/stream is a WebSocket: connect with Upgrade: websocket (wss://)")
+            }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            let after = (try? Self.after(context.request)) ?? 0
-            guard let reader = context.requestContext.identity,
-                let filter = try? Self.filter(context.request, for: reader)
-            else { return }
+            let plan: (after: Int64, filter: StreamFilter)
+            do {
+                if let refusal = context.requestContext.streamRefusal { throw refusal }
+                let reader = try context.requestContext.requireReader()
+                plan = (try Self.after(context.request), try Self.filter(context.request, for: reader))
+            } catch let error as APIError {
+                try await outbound.close(.unknown(4000 + UInt16(error.status.code)), reason: Self.closeReason(error))
+                return
+            }
             metrics.streamConnections.increment()
             defer { metrics.streamConnections.decrement() }
-            try await StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
+            try await StreamSession(log: log, hub: hub, after: plan.after, filter: plan.filter, metrics: metrics)
                 .run(inbound: inbound, outbound: outbound)
         }
+    }
+
+    /// A close reason for a refused stream: `code: field: message`, at most 123 bytes of UTF-8 (RFC 6455 §5.5),
+    /// cut at a character boundary.
+    static func closeReason(_ error: APIError) -> String {
+        let detail = error.body.error
+        var text = [detail.code, detail.field, detail.message].compactMap { $0 }.joined(separator: ": ")
+        while text.utf8.count > 123 { text.removeLast() }
+        return text
     }
 
     /// The `{id}` of a task route: a UUID or a reference (`GX-2026-0007/T3`, its `/` sent as `%2F`).
@@ -231,11 +265,15 @@ struct Routes: Sendable {
         return try Idempotency.validate(value)
     }
 
-    /// `201` with ``IncidentCreated``; a replay of an idempotent request says so in `Idempotent-Replayed: true`.
+    /// `201` with ``IncidentCreated`` and `Location: /v1/incidents/{id}`; a replay of an idempotent request says so
+    /// in `Idempotent-Replayed: true`. The plan is not repeated here (it is tens of KB, already on the stream as
+    /// `PlanComputed`, and in `GET /v1/incidents/{id}`), so answering costs little while the stream is busiest.
     static func created(_ filed: FiledReport) throws -> Response {
+        var incident = filed.incident
+        incident.plan = nil
         var response = try JSONResponse.make(
-            IncidentCreated(incident: filed.incident, firstSeq: filed.firstSeq, lastSeq: filed.lastSeq),
-            status: .created)
+            IncidentCreated(incident: incident, firstSeq: filed.firstSeq, lastSeq: filed.lastSeq), status: .created)
+        response.headers[.location] = "/v1/incidents/\(incident.id.uuidString)"
         if filed.replayed { response.headers[.init("Idempotent-Replayed")!] = "true" }
         return response
     }
@@ -288,7 +326,7 @@ struct Routes: Sendable {
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
         } catch {
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "the body is over 1 MiB")
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "the body is over 1 MiB", field: "body")
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -300,13 +338,54 @@ struct Routes: Sendable {
             }
             return date
         }
+        let data = Data(buffer: buffer)
+        let value: T
         do {
-            return try decoder.decode(T.self, from: Data(buffer: buffer))
+            value = try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw APIError(.badRequest, code: "invalid_body", message: Self.sentence(error), field: Self.field(error))
+            throw APIError(
+                .badRequest, code: "invalid_body", message: Self.sentence(error), field: Self.field(error) ?? "body")
         } catch {
-            throw APIError(.badRequest, code: "invalid_body", message: "the body is not valid JSON")
+            throw APIError(.badRequest, code: "invalid_body", message: "the body is not valid JSON", field: "body")
         }
+        if let unknown = Self.unknownField(in: data, decoded: value) {
+            throw APIError(
+                .badRequest, code: "unknown_field",
+                message: "unknown field \"\(unknown.split(separator: ".").last.map(String.init) ?? unknown)\""
+                    + " (misspelt? the server would otherwise ignore it)",
+                field: unknown)
+        }
+        return value
+    }
+
+    /// The first member of the request body that the decoded value does not have — a misspelt or unknown field,
+    /// which `Decodable` would otherwise ignore silently (`"levelchange"` for `"levelChange"`). Found by encoding
+    /// the decoded value again and walking both JSON trees; `null` members are skipped (an absent optional encodes
+    /// as nothing). Dotted path with `[i]` for array elements, as in the `field` of other errors.
+    static func unknownField<T: Decodable>(in data: Data, decoded: T) -> String? {
+        guard let encodable = decoded as? any Encodable,
+            let sent = try? JSONValue.parse(data),
+            let echoed = try? JSONValue(encoding: encodable)
+        else { return nil }
+        func walk(_ sent: JSONValue, _ echoed: JSONValue, _ path: String) -> String? {
+            switch (sent, echoed) {
+            case (.object(let members), .object(let known)):
+                for key in members.keys.sorted() {
+                    guard let value = members[key], value != .null else { continue }
+                    let here = path.isEmpty ? key : path + "." + key
+                    guard let counterpart = known[key] else { return here }
+                    if let found = walk(value, counterpart, here) { return found }
+                }
+            case (.array(let items), .array(let known)) where items.count == known.count:
+                for (index, item) in items.enumerated() {
+                    if let found = walk(item, known[index], path + "[\(index)]") { return found }
+                }
+            default:
+                break
+            }
+            return nil
+        }
+        return walk(sent, echoed, "")
     }
 
     static func field(_ error: DecodingError) -> String? {
@@ -355,8 +434,9 @@ struct PlaybookListing: Codable, Sendable {
     var version: String
 }
 
-/// `201` for `POST /v1/incidents` and `POST /v1/incidents/{id}/reports`: the incident right after the report,
-/// and the seqs of the events the report appended (`firstSeq`…`lastSeq`).
+/// `201` for `POST /v1/incidents` and `POST /v1/incidents/{id}/reports`: the incident right after the report
+/// (without its plan: `GET /v1/incidents/{id}`), and the seqs of the events the report appended
+/// (`firstSeq`…`lastSeq`).
 struct IncidentCreated: Codable, Sendable {
     var incident: IncidentSummary
     var firstSeq: Int64

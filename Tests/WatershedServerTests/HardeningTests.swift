@@ -1,0 +1,152 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import NIOCore
+import Testing
+import WatershedServer
+
+/// Bad input found by trying to break the server from outside: each gets a clear, field-named answer.
+@Suite struct HardeningTests {
+    /// Opens `/v1/stream` with `query` (and `token` as a bearer), reads until the server closes; answers the close
+    /// frame and how many text messages came before it.
+    static func close(_ handle: LiveServer.Handle, query: String, token: String? = nil) async throws -> (
+        code: Int?, reason: String?, messages: Int
+    ) {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let counter = Collected()
+        let frame = try await WebSocketClient.connect(
+            url: "wss://127.0.0.1:\(handle.port)/v1/stream?\(query)",
+            configuration: .init(maxFrameSize: 1 << 16, additionalHeaders: headers, sniHostname: "localhost"),
+            tlsConfiguration: try LiveServer.tls(caFile: handle.caFile), logger: LiveServer.logger
+        ) { inbound, _, _ in
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                if case .text(let text) = message { counter.append(try Frame(text)) }
+            }
+        }
+        var code: Int?
+        if case .unknown(let value) = frame?.closeCode { code = Int(value) }
+        return (code, frame?.reason, counter.all.count)
+    }
+
+    /// A stream the server may not open is closed at once with 4000 + the HTTP status and a reason naming the
+    /// error code and field; nothing is sent before it. A plain GET gets the same errors as JSON, or 426.
+    @Test func refusedStreamsCloseWithAReason() async throws {
+        let data = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        try await LiveServer.run(data: data) { handle in
+            let api = try APIClient(handle)
+            defer { api.close() }
+            let cases: [(String, String?, Int, String)] = [
+                ("after=0", nil, 4401, "unauthenticated"),
+                ("after=0&ticket=made-up", nil, 4401, "bad_ticket: ticket"),
+                ("after=0", "not-a-token", 4401, "bad_token"),
+                ("after=abc", DevToken.viewer, 4400, "invalid_field: after"),
+                ("after=0&incident=GX-2026-0001", DevToken.viewer, 4400, "invalid_field: incident"),
+                ("after=0&exercise=exclude", DevToken.drill, 4403, "drill_only: exercise"),
+            ]
+            for (query, token, code, reason) in cases {
+                let closed = try await Self.close(handle, query: query, token: token)
+                #expect(closed.code == code, "\(query)")
+                #expect(closed.reason?.hasPrefix(reason) == true, "\(query): \(closed.reason ?? "none")")
+                #expect(closed.reason.map { $0.utf8.count <= 123 } ?? false)
+                #expect(closed.messages == 0)
+            }
+            let plain = try await api.request(.GET, "/v1/stream?after=-1", token: DevToken.viewer)
+            #expect(plain.status == 400)
+            #expect(plain.errorField == "after")
+            let upgradeRequired = try await api.request(.GET, "/v1/stream?after=0", token: DevToken.viewer)
+            #expect(upgradeRequired.status == 426)
+            #expect(upgradeRequired.errorCode == "upgrade_required")
+        }
+    }
+
+    /// Unknown routes, unknown body fields, bad `assignee` values and an unknown `incident=` name what is wrong;
+    /// the bearer scheme is case-insensitive; nothing is appended for any refusal.
+    @Test func badRequestsNameTheField() async throws {
+        let data = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        try await LiveServer.run(data: data) { handle in
+            let api = try APIClient(handle)
+            defer { api.close() }
+            let id = try await api.file(longjiangReport())
+            let head = try await api.head()
+
+            let noRoute = try await api.request(.POST, "/v1/tasks/GX-2026-0001/T3/ack", token: DevToken.officer)
+            #expect(noRoute.status == 404)
+            #expect(noRoute.errorCode == "no_route")
+            #expect(noRoute.errorField == "path")
+
+            // "levelchange" for "levelChange" would otherwise be dropped and the report filed without the change.
+            let misspelt = try await api.request(
+                .POST, "/v1/incidents/\(id)/reports", token: DevToken.commander,
+                body: ReportsTests.report(#""levelchange":{"to":"I","at":"2012-01-15T10:00:00+08:00"}"#))
+            #expect(misspelt.status == 400)
+            #expect(misspelt.errorCode == "unknown_field")
+            #expect(misspelt.errorField == "levelchange")
+            var nested = try #require(try JSONSerialization.jsonObject(with: longjiangReport()) as? [String: Any])
+            nested["place"] = ["river": ["id": "longjiang", "km": 0, "bank": "left"]]
+            let unknownNested = try await api.request(
+                .POST, "/v1/incidents", token: DevToken.officer,
+                body: try JSONSerialization.data(withJSONObject: nested))
+            #expect(unknownNested.errorField == "place.river.bank")
+
+            let officerRaises = try await api.request(
+                .POST, "/v1/incidents/\(id)/reports", token: DevToken.officer,
+                body: ReportsTests.report(#""levelChange":{"to":"I","at":"2012-01-15T10:00:00+08:00"}"#))
+            #expect(officerRaises.status == 403)
+            #expect(officerRaises.errorField == "levelChange")
+
+            // Full-width digits, an unknown position, stray slashes.
+            for assignee in [
+                "%EF%BC%94%EF%BC%95%EF%BC%91%EF%BC%92%EF%BC%90%EF%BC%93", "451203/nonsense", "/451203", "451203/",
+            ] {
+                let reply = try await api.request(.GET, "/v1/tasks?assignee=\(assignee)", token: DevToken.viewer)
+                #expect(reply.status == 400, "\(assignee)")
+                #expect(reply.errorField == "assignee")
+            }
+            let unknownIncident = try await api.request(.GET, "/v1/tasks?incident=GX-2026-9999", token: DevToken.viewer)
+            #expect(unknownIncident.status == 404)
+            #expect(unknownIncident.errorField == "incident")
+
+            let notJSON = try await api.request(
+                .POST, "/v1/tasks/\(try await Self.someTask(api, id))/decline", token: DevToken.commander,
+                body: Data("no staff available".utf8))
+            #expect(notJSON.status == 400)
+            #expect(notJSON.errorField == "body")
+
+            var request = HTTPClientRequest(url: handle.base + "/v1/me")
+            request.headers.add(name: "Authorization", value: "bearer \(DevToken.viewer)")
+            let lower = try await api.client.execute(request, timeout: .seconds(10))
+            #expect(lower.status == .ok)
+            #expect(try await api.head() == head)
+        }
+    }
+
+    /// A commander declining a county task for its unit passes it to the city, the next one above the county (not
+    /// above the commander, who sits at the top of the chain).
+    @Test func commanderDeclinePassesTheTaskUp() async throws {
+        let data = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        try await LiveServer.run(data: data) { handle in
+            let api = try APIClient(handle)
+            defer { api.close() }
+            let id = try await api.file(longjiangReport())
+            let task = try await Self.someTask(api, id)
+            let declined = try await api.request(
+                .POST, "/v1/tasks/\(task)/decline", token: DevToken.commander,
+                body: Data(#"{"reason":"the county boat is in dock"}"#.utf8))
+            #expect(declined.status == 200)
+            #expect(DispatchTests.assignee(try #require(declined.json)) == "451200/city-duty-chief")
+            #expect(declined.json?["unowned"] as? Bool == false)
+        }
+    }
+
+    /// The id of one of Yizhou's county tasks of `incident`.
+    static func someTask(_ api: APIClient, _ incident: String) async throws -> String {
+        let tasks = try await DispatchTests.tasks(api, incident: incident)
+        let task = try #require(tasks.first { DispatchTests.assignee($0) == "451203/county-duty-officer" })
+        return try #require(task["id"] as? String)
+    }
+}
