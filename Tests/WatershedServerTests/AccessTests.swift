@@ -70,9 +70,12 @@ import WatershedServer
             // The stream: exercise events only, whatever the filter says; `exclude` is refused.
             let frames = try await subscribe(handle, after: 0, token: DevToken.drill)
             #expect(frames.filter { $0.type == "event" }.count == Int(drillLast))
-            let excluded = try await HardeningTests.close(
-                handle, query: "after=0&exercise=exclude", token: DevToken.drill)
-            #expect(excluded.code == 4403)
+            await #expect(throws: (any Error).self) {
+                try await subscribe(handle, after: 0, token: DevToken.drill, query: "&exercise=exclude")
+            }
+            let excluded = try await api.request(.GET, "/v1/stream?after=0&exercise=exclude", token: DevToken.drill)
+            #expect(excluded.status == 403)
+            #expect(excluded.errorCode == "drill_only")
         }
     }
 
@@ -96,12 +99,17 @@ import WatershedServer
             let head = try await api.head()
             #expect(frames.last == (try Frame(#"{"type":"caughtUp","head":\#(head)}"#)))
             #expect(frames.filter { $0.type == "event" }.count == Int(head))
-            // Used once: the same ticket is refused, with a close frame saying so.
-            let reused = try await HardeningTests.close(handle, query: "after=0&ticket=\(ticket)")
-            #expect(reused.code == 4401)
-            #expect(reused.reason?.hasPrefix("bad_ticket: ticket:") == true)
-            #expect(reused.messages == 0)
-            #expect(try await HardeningTests.close(handle, query: "after=0&ticket=made-up").code == 4401)
+            // Used once: the same ticket is refused at the upgrade (and, asked without one, says why).
+            await #expect(throws: (any Error).self) {
+                try await subscribe(handle, after: 0, token: nil, query: "&ticket=\(ticket)")
+            }
+            let reused = try await api.request(.GET, "/v1/stream?after=0&ticket=\(ticket)")
+            #expect(reused.status == 401)
+            #expect(reused.errorCode == "bad_ticket")
+            #expect(reused.errorField == "ticket")
+            await #expect(throws: (any Error).self) {
+                try await subscribe(handle, after: 0, token: nil, query: "&ticket=made-up")
+            }
         }
     }
 

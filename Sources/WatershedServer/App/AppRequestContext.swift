@@ -10,9 +10,8 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket: WebSocketHandlerReference<AppRequestContext>
     /// The token's identity, once authenticated.
     public var identity: Identity?
-    /// Why a `/v1/stream` request could not be authenticated. The stream answers it with a close frame after the
-    /// upgrade rather than an HTTP error: a refused upgrade can only be an empty 400 (hummingbird-websocket), and a
-    /// browser sees no HTTP status of a WebSocket handshake at all.
+    /// Why a `/v1/stream` request could not be authenticated, kept for the stream route to throw (so that a plain
+    /// GET of the stream gets the JSON error; a refused upgrade itself is an empty 400, see `Routes`).
     var streamRefusal: APIError?
 
     public init(source: ApplicationRequestContextSource) {

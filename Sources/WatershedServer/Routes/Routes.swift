@@ -212,45 +212,29 @@ struct Routes: Sendable {
             let (ticket, expiresAt) = tickets.issue(for: identity, now: clock.now)
             return try JSONResponse.make(StreamTicket(ticket: ticket, expiresAt: expiresAt), status: .created)
         }
-        // The upgrade is always accepted; a request that may not stream gets a close frame naming why (see
-        // `AppRequestContext.streamRefusal`): 4401 unauthenticated, 4403 forbidden, 4400 a bad parameter — the HTTP
-        // status plus 4000 — with the reason `<code>: <field>: <message>`, cut to the 123 bytes a close reason holds.
+        // A refused upgrade can only be answered with an empty 400 (hummingbird-websocket); the same request
+        // without `Upgrade: websocket` gets the JSON error, and a valid one 426.
         router.ws("/v1/stream") { request, context in
+            if let refusal = context.streamRefusal { throw refusal }
+            let reader = try context.requireReader()
+            _ = try Self.after(request)
+            _ = try Self.filter(request, for: reader)
             guard request.headers[.upgrade]?.lowercased() == "websocket" else {
-                // A plain GET (curl, a mistyped client): the same checks as HTTP errors, then 426.
-                if let refusal = context.streamRefusal { throw refusal }
-                let reader = try context.requireReader()
-                _ = try Self.after(request)
-                _ = try Self.filter(request, for: reader)
                 throw APIError(
                     .upgradeRequired, code: "upgrade_required",
                     message: "/v1/stream is a WebSocket: connect with Upgrade: websocket (wss://)")
             }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            let plan: (after: Int64, filter: StreamFilter)
-            do {
-                if let refusal = context.requestContext.streamRefusal { throw refusal }
-                let reader = try context.requestContext.requireReader()
-                plan = (try Self.after(context.request), try Self.filter(context.request, for: reader))
-            } catch let error as APIError {
-                try await outbound.close(.unknown(4000 + UInt16(error.status.code)), reason: Self.closeReason(error))
-                return
-            }
+            guard let reader = context.requestContext.identity,
+                let after = try? Self.after(context.request),
+                let filter = try? Self.filter(context.request, for: reader)
+            else { return }
             metrics.streamConnections.increment()
             defer { metrics.streamConnections.decrement() }
-            try await StreamSession(log: log, hub: hub, after: plan.after, filter: plan.filter, metrics: metrics)
+            try await StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
                 .run(inbound: inbound, outbound: outbound)
         }
-    }
-
-    /// A close reason for a refused stream: `code: field: message`, at most 123 bytes of UTF-8 (RFC 6455 §5.5),
-    /// cut at a character boundary.
-    static func closeReason(_ error: APIError) -> String {
-        let detail = error.body.error
-        var text = [detail.code, detail.field, detail.message].compactMap { $0 }.joined(separator: ": ")
-        while text.utf8.count > 123 { text.removeLast() }
-        return text
     }
 
     /// The `{id}` of a task route: a UUID or a reference (`GX-2026-0007/T3`, its `/` sent as `%2F`).
