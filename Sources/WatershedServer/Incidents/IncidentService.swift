@@ -34,7 +34,7 @@ public actor IncidentService {
     var book = TaskBook()
     /// Typed payloads of events about to be appended, by event id, so the fold after the commit need not decode
     /// what was just encoded (a plan is tens of KB). Filled by ``event(_:plan:)`` and ``event(_:change:)``,
-    /// emptied by ``append(_:)`` whether or not the append succeeds.
+    /// emptied by the next ``append(_:)`` whether or not it succeeds (nothing leaks from a request that threw).
     var knownPayloads: [UUID: KnownPayload] = [:]
     /// Called after every commit that may change a deadline (the scheduler's wake-up).
     var deadlinesChanged: @Sendable () -> Void = {}
@@ -336,8 +336,10 @@ public actor IncidentService {
     /// Appends events, folds them into the incident list and the task book, and wakes the scheduler when a task
     /// changed.
     func append(_ events: [NewEvent]) async throws -> [StoredEvent] {
-        var known: [UUID: KnownPayload] = [:]
-        for event in events { known[event.id] = knownPayloads.removeValue(forKey: event.id) }
+        // Events are built and appended with no suspension in between, so at this point the table holds this
+        // append's payloads and, at most, those of a request that threw before appending: take it whole.
+        let known = knownPayloads
+        knownPayloads = [:]
         let start = ContinuousClock.now
         let stored = try await log.append(events)
         metrics?.appendSeconds.record(ContinuousClock.now - start)
