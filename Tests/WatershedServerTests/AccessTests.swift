@@ -23,11 +23,7 @@ import WatershedServer
     /// A `drill` token reaches exercise incidents only: it files them, lists and reads them, sees only their
     /// events on `/v1/events` and the stream; real ones are 403 `drill_only`, and nothing is appended for a refusal.
     @Test func drillTokenReachesExerciseIncidentsOnly() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let realByDrill = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.drill, body: longjiangReport())
             #expect(realByDrill.status == 403)
@@ -81,11 +77,7 @@ import WatershedServer
 
     /// `POST /v1/stream-tickets` gives a one-use ticket that opens the stream without a header, once.
     @Test func streamTicketOpensTheStreamOnce() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             #expect(try await api.request(.POST, "/v1/stream-tickets").status == 401)
             _ = try await api.file(longjiangReport())
             let issued = try await api.request(.POST, "/v1/stream-tickets", token: DevToken.viewer)
@@ -115,11 +107,7 @@ import WatershedServer
 
     /// `/metrics` counts the events appended by type and the requests by route pattern, in Prometheus text.
     @Test func metricsCountEventsAndRequests() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let id = try await api.file(longjiangReport())
             _ = try await api.detail(id)
             _ = try await api.detail(id)
@@ -144,11 +132,7 @@ import WatershedServer
     /// A report whose plume crosses into Guangdong records one pending `PeerNotified` for 440000 in its append,
     /// after the obligations and before the tasks (the 2012 Longjiang spill reaches the Xijiang boundary).
     @Test func reportRecordsPendingPeerNotifications() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             _ = try await api.file(longjiangReport())
             let events = try await Self.events(api, token: DevToken.viewer)
             let types = events.compactMap { $0["type"] as? String }

@@ -9,11 +9,7 @@ import WatershedServer
     /// A plain GET of the stream (no `Upgrade`) answers the errors an upgrade would be refused for, as JSON naming
     /// the field — a refused upgrade itself can only be an empty 400 — and 426 when nothing is wrong.
     @Test func plainStreamRequestsSayWhatIsWrong() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let cases: [(String, String?, Int, String, String?)] = [
                 ("after=0", nil, 401, "unauthenticated", nil),
                 ("after=0&ticket=made-up", nil, 401, "bad_ticket", "ticket"),
@@ -35,11 +31,7 @@ import WatershedServer
     /// Unknown routes, unknown body fields, bad `assignee` values and an unknown `incident=` name what is wrong;
     /// the bearer scheme is case-insensitive; nothing is appended for any refusal.
     @Test func badRequestsNameTheField() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let id = try await api.file(longjiangReport())
             let head = try await api.head()
 
@@ -97,11 +89,7 @@ import WatershedServer
     /// A commander declining a county task for its unit passes it to the city, the next one above the county (not
     /// above the commander, who sits at the top of the chain).
     @Test func commanderDeclinePassesTheTaskUp() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let id = try await api.file(longjiangReport())
             let task = try await Self.someTask(api, id)
             let declined = try await api.request(

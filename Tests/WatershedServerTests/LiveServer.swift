@@ -79,6 +79,21 @@ enum LiveServer {
         }
     }
 
+    /// Runs a server on a fresh temporary data directory (removed afterwards) with an ``APIClient`` for it, while
+    /// `body` runs — the frame of most live tests.
+    static func withAPI<T: Sendable>(
+        clock: any WallClock = SystemWallClock(), scheduler: Bool = false,
+        _ body: @Sendable (Handle, APIClient) async throws -> T
+    ) async throws -> T {
+        let data = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        return try await run(data: data, clock: clock, scheduler: scheduler) { handle in
+            let api = try APIClient(handle)
+            defer { api.close() }
+            return try await body(handle, api)
+        }
+    }
+
     /// TLS that trusts only the server's development CA.
     static func tls(caFile: String) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()

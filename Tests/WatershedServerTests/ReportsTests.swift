@@ -110,11 +110,7 @@ import WatershedServer
     /// Eight concurrent attempts with one key file one incident and all get its answer; eight concurrent reports
     /// without a key get eight different references.
     @Test func concurrentRetriesFileOnce() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let bodies = try await withThrowingTaskGroup(of: (Int, Data).self) { group in
                 for _ in 0..<8 {
                     group.addTask {
@@ -146,11 +142,7 @@ import WatershedServer
     /// The reports route takes a key too: a retried follow-up is answered the same and filed once; the same key
     /// on another incident is another request (409).
     @Test func idempotentFollowUp() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let id = try await api.file(longjiangReport())
             let otherID = try await api.file(longjiangReport(km: "5"))
             let body = Self.report(#""measuresTaken":["PAC dosing at Yemao"]"#)
@@ -178,11 +170,7 @@ import WatershedServer
     /// plan puts the leading edge there at exactly that time, 2012-01-17T00:00:00Z (DOMAIN.md §3: f scales the
     /// moving time above the section so that it ends at t_obs); sections below it shift by t_obs − t_pred.
     @Test func followUpReestimatesFromAnObservation() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let id = try await api.file(longjiangReport())
             let before = try await api.detail(id)
             let oldPlan = try #require(before["plan"] as? [String: Any])
@@ -222,11 +210,7 @@ import WatershedServer
     /// IV → II at 2012-01-16T10:00+08:00 (02:00Z): a `LevelSet` from IV to II and the county's obligation on the
     /// II/I path due 2 h after the change, 04:00Z (MEP Order No. 17 Art. 3; the deadline counts from the change).
     @Test func levelChangeGivesAnObligationTwoHoursAfterTheChange() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let id = try await api.file(try Self.longjiang(level: "IV"))
             let change = #""levelChange":{"from":"IV","to":"II","at":"2012-01-16T10:00:00+08:00"}"#
             let head = try await api.head()
@@ -283,11 +267,7 @@ import WatershedServer
     /// A final report (commander) appends `ReportFiled` and `IncidentClosed`; the incident is closed and refuses
     /// further reports with 409.
     @Test func finalReportClosesTheIncident() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let id = try await api.file(longjiangReport())
             let final = Self.report(kind: "final", #""measuresTaken":["seven dosing points closed down"]"#)
             var head = try await api.head()
@@ -332,11 +312,7 @@ import WatershedServer
     /// 401 without or with an unknown token; 403 for viewer and drill tokens on the reports route, and for an
     /// officer's level change or final report; `GET /v1/incidents/{id}` by UUID or reference for a viewer.
     @Test func rolesOnTheReportRoutes() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let id = try await api.file(longjiangReport())
             let path = "/v1/incidents/\(id)/reports"
             let head = try await api.head()
@@ -388,11 +364,7 @@ import WatershedServer
 
     /// Bad follow-ups get a 4xx naming the field, and nothing is appended.
     @Test func badFollowUpsAppendNothing() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let id = try await api.file(longjiangReport())
             let head = try await api.head()
             func observed(_ result: String) -> Data { Self.report(#""monitoring":[\#(result)]"#) }

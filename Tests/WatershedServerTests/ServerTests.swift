@@ -110,11 +110,7 @@ func subscribe(
 
     /// 401 without or with an unknown token, 403 with the wrong role; the JSON error names the code.
     @Test func authentication() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let none = try await api.request(.GET, "/v1/playbooks")
             #expect(none.status == 401)
             #expect(none.errorCode == "unauthenticated")
@@ -136,11 +132,7 @@ func subscribe(
 
     /// Bad input gets a 4xx naming the field, and nothing is appended.
     @Test func badReportsAppendNothing() async throws {
-        let data = try LiveServer.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let api = try APIClient(handle)
-            defer { api.close() }
+        try await LiveServer.withAPI { handle, api in
             let cases: [(Data, Int, String?)] = [
                 (longjiangReport(river: "nile"), 422, "place.river.id"),
                 (longjiangReport(km: "500"), 422, "place.river.km"),

@@ -167,6 +167,14 @@ public struct InitialReport: Codable, Sendable, Hashable {
     /// casualties not negative, flow ratio in (0, 20], monitoring results finite and not negative,
     /// the reporting unit known. Planner errors are also reported against their field.
     public func problems(in basin: Basin, ownProvince: UnitCode) -> [FieldError] {
+        checked(in: basin, ownProvince: ownProvince).problems
+    }
+
+    /// The report's plan when it has no problem, else its problems — the checks of ``problems(in:ownProvince:)``
+    /// with the plan they compute kept, so a server that files the report plans it once.
+    ///
+    /// - Returns: `plan` non-`nil` exactly when `problems` is empty.
+    public func checked(in basin: Basin, ownProvince: UnitCode) -> (plan: PlanDocument?, problems: [FieldError]) {
         var errors: [FieldError] = []
         func text(_ value: String, _ field: String) {
             if value.allSatisfy(\.isWhitespace) {
@@ -201,14 +209,12 @@ public struct InitialReport: Codable, Sendable, Hashable {
                         field: "monitoring[\(index)].pollutant", message: "unknown pollutant \"\(result.pollutant)\""))
             }
         }
-        if errors.isEmpty {
-            do {
-                _ = try Planner(basin: basin).plan(spillInput(ownProvince: ownProvince))
-            } catch {
-                errors.append(FieldError(field: Self.reportField(for: error), message: error.description))
-            }
+        guard errors.isEmpty else { return (nil, errors) }
+        do {
+            return (try Planner(basin: basin).plan(spillInput(ownProvince: ownProvince)), [])
+        } catch {
+            return (nil, [FieldError(field: Self.reportField(for: error), message: error.description)])
         }
-        return errors
     }
 
     /// The report field a planner error points at.

@@ -28,6 +28,14 @@ public struct IncidentSummary: Codable, Sendable, Hashable {
     public var plan: PlanDocument?
     /// When the final report closed it (the `IncidentClosed` event's time), `nil` while open.
     public var closedAt: Date?
+
+    /// The summary without its plan (tens of KB), for answers that list or acknowledge incidents; the plan is in
+    /// `GET /v1/incidents/{id}` and on the stream as `PlanComputed`.
+    public var withoutPlan: IncidentSummary {
+        var lean = self
+        lean.plan = nil
+        return lean
+    }
 }
 
 /// The incidents folded from the log, in the order they were reported.

@@ -125,14 +125,11 @@ public actor IncidentService {
     private func appendInitialReport(
         _ report: InitialReport, by identity: Identity, now: Date, exercise: Bool, claim: IdempotencyClaim?
     ) async throws -> FiledReport {
-        if let problem = report.problems(in: basin, ownProvince: province).first {
+        // One planner run: the checks place a planner error on the report's field, and keep the plan otherwise.
+        let checked = report.checked(in: basin, ownProvince: province)
+        guard let plan = checked.plan else {
+            let problem = checked.problems.first ?? FieldError(field: "place", message: "the report cannot be planned")
             throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
-        }
-        let plan: PlanDocument
-        do {
-            plan = try Planner(basin: basin).plan(report.spillInput(ownProvince: province))
-        } catch {
-            throw APIError(error)
         }
         let year =
             Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: now)

@@ -74,11 +74,7 @@ struct Routes: Sendable {
                 throw APIError(.badRequest, code: "invalid_field", message: "state is open or closed", field: "state")
             }
             // Without plans (tens of KB each): a list is for choosing; `GET /v1/incidents/{id}` has the plan.
-            let list = await incidents.list(state: state).map { incident in
-                var lean = incident
-                lean.plan = nil
-                return lean
-            }
+            let list = await incidents.list(state: state).map(\.withoutPlan)
             return try JSONResponse.make(reader.isDrillOnly ? list.filter(\.exercise) : list)
         }
         router.get("/v1/incidents/:id") { _, context in
@@ -253,8 +249,7 @@ struct Routes: Sendable {
     /// in `Idempotent-Replayed: true`. The plan is not repeated here (it is tens of KB, already on the stream as
     /// `PlanComputed`, and in `GET /v1/incidents/{id}`), so answering costs little while the stream is busiest.
     static func created(_ filed: FiledReport) throws -> Response {
-        var incident = filed.incident
-        incident.plan = nil
+        let incident = filed.incident.withoutPlan
         var response = try JSONResponse.make(
             IncidentCreated(incident: incident, firstSeq: filed.firstSeq, lastSeq: filed.lastSeq), status: .created)
         response.headers[.location] = "/v1/incidents/\(incident.id.uuidString)"
