@@ -60,6 +60,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // A typed client for a server's HTTP API and live stream (resuming by itself), for the CLI, drills and tests.
+        .target(
+            name: "WatershedClient",
+            dependencies: [
+                "WatershedCore", "WatershedWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The `watershed` command tree as a library, so commands can be tested.
         .target(
             name: "WatershedCLI",
@@ -127,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "WatershedServerTests",
             dependencies: [
-                "WatershedServer", "WatershedTestSupport",
+                "WatershedServer", "WatershedClient", "WatershedWire", "WatershedTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -28,9 +28,9 @@ enum LiveServer {
         var base: String { "https://127.0.0.1:\(port)" }
     }
 
-    static func configuration(data: URL) -> ServerConfiguration {
+    static func configuration(data: URL, port: Int = 0) -> ServerConfiguration {
         var configuration = ServerConfiguration()
-        configuration.port = 0
+        configuration.port = port
         configuration.data = data.path
         configuration.playbooks = Fixtures.playbooksDirectory.path
         configuration.seeds = Fixtures.repositoryRoot.appendingPathComponent("seeds").path
@@ -48,12 +48,12 @@ enum LiveServer {
     /// tests' incidents are historic (2012), so their report deadlines have passed, and a scheduler firing them
     /// would append events while other tests count theirs.
     static func run<T: Sendable>(
-        data: URL, clock: any WallClock = SystemWallClock(), scheduler: Bool = false,
+        data: URL, port: Int = 0, clock: any WallClock = SystemWallClock(), scheduler: Bool = false,
         _ body: @Sendable (Handle) async throws -> T
     ) async throws -> T {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let (app, info) = try await buildApplication(
-            configuration(data: data), logger: logger, clock: clock, runsScheduler: scheduler
+            configuration(data: data, port: port), logger: logger, clock: clock, runsScheduler: scheduler
         ) {
             port in
             continuation.yield(port)
@@ -92,6 +92,24 @@ enum LiveServer {
             defer { api.close() }
             return try await body(handle, api)
         }
+    }
+
+    /// A port free on 127.0.0.1 right now (for a server restarted on the same port).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw CancellationError() }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// TLS that trusts only the server's development CA.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WatershedCore
 import WatershedTestSupport
+import WatershedWire
 
 @testable import WatershedServer
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Synchronization
+import WatershedWire
 
 /// One-use tickets for browsers' WebSocket connections, which cannot set an `Authorization` header
 /// (DESIGN.md "Live stream"): `POST /v1/stream-tickets` with a bearer token gives a ticket; the browser then opens

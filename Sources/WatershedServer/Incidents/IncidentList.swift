@@ -1,42 +1,7 @@
 import Foundation
 import WatershedCore
 import WatershedStore
-
-/// An incident as the API lists it, folded from its events.
-public struct IncidentSummary: Codable, Sendable, Hashable {
-    /// The incident's UUID.
-    public var id: UUID
-    /// Human reference, `GX-2026-0007`.
-    public var reference: String
-    /// `open` or `closed`.
-    public var state: String
-    /// The level set, or `nil` while not yet graded.
-    public var level: SeverityLevel?
-    /// When it was discovered.
-    public var discoveredAt: Date
-    /// Where.
-    public var place: SpillLocation
-    /// The pollutant's id.
-    public var pollutant: String
-    /// The unit where it is.
-    public var spillUnit: UnitCode
-    /// Whether it is an exercise.
-    public var exercise: Bool
-    /// The seq of its first event.
-    public var reportedSeq: Int64
-    /// The current plan (the last `PlanComputed`).
-    public var plan: PlanDocument?
-    /// When the final report closed it (the `IncidentClosed` event's time), `nil` while open.
-    public var closedAt: Date?
-
-    /// The summary without its plan (tens of KB), for answers that list or acknowledge incidents; the plan is in
-    /// `GET /v1/incidents/{id}` and on the stream as `PlanComputed`.
-    public var withoutPlan: IncidentSummary {
-        var lean = self
-        lean.plan = nil
-        return lean
-    }
-}
+import WatershedWire
 
 /// The incidents folded from the log, in the order they were reported.
 struct IncidentList: Sendable {

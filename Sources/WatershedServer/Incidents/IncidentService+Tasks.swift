@@ -1,6 +1,7 @@
 import Foundation
 import WatershedCore
 import WatershedStore
+import WatershedWire
 
 /// Tasks and obligations folded from the log (the start-up fold; then each commit).
 struct TaskBook: Sendable {
@@ -37,11 +38,6 @@ struct TaskBook: Sendable {
             }
         }
     }
-}
-
-/// What a task route asks for.
-enum TaskAction: String, Sendable, CaseIterable {
-    case ack, start, done, decline
 }
 
 extension IncidentService {

@@ -390,34 +390,3 @@ struct Routes: Sendable {
         }
     }
 }
-
-/// `201` for `POST /v1/stream-tickets`: a one-use ticket for `/v1/stream?ticket=…`, valid until `expiresAt`
-/// (30 s).
-struct StreamTicket: Codable, Sendable {
-    var ticket: String
-    var expiresAt: Date
-}
-
-/// The body of `POST /v1/tasks/{id}/decline`.
-struct DeclineBody: Codable, Sendable {
-    /// Why the unit cannot take the task (shown to the next assignee).
-    var reason: String
-}
-
-/// An entry of `GET /v1/playbooks`.
-struct PlaybookListing: Codable, Sendable {
-    var id: String
-    var kind: String
-    var name: String
-    var nameZh: String?
-    var version: String
-}
-
-/// `201` for `POST /v1/incidents` and `POST /v1/incidents/{id}/reports`: the incident right after the report
-/// (without its plan: `GET /v1/incidents/{id}`), and the seqs of the events the report appended
-/// (`firstSeq`…`lastSeq`).
-struct IncidentCreated: Codable, Sendable {
-    var incident: IncidentSummary
-    var firstSeq: Int64
-    var lastSeq: Int64
-}

@@ -1,0 +1,61 @@
+import Foundation
+import WatershedCore
+
+/// `201` for `POST /v1/stream-tickets`: a one-use ticket for `/v1/stream?ticket=…`, valid until `expiresAt`
+/// (30 s).
+public struct StreamTicket: Codable, Sendable, Hashable {
+    /// The ticket, to pass as `?ticket=`.
+    public var ticket: String
+    /// When it stops being accepted.
+    public var expiresAt: Date
+
+    /// Creates a ticket answer.
+    public init(ticket: String, expiresAt: Date) {
+        self.ticket = ticket
+        self.expiresAt = expiresAt
+    }
+}
+
+/// What `POST /v1/tasks/{id}/{action}` asks for (DESIGN.md "HTTP API").
+public enum TaskAction: String, Codable, Sendable, CaseIterable {
+    /// The assignee has it (stops escalation).
+    case ack
+    /// Work on it has begun.
+    case start
+    /// It is done.
+    case done
+    /// The assignee cannot take it; it passes up the duty chain. Needs a ``DeclineBody``.
+    case decline
+}
+
+/// The body of `POST /v1/tasks/{id}/decline`.
+public struct DeclineBody: Codable, Sendable, Hashable {
+    /// Why the unit cannot take the task (shown to the next assignee), 1–1000 characters.
+    public var reason: String
+
+    /// Creates a body.
+    public init(reason: String) { self.reason = reason }
+}
+
+/// An entry of `GET /v1/playbooks`.
+public struct PlaybookListing: Codable, Sendable, Hashable {
+    /// The playbook's id, e.g. `longjiang`.
+    public var id: String
+    /// `river`, `park` or `sea`.
+    public var kind: String
+    /// English name.
+    public var name: String
+    /// Chinese name.
+    public var nameZh: String?
+    /// The playbook's version.
+    public var version: String
+
+    /// Creates an entry.
+    public init(id: String, kind: String, name: String, nameZh: String?, version: String) {
+        self.id = id
+        self.kind = kind
+        self.name = name
+        self.nameZh = nameZh
+        self.version = version
+    }
+}

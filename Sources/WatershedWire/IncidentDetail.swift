@@ -1,0 +1,123 @@
+import Foundation
+import WatershedCore
+
+/// `GET /v1/incidents/{id}`: the incident's summary fields (state, level, current plan…) and, folded from its
+/// events, the reports, tasks, obligations and the timeline.
+///
+/// JSON: the ``IncidentSummary`` keys, plus `initialReport`, `reports`, `tasks`, `obligations`, `timeline`.
+public struct IncidentDetail: Codable, Sendable, Hashable {
+    /// A report obligation that became due (`ObligationDue`).
+    public struct DueObligation: Codable, Sendable, Hashable {
+        /// The event's seq.
+        public var seq: Int64
+        /// When it was recorded.
+        public var at: Date
+        /// The obligation (MEP Order No. 17).
+        public var obligation: ReportObligation
+        /// `due`, `met` (a report filed through the API met it) or `cancelled` (a level change made it moot).
+        public var state: String
+        /// The seq of its `ObligationMet`, once met.
+        public var metSeq: Int64?
+
+        /// Creates an entry.
+        public init(seq: Int64, at: Date, obligation: ReportObligation, state: String, metSeq: Int64?) {
+            self.seq = seq
+            self.at = at
+            self.obligation = obligation
+            self.state = state
+            self.metSeq = metSeq
+        }
+    }
+
+    /// A follow-up or final report (`ReportFiled`).
+    public struct FiledReportEntry: Codable, Sendable, Hashable {
+        /// The event's seq.
+        public var seq: Int64
+        /// When it was filed.
+        public var at: Date
+        /// Who filed it.
+        public var actor: EventActor
+        /// The report.
+        public var report: FollowUpReport
+
+        /// Creates an entry.
+        public init(seq: Int64, at: Date, actor: EventActor, report: FollowUpReport) {
+            self.seq = seq
+            self.at = at
+            self.actor = actor
+            self.report = report
+        }
+    }
+
+    /// One event of the incident.
+    public struct TimelineEntry: Codable, Sendable, Hashable {
+        /// The global seq.
+        public var seq: Int64
+        /// The event type.
+        public var type: EventType
+        /// Wall time.
+        public var at: Date
+        /// Who caused it.
+        public var actor: EventActor
+
+        /// Creates an entry.
+        public init(seq: Int64, type: EventType, at: Date, actor: EventActor) {
+            self.seq = seq
+            self.type = type
+            self.at = at
+            self.actor = actor
+        }
+    }
+
+    /// State, level, current plan and the other list fields.
+    public var incident: IncidentSummary
+    /// The initial report as filed.
+    public var initialReport: InitialReport?
+    /// Follow-up and final reports, in order.
+    public var reports: [FiledReportEntry]
+    /// Response and report tasks, in dispatch order, as they stand (folded from their events).
+    public var tasks: [ResponseTask]
+    /// Report obligations, in order (those of discovery, then those of each level change).
+    public var obligations: [DueObligation]
+    /// Every event of the incident, in seq order.
+    public var timeline: [TimelineEntry]
+
+    private enum CodingKeys: String, CodingKey {
+        case initialReport, reports, tasks, obligations, timeline
+    }
+
+    /// Encodes the summary's keys and the detail's keys in one object.
+    public func encode(to encoder: any Encoder) throws {
+        try incident.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(initialReport, forKey: .initialReport)
+        try container.encode(reports, forKey: .reports)
+        try container.encode(tasks, forKey: .tasks)
+        try container.encode(obligations, forKey: .obligations)
+        try container.encode(timeline, forKey: .timeline)
+    }
+
+    /// Decodes the object ``encode(to:)`` writes.
+    public init(from decoder: any Decoder) throws {
+        incident = try IncidentSummary(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        initialReport = try container.decodeIfPresent(InitialReport.self, forKey: .initialReport)
+        reports = try container.decode([FiledReportEntry].self, forKey: .reports)
+        tasks = try container.decode([ResponseTask].self, forKey: .tasks)
+        obligations = try container.decode([DueObligation].self, forKey: .obligations)
+        timeline = try container.decode([TimelineEntry].self, forKey: .timeline)
+    }
+
+    /// Creates a detail.
+    public init(
+        incident: IncidentSummary, initialReport: InitialReport?, reports: [FiledReportEntry], tasks: [ResponseTask],
+        obligations: [DueObligation], timeline: [TimelineEntry]
+    ) {
+        self.incident = incident
+        self.initialReport = initialReport
+        self.reports = reports
+        self.tasks = tasks
+        self.obligations = obligations
+        self.timeline = timeline
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import WatershedCore
+
+/// An incident as the API lists it, folded from its events.
+public struct IncidentSummary: Codable, Sendable, Hashable {
+    /// The incident's UUID.
+    public var id: UUID
+    /// Human reference, `GX-2026-0007`.
+    public var reference: String
+    /// `open` or `closed`.
+    public var state: String
+    /// The level set, or `nil` while not yet graded.
+    public var level: SeverityLevel?
+    /// When it was discovered.
+    public var discoveredAt: Date
+    /// Where.
+    public var place: SpillLocation
+    /// The pollutant's id.
+    public var pollutant: String
+    /// The unit where it is.
+    public var spillUnit: UnitCode
+    /// Whether it is an exercise.
+    public var exercise: Bool
+    /// The seq of its first event.
+    public var reportedSeq: Int64
+    /// The current plan (the last `PlanComputed`).
+    public var plan: PlanDocument?
+    /// When the final report closed it (the `IncidentClosed` event's time), `nil` while open.
+    public var closedAt: Date?
+
+    /// Creates a summary.
+    public init(
+        id: UUID, reference: String, state: String, level: SeverityLevel?, discoveredAt: Date, place: SpillLocation,
+        pollutant: String, spillUnit: UnitCode, exercise: Bool, reportedSeq: Int64, plan: PlanDocument?,
+        closedAt: Date?
+    ) {
+        self.id = id
+        self.reference = reference
+        self.state = state
+        self.level = level
+        self.discoveredAt = discoveredAt
+        self.place = place
+        self.pollutant = pollutant
+        self.spillUnit = spillUnit
+        self.exercise = exercise
+        self.reportedSeq = reportedSeq
+        self.plan = plan
+        self.closedAt = closedAt
+    }
+
+    /// The summary without its plan (tens of KB), for answers that list or acknowledge incidents; the plan is in
+    /// `GET /v1/incidents/{id}` and on the stream as `PlanComputed`.
+    public var withoutPlan: IncidentSummary {
+        var lean = self
+        lean.plan = nil
+        return lean
+    }
+}
+
+/// `201` for `POST /v1/incidents` and `POST /v1/incidents/{id}/reports`: the incident right after the report
+/// (without its plan: `GET /v1/incidents/{id}`), and the seqs of the events the report appended
+/// (`firstSeq`…`lastSeq`).
+public struct IncidentCreated: Codable, Sendable, Hashable {
+    /// The incident as it stands after the report, without its plan.
+    public var incident: IncidentSummary
+    /// The seq of the report's first event.
+    public var firstSeq: Int64
+    /// The seq of the report's last event.
+    public var lastSeq: Int64
+
+    /// Creates an answer.
+    public init(incident: IncidentSummary, firstSeq: Int64, lastSeq: Int64) {
+        self.incident = incident
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+    }
+}
