@@ -57,11 +57,28 @@ public struct NotificationAgreement: Codable, Sendable, Hashable {
     public var agreement: String
     /// Caveats.
     public var note: String?
+    /// The peer's server-to-server port, `wss://host:port` (DESIGN.md "Peers", port 8444); `nil`: no link (the peer
+    /// gets CAP 1.2 from `GET /v1/feeds/cap` instead). A data directory's `peers/links.yaml` may override it.
+    public var url: String?
+    /// The PEM file of the CA that signs the peer's server and peer-client certificates, relative to the data
+    /// directory (e.g. `peers/440000-ca.pem`; DESIGN.md "Certificates per province").
+    public var caFile: String?
+    /// Instead of a CA: the SHA-256 fingerprint of the peer's client certificate (64 hex digits, colons allowed).
+    public var certSHA256: String?
+    /// River playbook ids shared with the peer: an incident on one of them is shared even when the plan predicts no
+    /// crossing.
+    public var rivers: [String]?
+    /// Sea-area playbook ids shared with the peer.
+    public var seas: [String]?
+    /// Minutes of silence on the link (no heartbeat) after which a task asks our duty officer to phone the peer;
+    /// default 10.
+    public var silentAfterMin: Double?
 
     /// Creates an agreement.
     public init(
         province: UnitCode, name: String, notifyWithinH: Double, marginH: Double, agreement: String,
-        note: String? = nil
+        note: String? = nil, url: String? = nil, caFile: String? = nil, certSHA256: String? = nil,
+        rivers: [String]? = nil, seas: [String]? = nil, silentAfterMin: Double? = nil
     ) {
         self.province = province
         self.name = name
@@ -69,6 +86,12 @@ public struct NotificationAgreement: Codable, Sendable, Hashable {
         self.marginH = marginH
         self.agreement = agreement
         self.note = note
+        self.url = url
+        self.caFile = caFile
+        self.certSHA256 = certSHA256
+        self.rivers = rivers
+        self.seas = seas
+        self.silentAfterMin = silentAfterMin
     }
 
     /// The agreement assumed for a neighbour with none on file: notify within 1 h, 2 h margin.
