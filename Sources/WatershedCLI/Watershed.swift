@@ -15,7 +15,7 @@ public struct Watershed: AsyncParsableCommand {
               watershed playbooks check playbooks
               watershed plan --river longjiang --km 0 --pollutant cadmium --mass-kg 21000
             """,
-        subcommands: [ServeCommand.self, PlaybooksCommand.self, PlanCommand.self, AuditCommand.self]
+        subcommands: [ServeCommand.self, PlaybooksCommand.self, PlanCommand.self, AuditCommand.self, CertsCommand.self]
     )
 
     public init() {}

@@ -38,6 +38,13 @@ extension EventLog {
             try Projections.backfill(db)
         }
 
+        // Federation (issue 5): what is shared with which neighbour, the per-neighbour outbox, what neighbours sent
+        // us (deduplicated by their event id) and the incidents they reported to us; rebuilt from any events.
+        migrator.registerMigration("v3-peer-federation") { db in
+            try PeerProjections.createTables(db)
+            try PeerProjections.backfill(db)
+        }
+
         // Later migrations go here, each under a new name.
         return migrator
     }

@@ -82,13 +82,16 @@ enum Projections {
         let rows = try Row.fetchCursor(db, sql: "SELECT bytes, prevHash, hash FROM event ORDER BY seq")
         while let row = try rows.next() {
             try project(
-                StoredEvent(canonicalBytes: row["bytes"], prevHash: row["prevHash"], hash: row["hash"]), in: db)
+                StoredEvent(canonicalBytes: row["bytes"], prevHash: row["prevHash"], hash: row["hash"]), in: db,
+                peers: false)
         }
     }
 
     /// Applies one committed event. Events of a type no projection follows change only `incident_view.lastSeq`;
     /// a payload that does not decode (never for an event the server wrote) leaves the projections as they were.
-    static func project(_ event: StoredEvent, in db: Database) throws {
+    /// `peers: false` leaves the federation's tables alone (the `v2-projections` backfill runs before they exist).
+    static func project(_ event: StoredEvent, in db: Database, peers: Bool = true) throws {
+        if peers { try PeerProjections.project(event, in: db) }
         guard let incident = event.incident?.uuidString else { return }
         switch event.type {
         case .incidentReported:
@@ -152,7 +155,7 @@ enum Projections {
             if TaskChange.eventTypes.contains(event.type),
                 let change = try? TaskChange(eventType: event.type, payload: event.payload)
             {
-                try projectTask(change, event: event, incident: incident, in: db)
+                try projectTask(change, event: event, incident: incident, in: db, peers: peers)
             }
         }
         try db.execute(sql: "UPDATE incident_view SET lastSeq = ? WHERE id = ?", arguments: [event.seq, incident])
@@ -163,9 +166,9 @@ enum Projections {
     private static let encoder = CanonicalJSON.makeEncoder()
     private static let decoder = CanonicalJSON.makeDecoder()
 
-    private static func projectTask(_ change: TaskChange, event: StoredEvent, incident: String, in db: Database)
-        throws
-    {
+    private static func projectTask(
+        _ change: TaskChange, event: StoredEvent, incident: String, in db: Database, peers: Bool
+    ) throws {
         var task: ResponseTask
         if case .dispatched(let dispatched) = change {
             guard let id = event.incident else { return }
@@ -190,6 +193,9 @@ enum Projections {
                 task.assignee.unit, task.assignee.position.rawValue, event.exercise, task.obligation, task.unowned,
                 task.nextDeadline.map(CanonicalJSON.timestamp), try encoder.encode(task.withoutHistory), event.seq,
             ])
+        if peers, task.kind == .notification, let by = PeerProjections.acknowledgedBy(change) {
+            try PeerProjections.notificationAcknowledged(task, by: by, event: event, in: db)
+        }
         if case .cancelled = change, let obligation = task.obligation {
             try db.execute(
                 sql: "UPDATE obligation_view SET state = 'cancelled' WHERE incident = ? AND id = ? AND state = 'due'",

@@ -31,6 +31,7 @@ enum LiveServer {
     static func configuration(data: URL, port: Int = 0) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.port = port
+        configuration.peerPort = 0
         configuration.data = data.path
         configuration.playbooks = Fixtures.playbooksDirectory.path
         configuration.seeds = Fixtures.repositoryRoot.appendingPathComponent("seeds").path

@@ -100,6 +100,7 @@ func benchmark(_ arguments: Arguments, data: URL) async throws {
     logger.logLevel = .warning
     var configuration = ServerConfiguration()
     configuration.port = 0
+    configuration.peerPort = 0
     configuration.data = data.path
     configuration.playbooks = root.appendingPathComponent("playbooks").path
     configuration.seeds = root.appendingPathComponent("seeds").path

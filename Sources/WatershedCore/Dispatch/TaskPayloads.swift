@@ -12,6 +12,9 @@ public enum ResponseTaskKind: String, Codable, Sendable, CaseIterable {
     case site
     /// A legal report to file (a ``ReportObligation``, MEP Order No. 17 Art. 3–4).
     case report
+    /// A neighbouring province's notification to acknowledge (its acknowledgement sends *accepted* back over the peer
+    /// link; MEP Order No. 17 Art. 8, the receiving side).
+    case notification
 }
 
 /// `TaskDispatched`: a task was sent to its first assignee.

@@ -52,4 +52,6 @@ public enum EventType: String, Codable, CaseIterable, Sendable, Hashable {
     case taskUnowned = "TaskUnowned"
     /// A task's latest start moved (a re-plan).
     case taskRescheduled = "TaskRescheduled"
+    /// An event of a neighbouring province's incident, received over the peer link and stored once (issue 5).
+    case peerEventReceived = "PeerEventReceived"
 }

@@ -31,11 +31,77 @@ public struct IncidentReportedPayload: Codable, Sendable, Hashable {
     public var report: InitialReport
     /// The `Idempotency-Key` the report was filed with, if any.
     public var idempotency: IdempotencyRecord?
+    /// For an incident a neighbouring province reported to us over the peer link: where it comes from; `nil` for
+    /// our own.
+    public var origin: IncidentOrigin?
 
-    public init(reference: String, report: InitialReport, idempotency: IdempotencyRecord? = nil) {
+    public init(
+        reference: String, report: InitialReport, idempotency: IdempotencyRecord? = nil, origin: IncidentOrigin? = nil
+    ) {
         self.reference = reference
         self.report = report
         self.idempotency = idempotency
+        self.origin = origin
+    }
+}
+
+/// The neighbouring province's incident a local incident mirrors (issue 5, "Inbound").
+public struct IncidentOrigin: Codable, Sendable, Hashable {
+    /// The province that reported it (GB/T 2260).
+    public var province: UnitCode
+    /// Its incident's UUID on the origin's server.
+    public var incident: UUID
+    /// Its reference there, e.g. `GX-2026-0007`.
+    public var reference: String
+    /// The id of the origin's `IncidentReported` event.
+    public var event: UUID
+    /// That event's seq in the origin's log.
+    public var seq: Int64
+
+    public init(province: UnitCode, incident: UUID, reference: String, event: UUID, seq: Int64) {
+        self.province = province
+        self.incident = incident
+        self.reference = reference
+        self.event = event
+        self.seq = seq
+    }
+}
+
+/// The `PeerEventReceived` payload: an event of a neighbour's incident as its server sent it (with its `hash` and
+/// `prevHash` in the origin's chain), stored once per origin event id.
+public struct PeerEventReceivedPayload: Codable, Sendable, Hashable {
+    /// The province that sent it.
+    public var province: UnitCode
+    /// The event, whole.
+    public var event: StoredEvent
+
+    public init(province: UnitCode, event: StoredEvent) {
+        self.province = province
+        self.event = event
+    }
+}
+
+/// The `PeerReceived` and `PeerAccepted` payloads: the neighbour's server stored our incident's events
+/// (*received*), or its duty officer acknowledged the notification there (*accepted*) (issue 5, "Outbound").
+public struct PeerAcknowledgementPayload: Codable, Sendable, Hashable {
+    /// The neighbour.
+    public var province: UnitCode
+    /// For *received*: the highest seq of ours it had stored; for *accepted*: `nil`.
+    public var throughSeq: Int64?
+    /// For *accepted*: who acknowledged it there (`unit/position`), and their incident's reference.
+    public var by: String?
+    /// Their incident's reference, when known.
+    public var peerReference: String?
+    /// When the neighbour says it happened.
+    public var at: Date
+
+    public init(province: UnitCode, throughSeq: Int64? = nil, by: String? = nil, peerReference: String? = nil, at: Date)
+    {
+        self.province = province
+        self.throughSeq = throughSeq
+        self.by = by
+        self.peerReference = peerReference
+        self.at = at
     }
 }
 

@@ -151,8 +151,7 @@ struct TokenAuthenticator: RouterMiddleware {
 /// Gives every error the `{"error": {"code", "message", "field"}}` body: Hummingbird's own errors (no route for the
 /// path or method, a malformed request) arrive as `HTTPError` with an empty body; they become ``APIError``s with
 /// the same status — `no_route` (field `path`) for a 404, `http_error` otherwise.
-struct JSONErrorMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response

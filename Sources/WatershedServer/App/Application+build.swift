@@ -5,6 +5,7 @@ import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import ServiceLifecycle
 import WatershedCore
 import WatershedPlaybooks
 import WatershedStore
@@ -85,6 +86,30 @@ public func buildApplication(
         caFile = development.caFile.path
     }
     let tls = try TLSSetup.serverConfiguration(certificateFile: certificateFile, keyFile: keyFile)
+    // The peer port's certificate and the one our links present: `--peer-cert`/`--peer-key`, else the development
+    // CA's peer-client certificate (made here), else the people's port certificate.
+    let peerCertificateFile = configuration.peerCert ?? certificateFile
+    let peerKeyFile = configuration.peerKey ?? keyFile
+    var linkCertificateFile = peerCertificateFile
+    var linkKeyFile = peerKeyFile
+    if configuration.peerCert == nil, configuration.tlsCert == nil {
+        let development = DevelopmentCertificates(dataDirectory: data)
+        do {
+            try development.ensurePeerClient(province: configuration.province)
+        } catch {
+            throw ServerStartupError.tls(
+                "cannot make the peer-client certificate in \(development.directory.path): \(error)")
+        }
+        linkCertificateFile = development.peerClientFile.path
+        linkKeyFile = development.peerClientKeyFile.path
+    }
+    let peers = try PeerDirectory(
+        agreements: loaded.basin.agreements.values.sorted { $0.province < $1.province }, dataDirectory: data,
+        logger: logger)
+    var peerTLS = try TLSSetup.serverConfiguration(certificateFile: peerCertificateFile, keyFile: peerKeyFile)
+    peerTLS.trustRoots = .certificates(peers.trustRoots)
+    peerTLS.certificateVerification = .noHostnameVerification
+    let linkTLS = try TLSSetup.clientConfiguration(certificateFile: linkCertificateFile, keyFile: linkKeyFile)
     let log: EventLog
     do {
         log = try EventLog.open(path: data.appendingPathComponent("watershed.sqlite").path)
@@ -95,9 +120,11 @@ public func buildApplication(
     let hub = PushHub(head: head)
     let metrics = ServerMetrics()
     // Every commit, whoever appended it, reaches the live streams and the metrics (on the writer's queue).
+    let commits = CommitSignal()
     log.onCommit { events in
         hub.publish(events)
         metrics.appended(events.lazy.map(\.type.rawValue))
+        commits.fire()
     }
     let incidents = try IncidentService(
         log: log, basin: loaded.basin, province: configuration.province,
@@ -107,12 +134,42 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self)
     let tickets = StreamTickets()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
-    router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: JSONErrorMiddleware<AppRequestContext>())
     router.add(middleware: TokenAuthenticator(registry: tokens, tickets: tickets, clock: clock))
     Routes(
         basin: loaded.basin, log: log, hub: hub, incidents: incidents, tickets: tickets, metrics: metrics,
         clock: clock, province: configuration.province
     ).register(on: router)
+
+    // The peer port (8444): mutual TLS, neighbours only.
+    let peerRouter = Router(context: PeerRequestContext.self)
+    peerRouter.add(middleware: JSONErrorMiddleware<PeerRequestContext>())
+    peerRouter.add(middleware: PeerAuthenticator(directory: peers))
+    PeerRoutes(
+        province: configuration.province, log: log, incidents: incidents, signal: commits, clock: clock, logger: logger
+    ).register(on: peerRouter)
+    let peerApp = Application(
+        router: peerRouter,
+        server: try .tls(
+            .http1WebSocketUpgrade(
+                webSocketRouter: peerRouter,
+                configuration: .init(
+                    http1: http1Configuration(),
+                    ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10))))),
+            tlsConfiguration: peerTLS),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.peerPort), serverName: "watershed-peer"),
+        logger: logger)
+    var links: [any Service] = []
+    for peer in peers.peers.values.sorted(by: { $0.province < $1.province }) {
+        guard let url = peer.url else { continue }
+        var tls = linkTLS
+        tls.trustRoots = .certificates([peer.caForTLS])
+        links.append(
+            PeerLink(
+                own: configuration.province, peer: peer, url: url, tls: tls, log: log, incidents: incidents,
+                signal: commits, clock: clock, logger: logger))
+    }
 
     let app = Application(
         router: router,
@@ -125,7 +182,7 @@ public func buildApplication(
             tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
-        services: runsScheduler ? [scheduler] : [],
+        services: (runsScheduler ? [scheduler] : []) + [peerApp] + links,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     let info = ServerStartInfo(

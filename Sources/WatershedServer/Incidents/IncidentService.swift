@@ -131,13 +131,7 @@ public actor IncidentService {
             let problem = checked.problems.first ?? FieldError(field: "place", message: "the report cannot be planned")
             throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
         }
-        let year =
-            Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: now)
-            .year ?? 2026
-        let prefix = "\(Self.abbreviation(province))-\(year)-"
-        let serial = max(lastSerial[prefix] ?? 0, list.byID.values.filter { $0.reference.hasPrefix(prefix) }.count) + 1
-        lastSerial[prefix] = serial
-        let reference = prefix + String(format: "%04d", serial)
+        let reference = nextReference(now: now)
         let incident = UUID()
         let make = EventMaker(incident: incident, identity: identity, now: now, exercise: exercise)
         var rest = [try event(make, plan: plan)]
@@ -174,6 +168,18 @@ public actor IncidentService {
             IncidentReportedPayload(
                 reference: reference, report: report, idempotency: claim?.record(eventCount: 1 + rest.count)))
         return try await commit([first] + rest, incident: incident)
+    }
+
+    /// The next incident reference, `GX-2026-0007`: this province's abbreviation, the year in China Standard Time, a
+    /// serial within the year.
+    func nextReference(now: Date) -> String {
+        let year =
+            Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: now)
+            .year ?? 2026
+        let prefix = "\(Self.abbreviation(province))-\(year)-"
+        let serial = max(lastSerial[prefix] ?? 0, list.byID.values.filter { $0.reference.hasPrefix(prefix) }.count) + 1
+        lastSerial[prefix] = serial
+        return prefix + String(format: "%04d", serial)
     }
 
     // MARK: Follow-up and final reports
@@ -461,6 +467,13 @@ struct EventMaker {
     init(incident: UUID, identity: Identity, now: Date, exercise: Bool) {
         self.incident = incident
         self.actor = .person(unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID)
+        self.now = now
+        self.exercise = exercise
+    }
+
+    init(incident: UUID, actor: EventActor, now: Date, exercise: Bool) {
+        self.incident = incident
+        self.actor = actor
         self.now = now
         self.exercise = exercise
     }

@@ -20,6 +20,12 @@ public struct DevelopmentCertificates: Sendable {
     /// `server-key.pem`: the server's private key (mode 0600).
     public var keyFile: URL { directory.appendingPathComponent("server-key.pem") }
 
+    /// `peer-client.pem`: the certificate this server presents to neighbours' peer ports (issue 5), signed by the CA,
+    /// subject `CN=watershed-peer-<province>`, extended key usage client authentication.
+    public var peerClientFile: URL { directory.appendingPathComponent("peer-client.pem") }
+    /// `peer-client-key.pem`: its private key (mode 0600).
+    public var peerClientKeyFile: URL { directory.appendingPathComponent("peer-client-key.pem") }
+
     /// Creates a handle on `<data>/tls`.
     public init(dataDirectory: URL) {
         self.directory = dataDirectory.appendingPathComponent("tls")
@@ -68,10 +74,14 @@ public struct DevelopmentCertificates: Sendable {
     ///
     /// - Parameters:
     ///   - hostName: an extra DNS SAN (the machine's host name), if any.
+    ///   - caCommonName: the CA's common name (one per province, e.g. `Watershed 450000 development CA`, so two
+    ///     provinces' CAs never share a subject).
     ///   - now: the start of validity (an hour earlier, for clock skew); valid 825 days.
     /// - Throws: file-system errors, or X509 errors while signing.
     @discardableResult
-    public func ensure(hostName: String? = nil, now: Date = Date()) throws -> Bool {
+    public func ensure(
+        hostName: String? = nil, caCommonName: String = "Watershed development CA", now: Date = Date()
+    ) throws -> Bool {
         if isUsable(now: now) {
             for file in [caKeyFile, keyFile] {
                 let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
@@ -85,12 +95,70 @@ public struct DevelopmentCertificates: Sendable {
         for file in files where FileManager.default.fileExists(atPath: file.path) {
             try FileManager.default.removeItem(at: file)
         }
-        let issued = try Self.issue(hostName: hostName, now: now)
+        let issued = try Self.issue(commonName: caCommonName, hostName: hostName, now: now)
         try Self.write(issued.caKeyPEM, to: caKeyFile, mode: 0o600)
         try Self.write(issued.serverKeyPEM, to: keyFile, mode: 0o600)
         try Self.write(issued.caPEM, to: caFile, mode: 0o644)
         try Self.write(issued.serverPEM, to: certificateFile, mode: 0o644)
         return true
+    }
+
+    /// Makes the peer-client certificate for `province` from the CA in this folder unless a usable one for that
+    /// province is there (signed by this CA, valid at `now`, its key its own); returns whether it made one. Call after
+    /// ``ensure(hostName:now:)``.
+    ///
+    /// - Throws: file-system errors; `CertificateError` when the CA files cannot be read.
+    @discardableResult
+    public func ensurePeerClient(province: String, now: Date = Date()) throws -> Bool {
+        let caPEM = try String(contentsOf: caFile, encoding: .utf8)
+        let caKeyPEM = try String(contentsOf: caKeyFile, encoding: .utf8)
+        let ca = try Certificate(pemEncoded: caPEM)
+        let caKey = try P256.Signing.PrivateKey(pemRepresentation: caKeyPEM)
+        if let certificatePEM = try? String(contentsOf: peerClientFile, encoding: .utf8),
+            let keyPEM = try? String(contentsOf: peerClientKeyFile, encoding: .utf8),
+            let certificate = try? Certificate(pemEncoded: certificatePEM),
+            let key = try? P256.Signing.PrivateKey(pemRepresentation: keyPEM),
+            certificate.publicKey == Certificate.PublicKey(key.publicKey), certificate.issuer == ca.subject,
+            ca.publicKey.isValidSignature(certificate.signature, for: certificate),
+            certificate.notValidBefore <= now, now < certificate.notValidAfter,
+            certificate.subject == (try? Self.peerClientName(province: province))
+        {
+            return false
+        }
+        let issued = try Self.issuePeerClient(province: province, ca: ca, caKey: caKey, now: now)
+        try Self.write(issued.keyPEM, to: peerClientKeyFile, mode: 0o600)
+        try Self.write(issued.certificatePEM, to: peerClientFile, mode: 0o644)
+        return true
+    }
+
+    /// `CN=watershed-peer-<province>, O=Watershed`: the subject of a province's peer-client certificate.
+    public static func peerClientName(province: String) throws -> DistinguishedName {
+        try DistinguishedName {
+            OrganizationName("Watershed")
+            CommonName("watershed-peer-\(province)")
+        }
+    }
+
+    /// Issues a peer-client certificate for `province` signed by `ca` (ECDSA P-256, SHA-256, valid 825 days, client
+    /// authentication only).
+    public static func issuePeerClient(
+        province: String, ca: Certificate, caKey: P256.Signing.PrivateKey, now: Date = Date()
+    ) throws -> (certificatePEM: String, keyPEM: String) {
+        let key = P256.Signing.PrivateKey()
+        let publicKey = Certificate.PublicKey(key.publicKey)
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: publicKey,
+            notValidBefore: now.addingTimeInterval(-3_600), notValidAfter: now.addingTimeInterval(825 * 86_400),
+            issuer: ca.subject, subject: try peerClientName(province: province), signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage([.clientAuth])
+                SubjectKeyIdentifier(hash: publicKey)
+                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: ca.publicKey).keyIdentifier)
+            },
+            issuerPrivateKey: .init(caKey))
+        return (try certificate.serializeAsPEM().pemString, key.pemRepresentation)
     }
 
     /// Writes `text` to a new file beside `url` created with `mode`, syncs it, and renames it over `url`.

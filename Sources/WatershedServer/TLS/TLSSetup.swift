@@ -42,6 +42,22 @@ enum TLSSetup {
     }
 }
 
+extension TLSSetup {
+    /// The client side of a peer link: our certificate and key, TLS 1.2 minimum, full verification (the trust roots
+    /// are set per neighbour).
+    ///
+    /// - Throws: ``ServerStartupError/tls(_:)`` naming the file at fault.
+    static func clientConfiguration(certificateFile: String, keyFile: String) throws -> TLSConfiguration {
+        let server = try serverConfiguration(certificateFile: certificateFile, keyFile: keyFile)
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateChain = server.certificateChain
+        configuration.privateKey = server.privateKey
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.certificateVerification = .fullVerification
+        return configuration
+    }
+}
+
 /// Why the server cannot start; the CLI prints it and exits 1.
 public enum ServerStartupError: Error, Sendable, CustomStringConvertible {
     /// Playbooks or seeds are invalid: one `file:line:column: field: message` line each.

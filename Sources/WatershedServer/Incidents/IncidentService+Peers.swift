@@ -1,0 +1,87 @@
+import Foundation
+import WatershedCore
+import WatershedStore
+import WatershedWire
+
+extension IncidentService {
+    /// Stores one event of a neighbouring province's incident, once (issue 5, "Inbound"); returns whether it was new.
+    ///
+    /// The neighbour's `IncidentReported` opens an incident of ours whose origin is that neighbour (its UUID,
+    /// reference and event linked), planned through the shared playbooks from the reported spill — the same network
+    /// both provinces load, so the arrivals from the boundary on are the ones the origin's plan predicts — with
+    /// tasks dispatched to **our own units only** (``TaskDispatch/make``), and first a notification task for our
+    /// provincial duty chief, whose acknowledgement sends *accepted* back. Every other event of the neighbour's incident
+    /// is stored as `PeerEventReceived` on our incident. An event whose id was stored before is a no-op (the link is
+    /// at-least-once).
+    ///
+    /// - Throws: `DatabaseError` when the append fails (nothing is stored, the link does not acknowledge it).
+    func receivePeerEvent(_ event: StoredEvent, from peer: UnitCode, peerName: String, now: Date) async throws -> Bool {
+        let lock = "peer " + peer
+        await acquire(lock)
+        defer { release(lock) }
+        if try log.hasInbound(from: peer, event: event.id) { return false }
+        let actor = EventActor.peer(province: peer)
+        if event.type == .incidentReported, let origin = event.incident,
+            let reported = try? event.payload.decode(IncidentReportedPayload.self), reported.origin == nil
+        {
+            let incident = UUID()
+            let reference = nextReference(now: now)
+            let make = EventMaker(incident: incident, actor: actor, now: now, exercise: event.exercise)
+            var rest: [NewEvent] = []
+            let plan = reported.report.checked(in: basin, ownProvince: province).plan
+            if let plan { rest.append(try self.event(make, plan: plan)) }
+            // The origin's plan notifies us at the boundary crossing; planned here, that crossing is the same one.
+            let crossing = plan?.peerNotifications.first { $0.province == province }
+            let notice = Self.notificationTask(
+                reference: reference, from: peerName, originReference: reported.reference, crossing: crossing,
+                province: province, organisation: organisation, units: basin.units, at: now)
+            rest.append(try self.event(make, change: .dispatched(notice)))
+            if let plan {
+                for dispatched in TaskDispatch.make(
+                    incidentReference: reference, tasks: plan.tasks, obligations: [], organisation: organisation,
+                    units: basin.units, existingCount: 1, at: now)
+                {
+                    rest.append(try self.event(make, change: .dispatched(dispatched)))
+                }
+            }
+            let first = try make(
+                .incidentReported,
+                IncidentReportedPayload(
+                    reference: reference, report: reported.report,
+                    origin: IncidentOrigin(
+                        province: peer, incident: origin, reference: reported.reference, event: event.id,
+                        seq: event.seq)))
+            _ = try await append([first] + rest)
+            return true
+        }
+        let local = try event.incident.flatMap { try log.inboundIncidents(from: peer, origin: $0).first?.localIncident }
+        let make = EventMaker(incident: local ?? UUID(), actor: actor, now: now, exercise: event.exercise)
+        var stored = try make(.peerEventReceived, PeerEventReceivedPayload(province: peer, event: event))
+        if local == nil {
+            stored = NewEvent(
+                id: stored.id, at: stored.at, incident: nil, type: stored.type, actor: stored.actor,
+                exercise: stored.exercise, drillAt: nil, payload: stored.payload)
+        }
+        _ = try await append([stored])
+        return true
+    }
+
+    /// The task that asks our provincial duty chief to acknowledge a neighbour's notification, due by the predicted
+    /// crossing into our province when the plan has one.
+    static func notificationTask(
+        reference: String, from peerName: String, originReference: String, crossing: PeerNotification?,
+        province: UnitCode, organisation: Organisation, units: [UnitCode: AdministrativeUnit], at: Date
+    ) -> TaskDispatched {
+        let assignee = Assignee(unit: province, position: .provincialDutyChief)
+        let policy = organisation.policy(for: province)
+        var title = "Acknowledge \(peerName)'s notification of \(originReference)"
+        if let crossing {
+            title += ": crossing at \(crossing.boundaryName) predicted \(CanonicalJSON.timestamp(crossing.crossingAt))"
+        }
+        return TaskDispatched(
+            task: UUID(), reference: "\(reference)/T1", number: 1, kind: .notification, title: title,
+            assignee: assignee, dueBy: crossing?.crossingAt, policy: policy,
+            chain: EscalationChain.above(assignee, units: units), at: at,
+            ackBy: at.addingTimeInterval(policy.ackInterval))
+    }
+}

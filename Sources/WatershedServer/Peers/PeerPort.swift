@@ -1,0 +1,187 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+import WatershedCore
+import WatershedStore
+import WatershedWire
+import X509
+
+/// The request context of the peer port (8444): the channel, to read the client certificate the TLS handshake
+/// verified, and the neighbour it belongs to (set by ``PeerAuthenticator``, never from a header).
+public struct PeerRequestContext: RequestContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<PeerRequestContext>
+    /// The TLS connection.
+    let channel: any Channel
+    /// The neighbour whose certificate this connection presented.
+    var peer: PeerEndpoint?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+        self.channel = source.channel
+        self.peer = nil
+    }
+
+    /// Peer messages are small; the CAP feed's largest document is well under 1 MiB.
+    public var maxUploadSize: Int { 1 << 20 }
+}
+
+/// Maps the verified client certificate to a neighbour. The TLS handshake has already refused a connection without a
+/// certificate or with one no known neighbour's CA signed; here a certificate whose subject is not its CA's province
+/// (`CN=watershed-peer-<code>`), or a link opened in another province's name (`/v1/peer/link/<code>`), is refused
+/// with 403 before any upgrade.
+struct PeerAuthenticator: RouterMiddleware {
+    typealias Context = PeerRequestContext
+    let directory: PeerDirectory
+
+    func handle(
+        _ request: Request, context: PeerRequestContext,
+        next: (Request, PeerRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        guard let presented = try await context.channel.nioSSL_peerCertificate().get(),
+            let certificate = try? Certificate(derEncoded: try presented.toDERBytes()),
+            let peer = directory.peer(signing: certificate)
+        else {
+            throw APIError(.forbidden, code: "unknown_peer", message: "the client certificate belongs to no known peer")
+        }
+        guard certificate.subject == (try? DevelopmentCertificates.peerClientName(province: peer.province)) else {
+            throw APIError(
+                .forbidden, code: "wrong_province",
+                message: "the client certificate is signed by \(peer.province)'s CA but its subject is "
+                    + "\(certificate.subject), not CN=watershed-peer-\(peer.province)")
+        }
+        context.peer = peer
+        return try await next(request, context)
+    }
+}
+
+/// The peer port's routes: the link (`/v1/peer/link/{province}`, WebSocket) and its health.
+struct PeerRoutes {
+    let province: UnitCode
+    let log: EventLog
+    let incidents: IncidentService
+    let signal: CommitSignal
+    let clock: any WallClock
+    let logger: Logger
+
+    func register(on router: Router<PeerRequestContext>) {
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.ws("/v1/peer/link/:province") { request, context in
+            guard let peer = context.peer else {
+                throw APIError(.forbidden, code: "unknown_peer", message: "no peer certificate")
+            }
+            let claimed = try context.parameters.require("province")
+            guard claimed == peer.province else {
+                throw APIError(
+                    .forbidden, code: "wrong_province",
+                    message: "this certificate is \(peer.province)'s; it cannot open \(claimed)'s link",
+                    field: "province")
+            }
+            guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+                throw APIError(.upgradeRequired, code: "upgrade_required", message: "the peer link is a WebSocket")
+            }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            guard let peer = context.requestContext.peer else { return }
+            try await PeerLinkReceiver(
+                own: province, peer: peer, log: log, incidents: incidents, signal: signal, clock: clock,
+                logger: logger
+            ).run(inbound: inbound, outbound: outbound)
+        }
+    }
+}
+
+/// The receiving end of a neighbour's link: says hello with its cursor, stores each event once and answers
+/// *received*, and sends *accepted* for every incident of the neighbour's whose notification task our duty officer
+/// acknowledged (all of them at each connection — the sender keeps the first — then each new one).
+struct PeerLinkReceiver {
+    let own: UnitCode
+    let peer: PeerEndpoint
+    let log: EventLog
+    let incidents: IncidentService
+    let signal: CommitSignal
+    let clock: any WallClock
+    let logger: Logger
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.writeTextMessage(
+            try PeerLinkMessage(type: .hello, province: own, received: try log.inboxCursor(for: peer.province)).text())
+        let commits = signal.subscribe()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var sent: Set<UUID> = []
+                var iterator = commits.makeAsyncIterator()
+                repeat {
+                    for inbound in try log.inboundIncidents(from: peer.province)
+                    where inbound.acceptedAt != nil && !sent.contains(inbound.originIncident) {
+                        let reference = await incidents.find(inbound.localIncident.uuidString)?.reference
+                        try await outbound.writeTextMessage(
+                            try PeerLinkMessage(
+                                type: .accepted, incident: inbound.originIncident, reference: reference,
+                                by: inbound.acceptedBy, at: inbound.acceptedAt
+                            ).text())
+                        sent.insert(inbound.originIncident)
+                    }
+                } while await iterator.next() != nil
+            }
+            group.addTask {
+                for try await message in inbound.messages(maxSize: 16 << 20) {
+                    guard case .text(let text) = message else { continue }
+                    let decoded: PeerLinkMessage
+                    do {
+                        decoded = try PeerLinkMessage(text: text)
+                    } catch {
+                        logger.warning("unreadable peer message", metadata: ["peer": "\(peer.province)"])
+                        continue
+                    }
+                    switch decoded.type {
+                    case .event:
+                        guard let event = decoded.event else { continue }
+                        _ = try await incidents.receivePeerEvent(
+                            event, from: peer.province, peerName: peer.name, now: clock.now)
+                        try await outbound.writeTextMessage(
+                            try PeerLinkMessage(type: .received, received: event.seq).text())
+                    case .heartbeat:
+                        try await outbound.writeTextMessage(
+                            try PeerLinkMessage(type: .heartbeat, at: clock.now).text())
+                    case .hello, .received, .accepted:
+                        continue
+                    }
+                }
+            }
+            // The connection ends when the neighbour closes it; the acceptance watcher ends with it.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+/// Wakes whoever waits for the next commit (peer links, their receivers): each subscriber gets at most one pending
+/// wake-up, however many commits happened meanwhile.
+public final class CommitSignal: Sendable {
+    private let continuations = Mutex<[UUID: AsyncStream<Void>.Continuation]>([:])
+
+    public init() {}
+
+    /// A stream that yields after commits (coalesced) until the caller stops reading it.
+    func subscribe() -> AsyncStream<Void> {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.continuations.withLock { $0.removeValue(forKey: id) }
+        }
+        continuations.withLock { $0[id] = continuation }
+        return stream
+    }
+
+    /// Wakes every subscriber.
+    public func fire() {
+        for continuation in continuations.withLock({ Array($0.values) }) { continuation.yield() }
+    }
+}

@@ -1,0 +1,305 @@
+import Foundation
+import GRDB
+import WatershedCore
+
+/// The federation's projections (issue 5), updated by every append in the same transaction as its events, like
+/// ``Projections``:
+///
+/// | table | one row per | updated by |
+/// | --- | --- | --- |
+/// | `peer_share` | our incident and a neighbour it is shared with | `PeerNotified` (not for exercises), `PeerReceived`, `PeerAccepted` |
+/// | `peer_outbox` | event of ours a neighbour must get | `PeerNotified` (the incident's earlier shared events), then every shared event of the incident |
+/// | `peer_inbox` | event a neighbour sent us, by its id | `IncidentReported` with an origin, `PeerEventReceived` |
+/// | `peer_inbound` | incident a neighbour reported to us | `IncidentReported` with an origin; acknowledging its notification task (*accepted*) |
+///
+/// Putting an event in the outbox in the transaction that commits it is what makes delivery survive any restart:
+/// the link sends the outbox after the neighbour's own cursor, in seq order (``EventLog/outbox(for:after:limit:)``).
+public enum PeerProjections {
+    /// The event types a neighbour is sent for an incident shared with it: the reports, the level, the plan, the end.
+    public static let sharedTypes: [EventType] = [
+        .incidentReported, .planComputed, .reportFiled, .levelSet, .incidentClosed,
+    ]
+
+    static func createTables(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE peer_share (
+                    incident TEXT NOT NULL,
+                    province TEXT NOT NULL,
+                    notifiedSeq INTEGER NOT NULL,
+                    receivedSeq INTEGER,
+                    acceptedSeq INTEGER,
+                    PRIMARY KEY (incident, province)
+                );
+                CREATE TABLE peer_outbox (
+                    province TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    incident TEXT NOT NULL,
+                    PRIMARY KEY (province, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE peer_inbox (
+                    province TEXT NOT NULL,
+                    originEvent TEXT NOT NULL,
+                    originSeq INTEGER NOT NULL,
+                    originIncident TEXT,
+                    localSeq INTEGER NOT NULL,
+                    PRIMARY KEY (province, originEvent)
+                );
+                CREATE INDEX peer_inbox_cursor ON peer_inbox(province, originSeq);
+                CREATE TABLE peer_inbound (
+                    province TEXT NOT NULL,
+                    originIncident TEXT NOT NULL,
+                    originReference TEXT NOT NULL,
+                    localIncident TEXT NOT NULL UNIQUE,
+                    acceptedSeq INTEGER,
+                    acceptedBy TEXT,
+                    acceptedAt TEXT,
+                    PRIMARY KEY (province, originIncident)
+                );
+                """)
+    }
+
+    /// Rebuilds the tables from the events already in the log.
+    static func backfill(_ db: Database) throws {
+        let rows = try Row.fetchCursor(db, sql: "SELECT bytes, prevHash, hash FROM event ORDER BY seq")
+        while let row = try rows.next() {
+            let event = try StoredEvent(canonicalBytes: row["bytes"], prevHash: row["prevHash"], hash: row["hash"])
+            try project(event, in: db)
+            if TaskChange.eventTypes.contains(event.type),
+                let change = try? TaskChange(eventType: event.type, payload: event.payload),
+                let by = acknowledgedBy(change), let incident = event.incident,
+                let kind = try String.fetchOne(
+                    db, sql: "SELECT kind FROM task_view WHERE id = ?", arguments: [change.task.uuidString]),
+                kind == ResponseTaskKind.notification.rawValue
+            {
+                try db.execute(
+                    sql: """
+                        UPDATE peer_inbound SET acceptedSeq = ?, acceptedBy = ?, acceptedAt = ?
+                        WHERE localIncident = ? AND acceptedSeq IS NULL
+                        """,
+                    arguments: [
+                        event.seq, "\(by.unit)/\(by.position.rawValue)", CanonicalJSON.timestamp(event.at),
+                        incident.uuidString,
+                    ])
+            }
+        }
+    }
+
+    /// Who acknowledged a task by this change (acknowledging, starting or completing it), if it does.
+    static func acknowledgedBy(_ change: TaskChange) -> Assignee? {
+        switch change {
+        case .acknowledged(let payload): payload.by
+        case .started(let payload): payload.by
+        case .done(let payload): payload.by
+        default: nil
+        }
+    }
+
+    /// Applies one committed event to the peer tables.
+    static func project(_ event: StoredEvent, in db: Database) throws {
+        // A neighbour's event is known by its id whether or not it belongs to an incident of ours.
+        if event.type == .peerEventReceived, let payload = try? event.payload.decode(PeerEventReceivedPayload.self) {
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO peer_inbox (province, originEvent, originSeq, originIncident, localSeq)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    payload.province, payload.event.id.uuidString, payload.event.seq,
+                    payload.event.incident?.uuidString, event.seq,
+                ])
+            return
+        }
+        guard let incident = event.incident?.uuidString else { return }
+        switch event.type {
+        case .incidentReported:
+            guard let origin = try? event.payload.decode(IncidentReportedPayload.self).origin else { return }
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO peer_inbound (province, originIncident, originReference, localIncident)
+                    VALUES (?, ?, ?, ?)
+                    """,
+                arguments: [origin.province, origin.incident.uuidString, origin.reference, incident])
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO peer_inbox (province, originEvent, originSeq, originIncident, localSeq)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    origin.province, origin.event.uuidString, origin.seq, origin.incident.uuidString, event.seq,
+                ])
+        case .peerNotified:
+            // Exercise incidents never leave (DESIGN.md "Rules that hold everywhere"); joint drills (issue 6) will
+            // name the peers they may reach.
+            guard !event.exercise, let payload = try? event.payload.decode(PeerNotifiedPayload.self) else { return }
+            let province = payload.notification.province
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO peer_share (incident, province, notifiedSeq) VALUES (?, ?, ?)",
+                arguments: [incident, province, event.seq])
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO peer_outbox (province, seq, incident)
+                    SELECT ?, seq, incident FROM event
+                    WHERE incident = ? AND type IN (\(sharedTypes.map { "'\($0.rawValue)'" }.joined(separator: ",")))
+                    """,
+                arguments: [province, incident])
+        case .peerReceived, .peerAccepted:
+            guard let payload = try? event.payload.decode(PeerAcknowledgementPayload.self) else { return }
+            let column = event.type == .peerReceived ? "receivedSeq" : "acceptedSeq"
+            let delivery = event.type == .peerReceived ? "received" : "accepted"
+            try db.execute(
+                sql: "UPDATE peer_share SET \(column) = ? WHERE incident = ? AND province = ? AND \(column) IS NULL",
+                arguments: [event.seq, incident, payload.province])
+            try db.execute(
+                sql: """
+                    UPDATE peer_notification_view SET delivery = ?
+                    WHERE incident = ? AND province = ? AND (delivery = 'pending' OR ? = 'accepted')
+                    """,
+                arguments: [delivery, incident, payload.province, delivery])
+        default:
+            break
+        }
+        if sharedTypes.contains(event.type) {
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO peer_outbox (province, seq, incident)
+                    SELECT province, ?, incident FROM peer_share WHERE incident = ?
+                    """,
+                arguments: [event.seq, incident])
+        }
+    }
+
+    /// A notification task of a neighbour's incident was acknowledged: the incident is *accepted* (once).
+    static func notificationAcknowledged(_ task: ResponseTask, by: Assignee, event: StoredEvent, in db: Database)
+        throws
+    {
+        try db.execute(
+            sql: """
+                UPDATE peer_inbound SET acceptedSeq = ?, acceptedBy = ?, acceptedAt = ?
+                WHERE localIncident = ? AND acceptedSeq IS NULL
+                """,
+            arguments: [
+                event.seq, "\(by.unit)/\(by.position.rawValue)", CanonicalJSON.timestamp(event.at),
+                task.incident.uuidString,
+            ])
+    }
+}
+
+/// A neighbour's incident we mirror, as `peer_inbound` holds it.
+public struct InboundIncident: Sendable, Hashable {
+    /// The neighbour.
+    public var province: UnitCode
+    /// Its incident's UUID on its server.
+    public var originIncident: UUID
+    /// Its reference there.
+    public var originReference: String
+    /// Our incident.
+    public var localIncident: UUID
+    /// When our duty officer acknowledged the notification (*accepted*), and who.
+    public var acceptedAt: Date?
+    public var acceptedBy: String?
+}
+
+/// One of our incidents shared with a neighbour, as `peer_share` holds it.
+public struct SharedIncident: Sendable, Hashable {
+    public var incident: UUID
+    public var province: UnitCode
+    /// The seq of the `PeerNotified` that shared it.
+    public var notifiedSeq: Int64
+    /// The seqs of our `PeerReceived` / `PeerAccepted`, once recorded.
+    public var receivedSeq: Int64?
+    public var acceptedSeq: Int64?
+}
+
+extension EventLog {
+    /// The events queued for `province` after `after` (its own cursor), in seq order.
+    ///
+    /// - Throws: `DatabaseError`; ``EventLogError`` for an unreadable event.
+    public func outbox(for province: UnitCode, after: Int64, limit: Int) throws -> [StoredEvent] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.bytes, e.prevHash, e.hash FROM peer_outbox o JOIN event e ON e.seq = o.seq
+                    WHERE o.province = ? AND o.seq > ? ORDER BY o.seq LIMIT ?
+                    """,
+                arguments: [province, after, limit]
+            ).map { try StoredEvent(canonicalBytes: $0["bytes"], prevHash: $0["prevHash"], hash: $0["hash"]) }
+        }
+    }
+
+    /// The highest origin seq stored from `province` (0 if none): where its link resumes.
+    public func inboxCursor(for province: UnitCode) throws -> Int64 {
+        try writer.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT MAX(originSeq) FROM peer_inbox WHERE province = ?", arguments: [province]) ?? 0
+        }
+    }
+
+    /// Whether the neighbour's event `id` is already stored.
+    public func hasInbound(from province: UnitCode, event id: UUID) throws -> Bool {
+        try writer.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM peer_inbox WHERE province = ? AND originEvent = ?",
+                arguments: [province, id.uuidString]) ?? false
+        }
+    }
+
+    /// The incidents `province` reported to us (all, or only the one with this origin incident).
+    public func inboundIncidents(from province: UnitCode, origin: UUID? = nil) throws -> [InboundIncident] {
+        try writer.read { db in
+            var sql = """
+                SELECT province, originIncident, originReference, localIncident, acceptedAt, acceptedBy
+                FROM peer_inbound WHERE province = ?
+                """
+            var arguments: StatementArguments = [province]
+            if let origin {
+                sql += " AND originIncident = ?"
+                arguments += [origin.uuidString]
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+                guard let originIncident = UUID(uuidString: row["originIncident"]),
+                    let local = UUID(uuidString: row["localIncident"])
+                else { return nil }
+                let acceptedAt = (row["acceptedAt"] as String?).flatMap(CanonicalJSON.date(fromTimestamp:))
+                return InboundIncident(
+                    province: row["province"], originIncident: originIncident, originReference: row["originReference"],
+                    localIncident: local, acceptedAt: acceptedAt, acceptedBy: row["acceptedBy"])
+            }
+        }
+    }
+
+    /// Our incidents shared with `province`, in the order they were shared.
+    public func sharedIncidents(with province: UnitCode) throws -> [SharedIncident] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT incident, province, notifiedSeq, receivedSeq, acceptedSeq FROM peer_share
+                    WHERE province = ? ORDER BY notifiedSeq
+                    """,
+                arguments: [province]
+            ).compactMap { row in
+                guard let incident = UUID(uuidString: row["incident"]) else { return nil }
+                return SharedIncident(
+                    incident: incident, province: row["province"], notifiedSeq: row["notifiedSeq"],
+                    receivedSeq: row["receivedSeq"], acceptedSeq: row["acceptedSeq"])
+            }
+        }
+    }
+
+    /// The first outbox seq of each incident shared with `province`: an incident counts as *received* once the
+    /// neighbour's cursor reaches it.
+    public func firstOutboxSeqs(for province: UnitCode) throws -> [UUID: Int64] {
+        try writer.read { db in
+            var result: [UUID: Int64] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT incident, MIN(seq) AS first FROM peer_outbox WHERE province = ? GROUP BY incident",
+                arguments: [province])
+            {
+                if let id = UUID(uuidString: row["incident"]) { result[id] = row["first"] }
+            }
+            return result
+        }
+    }
+}

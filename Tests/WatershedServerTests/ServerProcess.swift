@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
+import WatershedTestSupport
+
+/// A `watershed serve` **process** (the binary built beside the tests), for tests that need two provinces' servers
+/// as separate processes: its own province, data directory, ports and certificates.
+final class ServerProcess: @unchecked Sendable {
+    let province: String
+    let data: URL
+    let port: Int
+    let peerPort: Int
+    private var process: Process?
+    let output: URL
+
+    var base: String { "https://127.0.0.1:\(port)" }
+    var caFile: String { data.appendingPathComponent("tls/ca.pem").path }
+
+    /// The `watershed` executable next to the test bundle.
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("watershed")
+    }
+
+    init(province: String, data: URL, port: Int, peerPort: Int) {
+        self.province = province
+        self.data = data
+        self.port = port
+        self.peerPort = peerPort
+        self.output = data.deletingLastPathComponent().appendingPathComponent("\(province)-\(UUID()).log")
+    }
+
+    /// Starts the process and waits (up to 60 s) until `/healthz` answers.
+    func start() async throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = [
+            "serve", "--province", province, "--port", "\(port)", "--peer-port", "\(peerPort)", "--data", data.path,
+            "--playbooks", Fixtures.playbooksDirectory.path,
+            "--seeds", Fixtures.repositoryRoot.appendingPathComponent("seeds").path, "--log-level", "notice",
+        ]
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        self.process = process
+        let client = try HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration())
+        defer { client.shutdown { _ in } }
+        for _ in 0..<600 {
+            if let response = try? await client.execute(
+                HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(2)),
+                response.status == .ok
+            {
+                return
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ServerProcessError.didNotStart(province, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+    }
+
+    /// SIGTERM, then waits for the exit.
+    func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    var isRunning: Bool { process?.isRunning ?? false }
+
+    /// The log so far (for failure messages).
+    var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+    private func configuration() throws -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if FileManager.default.fileExists(atPath: caFile) {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+        }
+        configuration.tlsConfiguration = tls
+        return configuration
+    }
+
+    /// A GET/POST against this server's people's port with a bearer token; the status and JSON body.
+    func request(
+        _ method: HTTPMethod, _ path: String, token: String, body: Data? = nil
+    ) async throws -> (status: Int, json: Any?) {
+        let client = try HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration())
+        defer { client.shutdown { _ in } }
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return (Int(response.status.code), try? JSONSerialization.jsonObject(with: Data(buffer: bytes)))
+    }
+
+    /// Every event of the log, via `GET /v1/events` pages.
+    func events(token: String) async throws -> [[String: Any]] {
+        var all: [[String: Any]] = []
+        var after = 0
+        while true {
+            let (status, json) = try await request(.GET, "/v1/events?after=\(after)&limit=1000", token: token)
+            guard status == 200, let page = json as? [[String: Any]] else { return all }
+            all += page
+            guard page.count == 1000, let last = page.last?["seq"] as? Int else { return all }
+            after = last
+        }
+    }
+
+    deinit { stop() }
+}
+
+enum ServerProcessError: Error, CustomStringConvertible {
+    case didNotStart(String, String)
+    var description: String {
+        switch self {
+        case .didNotStart(let province, let log): "the \(province) server did not start:\n\(log)"
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import Testing
+import WatershedCore
+import WatershedStore
+
+/// The federation's tables, written in the append's transaction (issue 5): what goes in a neighbour's outbox, and
+/// what a neighbour's events become here.
+@Suite struct PeerProjectionTests {
+    static let actor = ProjectionTests.actor
+    static let t0 = ProjectionTests.t0
+
+    static func notification(_ province: UnitCode) -> PeerNotification {
+        let json = """
+            {"province":"\(province)","name":"Guangdong","requirement":"required","boundary":"he-river-fulong-boundary",
+             "boundaryName":"Fulong","crossingAt":"2026-01-16T08:00:00Z","peakMgL":0.01,"ratioToStandard":100,
+             "deadline":"2026-01-15T09:00:00Z","agreement":"2013"}
+            """
+        return try! CanonicalJSON.makeDecoder().decode(PeerNotification.self, from: Data(json.utf8))
+    }
+
+    static func event(_ type: EventType, _ payload: some Encodable, exercise: Bool = false) throws -> NewEvent {
+        NewEvent(
+            at: t0, incident: incidentID, type: type, actor: actor, exercise: exercise,
+            payload: try JSONValue(encoding: payload))
+    }
+
+    static func followUp() throws -> NewEvent {
+        try event(
+            .reportFiled,
+            ReportFiledPayload(
+                report: FollowUpReport(
+                    kind: .followUp, summary: "still spreading",
+                    signature: ReportSignature(
+                        reportingUnit: "451203", signingOfficer: "Wei", contactName: "Li", contactPhone: "1"))))
+    }
+
+    @Test func aNotifiedNeighbourGetsTheIncidentsSharedEventsFromTheStartThenEachNewOne() async throws {
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            // seq 1 reported, 2 a task (never shared), 3 the notification to Guangdong.
+            _ = try await log.append([
+                try ProjectionTests.reported(), try ProjectionTests.dispatched(),
+                try Self.event(.peerNotified, PeerNotifiedPayload(pending: Self.notification("440000"))),
+            ])
+            #expect(try log.outbox(for: "440000", after: 0, limit: 10).map(\.seq) == [1])
+            #expect(try log.outbox(for: "460000", after: 0, limit: 10).isEmpty)
+            // seq 4 a follow-up: queued at once; seq 5 an acknowledgement of a task: not shared.
+            _ = try await log.append([try Self.followUp(), try ProjectionTests.acknowledged(at: Self.t0 + 60)])
+            #expect(try log.outbox(for: "440000", after: 0, limit: 10).map(\.seq) == [1, 4])
+            #expect(try log.outbox(for: "440000", after: 1, limit: 10).map(\.seq) == [4])
+            #expect(try log.firstOutboxSeqs(for: "440000") == [incidentID: 1])
+            // *Received* recorded once moves the notification's delivery on.
+            _ = try await log.append([
+                try Self.event(
+                    .peerReceived, PeerAcknowledgementPayload(province: "440000", throughSeq: 4, at: Self.t0))
+            ])
+            let share = try #require(try log.sharedIncidents(with: "440000").first)
+            #expect(share.notifiedSeq == 3 && share.receivedSeq == 6 && share.acceptedSeq == nil)
+            let delivery = try await log.writer.read { db in
+                try String.fetchOne(db, sql: "SELECT delivery FROM peer_notification_view")
+            }
+            #expect(delivery == "received")
+        }
+    }
+
+    @Test func exerciseIncidentsNeverLeave() async throws {
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            _ = try await log.append([
+                try Self.event(.peerNotified, PeerNotifiedPayload(pending: Self.notification("440000")), exercise: true)
+            ])
+            #expect(try log.outbox(for: "440000", after: 0, limit: 10).isEmpty)
+            #expect(try log.sharedIncidents(with: "440000").isEmpty)
+        }
+    }
+
+    @Test func aNeighboursEventsAreKnownByTheirIDAndTheCursorIsTheirHighestSeq() async throws {
+        try await withTemporaryFolder { folder in
+            let origin = try EventLog.open(path: folder + "/origin.sqlite")
+            let sent = try await origin.append([try ProjectionTests.reported(), try Self.followUp()])
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            #expect(try log.inboxCursor(for: "450000") == 0)
+            _ = try await log.append([
+                NewEvent(
+                    at: Self.t0, incident: nil, type: .peerEventReceived, actor: .peer(province: "450000"),
+                    payload: try JSONValue(encoding: PeerEventReceivedPayload(province: "450000", event: sent[1])))
+            ])
+            #expect(try log.inboxCursor(for: "450000") == 2)
+            #expect(try log.hasInbound(from: "450000", event: sent[1].id))
+            #expect(try !log.hasInbound(from: "450000", event: sent[0].id))
+            #expect(try !log.hasInbound(from: "440000", event: sent[1].id))
+        }
+    }
+}
