@@ -116,6 +116,16 @@ let package = Package(
             ],
             path: "Benchmarks/Sources/watershed-push-bench"
         ),
+        // Federation: filed in Guangxi → on a Guangdong stream subscriber (two server processes, mutual TLS), and the
+        // catch-up of a queued outbox after an outage.
+        .executableTarget(
+            name: "watershed-federation-bench",
+            dependencies: [
+                "WatershedClient", "WatershedServer", "WatershedCore", "WatershedWire",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Sources/watershed-federation-bench"
+        ),
         // Deadline scheduler: idle CPU with 10,000 open tasks, time to fire 1,000 deadlines due at one instant.
         .executableTarget(
             name: "watershed-scheduler-bench",
