@@ -101,6 +101,18 @@ import WatershedServer
             #expect(at > Date().addingTimeInterval(-60))
             #expect(at < Date().addingTimeInterval(5 * 3600))
             #expect(first["plan"] == nil)
+            // The incident's timeline says which task each task event is about, and which province a peer event is.
+            let id = try #require(first["id"] as? String)
+            let detail = try await api.request(.GET, "/v1/incidents/\(id)", token: DevToken.viewer)
+            let object = try #require(try JSONSerialization.jsonObject(with: detail.body) as? [String: Any])
+            let timeline = try #require(object["timeline"] as? [[String: Any]])
+            let dispatched = timeline.filter { $0["type"] as? String == "TaskDispatched" }
+            #expect(!dispatched.isEmpty)
+            #expect(dispatched.first?["task"] as? String == "\(first["reference"] as? String ?? "?")/T1")
+            // The Longjiang plan reaches Guangdong (440000) at the Xijiang boundary: a pending PeerNotified.
+            let peer = timeline.first { $0["type"] as? String == "PeerNotified" }
+            #expect(peer?["province"] as? String == "440000")
+            #expect(timeline.first { $0["type"] as? String == "PlanComputed" }?["task"] == nil)
         }
     }
 }
