@@ -254,7 +254,9 @@ def main():
         until(lambda: not css(f'li.alert[data-alert-key="task:{task_id}"]'), "its alert acknowledged")
         # The rest of the view: timeline with local times and offset, reports due, arrivals, the map.
         timeline = css(".timeline")[0].text
-        assert "TaskAcknowledged" in timeline or "Task" in timeline
+        number = reference.split("/")[-1]
+        until(lambda: f"task acknowledged {number}" in css(".timeline")[0].text, "the acknowledgement in the timeline")
+        timeline = css(".timeline")[0].text
         assert "+08:00" in timeline, timeline[:200]
         assert css(".obligation"), "legal reports due"
         assert len(css("tr.arrival")) > 3, "the arrival table"

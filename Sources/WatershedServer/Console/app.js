@@ -507,14 +507,21 @@ function drawMap() {
 function peerRows(detail) {
   if (Array.isArray(detail.peerNotifications)) return detail.peerNotifications;
   const timeline = detail.timeline ?? [];
-  const stamp = (type, province) => timeline.find((e) => e.type === type && e.actor?.kind === 'peer' && e.actor.province === province)?.at;
-  const recorded = timeline.some((e) => e.type === 'PeerNotified');
+  const about = (e, province) => e.province === province || (e.actor?.kind === 'peer' && e.actor.province === province);
+  const stamp = (type, province) => timeline.findLast((e) => e.type === type && about(e, province))?.at;
   return (detail.plan?.peerNotifications ?? []).map((n) => ({
     ...n,
-    recorded,
+    recorded: timeline.some((e) => e.type === 'PeerNotified' && (e.province === undefined || e.province === n.province)),
     receivedAt: n.receivedAt ?? stamp('PeerReceived', n.province),
     acceptedAt: n.acceptedAt ?? stamp('PeerAccepted', n.province),
   }));
+}
+
+/** C/S with three significant figures: 2180, 21.8, 2.18, 0.218. */
+function ratio(value) {
+  if (value === null || value === undefined) return '—';
+  if (value >= 100) return String(Math.round(value));
+  return String(Number(value.toPrecision(3)));
 }
 
 function section(title, body, cls = '') {
@@ -591,13 +598,14 @@ function renderDetail() {
       <td>${esc(placeName(a))}</td><td>${esc(term(a.kind))}</td>
       <td>${a.km !== null && a.km !== undefined ? esc(num(a.km)) : '—'}</td><td>${esc(num(a.distanceKm))}</td>
       <td>${esc(unitName(a.province))}</td>
-      <td>${esc(localTime(a.earliestArrival))}</td><td>${esc(localTime(a.likelyArrival))}</td>
-      <td>${w ? `${esc(num(w.ratioToStandard, 2))}×` : '—'}${m ? ` <span class="muted">(${esc(t('withMeasures'))} ${esc(num(m.ratioToStandard, 2))}×)</span>` : ''}</td></tr>`;
+      <td class="nowrap">${esc(localTime(a.earliestArrival))}</td><td class="nowrap">${esc(localTime(a.likelyArrival))}</td>
+      <td class="nowrap">${w ? `${esc(ratio(w.ratioToStandard))}×` : '—'}${m && ratio(m.ratioToStandard) !== ratio(w?.ratioToStandard) ? ` <span class="muted">(${esc(t('withMeasures'))} ${esc(ratio(m.ratioToStandard))}×)</span>` : ''}</td></tr>`;
   });
 
   const timeline = [...(d.timeline ?? [])].reverse().map(
     (e) => `<li><span class="seq">#${e.seq}</span> <time datetime="${esc(e.at)}">${esc(localTime(e.at, { seconds: true }))}</time>
-      <strong>${esc(term(e.type))}</strong> <span class="muted">${esc(actorText(e.actor))}</span></li>`,
+      <strong>${esc(term(e.type))}</strong>${e.task ? ` ${esc(e.task.split('/').pop())}` : ''}${e.province ? ` ${esc(unitName(e.province))}` : ''}
+      <span class="muted">${esc(actorText(e.actor))}</span></li>`,
   );
 
   view.innerHTML = `

@@ -239,7 +239,7 @@ const terms = {
     IncidentReported: '报告事件', LevelSet: '确定级别', ReportFiled: '提交报告', PlanComputed: '计算预案',
     TaskDispatched: '派发任务', TaskAcknowledged: '确认任务', TaskStarted: '开始任务', TaskDone: '完成任务',
     TaskDeclined: '拒绝任务', TaskCancelled: '取消任务', TaskOverdue: '任务超时', TaskEscalated: '任务升级',
-    ObligationDue: '报告到期', ObligationMet: '已报送报告', PeerNotified: '通报相邻省份',
+    ObligationDue: '报告到期', ObligationMet: '已报送报告', PeerNotified: '待通报相邻省份',
     PeerReceived: '相邻省份已接收', PeerAccepted: '相邻省份已接受', IncidentLinked: '关联事件',
     IncidentClosed: '事件结束', DrillStarted: '演习开始', DrillInjected: '演习注入', DrillEnded: '演习结束',
     TaskUnowned: '任务无人承办', TaskRescheduled: '任务改期',
@@ -255,6 +255,14 @@ const terms = {
     monitoringSection: 'monitoring section', marineReceptor: 'marine receptor', maritimeBoundary: 'maritime boundary',
     required: 'required', advisory: 'advisory', initial: 'initial report', followup: 'follow-up report',
     final: 'final report', met: 'met', due: 'due',
+    IncidentReported: 'incident reported', LevelSet: 'level set', ReportFiled: 'report filed',
+    PlanComputed: 'plan computed', TaskDispatched: 'task dispatched', TaskAcknowledged: 'task acknowledged',
+    TaskStarted: 'task started', TaskDone: 'task done', TaskDeclined: 'task declined',
+    TaskCancelled: 'task cancelled', TaskOverdue: 'task overdue', TaskEscalated: 'task escalated',
+    ObligationDue: 'report due', ObligationMet: 'report filed in time', PeerNotified: 'neighbour to notify',
+    PeerReceived: 'neighbour received', PeerAccepted: 'neighbour accepted', IncidentLinked: 'incidents linked',
+    IncidentClosed: 'incident closed', DrillStarted: 'drill started', DrillInjected: 'drill inject',
+    DrillEnded: 'drill ended', TaskUnowned: 'task unowned', TaskRescheduled: 'task rescheduled',
   },
 };
 

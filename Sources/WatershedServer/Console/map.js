@@ -128,17 +128,37 @@ export function renderMap(incident, maps, now = Date.now()) {
   const k = Math.cos((((minY + maxY) / 2) * Math.PI) / 180);
   const spanX = Math.max((maxX - minX) * k, 0.01);
   const spanY = Math.max(maxY - minY, 0.01);
-  const pad = 40;
-  const scale = (WIDTH - 2 * pad) / Math.max(spanX, spanY * 0.6);
-  const height = Math.max(320, Math.min(900, spanY * scale + 2 * pad));
-  const offX = (WIDTH - spanX * scale) / 2;
+  // Room on the right for the labels, which are written to the right of their points.
+  const [padL, padR, padY, maxH] = [30, 230, 30, 760];
+  const scale = Math.min((WIDTH - padL - padR) / spanX, (maxH - 2 * padY) / spanY);
+  const height = Math.max(320, spanY * scale + 2 * padY);
+  const offX = padL + (WIDTH - padL - padR - spanX * scale) / 2;
   const offY = (height - spanY * scale) / 2;
   const P = ([x, y]) => [offX + (x - minX) * k * scale, offY + (maxY - y) * scale];
   const pts = (line) => line.map((c) => P(c).map((v) => v.toFixed(1)).join(',')).join(' ');
-  const label = (x, y, text, cls = '') => `<text class="map-label ${cls}" x="${(x + 9).toFixed(1)}" y="${(y + 4).toFixed(1)}">${esc(text)}</text>`;
+  // Labels are placed by priority (lower first) and dropped where they would overlap one already placed; every
+  // symbol keeps its name in its tooltip.
+  const wanted = [];
+  const label = (x, y, text, cls = '', priority = 5) => wanted.push({ x, y, text, cls, priority });
+  const placeLabels = () => {
+    const placed = [];
+    const out = [];
+    const overlaps = (b) => placed.some((p) => b.x < p.x + p.w && p.x < b.x + b.w && b.y < p.y + p.h && p.y < b.y + b.h);
+    for (const l of wanted.sort((a, b) => a.priority - b.priority)) {
+      const w = [...l.text].reduce((sum, c) => sum + (c.charCodeAt(0) > 0x2e80 ? 15 : 8.3), 0);
+      const right = { x: l.x + 9, y: l.y - 11, w, h: 16, anchor: 'start' };
+      const left = { x: l.x - 9 - w, y: l.y - 11, w, h: 16, anchor: 'end' };
+      const box = [right, left].find((b) => b.x >= 0 && b.x + b.w <= WIDTH && !overlaps(b));
+      if (!box) continue;
+      placed.push(box);
+      const tx = box.anchor === 'start' ? box.x : box.x + box.w;
+      out.push(`<text class="map-label ${l.cls}" x="${tx.toFixed(1)}" y="${(l.y + 4).toFixed(1)}" text-anchor="${box.anchor}">${esc(l.text)}</text>`);
+    }
+    return out;
+  };
   const title = (f, extra = '') => `<title>${esc(placeName(f.properties))}${extra ? ' — ' + esc(extra) : ''}</title>`;
 
-  const layers = { areas: [], lines: [], points: [], labels: [] };
+  const layers = { areas: [], lines: [], points: [] };
   for (const f of all) {
     const p = f.properties ?? {};
     const g = f.geometry;
@@ -168,11 +188,11 @@ export function renderMap(incident, maps, now = Date.now()) {
         }
         case 'intake':
           layers.points.push(`<g class="map-intake"><circle cx="${x}" cy="${y}" r="7"/>${title(f, `${term('intake')} ${km}`)}</g>`);
-          layers.labels.push(label(x, y, placeName(p)));
+          label(x, y, placeName(p), '', 3);
           break;
         case 'boundary':
           layers.points.push(`<g class="map-boundary"><rect x="${x - 3}" y="${y - 11}" width="6" height="22"/>${title(f, `${term('boundary')} ${km}`)}</g>`);
-          layers.labels.push(label(x, y, placeName(p), 'map-label-boundary'));
+          label(x, y, placeName(p), 'map-label-boundary', 2);
           break;
         case 'reservoir':
           layers.points.push(`<g class="map-reservoir"><rect x="${x - 6}" y="${y - 4}" width="12" height="8" rx="3"/>${title(f, `${term('reservoir')} ${km}`)}</g>`);
@@ -182,11 +202,11 @@ export function renderMap(incident, maps, now = Date.now()) {
           break;
         case 'marineReceptor':
           layers.points.push(`<g class="map-marine"><circle cx="${x}" cy="${y}" r="6"/>${title(f, term('marineReceptor'))}</g>`);
-          layers.labels.push(label(x, y, placeName(p)));
+          label(x, y, placeName(p), '', 4);
           break;
         case 'outfall':
           layers.points.push(`<g class="map-outfall"><rect x="${x - 5}" y="${y - 5}" width="10" height="10"/>${title(f, t('outfall'))}</g>`);
-          layers.labels.push(label(x, y, placeName(p)));
+          label(x, y, placeName(p), '', 4);
           break;
         default:
           layers.points.push(`<g class="map-park-site" data-level="${esc(p.level ?? '')}"><circle cx="${x}" cy="${y}" r="5"/>${title(f, p.level ? `L${p.level}` : '')}</g>`);
@@ -201,12 +221,12 @@ export function renderMap(incident, maps, now = Date.now()) {
       return `${(x + r * Math.cos(a)).toFixed(1)},${(y + r * Math.sin(a)).toFixed(1)}`;
     });
     layers.points.push(`<g class="map-spill"><polygon points="${star.join(' ')}"/><title>${esc(t('mapSpill'))}</title></g>`);
-    layers.labels.push(label(x + 6, y, t('mapSpill'), 'map-label-spill'));
+    label(x + 6, y, t('mapSpill'), 'map-label-spill', 0);
   }
   if (front) {
     const [x, y] = P(front);
     layers.points.push(`<g class="map-front" data-testid="map-front"><circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="11"/><title>${esc(t('mapFront'))}</title></g>`);
-    layers.labels.push(label(x + 4, y + 16, t('mapFront'), 'map-label-front'));
+    label(x + 4, y + 16, t('mapFront'), 'map-label-front', 1);
   }
   const exercise = incident.exercise
     ? `<text class="map-exercise" x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">${esc(t('drill'))}</text>`
@@ -214,7 +234,7 @@ export function renderMap(incident, maps, now = Date.now()) {
   const svg =
     `<svg class="map" viewBox="0 0 ${WIDTH} ${height.toFixed(0)}" role="img" aria-label="${esc(t('map'))}">` +
     `<rect class="map-bg" width="${WIDTH}" height="${height.toFixed(0)}"/>${exercise}` +
-    `<g>${layers.areas.join('')}</g><g>${layers.lines.join('')}</g><g>${layers.points.join('')}</g><g>${layers.labels.join('')}</g></svg>`;
+    `<g>${layers.areas.join('')}</g><g>${layers.lines.join('')}</g><g>${layers.points.join('')}</g><g>${placeLabels().join('')}</g></svg>`;
   const legend = [
     ['map-river-key', t('river')],
     ...Object.entries(ACTION_COLOURS).map(([action, colour]) => [`map-site-key" style="--c:${colour}`, term(action)]),
