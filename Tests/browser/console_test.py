@@ -307,6 +307,8 @@ def main():
 
     def exercise_is_marked():
         sign_in(OFFICER)
+        # Signing in again: my tasks still waiting for acknowledgement are alerted at once.
+        until(lambda: css("li.alert-task"), "the tasks still waiting for me")
         now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
         filed = server.call("POST", "/v1/incidents", token=OFFICER, body=report(now, exercise=True, km=10))
         incident = filed["incident"]

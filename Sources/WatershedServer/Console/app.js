@@ -375,6 +375,7 @@ async function signIn(token, { restoring = false } = {}) {
   renderWho();
   renderAlerts();
   await refreshList();
+  await raiseWaitingTasks();
   // Start the stream at the head read before the list: whatever commits after it arrives on the stream.
   const head = Number(ready?.head);
   state.alertsLive = false;
@@ -382,6 +383,27 @@ async function signIn(token, { restoring = false } = {}) {
   state.stream.start();
   route();
   if (!restoring) $('main').focus();
+}
+
+/** Tasks of open incidents that still wait for my acknowledgement when I sign in: alerted like new ones. */
+async function raiseWaitingTasks() {
+  const me = state.me;
+  let waiting;
+  try {
+    const assignee = encodeURIComponent(`${me.unit}/${me.dutyPosition}`);
+    waiting = await api(`/v1/tasks?assignee=${assignee}&state=dispatched`);
+  } catch {
+    return;
+  }
+  const open = new Map(state.incidents.map((i) => [i.id, i]));
+  for (const task of waiting ?? []) {
+    const incident = open.get(task.incident);
+    if (!incident) continue;
+    raise({
+      key: `task:${task.id}`, kind: 'task', task: task.id, reference: task.reference, title: task.title,
+      assignee: task.assignee, incident: task.incident, exercise: incident.exercise, at: task.dispatchedAt, seq: null,
+    });
+  }
 }
 
 function signOut() {
