@@ -43,8 +43,8 @@ OFFICER = "wsd-dev-officer-yizhou"  # 451203 Yizhou District, county-duty-office
 OTHER_OFFICER = "wsd-dev-officer-liuzhou"  # 450200 Liuzhou, city-duty-chief
 VIEWER = "wsd-dev-viewer-gx"
 
-# Injected before the page's own scripts: a Notification that records what the page does with it, and a count of
-# the tones the alert plays (a headless browser has no speaker).
+# Injected before the page's own scripts: a Notification that records what the page does with it, a count of the
+# tones the alert plays (a headless browser has no speaker), and the URLs of the WebSockets it opens.
 STUBS = """
 window.__notifications = [];
 window.__permissionRequests = 0;
@@ -60,6 +60,11 @@ StubNotification.requestPermission = function () {
   return Promise.resolve('granted');
 };
 Object.defineProperty(window, 'Notification', { value: StubNotification, configurable: true, writable: true });
+window.__sockets = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(url, protocols) { window.__sockets.push(String(url)); super(url, protocols); }
+};
 if (window.AudioContext) {
   const create = AudioContext.prototype.createOscillator;
   AudioContext.prototype.createOscillator = function () { window.__tones += 1; return create.call(this); };
@@ -217,6 +222,8 @@ def main():
         assert "451203" in who and "Yizhou" in who and "officer" in who, who
         assert driver.execute_script("return sessionStorage.getItem('watershed.token')") == OFFICER
         assert driver.execute_script("return window.__permissionRequests") == 1, "asked for notification permission"
+        sockets = driver.execute_script("return window.__sockets")
+        assert sockets and all("/v1/stream?" in u and "ticket=" in u and OFFICER not in u for u in sockets), sockets
 
     def filed_incident_appears_with_its_alert():
         now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
