@@ -42,7 +42,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The Hummingbird application: HTTPS API, WSS push, auth, TLS and development certificates.
+        // The Hummingbird application: HTTPS API, WSS push, auth, TLS, development certificates and the browser console.
         .target(
             name: "WatershedServer",
             dependencies: [
@@ -60,7 +60,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The duty-officer console (HTML, CSS, JavaScript modules), served at `/`.
+            resources: [.copy("Console")]
         ),
         // A typed client for a server's HTTP API and live stream (resuming by itself), for the CLI, drills and tests.
         .target(

@@ -59,13 +59,21 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         public var at: Date
         /// Who caused it.
         public var actor: EventActor
+        /// For a task event, the task's reference (`GX-2026-0007/T3`), so a timeline says which task.
+        public var task: String?
+        /// For a peer event (`PeerNotified`, `PeerReceived`, `PeerAccepted`), the neighbouring province.
+        public var province: UnitCode?
 
         /// Creates an entry.
-        public init(seq: Int64, type: EventType, at: Date, actor: EventActor) {
+        public init(
+            seq: Int64, type: EventType, at: Date, actor: EventActor, task: String? = nil, province: UnitCode? = nil
+        ) {
             self.seq = seq
             self.type = type
             self.at = at
             self.actor = actor
+            self.task = task
+            self.province = province
         }
     }
 

@@ -27,6 +27,12 @@ public struct IncidentSummary: Codable, Sendable, Hashable {
     public var plan: PlanDocument?
     /// When the final report closed it (the `IncidentClosed` event's time), `nil` while open.
     public var closedAt: Date?
+    /// The earliest deadline of its open tasks — an acknowledgement still awaited, or a report task's legal due
+    /// time (MEP Order No. 17), passed or not — as `GET /v1/incidents` lists it; absent elsewhere and when nothing
+    /// waits.
+    public var nextDeadline: Date? = nil
+    /// The task that deadline belongs to (`GX-2026-0007/T3`).
+    public var nextDeadlineTask: String? = nil
 
     /// Creates a summary.
     public init(

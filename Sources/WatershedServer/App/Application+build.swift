@@ -131,6 +131,7 @@ public func buildApplication(
         organisation: organisation, metrics: metrics, now: clock.now)
     let scheduler = DeadlineScheduler(incidents: incidents, clock: clock, logger: logger)
 
+    let console = try ConsoleAssets.bundled()
     let router = Router(context: AppRequestContext.self)
     let tickets = StreamTickets()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
@@ -140,6 +141,7 @@ public func buildApplication(
         basin: loaded.basin, log: log, hub: hub, incidents: incidents, tickets: tickets, metrics: metrics,
         clock: clock, province: configuration.province
     ).register(on: router)
+    console.register(on: router)
 
     // The peer port (8444): mutual TLS, neighbours only.
     let peerRouter = Router(context: PeerRequestContext.self)

@@ -15,7 +15,8 @@ extension IncidentDetail {
         var timeline: [TimelineEntry] = []
         for event in events {
             list.fold(event)
-            timeline.append(TimelineEntry(seq: event.seq, type: event.type, at: event.at, actor: event.actor))
+            var entry = TimelineEntry(seq: event.seq, type: event.type, at: event.at, actor: event.actor)
+            defer { timeline.append(entry) }
             switch event.type {
             case .incidentReported:
                 initialReport = try? event.payload.decode(IncidentReportedPayload.self).report
@@ -36,13 +37,20 @@ extension IncidentDetail {
                     obligations[index].state = "met"
                     obligations[index].metSeq = event.seq
                 }
+            case .peerNotified, .peerReceived, .peerAccepted:
+                if case .string(let province) = event.payload["province"] ?? event.payload["notification"]?["province"]
+                {
+                    entry.province = province
+                }
             default:
                 guard let change = try? TaskChange(eventType: event.type, payload: event.payload) else { break }
                 if case .dispatched(let dispatched) = change, let incident = event.incident {
                     taskIndex[dispatched.task] = tasks.count
                     tasks.append(ResponseTask(incident: incident, dispatched: dispatched))
+                    entry.task = dispatched.reference
                 } else if let index = taskIndex[change.task] {
                     tasks[index].apply(change)
+                    entry.task = tasks[index].reference
                     if case .cancelled = change, let id = tasks[index].obligation,
                         let at = obligations.lastIndex(where: { $0.obligation.id == id && $0.state == "due" })
                     {

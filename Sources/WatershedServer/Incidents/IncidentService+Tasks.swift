@@ -67,6 +67,21 @@ extension IncidentService {
         }
     }
 
+    /// Each incident's earliest open deadline with its task: an acknowledgement awaited (dispatched, owned) or a
+    /// report task's due time (kept after it passed, so an overdue report stays the first thing listed).
+    func nextDeadlines() -> [UUID: (at: Date, task: String)] {
+        var next: [UUID: (at: Date, task: String)] = [:]
+        for task in book.tasks.values where task.state.isOpen {
+            let waiting = [
+                task.state == .dispatched && !task.unowned ? task.ackBy : nil, task.kind == .report ? task.dueBy : nil,
+            ]
+            guard let at = waiting.compactMap({ $0 }).min() else { continue }
+            if let known = next[task.incident], known.at <= at { continue }
+            next[task.incident] = (at, task.reference)
+        }
+        return next
+    }
+
     /// The duty positions a task can be assigned to: the standard three and those of the organisation seed.
     var knownPositions: Set<DutyPosition> {
         Set([.countyDutyOfficer, .cityDutyChief, .provincialDutyChief]).union(

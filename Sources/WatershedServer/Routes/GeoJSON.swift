@@ -3,7 +3,8 @@ import WatershedCore
 
 /// RFC 7946 GeoJSON of a playbook for the command map (一图): reach lines, then points for
 /// emergency sites, receptors, monitoring sections, park sites and outfalls, marine receptors;
-/// maritime boundaries and sea zones as lines and polygons. Coordinates are `[lng, lat]`.
+/// maritime boundaries and sea zones as lines and polygons. Coordinates are `[lng, lat]`; a feature's `nameZh` is
+/// the playbook's Chinese name where it has one.
 enum GeoJSON {
     static func feature(_ geometry: JSONValue, _ properties: [String: JSONValue]) -> JSONValue {
         ["type": "Feature", "geometry": geometry, "properties": .object(properties)]
@@ -23,10 +24,11 @@ enum GeoJSON {
         return ["type": "Polygon", "coordinates": [.array(ring.map { .array($0.map(JSONValue.number)) })]]
     }
 
-    static func named(_ kind: String, _ id: String, _ name: String, _ extra: [String: JSONValue] = [:])
-        -> [String: JSONValue]
-    {
+    static func named(
+        _ kind: String, _ id: String, _ name: String, _ nameZh: String? = nil, _ extra: [String: JSONValue] = [:]
+    ) -> [String: JSONValue] {
         var properties: [String: JSONValue] = ["kind": .string(kind), "id": .string(id), "name": .string(name)]
+        if let nameZh { properties["nameZh"] = .string(nameZh) }
         properties.merge(extra) { _, new in new }
         return properties
     }
@@ -40,7 +42,7 @@ enum GeoJSON {
                     feature(
                         line(reach.line),
                         named(
-                            "reach", reach.id, reach.id,
+                            "reach", reach.id, reach.id, nil,
                             [
                                 "fromKm": .number(reach.fromKm), "toKm": .number(reach.toKm),
                                 "owner": .string(reach.owner),
@@ -51,42 +53,51 @@ enum GeoJSON {
                     feature(
                         point(site.lng, site.lat),
                         named(
-                            "emergencySite", site.id, site.name,
+                            "emergencySite", site.id, site.name, site.nameZh,
                             ["km": .number(site.km), "actions": .array(site.actions.map { .string($0.rawValue) })])))
             }
             for receptor in river.receptors {
                 features.append(
                     feature(
                         point(receptor.lng, receptor.lat),
-                        named(receptor.kind.rawValue, receptor.id, receptor.name, ["km": .number(receptor.km)])))
+                        named(
+                            receptor.kind.rawValue, receptor.id, receptor.name, receptor.nameZh,
+                            ["km": .number(receptor.km)])))
             }
             for section in river.monitoringSections {
                 features.append(
                     feature(
                         point(section.lng, section.lat),
-                        named("monitoringSection", section.id, section.name, ["km": .number(section.km)])))
+                        named(
+                            "monitoringSection", section.id, section.name, section.nameZh, ["km": .number(section.km)]))
+                )
             }
         } else if let park = basin.parks[id] {
             for site in park.sites {
                 features.append(
                     feature(
                         point(site.lng, site.lat),
-                        named("parkSite", site.id, site.name, ["level": .number(Double(site.level))])))
+                        named("parkSite", site.id, site.name, site.nameZh, ["level": .number(Double(site.level))])))
             }
             for outfall in park.outfalls {
                 features.append(feature(point(outfall.lng, outfall.lat), named("outfall", outfall.id, outfall.name)))
             }
         } else if let sea = basin.seas[id] {
-            for zone in sea.zones { features.append(feature(polygon(zone.polygon), named("zone", zone.id, zone.name))) }
+            for zone in sea.zones {
+                features.append(feature(polygon(zone.polygon), named("zone", zone.id, zone.name, zone.nameZh)))
+            }
             for receptor in sea.receptors {
                 features.append(
-                    feature(point(receptor.lng, receptor.lat), named("marineReceptor", receptor.id, receptor.name)))
+                    feature(
+                        point(receptor.lng, receptor.lat),
+                        named("marineReceptor", receptor.id, receptor.name, receptor.nameZh)))
             }
             for boundary in sea.boundaries {
                 features.append(
                     feature(
                         line(boundary.line),
-                        named("maritimeBoundary", boundary.id, boundary.name, ["beyond": .string(boundary.beyond)])))
+                        named("maritimeBoundary", boundary.id, boundary.name, nil, ["beyond": .string(boundary.beyond)])
+                    ))
             }
         } else {
             return nil

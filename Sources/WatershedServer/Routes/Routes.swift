@@ -35,6 +35,11 @@ struct Routes: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }
         router.get("/v1/me") { _, context in try JSONResponse.make(try context.requireIdentity()) }
+        router.get("/v1/units") { _, context in
+            // Names for codes (assignees, actors, provinces), as in playbooks/units.yaml.
+            _ = try context.requireReader()
+            return try JSONResponse.make(basin.units.values.sorted { $0.code < $1.code })
+        }
         router.get("/v1/playbooks") { _, context in
             _ = try context.require(.viewer)
             let list =
@@ -74,7 +79,13 @@ struct Routes: Sendable {
                 throw APIError(.badRequest, code: "invalid_field", message: "state is open or closed", field: "state")
             }
             // Without plans (tens of KB each): a list is for choosing; `GET /v1/incidents/{id}` has the plan.
-            let list = await incidents.list(state: state).map(\.withoutPlan)
+            let deadlines = await incidents.nextDeadlines()
+            let list = await incidents.list(state: state).map { incident in
+                var lean = incident.withoutPlan
+                lean.nextDeadline = deadlines[incident.id]?.at
+                lean.nextDeadlineTask = deadlines[incident.id]?.task
+                return lean
+            }
             return try JSONResponse.make(reader.isDrillOnly ? list.filter(\.exercise) : list)
         }
         router.get("/v1/incidents/:id") { _, context in

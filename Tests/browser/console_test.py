@@ -1,0 +1,374 @@
+"""The duty-officer console in a real browser: headless Chromium driven by Selenium (Debian's `chromium` and
+`chromium-driver`, Selenium from PyPI) against a `watershed serve` this script starts itself.
+
+It signs in with a token, files an incident through the API and sees it appear in the list without a reload, with
+its alert (DOM state, a notification through an injected `Notification` stub, the permission asked for), opens it,
+acknowledges a task by clicking and sees the state change; restarts the server and sees the page say
+"reconnecting…", resume, and show an event filed after the restart; shows a 403 (a task of another unit) as a
+message; shows no task buttons to a viewer; marks an exercise incident on the list and the incident view.
+
+Screenshots: Tests/browser/out/console.png (the incident view at 1280×800), console-full.png (the same, whole
+page), console-list.png (the list with its alerts) and console-phone.png (390 px wide).
+
+Usage: python3 Tests/browser/console_test.py [WATERSHED_BINARY]
+(default: `swift build --show-bin-path`/watershed). Bounded: every wait is at most 30 s; the whole run about a
+minute. Ends with "N passed, N failed"; exit 0 when none failed.
+"""
+import base64
+import datetime
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+OUT = ROOT / "Tests" / "browser" / "out"
+OFFICER = "wsd-dev-officer-yizhou"  # 451203 Yizhou District, county-duty-officer
+OTHER_OFFICER = "wsd-dev-officer-liuzhou"  # 450200 Liuzhou, city-duty-chief
+VIEWER = "wsd-dev-viewer-gx"
+
+# Injected before the page's own scripts: a Notification that records what the page does with it, a count of the
+# tones the alert plays (a headless browser has no speaker), and the URLs of the WebSockets it opens.
+STUBS = """
+window.__notifications = [];
+window.__permissionRequests = 0;
+window.__tones = 0;
+class StubNotification {
+  constructor(title, options) { window.__notifications.push({ title, body: (options || {}).body, tag: (options || {}).tag }); }
+  close() {}
+}
+StubNotification.permission = 'default';
+StubNotification.requestPermission = function () {
+  window.__permissionRequests += 1;
+  StubNotification.permission = 'granted';
+  return Promise.resolve('granted');
+};
+Object.defineProperty(window, 'Notification', { value: StubNotification, configurable: true, writable: true });
+window.__sockets = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(url, protocols) { window.__sockets.push(String(url)); super(url, protocols); }
+};
+if (window.AudioContext) {
+  const create = AudioContext.prototype.createOscillator;
+  AudioContext.prototype.createOscillator = function () { window.__tones += 1; return create.call(this); };
+}
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`watershed serve` on a port and data directory of its own."""
+
+    def __init__(self, binary, port, data):
+        self.binary, self.port, self.data = binary, port, data
+        self.process = None
+        self.log = open(data.parent / "serve.log", "ab")
+
+    @property
+    def ca(self):
+        return str(self.data / "tls" / "ca.pem")
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.binary, "serve", "--port", str(self.port), "--data", str(self.data), "--playbooks",
+             str(ROOT / "playbooks"), "--seeds", str(ROOT / "seeds")],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.data.parent)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"watershed serve exited with {self.process.returncode}; see {self.data.parent}/serve.log")
+            try:
+                if os.path.exists(self.ca) and self.call("GET", "/healthz", raw=True) == b"ok\n":
+                    return
+            except (OSError, urllib.error.URLError):
+                pass
+            time.sleep(0.3)
+        raise RuntimeError("watershed serve did not answer /healthz within 60 s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def call(self, method, path, token=None, body=None, raw=False):
+        context = ssl.create_default_context(cafile=self.ca)
+        request = urllib.request.Request(f"https://127.0.0.1:{self.port}{path}", method=method)
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, data=data, context=context, timeout=20) as response:
+            payload = response.read()
+        return payload if raw else json.loads(payload)
+
+
+def report(discovered, exercise=False, km=0):
+    """The Longjiang cadmium report (Tests/Fixtures/longjiang-initial-report.json), discovered at `discovered`."""
+    body = json.loads((ROOT / "Tests" / "Fixtures" / "longjiang-initial-report.json").read_text())
+    body["discoveredAt"] = discovered.isoformat(timespec="seconds")
+    body["place"]["river"]["km"] = km
+    if exercise:
+        body["exercise"] = True
+    return body
+
+
+class Checks:
+    def __init__(self):
+        self.passed, self.failed = 0, 0
+
+    def run(self, name, body):
+        try:
+            body()
+        except Exception:  # noqa: BLE001 — every failure is reported and counted, the run goes on where it can
+            self.failed += 1
+            print(f"FAIL - {name}")
+            traceback.print_exc()
+            return False
+        self.passed += 1
+        print(f"ok - {name}")
+        return True
+
+
+def main():
+    binary = sys.argv[1] if len(sys.argv) > 1 else None
+    if binary is None:
+        bin_path = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True,
+                                  check=True).stdout.strip()
+        binary = os.path.join(bin_path, "watershed")
+    work = pathlib.Path(tempfile.mkdtemp(prefix="watershed-console-"))
+    OUT.mkdir(parents=True, exist_ok=True)
+    server = Server(binary, free_port(), work / "data")
+    server.start()
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--ignore-certificate-errors",
+                 "--window-size=1280,800", "--autoplay-policy=no-user-gesture-required", "--lang=zh-CN"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # The duty officer's local time: Guangxi, UTC+8.
+    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver", env={**os.environ, "TZ": "Asia/Shanghai"})
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": STUBS})
+    # The page at exactly 1280×800 CSS pixels (the window size includes no browser chrome only in theory).
+    desk = {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", desk)
+    wait = WebDriverWait(driver, 30, ignored_exceptions=[StaleElementReferenceException])
+    checks = Checks()
+    base = f"https://127.0.0.1:{server.port}/"
+    state = {}
+
+    def css(selector):
+        return driver.find_elements(By.CSS_SELECTOR, selector)
+
+    def until(condition, message):
+        try:
+            return wait.until(lambda _: condition())
+        except TimeoutException:
+            raise AssertionError(f"timed out waiting: {message}") from None
+
+    def full_page(path):
+        size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
+        pathlib.Path(path).write_bytes(base64.b64decode(shot["data"]))
+
+    def sign_in(token):
+        if css("#signout") and css("#signout")[0].is_displayed():
+            css("#signout")[0].click()
+        until(lambda: css("#token")[0].is_displayed(), "the sign-in form")
+        css("#token")[0].send_keys(token)
+        css("#signin button[type=submit]")[0].click()
+        until(lambda: css("#who")[0].is_displayed(), "who I am")
+        until(lambda: "status-live" in css("#status")[0].get_attribute("class"), "the stream to be live")
+
+    def sign_in_and_see_my_unit():
+        driver.get(base)
+        until(lambda: css("#token") and css("#token")[0].is_displayed(), "the sign-in form")
+        assert driver.execute_script("return document.documentElement.lang") == "zh-CN"
+        css("#lang")[0].click()  # to English
+        until(lambda: css("#signin button[type=submit]")[0].text == "Sign in", "English labels")
+        sign_in(OFFICER)
+        who = css("#who")[0].text
+        assert "451203" in who and "Yizhou" in who and "officer" in who, who
+        assert driver.execute_script("return sessionStorage.getItem('watershed.token')") == OFFICER
+        assert driver.execute_script("return window.__permissionRequests") == 1, "asked for notification permission"
+        sockets = driver.execute_script("return window.__sockets")
+        assert sockets and all("/v1/stream?" in u and "ticket=" in u and OFFICER not in u for u in sockets), sockets
+
+    def filed_incident_appears_with_its_alert():
+        now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+        filed = server.call("POST", "/v1/incidents", token=OFFICER, body=report(now - datetime.timedelta(hours=2)))
+        incident = filed["incident"]
+        state["incident"] = incident
+        row = f'li.incident[data-incident-id="{incident["id"]}"]'
+        until(lambda: css(row), "the new incident in the list without a reload")
+        assert incident["reference"] in css(row)[0].text
+        until(lambda: "alerting" in css(row)[0].get_attribute("class"), "the row highlighted")
+        alert = f'li.alert[data-alert-key="incident:{incident["id"]}"]'
+        until(lambda: css(alert), "the incident alert")
+        # Tasks for my unit (the spill is in Yizhou): a task alert each, and a notification each.
+        until(lambda: css("li.alert-task"), "a task alert for my unit")
+        notes = driver.execute_script("return window.__notifications")
+        assert any(n["title"] == "New environmental incident" and incident["reference"] in n["body"] for n in notes), notes
+        assert any(n["title"] == "New task" for n in notes), notes
+        assert driver.execute_script("return window.__tones") > 0, "the alert played its tones"
+        assert css("#alert-count")[0].text.startswith("("), "the alert count"
+        driver.save_screenshot(str(OUT / "console-list.png"))
+
+    def open_incident_and_acknowledge_a_task():
+        incident = state["incident"]
+        css(f'li.incident[data-incident-id="{incident["id"]}"] a')[0].click()
+        until(lambda: css("tr.task.mine[data-state=dispatched] button[data-action=ack]"), "a task of mine to acknowledge")
+        row = css("tr.task.mine[data-state=dispatched]")[0]
+        reference = row.get_attribute("data-task-ref")
+        task_id = row.get_attribute("data-task-id")
+        state["acked"] = reference
+        assert css(f'li.alert[data-alert-key="task:{task_id}"]'), "that task was alerted"
+        row.find_element(By.CSS_SELECTOR, "button[data-action=ack]").click()
+        selector = f'tr.task[data-task-ref="{reference}"]'
+        until(lambda: css(selector)[0].get_attribute("data-state") == "acknowledged", "the task acknowledged")
+        assert css(selector)[0].find_element(By.CSS_SELECTOR, "button[data-action=start]"), "start is offered next"
+        until(lambda: not css(f'li.alert[data-alert-key="task:{task_id}"]'), "its alert acknowledged")
+        # The rest of the view: timeline with local times and offset, reports due, arrivals, the map.
+        timeline = css(".timeline")[0].text
+        number = reference.split("/")[-1]
+        until(lambda: f"task acknowledged {number}" in css(".timeline")[0].text, "the acknowledgement in the timeline")
+        timeline = css(".timeline")[0].text
+        assert "+08:00" in timeline, timeline[:200]
+        assert css(".obligation"), "legal reports due"
+        assert len(css("tr.arrival")) > 3, "the arrival table"
+        until(lambda: css("svg.map polyline.map-river") and css("svg.map .map-spill") and css("svg.map .map-front"),
+              "the command map with river, spill point and front")
+        assert css("svg.map .map-intake"), "intakes on the map"
+        assert not css("[data-testid=drill-banner]"), "no drill banner on a real incident"
+        driver.execute_script("window.scrollTo(0, 0)")
+        driver.save_screenshot(str(OUT / "console.png"))
+        full_page(OUT / "console-full.png")
+
+    def restart_and_resume():
+        server.stop()
+        until(lambda: css("#reconnecting")[0].is_displayed(), 'the "reconnecting…" banner')
+        assert "status-reconnecting" in css("#status")[0].get_attribute("class")
+        server.start()
+        until(lambda: "status-live" in css("#status")[0].get_attribute("class"), "live again after the restart")
+        assert not css("#reconnecting")[0].is_displayed()
+        # A new event after the restart: another of my tasks acknowledged through the API shows up in the view.
+        incident = state["incident"]
+        tasks = server.call("GET", f"/v1/tasks?incident={incident['id']}&assignee=451203&state=dispatched", token=OFFICER)
+        assert tasks, "another dispatched task of mine"
+        task = tasks[0]
+        server.call("POST", f"/v1/tasks/{task['id']}/ack", token=OFFICER)
+        selector = f'tr.task[data-task-ref="{task["reference"]}"]'
+        until(lambda: css(selector)[0].get_attribute("data-state") == "acknowledged", "the change made after the restart")
+
+    def forbidden_shows_a_message():
+        sign_in(OTHER_OFFICER)
+        driver.get(base + f"#/incident/{state['incident']['id']}")
+        until(lambda: css("#who")[0].is_displayed() and css("tr.task"), "the incident as Liuzhou's officer")
+        until(lambda: css("tr.task:not(.mine)[data-state=dispatched] button[data-action=ack]"), "another unit's task")
+        row = css("tr.task:not(.mine)[data-state=dispatched]")[0]
+        reference = row.get_attribute("data-task-ref")
+        row.find_element(By.CSS_SELECTOR, "button[data-action=ack]").click()
+        selector = f'tr.task[data-task-ref="{reference}"] [data-testid=task-error]'
+        until(lambda: css(selector), "the 403 under the task")
+        assert "403" in css(selector)[0].text, css(selector)[0].text
+        banner = css("#error")[0]
+        assert banner.is_displayed() and "403" in banner.text and "not_assignee" in banner.text, banner.text
+        assert css(f'tr.task[data-task-ref="{reference}"]')[0].get_attribute("data-state") == "dispatched"
+
+    def viewer_gets_no_buttons():
+        sign_in(VIEWER)
+        driver.get(base + f"#/incident/{state['incident']['id']}")
+        until(lambda: css("tr.task"), "the tasks as a viewer")
+        assert not css("button[data-action]"), "a viewer has no task buttons"
+
+    def exercise_is_marked():
+        sign_in(OFFICER)
+        # Signing in again: my tasks still waiting for acknowledgement are alerted at once.
+        until(lambda: css("li.alert-task"), "the tasks still waiting for me")
+        now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+        filed = server.call("POST", "/v1/incidents", token=OFFICER, body=report(now, exercise=True, km=10))
+        incident = filed["incident"]
+        row = f'li.incident.exercise[data-incident-id="{incident["id"]}"]'
+        until(lambda: css(row), "the exercise in the list")
+        assert css(row + " .drill-badge"), "drill badge in the list"
+        until(lambda: css(f'li.alert.exercise[data-alert-key="incident:{incident["id"]}"]'), "the exercise alert, marked")
+        notes = driver.execute_script("return window.__notifications")
+        assert any(n["title"].startswith("[EXERCISE]") for n in notes), notes
+        css(row + " a")[0].click()
+        until(lambda: css("[data-testid=drill-banner]"), "the drill banner on the incident view")
+        assert css("svg.map .map-exercise"), "the map marked as an exercise"
+
+    def phone_width():
+        driver.get(base + f"#/incident/{state['incident']['id']}")
+        until(lambda: css("tr.task"), "the incident view")
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+        try:
+            until(lambda: driver.execute_script("return window.innerWidth") == 390, "the phone-width viewport")
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 390, f"no sideways scrolling of the page at phone width (scrollWidth {width})"
+            driver.save_screenshot(str(OUT / "console-phone.png"))
+        finally:
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", desk)
+
+    def no_script_errors():
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"
+                  and "/v1/" not in e["message"] and "net::ERR_CONNECTION_REFUSED" not in e["message"]
+                  and "WebSocket" not in e["message"]]
+        assert not errors, errors
+
+    try:
+        if checks.run("sign in with a token: unit and roles shown, notification permission asked", sign_in_and_see_my_unit):
+            if checks.run("an incident filed through the API appears live, alerted and notified", filed_incident_appears_with_its_alert):
+                if checks.run("open it and acknowledge a task by clicking", open_incident_and_acknowledge_a_task):
+                    checks.run("the server restarts: reconnecting…, resume, a new event arrives", restart_and_resume)
+                checks.run("a 403 (another unit's task) shows as a message", forbidden_shows_a_message)
+                checks.run("a viewer gets no task buttons", viewer_gets_no_buttons)
+                checks.run("an exercise is marked on the list, the alert and the view", exercise_is_marked)
+                checks.run("phone width: no sideways scroll", phone_width)
+        checks.run("no script errors in the console", no_script_errors)
+    finally:
+        driver.quit()
+        server.stop()
+    print(f"screenshots: {OUT}/console.png, console-full.png, console-list.png, console-phone.png")
+    if checks.failed:
+        print(f"server log and data kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{checks.passed} passed, {checks.failed} failed")
+    return 0 if checks.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
