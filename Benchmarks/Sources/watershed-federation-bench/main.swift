@@ -39,7 +39,9 @@ func freePort() -> Int {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
     }
     return Int(UInt16(bigEndian: address.sin_port))
 }
@@ -113,7 +115,10 @@ defer { try? FileManager.default.removeItem(at: root) }
 let gxPeer = freePort()
 let gdPeer = freePort()
 try TrialCertificates.make(
-    [.init(code: "450000", peerURL: "wss://127.0.0.1:\(gxPeer)"), .init(code: "440000", peerURL: "wss://127.0.0.1:\(gdPeer)")],
+    [
+        .init(code: "450000", peerURL: "wss://127.0.0.1:\(gxPeer)"),
+        .init(code: "440000", peerURL: "wss://127.0.0.1:\(gdPeer)"),
+    ],
     in: root)
 let guangxi = Server(province: "450000", root: root, peerPort: gxPeer)
 let guangdong = Server(province: "440000", root: root, peerPort: gdPeer)
