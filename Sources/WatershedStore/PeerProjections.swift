@@ -288,6 +288,30 @@ extension EventLog {
         }
     }
 
+    /// Notifications of ours whose deadline is at or before `now` and that the neighbour has not yet *accepted*: the
+    /// incident, the neighbour, the deadline and `pending` (not even *received*) or `received`.
+    public func overduePeerNotifications(at now: Date) throws -> [(
+        incident: UUID, province: UnitCode, deadline: Date, delivery: String
+    )] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT incident, province, deadline, delivery FROM peer_notification_view
+                    WHERE delivery IN ('pending', 'received') AND deadline <= ?
+                      AND incident IN (SELECT id FROM incident_view WHERE state = 'open' AND NOT exercise)
+                    ORDER BY deadline
+                    """,
+                arguments: [CanonicalJSON.timestamp(now)]
+            ).compactMap { row in
+                guard let incident = UUID(uuidString: row["incident"]),
+                    let deadline = CanonicalJSON.date(fromTimestamp: row["deadline"])
+                else { return nil }
+                return (incident, row["province"], deadline, row["delivery"])
+            }
+        }
+    }
+
     /// The first outbox seq of each incident shared with `province`: an incident counts as *received* once the
     /// neighbour's cursor reaches it.
     public func firstOutboxSeqs(for province: UnitCode) throws -> [UUID: Int64] {

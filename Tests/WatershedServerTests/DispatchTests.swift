@@ -392,3 +392,38 @@ import WatershedServer
         }
     }
 }
+
+/// Notifications to neighbours watched against their deadlines (issue 5, "Outbound").
+@Suite struct PeerCallTests {
+    /// Longjiang cadmium discovered 08:00+08:00 (00:00Z): Guangdong must hear within 1 h (seeds/450000/peers.yaml),
+    /// so by 01:00Z. No link to Guangdong is configured in the test, so nothing is *received*: once the clock passes
+    /// 01:00Z, one task asks the region's duty chief to phone Guangdong's duty office — once, however long it waits.
+    @Test func aNotificationNotReceivedByItsDeadlineBecomesOnePhoneTask() async throws {
+        let data = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let clock = ManualWallClock(try #require(ReportsTests.date("2012-01-15T00:30:00Z")))
+        try await LiveServer.run(data: data, clock: clock, scheduler: true) { handle in
+            let api = try APIClient(handle)
+            defer { api.close() }
+            let id = try await api.file(try DispatchTests.report())
+            func calls() async throws -> [[String: Any]] {
+                try await DispatchTests.tasks(api, incident: id).filter { $0["kind"] as? String == "peerCall" }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await calls().isEmpty, "nothing before the deadline")
+            clock.advance(to: try #require(ReportsTests.date("2012-01-15T01:00:06Z")))
+            var found: [[String: Any]] = []
+            for _ in 0..<200 where found.isEmpty {
+                try await Task.sleep(for: .milliseconds(50))
+                found = try await calls()
+            }
+            let call = try #require(found.first)
+            #expect(call["obligation"] as? String == "peer:440000:not-received")
+            #expect(DispatchTests.assignee(call) == "450000/provincial-duty-chief")
+            #expect((call["title"] as? String)?.contains("Guangdong") == true)
+            clock.advance(to: try #require(ReportsTests.date("2012-01-15T01:00:30Z")))
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await calls().count == 1, "one call, not one per pass")
+        }
+    }
+}

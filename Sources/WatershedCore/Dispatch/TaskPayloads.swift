@@ -15,6 +15,10 @@ public enum ResponseTaskKind: String, Codable, Sendable, CaseIterable {
     /// A neighbouring province's notification to acknowledge (its acknowledgement sends *accepted* back over the peer
     /// link; MEP Order No. 17 Art. 8, the receiving side).
     case notification
+    /// A call to a neighbouring province's duty office: our notification was not *received* by its deadline, or not
+    /// *accepted* (issue 5, "Outbound"). Its `obligation` field names what it is for: `peer:<code>:not-received` or
+    /// `peer:<code>:not-accepted`.
+    case peerCall
 }
 
 /// `TaskDispatched`: a task was sent to its first assignee.

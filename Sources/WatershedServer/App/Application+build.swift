@@ -162,6 +162,8 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.peerPort), serverName: "watershed-peer"),
         logger: logger)
+    let peerWatch = PeerWatch(
+        incidents: incidents, names: loaded.basin.agreements.mapValues(\.name), clock: clock, logger: logger)
     var links: [any Service] = []
     for peer in peers.peers.values.sorted(by: { $0.province < $1.province }) {
         guard let url = peer.url else { continue }
@@ -184,7 +186,7 @@ public func buildApplication(
             tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
-        services: (runsScheduler ? [scheduler] : []) + [peerApp] + links,
+        services: (runsScheduler ? [scheduler, peerWatch] : []) + [peerApp] + links,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     let info = ServerStartInfo(

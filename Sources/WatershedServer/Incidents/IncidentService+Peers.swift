@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ServiceLifecycle
 import WatershedCore
 import WatershedStore
 import WatershedWire
@@ -83,5 +85,74 @@ extension IncidentService {
             assignee: assignee, dueBy: crossing?.crossingAt, policy: policy,
             chain: EscalationChain.above(assignee, units: units), at: at,
             ackBy: at.addingTimeInterval(policy.ackInterval))
+    }
+}
+
+extension IncidentService {
+    /// Dispatches, once per incident, neighbour and reason, a task for our provincial duty chief to phone the
+    /// neighbour's duty office about each notification past its deadline (issue 5, "Outbound"): not *received* (the
+    /// link keeps retrying meanwhile) or *received* but not *accepted* (escalated on our side). Returns the tasks
+    /// dispatched.
+    ///
+    /// - Throws: `DatabaseError` when the append fails.
+    @discardableResult
+    func dispatchPeerCalls(names: [UnitCode: String], now: Date) async throws -> [TaskDispatched] {
+        var dispatched: [TaskDispatched] = []
+        var events: [NewEvent] = []
+        var numbers: [UUID: Int] = [:]
+        for overdue in try log.overduePeerNotifications(at: now) {
+            guard let summary = find(overdue.incident.uuidString) else { continue }
+            let reason = overdue.delivery == "pending" ? "not-received" : "not-accepted"
+            let marker = "peer:\(overdue.province):\(reason)"
+            let existing = (book.ofIncident[overdue.incident] ?? []).compactMap { book.tasks[$0] }
+            guard !existing.contains(where: { $0.kind == .peerCall && $0.obligation == marker }) else { continue }
+            let number = (numbers[overdue.incident] ?? existing.count) + 1
+            numbers[overdue.incident] = number
+            let name = names[overdue.province] ?? overdue.province
+            let deadline = CanonicalJSON.timestamp(overdue.deadline)
+            let title =
+                reason == "not-received"
+                ? "Phone \(name)'s duty office: the notification of \(summary.reference) was not received by its "
+                    + "deadline \(deadline) (the link keeps retrying)"
+                : "Escalate to \(name)'s provincial duty chief: \(summary.reference) was received but not accepted by "
+                    + "its deadline \(deadline)"
+            let assignee = Assignee(unit: province, position: .provincialDutyChief)
+            let policy = organisation.policy(for: province)
+            let task = TaskDispatched(
+                task: UUID(), reference: "\(summary.reference)/T\(number)", number: number, kind: .peerCall,
+                obligation: marker, title: title, assignee: assignee, policy: policy,
+                chain: EscalationChain.above(assignee, units: basin.units), at: now,
+                ackBy: now.addingTimeInterval(policy.ackInterval))
+            let make = EventMaker(
+                incident: overdue.incident, actor: .system(component: "peer-watch"), now: now,
+                exercise: summary.exercise)
+            events.append(try event(make, change: .dispatched(task)))
+            dispatched.append(task)
+        }
+        if !events.isEmpty { _ = try await append(events) }
+        return dispatched
+    }
+}
+
+/// Watches our notifications to neighbours against their deadlines (every 5 s on the injected clock) and dispatches
+/// the phone and escalation tasks (``IncidentService/dispatchPeerCalls(names:now:)``).
+struct PeerWatch: Service {
+    let incidents: IncidentService
+    let names: [UnitCode: String]
+    let clock: any WallClock
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let calls = try await incidents.dispatchPeerCalls(names: names, now: clock.now)
+                    for call in calls { logger.notice("peer call dispatched", metadata: ["task": "\(call.reference)"]) }
+                } catch {
+                    logger.error("peer watch failed", metadata: ["error": "\(error)"])
+                }
+                try await clock.sleep(until: clock.now.addingTimeInterval(5))
+            }
+        }
     }
 }
