@@ -40,6 +40,74 @@ import WatershedTestSupport
         #expect(organisation.policy(for: "440600") == organisation.defaultPolicy)
     }
 
+    // MARK: Guangdong and Hainan (issues 5 and 6)
+
+    /// `seeds/440000/organisation.yaml`: the 18 Guangdong units counted by hand in the file (the province; Foshan
+    /// and Sanshui; Zhanjiang and its 8 districts, counties and cities listed; Zhaoqing and its 5), each in
+    /// units.yaml and in Guangdong, and every Guangdong owner of a playbook reach, site, receptor or section among
+    /// them, so every Guangdong task has a unit that staffs its position.
+    @Test func guangdongFileLoads() throws {
+        let units = try Self.realUnits()
+        let file = Fixtures.repositoryRoot.appendingPathComponent("seeds/440000/organisation.yaml")
+        let organisation = try OrganisationSeed.load(file: file.path, units: units)
+        #expect(organisation.province == "440000")
+        #expect(organisation.units.count == 18)
+        #expect(organisation.units.keys.allSatisfy { units[$0]?.code.provinceCode == "440000" })
+        // Fengkai (封开县), whose He River intakes the 2013 slug reached, is a county of Zhaoqing 441200.
+        #expect(units["441225"]?.parent == "441200")
+        #expect(organisation.positions(of: "441225") == [.countyDutyOfficer])
+        #expect(organisation.policy(for: "441225") == EscalationPolicy(ackMinutes: 10, repeats: 2))
+        // Deqing has no policy of its own: the default, 15 min and 2 repeats.
+        #expect(organisation.policy(for: "441226") == EscalationPolicy(ackMinutes: 15, repeats: 2))
+        #expect(organisation.positions(of: "441200") == [.cityDutyChief])
+        #expect(organisation.policy(for: "441200") == EscalationPolicy(ackMinutes: 10, repeats: 2))
+        #expect(organisation.positions(of: "440000") == [.provincialDutyChief])
+        #expect(organisation.policy(for: "440000") == EscalationPolicy(ackMinutes: 5, repeats: 2))
+        // Lianjiang (Hedi reservoir) escalates to Zhanjiang, then the province.
+        #expect(
+            EscalationChain.above(Assignee(unit: "440881", position: .countyDutyOfficer), units: units) == [
+                Assignee(unit: "440800", position: .cityDutyChief),
+                Assignee(unit: "440000", position: .provincialDutyChief),
+            ])
+        let basin = try PlaybookLoader().load(directory: Fixtures.playbooksDirectory.path).basin
+        var owners: Set<UnitCode> = []
+        for river in basin.rivers.values {
+            owners.formUnion(river.reaches.map(\.owner) + river.sites.map(\.owner) + river.receptors.map(\.owner))
+            owners.formUnion(river.monitoringSections.map(\.owner))
+        }
+        let guangdong = owners.filter { $0.provinceCode == "440000" }
+        // Read off xijiang.yaml, he-river.yaml and jiuzhou-river.yaml.
+        #expect(guangdong == ["441225", "441226", "441204", "441202", "441203", "440607", "440881"])
+        #expect(guangdong.isSubset(of: Set(organisation.units.keys)))
+    }
+
+    /// `seeds/460000/organisation.yaml`: 9 Hainan units (the province; Haikou and its 4 districts; Danzhou;
+    /// Chengmai and Lingao); Chengmai and Lingao are administered by the province, so their tasks escalate
+    /// straight to the provincial duty chief.
+    @Test func hainanFileLoads() throws {
+        let units = try Self.realUnits()
+        let file = Fixtures.repositoryRoot.appendingPathComponent("seeds/460000/organisation.yaml")
+        let organisation = try OrganisationSeed.load(file: file.path, units: units)
+        #expect(organisation.province == "460000")
+        #expect(organisation.units.count == 9)
+        #expect(Set(organisation.units.keys) == Set(units.keys.filter { $0.provinceCode == "460000" }))
+        #expect(units["469023"]?.parent == "460000")
+        #expect(organisation.positions(of: "469023") == [.countyDutyOfficer])
+        #expect(
+            EscalationChain.above(Assignee(unit: "469023", position: .countyDutyOfficer), units: units) == [
+                Assignee(unit: "460000", position: .provincialDutyChief)
+            ])
+        #expect(
+            EscalationChain.above(Assignee(unit: "460108", position: .countyDutyOfficer), units: units) == [
+                Assignee(unit: "460100", position: .cityDutyChief),
+                Assignee(unit: "460000", position: .provincialDutyChief),
+            ])
+        #expect(organisation.positions(of: "460400") == [.cityDutyChief])
+        #expect(organisation.policy(for: "460400") == EscalationPolicy(ackMinutes: 10, repeats: 2))
+        #expect(organisation.policy(for: "460000") == EscalationPolicy(ackMinutes: 5, repeats: 2))
+        #expect(organisation.policy(for: "460105") == EscalationPolicy(ackMinutes: 15, repeats: 2))
+    }
+
     // MARK: Broken copies
 
     /// A copy of the real file with edits, written to a fresh temporary folder.

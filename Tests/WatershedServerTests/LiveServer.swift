@@ -28,8 +28,9 @@ enum LiveServer {
         var base: String { "https://127.0.0.1:\(port)" }
     }
 
-    static func configuration(data: URL, port: Int = 0) -> ServerConfiguration {
+    static func configuration(data: URL, port: Int = 0, province: String = "450000") -> ServerConfiguration {
         var configuration = ServerConfiguration()
+        configuration.province = province
         configuration.port = port
         configuration.peerPort = 0
         configuration.data = data.path
@@ -47,14 +48,15 @@ enum LiveServer {
 
     /// Runs a server on `data` while `body` runs. The deadline scheduler runs only when asked (`scheduler`): the
     /// tests' incidents are historic (2012), so their report deadlines have passed, and a scheduler firing them
-    /// would append events while other tests count theirs.
+    /// would append events while other tests count theirs. `province` picks `seeds/<province>/`.
     static func run<T: Sendable>(
-        data: URL, port: Int = 0, clock: any WallClock = SystemWallClock(), scheduler: Bool = false,
-        _ body: @Sendable (Handle) async throws -> T
+        data: URL, port: Int = 0, province: String = "450000", clock: any WallClock = SystemWallClock(),
+        scheduler: Bool = false, _ body: @Sendable (Handle) async throws -> T
     ) async throws -> T {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let (app, info) = try await buildApplication(
-            configuration(data: data, port: port), logger: logger, clock: clock, runsScheduler: scheduler
+            configuration(data: data, port: port, province: province), logger: logger, clock: clock,
+            runsScheduler: scheduler
         ) {
             port in
             continuation.yield(port)

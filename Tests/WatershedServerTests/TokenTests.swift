@@ -19,9 +19,10 @@ import WatershedWire
         var roles: Set<Role>
     }
 
-    /// Reads the table by its header (`| id | secret | unit | duty position | roles |`), not by guessing.
-    static func documentedTokens() throws -> [DocumentedToken] {
-        let readme = try String(contentsOf: seeds.appendingPathComponent("README.md"), encoding: .utf8)
+    /// Reads the table by its header (`| id | secret | unit | duty position | roles |`), not by guessing, from the
+    /// README of `folder` (`seeds/<province>`).
+    static func documentedTokens(in folder: URL = seeds) throws -> [DocumentedToken] {
+        let readme = try String(contentsOf: folder.appendingPathComponent("README.md"), encoding: .utf8)
         let lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let header = try #require(lines.firstIndex { $0.hasPrefix("| id | secret |") })
         func cells(_ line: String) -> [String] {
