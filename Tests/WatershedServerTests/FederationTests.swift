@@ -1,0 +1,246 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOSSL
+import Testing
+import WatershedServer
+import WatershedTestSupport
+import X509
+
+/// Two provinces' servers as two processes, each with its own CA, data directory and ports, linked over the real peer
+/// port with mutual TLS (issue 5).
+@Suite(.serialized) struct FederationTests {
+    /// Guangxi (450000) and Guangdong (440000) data directories made by `TrialCertificates` (what `watershed certs`
+    /// does), each linking to the other's peer port.
+    struct Pair {
+        let root: URL
+        let guangxi: ServerProcess
+        let guangdong: ServerProcess
+
+        init() throws {
+            root = try LiveServer.temporaryDirectory()
+            let gxPeer = try LiveServer.freePort()
+            let gdPeer = try LiveServer.freePort()
+            try TrialCertificates.make(
+                [
+                    .init(code: "450000", peerURL: "wss://127.0.0.1:\(gxPeer)"),
+                    .init(code: "440000", peerURL: "wss://127.0.0.1:\(gdPeer)"),
+                ], in: root)
+            guangxi = ServerProcess(
+                province: "450000", data: root.appendingPathComponent("450000"), port: try LiveServer.freePort(),
+                peerPort: gxPeer)
+            guangdong = ServerProcess(
+                province: "440000", data: root.appendingPathComponent("440000"), port: try LiveServer.freePort(),
+                peerPort: gdPeer)
+        }
+
+        func stop() {
+            guangxi.stop()
+            guangdong.stop()
+            try? FileManager.default.removeItem(at: root)
+        }
+    }
+
+    /// The 2013 He River thallium spill at km 140 (Hezhou), as Babu District's duty officer would file it.
+    static let heRiverReport = Data(
+        """
+        {"discoveredAt":"2013-07-05T12:00:00+08:00","place":{"river":{"id":"he-river","km":140}},
+         "informationSource":"Hezhou monitoring station","cause":"thallium discharge from smelters",
+         "pollutant":"thallium","release":{"instantaneous":{"massKg":500}},"monitoring":[],
+         "casualties":{"deaths":0,"poisonedOrInjured":0,"evacuated":0},"sensitivePointsAffected":[],
+         "measuresTaken":[],"triggers":[],"signature":{"reportingUnit":"451102","signingOfficer":"Director Wei",
+         "contactName":"Li Ming","contactPhone":"0774-1234567"}}
+        """.utf8)
+
+    static let gxCommander = "wsd-dev-commander-gx"
+    static let gxViewer = "wsd-dev-viewer-gx"
+    static let gdCommander = "wsd-dev-commander-gd"
+    static let gdViewer = "wsd-dev-viewer-gd"
+
+    /// Polls `condition` every 50 ms for up to `seconds`.
+    static func eventually(_ seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    @Test func heRiverSpillReachesGuangdongOnceAndComesBackAccepted() async throws {
+        let pair = try Pair()
+        defer { pair.stop() }
+        try await pair.guangxi.start()
+        try await pair.guangdong.start()
+
+        let filed = try await pair.guangxi.request(
+            .POST, "/v1/incidents", token: Self.gxCommander, body: Self.heRiverReport)
+        #expect(filed.status == 201)
+        let filedAt = Date()
+        let incident = try #require((filed.json as? [String: Any])?["incident"] as? [String: Any])
+        let gxID = try #require(incident["id"] as? String)
+
+        // Guangxi sees *received* within a second of the filing.
+        var receivedAfter: Double?
+        _ = try await Self.eventually(10) {
+            let events = try await pair.guangxi.events(token: Self.gxViewer)
+            guard
+                events.contains(where: { $0["type"] as? String == "PeerReceived" && $0["incident"] as? String == gxID })
+            else { return false }
+            receivedAfter = Date().timeIntervalSince(filedAt)
+            return true
+        }
+        let received = try #require(receivedAfter, "no PeerReceived on Guangxi's log:\n\(pair.guangxi.log)")
+        #expect(received < 1.0, "received after \(received) s")
+
+        // Guangdong has the incident once, as its own GD- incident whose origin is Guangxi's.
+        let list = try await pair.guangdong.request(.GET, "/v1/incidents", token: Self.gdViewer)
+        let incidents = try #require(list.json as? [[String: Any]])
+        #expect(incidents.count == 1)
+        let gdIncident = try #require(incidents.first)
+        #expect((gdIncident["reference"] as? String)?.hasPrefix("GD-") == true)
+        let gdEvents = try await pair.guangdong.events(token: Self.gdViewer)
+        let reported = gdEvents.filter { $0["type"] as? String == "IncidentReported" }
+        #expect(reported.count == 1)
+        let origin = ((reported.first?["payload"] as? [String: Any])?["origin"] as? [String: Any])
+        #expect(origin?["province"] as? String == "450000")
+        #expect(origin?["incident"] as? String == gxID)
+
+        // Its tasks go to its own units only: the notification to the provincial duty chief first, then Fengkai's
+        // intakes on the He River and the Xijiang down through Deqing to Zhaoqing.
+        let tasksReply = try await pair.guangdong.request(.GET, "/v1/tasks", token: Self.gdViewer)
+        let tasks = try #require(tasksReply.json as? [[String: Any]])
+        let assignees = tasks.compactMap { ($0["assignee"] as? [String: Any])?["unit"] as? String }
+        #expect(!assignees.isEmpty && assignees.allSatisfy { $0.hasPrefix("44") })
+        #expect(tasks.first?["kind"] as? String == "notification")
+        #expect(assignees.first == "440000")
+        #expect(assignees.contains("441225"), "Fengkai County")
+        #expect(assignees.contains("441226"), "Deqing County")
+
+        // Guangdong's commander acknowledges the notification: Guangxi records *accepted*, naming who.
+        let reference = try #require(gdIncident["reference"] as? String)
+        let ack = try await pair.guangdong.request(
+            .POST, "/v1/tasks/\(reference)%2FT1/ack", token: Self.gdCommander)
+        #expect(ack.status == 200)
+        var accepted: [String: Any]?
+        _ = try await Self.eventually(10) {
+            accepted = try await pair.guangxi.events(token: Self.gxViewer).first {
+                $0["type"] as? String == "PeerAccepted"
+            }
+            return accepted != nil
+        }
+        let payload = try #require(accepted?["payload"] as? [String: Any], "no PeerAccepted:\n\(pair.guangxi.log)")
+        #expect(payload["by"] as? String == "440000/provincial-duty-chief")
+        #expect(payload["peerReference"] as? String == reference)
+        #expect(payload["province"] as? String == "440000")
+    }
+
+    @Test func outageDeliversEveryFollowUpOnceInOrder() async throws {
+        let pair = try Pair()
+        defer { pair.stop() }
+        try await pair.guangxi.start()
+        try await pair.guangdong.start()
+        let filed = try await pair.guangxi.request(
+            .POST, "/v1/incidents", token: Self.gxCommander, body: Self.heRiverReport)
+        let reference = try #require(((filed.json as? [String: Any])?["incident"] as? [String: Any])?["reference"])
+        #expect(
+            try await Self.eventually {
+                try await pair.guangdong.events(token: Self.gdViewer).contains {
+                    $0["type"] as? String == "IncidentReported"
+                }
+            })
+
+        // Guangdong goes down; three follow-ups are filed; Guangxi restarts too; then Guangdong comes back.
+        pair.guangdong.stop()
+        for hour in 1...3 {
+            let body = Data(
+                #"{"kind":"followUp","summary":"thallium follow-up \#(hour)","signature":{"reportingUnit":"451102","signingOfficer":"Director Wei","contactName":"Li Ming","contactPhone":"0774-1234567"}}"#
+                    .utf8)
+            let reply = try await pair.guangxi.request(
+                .POST, "/v1/incidents/\(reference)/reports", token: Self.gxCommander, body: body)
+            #expect(reply.status == 201, "\(String(describing: reply.json))")
+        }
+        pair.guangxi.stop()
+        try await pair.guangxi.start()
+        try await pair.guangdong.start()
+
+        func followUps() async throws -> [String] {
+            try await pair.guangdong.events(token: Self.gdViewer).compactMap { event in
+                guard event["type"] as? String == "PeerEventReceived",
+                    let origin = (event["payload"] as? [String: Any])?["event"] as? [String: Any],
+                    origin["type"] as? String == "ReportFiled",
+                    let report = (origin["payload"] as? [String: Any])?["report"] as? [String: Any]
+                else { return nil }
+                return report["summary"] as? String
+            }
+        }
+        #expect(try await Self.eventually { try await followUps().count >= 3 }, "\(pair.guangdong.log)")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(
+            try await followUps() == ["thallium follow-up 1", "thallium follow-up 2", "thallium follow-up 3"],
+            "all three, in order, none twice")
+        let reported = try await pair.guangdong.events(token: Self.gdViewer).filter {
+            $0["type"] as? String == "IncidentReported"
+        }
+        #expect(reported.count == 1)
+    }
+
+    /// Refusals come at the TLS handshake (no certificate, an unknown CA) or at the upgrade (a known certificate for
+    /// the wrong province), never later.
+    @Test func peerPortRefusesStrangers() async throws {
+        let pair = try Pair()
+        defer { pair.stop() }
+        try await pair.guangxi.start()
+        let url = "https://127.0.0.1:\(pair.guangxi.peerPort)/v1/peer/link/440000"
+        let guangdongTLS = pair.root.appendingPathComponent("440000/tls")
+        let gxCA = try NIOSSLCertificate.fromPEMFile(pair.guangxi.caFile)
+
+        func get(_ path: String = url, certificate: String?, key: String?) async throws -> Int {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(gxCA)
+            if let certificate, let key {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            }
+            var configuration = HTTPClient.Configuration()
+            configuration.tlsConfiguration = tls
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            defer { client.shutdown { _ in } }
+            let response = try await client.execute(HTTPClientRequest(url: path), timeout: .seconds(10))
+            return Int(response.status.code)
+        }
+        // Guangdong's own peer-client certificate opening Guangdong's link: accepted (a plain GET is told to upgrade).
+        let peerClient = guangdongTLS.appendingPathComponent("peer-client.pem").path
+        let peerKey = guangdongTLS.appendingPathComponent("peer-client-key.pem").path
+        #expect(try await get(certificate: peerClient, key: peerKey) == 426)
+        // The same certificate opening Hainan's link: refused before any upgrade.
+        #expect(
+            try await get(
+                "https://127.0.0.1:\(pair.guangxi.peerPort)/v1/peer/link/460000", certificate: peerClient, key: peerKey)
+                == 403)
+        // No client certificate: the handshake fails.
+        await #expect(throws: (any Error).self) { try await get(certificate: nil, key: nil) }
+        // A certificate from a CA Guangxi does not know (a third province's): the handshake fails.
+        let stranger = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: stranger) }
+        try TrialCertificates.make([.init(code: "460000")], in: stranger)
+        await #expect(throws: (any Error).self) {
+            try await get(
+                certificate: stranger.appendingPathComponent("460000/tls/peer-client.pem").path,
+                key: stranger.appendingPathComponent("460000/tls/peer-client-key.pem").path)
+        }
+        // A certificate Guangdong's CA signed but naming Hainan: refused at the upgrade.
+        let ca = try Certificate(
+            pemEncoded: try String(contentsOf: guangdongTLS.appendingPathComponent("ca.pem"), encoding: .utf8))
+        let caKey = try P256.Signing.PrivateKey(
+            pemRepresentation: try String(
+                contentsOf: guangdongTLS.appendingPathComponent("ca-key.pem"), encoding: .utf8))
+        let forged = try DevelopmentCertificates.issuePeerClient(province: "460000", ca: ca, caKey: caKey)
+        let forgedFile = stranger.appendingPathComponent("forged.pem")
+        let forgedKey = stranger.appendingPathComponent("forged-key.pem")
+        try Data(forged.certificatePEM.utf8).write(to: forgedFile)
+        try Data(forged.keyPEM.utf8).write(to: forgedKey)
+        #expect(try await get(certificate: forgedFile.path, key: forgedKey.path) == 403)
+    }
+}
