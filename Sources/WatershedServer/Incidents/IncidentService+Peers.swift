@@ -68,6 +68,61 @@ extension IncidentService {
         return true
     }
 
+    /// Stores a run of a neighbour's events in order, each once, with one commit for all the events that open no
+    /// incident (a queued outbox after an outage catches up at the log's group-commit rate, not one fsync per
+    /// event); an `IncidentReported` is stored by ``receivePeerEvent(_:from:peerName:now:)``. Returns how many were
+    /// new.
+    ///
+    /// - Throws: `DatabaseError` when an append fails (the events before it are stored; the link acknowledges only
+    ///   what was).
+    func receivePeerEvents(_ events: [StoredEvent], from peer: UnitCode, peerName: String, now: Date) async throws
+        -> Int
+    {
+        var stored = 0
+        var run: [StoredEvent] = []
+        for event in events {
+            if event.type == .incidentReported {
+                if !run.isEmpty { stored += try await appendReceived(run, from: peer, now: now) }
+                run = []
+                if try await receivePeerEvent(event, from: peer, peerName: peerName, now: now) { stored += 1 }
+            } else {
+                run.append(event)
+            }
+        }
+        if !run.isEmpty { stored += try await appendReceived(run, from: peer, now: now) }
+        return stored
+    }
+
+    /// `PeerEventReceived` for each event of `events` not stored before, in one append.
+    private func appendReceived(_ events: [StoredEvent], from peer: UnitCode, now: Date) async throws -> Int {
+        let lock = "peer " + peer
+        await acquire(lock)
+        defer { release(lock) }
+        var locals: [UUID: UUID?] = [:]
+        var seen: Set<UUID> = []
+        var appended: [NewEvent] = []
+        for event in events where !seen.contains(event.id) {
+            seen.insert(event.id)
+            if try log.hasInbound(from: peer, event: event.id) { continue }
+            var local: UUID?
+            if let origin = event.incident {
+                if let known = locals[origin] {
+                    local = known
+                } else {
+                    local = try log.inboundIncidents(from: peer, origin: origin).first?.localIncident
+                    locals[origin] = local
+                }
+            }
+            appended.append(
+                NewEvent(
+                    at: now, incident: local, type: .peerEventReceived, actor: .peer(province: peer),
+                    exercise: event.exercise,
+                    payload: try JSONValue(encoding: PeerEventReceivedPayload(province: peer, event: event))))
+        }
+        if !appended.isEmpty { _ = try await append(appended) }
+        return appended.count
+    }
+
     /// The task that asks our provincial duty chief to acknowledge a neighbour's notification, due by the predicted
     /// crossing into our province when the plan has one.
     static func notificationTask(

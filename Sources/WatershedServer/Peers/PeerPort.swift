@@ -130,7 +130,11 @@ struct PeerLinkReceiver {
                     }
                 } while await iterator.next() != nil
             }
+            // The reader queues events as they arrive; the storer takes all that are waiting, stores them with one
+            // commit and acknowledges the last (a queued outbox arrives much faster than one fsync per event).
+            let queue = EventQueue()
             group.addTask {
+                defer { queue.finish() }
                 for try await message in inbound.messages(maxSize: 16 << 20) {
                     guard case .text(let text) = message else { continue }
                     let decoded: PeerLinkMessage
@@ -142,16 +146,22 @@ struct PeerLinkReceiver {
                     }
                     switch decoded.type {
                     case .event:
-                        guard let event = decoded.event else { continue }
-                        _ = try await incidents.receivePeerEvent(
-                            event, from: peer.province, peerName: peer.name, now: clock.now)
-                        try await outbound.writeTextMessage(
-                            try PeerLinkMessage(type: .received, received: event.seq).text())
+                        if let event = decoded.event { await queue.push(event) }
                     case .heartbeat:
                         try await outbound.writeTextMessage(
                             try PeerLinkMessage(type: .heartbeat, at: clock.now).text())
                     case .hello, .received, .accepted:
                         continue
+                    }
+                }
+            }
+            group.addTask {
+                while let batch = await queue.take() {
+                    _ = try await incidents.receivePeerEvents(
+                        batch, from: peer.province, peerName: peer.name, now: clock.now)
+                    if let last = batch.last {
+                        try await outbound.writeTextMessage(
+                            try PeerLinkMessage(type: .received, received: last.seq).text())
                     }
                 }
             }
@@ -183,5 +193,64 @@ public final class CommitSignal: Sendable {
     /// Wakes every subscriber.
     public func fire() {
         for continuation in continuations.withLock({ Array($0.values) }) { continuation.yield() }
+    }
+}
+
+/// The receiver's queue between reading a neighbour's events and storing them: ``take()`` hands over everything
+/// waiting (at most 1,000), ``push(_:)`` waits while 5,000 are waiting (so a fast sender cannot fill memory).
+final class EventQueue: Sendable {
+    private struct State {
+        var items: [StoredEvent] = []
+        var finished = false
+        var taker: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    static let maximumWaiting = 5_000
+    static let batch = 1_000
+
+    func push(_ event: StoredEvent) async {
+        while state.withLock({ $0.items.count >= Self.maximumWaiting && !$0.finished }) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        let taker = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.items.append(event)
+            defer { state.taker = nil }
+            return state.taker
+        }
+        taker?.resume()
+    }
+
+    func finish() {
+        let taker = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.finished = true
+            defer { state.taker = nil }
+            return state.taker
+        }
+        taker?.resume()
+    }
+
+    /// The waiting events in order (up to ``batch``), waiting for one; `nil` once finished and empty.
+    func take() async -> [StoredEvent]? {
+        while true {
+            let taken = state.withLock { state -> [StoredEvent]?? in
+                if !state.items.isEmpty {
+                    let count = min(Self.batch, state.items.count)
+                    let batch = Array(state.items.prefix(count))
+                    state.items.removeFirst(count)
+                    return .some(batch)
+                }
+                return state.finished ? .some(nil) : nil
+            }
+            if let taken { return taken }
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if !state.items.isEmpty || state.finished { return true }
+                    state.taker = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
     }
 }
