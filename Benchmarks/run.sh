@@ -24,6 +24,10 @@ if ! command -v nats-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq nats-server >/dev/null
 fi
 
+# The commit measured is the one built now.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- Sources Benchmarks/Sources Package.swift 2>/dev/null || commit="$commit (with uncommitted changes)"
+
 echo "== release build" >&2
 swift build -c release --product watershed-load >&2
 swift build -c release --product watershed >&2
@@ -124,8 +128,6 @@ t1=$(date +%s)
 mkdir -p Benchmarks/results
 out="Benchmarks/results/$(date -u +%Y-%m-%d).md"
 [ -e "$out" ] && out="Benchmarks/results/$(date -u +%Y-%m-%d-%H%M).md"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD -- Sources Benchmarks/Sources Package.swift 2>/dev/null || commit="$commit (with uncommitted changes)"
 {
   echo "# Push benchmarks side by side with NATS (issue 7), $started"
   echo
