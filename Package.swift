@@ -128,6 +128,21 @@ let package = Package(
             ],
             path: "Benchmarks/Sources/watershed-federation-bench"
         ),
+        // Load generator (issue 7): N TLS WebSocket subscribers, publishes at a rate, delivery latency, memory per
+        // connection; speaks Watershed's stream and the NATS protocol with the same client code (Benchmarks/run.sh).
+        .executableTarget(
+            name: "watershed-load",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Benchmarks/Sources/watershed-load"
+        ),
         // Deadline scheduler: idle CPU with 10,000 open tasks, time to fire 1,000 deadlines due at one instant.
         .executableTarget(
             name: "watershed-scheduler-bench",
