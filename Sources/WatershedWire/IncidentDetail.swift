@@ -77,6 +77,29 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         }
     }
 
+    /// A notification to a neighbouring province (`PeerNotified`) and how far its delivery got over the peer link.
+    public struct NotificationEntry: Codable, Sendable, Hashable {
+        /// The seq of the `PeerNotified`.
+        public var seq: Int64
+        /// What the plan said is due (neighbour, boundary, crossing, deadline, requirement; MEP Order No. 17 Art. 8).
+        public var notification: PeerNotification
+        /// `pending`, `received` (the neighbour's server stored it) or `accepted` (its duty officer acknowledged).
+        public var delivery: String
+        /// When our log recorded *received* and *accepted*.
+        public var receivedAt: Date?
+        public var acceptedAt: Date?
+        /// Who accepted it there (`unit/position`) and their reference for it.
+        public var acceptedBy: String?
+        public var peerReference: String?
+
+        /// Creates an entry for a notification not yet delivered.
+        public init(seq: Int64, notification: PeerNotification) {
+            self.seq = seq
+            self.notification = notification
+            self.delivery = "pending"
+        }
+    }
+
     /// State, level, current plan and the other list fields.
     public var incident: IncidentSummary
     /// The initial report as filed.
@@ -89,9 +112,13 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
     public var obligations: [DueObligation]
     /// Every event of the incident, in seq order.
     public var timeline: [TimelineEntry]
+    /// Notifications to neighbouring provinces, with their *received* / *accepted* state.
+    public var notifications: [NotificationEntry] = []
+    /// For an incident a neighbour reported to us over the peer link: its province, incident and reference there.
+    public var origin: IncidentOrigin?
 
     private enum CodingKeys: String, CodingKey {
-        case initialReport, reports, tasks, obligations, timeline
+        case initialReport, reports, tasks, obligations, timeline, notifications, origin
     }
 
     /// Encodes the summary's keys and the detail's keys in one object.
@@ -103,6 +130,8 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         try container.encode(tasks, forKey: .tasks)
         try container.encode(obligations, forKey: .obligations)
         try container.encode(timeline, forKey: .timeline)
+        try container.encode(notifications, forKey: .notifications)
+        try container.encodeIfPresent(origin, forKey: .origin)
     }
 
     /// Decodes the object ``encode(to:)`` writes.
@@ -114,13 +143,18 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         tasks = try container.decode([ResponseTask].self, forKey: .tasks)
         obligations = try container.decode([DueObligation].self, forKey: .obligations)
         timeline = try container.decode([TimelineEntry].self, forKey: .timeline)
+        notifications = try container.decodeIfPresent([NotificationEntry].self, forKey: .notifications) ?? []
+        origin = try container.decodeIfPresent(IncidentOrigin.self, forKey: .origin)
     }
 
     /// Creates a detail.
     public init(
         incident: IncidentSummary, initialReport: InitialReport?, reports: [FiledReportEntry], tasks: [ResponseTask],
-        obligations: [DueObligation], timeline: [TimelineEntry]
+        obligations: [DueObligation], timeline: [TimelineEntry], notifications: [NotificationEntry] = [],
+        origin: IncidentOrigin? = nil
     ) {
+        self.notifications = notifications
+        self.origin = origin
         self.incident = incident
         self.initialReport = initialReport
         self.reports = reports

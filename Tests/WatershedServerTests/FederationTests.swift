@@ -134,6 +134,17 @@ import X509
         #expect(payload["by"] as? String == "440000/provincial-duty-chief")
         #expect(payload["peerReference"] as? String == reference)
         #expect(payload["province"] as? String == "440000")
+        // The incident's detail on both sides: Guangxi's notification accepted, Guangdong's incident linked to its origin.
+        let detail = try #require(
+            try await pair.guangxi.request(.GET, "/v1/incidents/\(gxID)", token: Self.gxViewer).json as? [String: Any])
+        let notification = try #require((detail["notifications"] as? [[String: Any]])?.first)
+        #expect(notification["delivery"] as? String == "accepted")
+        #expect(notification["acceptedBy"] as? String == "440000/provincial-duty-chief")
+        #expect((notification["notification"] as? [String: Any])?["boundary"] as? String == "he-river-fulong-boundary")
+        let gdDetail = try #require(
+            try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: Self.gdViewer).json
+                as? [String: Any])
+        #expect((gdDetail["origin"] as? [String: Any])?["reference"] as? String == incident["reference"] as? String)
     }
 
     @Test func outageDeliversEveryFollowUpOnceInOrder() async throws {

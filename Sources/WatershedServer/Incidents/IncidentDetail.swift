@@ -13,13 +13,17 @@ extension IncidentDetail {
         var taskIndex: [UUID: Int] = [:]
         var obligations: [DueObligation] = []
         var timeline: [TimelineEntry] = []
+        var notifications: [NotificationEntry] = []
+        var origin: IncidentOrigin?
         for event in events {
             list.fold(event)
             var entry = TimelineEntry(seq: event.seq, type: event.type, at: event.at, actor: event.actor)
             defer { timeline.append(entry) }
             switch event.type {
             case .incidentReported:
-                initialReport = try? event.payload.decode(IncidentReportedPayload.self).report
+                let payload = try? event.payload.decode(IncidentReportedPayload.self)
+                initialReport = payload?.report
+                origin = payload?.origin
             case .reportFiled:
                 if let payload = try? event.payload.decode(ReportFiledPayload.self) {
                     reports.append(
@@ -42,6 +46,21 @@ extension IncidentDetail {
                 {
                     entry.province = province
                 }
+                if event.type == .peerNotified, let payload = try? event.payload.decode(PeerNotifiedPayload.self) {
+                    notifications.append(NotificationEntry(seq: event.seq, notification: payload.notification))
+                } else if let payload = try? event.payload.decode(PeerAcknowledgementPayload.self),
+                    let index = notifications.lastIndex(where: { $0.notification.province == payload.province })
+                {
+                    if event.type == .peerReceived {
+                        notifications[index].receivedAt = event.at
+                        if notifications[index].delivery == "pending" { notifications[index].delivery = "received" }
+                    } else {
+                        notifications[index].acceptedAt = event.at
+                        notifications[index].acceptedBy = payload.by
+                        notifications[index].peerReference = payload.peerReference
+                        notifications[index].delivery = "accepted"
+                    }
+                }
             default:
                 guard let change = try? TaskChange(eventType: event.type, payload: event.payload) else { break }
                 if case .dispatched(let dispatched) = change, let incident = event.incident {
@@ -62,7 +81,7 @@ extension IncidentDetail {
         guard let id = list.order.first, let incident = list.byID[id] else { return nil }
         self.init(
             incident: incident, initialReport: initialReport, reports: reports, tasks: tasks,
-            obligations: obligations, timeline: timeline)
+            obligations: obligations, timeline: timeline, notifications: notifications, origin: origin)
     }
 }
 
