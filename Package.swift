@@ -42,11 +42,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // CAP 1.2 (OASIS): the alert model, its XML writer and parser (unknown elements and <Signature> kept
+        // verbatim), incidents mapped to CAP messages, and the Atom feed. Pure: no I/O.
+        .target(name: "WatershedCAP", dependencies: ["WatershedCore"]),
         // The Hummingbird application: HTTPS API, WSS push, auth, TLS, development certificates and the browser console.
         .target(
             name: "WatershedServer",
             dependencies: [
                 "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore",
+                "WatershedCAP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -182,6 +186,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // CAP 1.2: the OASIS examples round-trip, exported documents validate with xmllint, the mapping by hand,
+        // and ingest on a real log (held messages survive a restart).
+        .testTarget(
+            name: "WatershedCAPTests",
+            dependencies: [
+                "WatershedCAP", "WatershedServer", "WatershedStore", "WatershedPlaybooks", "WatershedTestSupport",
             ]
         ),
         // Commands run in-process: exit codes, messages and the offline planner's output.

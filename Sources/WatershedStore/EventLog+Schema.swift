@@ -45,6 +45,11 @@ extension EventLog {
             try PeerProjections.backfill(db)
         }
 
+        // CAP 1.2 ingest (issue 5): applied messages by identity, and Updates/Cancels held for their referents.
+        migrator.registerMigration("v4-cap") { db in
+            try EventLog.createCAPTables(db)
+        }
+
         // Later migrations go here, each under a new name.
         return migrator
     }

@@ -54,4 +54,7 @@ public enum EventType: String, Codable, CaseIterable, Sendable, Hashable {
     case taskRescheduled = "TaskRescheduled"
     /// An event of a neighbouring province's incident, received over the peer link and stored once (issue 5).
     case peerEventReceived = "PeerEventReceived"
+    /// A CAP 1.2 message from a peer was applied (`POST /v1/feeds/cap` on the peer port); the incident is the CAP
+    /// thread's (its Alert's), and the payload is ``CAPReceivedPayload`` with the message as received.
+    case capReceived = "CAPReceived"
 }

@@ -242,6 +242,8 @@ struct Routes: Sendable {
             try await StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
                 .run(inbound: inbound, outbound: outbound)
         }
+        // CAP 1.2 exports (issue 5): Routes/../CAP/CAPRoutes.swift.
+        CAPRoutes(basin: basin, log: log, incidents: incidents, province: province, clock: clock).register(on: router)
     }
 
     /// The `{id}` of a task route: a UUID or a reference (`GX-2026-0007/T3`, its `/` sent as `%2F`).

@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+import WatershedCore
+
+/// A CAP message applied to the log (a `CAPReceived` event), by its identity sender + identifier + sent.
+public struct CAPMessageRecord: Sendable, Hashable {
+    /// CAP `sender`.
+    public var sender: String
+    /// CAP `identifier`.
+    public var identifier: String
+    /// CAP `sent` in UTC as a CAP time (`…-00:00`), so that one instant has one key.
+    public var sentUTC: String
+    /// The peer province it came from.
+    public var peer: UnitCode
+    /// CAP `msgType`.
+    public var msgType: String
+    /// The incident (CAP thread) its event belongs to.
+    public var incident: UUID
+    /// The seq of its `CAPReceived` event.
+    public var seq: Int64
+
+    public init(
+        sender: String, identifier: String, sentUTC: String, peer: UnitCode, msgType: String, incident: UUID,
+        seq: Int64
+    ) {
+        self.sender = sender
+        self.identifier = identifier
+        self.sentUTC = sentUTC
+        self.peer = peer
+        self.msgType = msgType
+        self.incident = incident
+        self.seq = seq
+    }
+}
+
+/// A CAP `Update` or `Cancel` held until the messages it references arrive; kept in the store, so it survives a
+/// restart.
+public struct HeldCAPMessage: Sendable, Hashable {
+    /// CAP `sender`.
+    public var sender: String
+    /// CAP `identifier`.
+    public var identifier: String
+    /// CAP `sent` in UTC as a CAP time.
+    public var sentUTC: String
+    /// The peer province it came from.
+    public var peer: UnitCode
+    /// When it was received.
+    public var receivedAt: Date
+    /// The document exactly as received.
+    public var xml: Data
+    /// Why it was refused when its referents arrived (it then stays, for the operator, and is never applied);
+    /// `nil` while it waits.
+    public var refusal: String?
+
+    public init(
+        sender: String, identifier: String, sentUTC: String, peer: UnitCode, receivedAt: Date, xml: Data,
+        refusal: String? = nil
+    ) {
+        self.sender = sender
+        self.identifier = identifier
+        self.sentUTC = sentUTC
+        self.peer = peer
+        self.receivedAt = receivedAt
+        self.xml = xml
+        self.refusal = refusal
+    }
+}
+
+extension EventLog {
+    /// The `v4-cap` migration's tables: `cap_message` (every applied CAP message, written in the same transaction
+    /// as its `CAPReceived` event) and `cap_held` (messages waiting for their referents).
+    static func createCAPTables(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE cap_message (
+                    sender TEXT NOT NULL,
+                    identifier TEXT NOT NULL,
+                    sentUTC TEXT NOT NULL,
+                    peer TEXT NOT NULL,
+                    msgType TEXT NOT NULL,
+                    incident TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (sender, identifier, sentUTC)
+                );
+                CREATE TABLE cap_held (
+                    sender TEXT NOT NULL,
+                    identifier TEXT NOT NULL,
+                    sentUTC TEXT NOT NULL,
+                    peer TEXT NOT NULL,
+                    receivedAt TEXT NOT NULL,
+                    xml BLOB NOT NULL,
+                    refusal TEXT,
+                    PRIMARY KEY (sender, identifier, sentUTC)
+                );
+                """)
+    }
+
+    /// The applied CAP message with this identity, or `nil`.
+    ///
+    /// - Throws: `DatabaseError`.
+    public func capMessage(sender: String, identifier: String, sentUTC: String) throws -> CAPMessageRecord? {
+        try writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM cap_message WHERE sender = ? AND identifier = ? AND sentUTC = ?",
+                arguments: [sender, identifier, sentUTC]
+            ).flatMap(Self.capRecord)
+        }
+    }
+
+    /// The held CAP message with this identity (waiting or refused), or `nil`.
+    ///
+    /// - Throws: `DatabaseError`.
+    public func heldCAPMessage(sender: String, identifier: String, sentUTC: String) throws -> HeldCAPMessage? {
+        try writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM cap_held WHERE sender = ? AND identifier = ? AND sentUTC = ?",
+                arguments: [sender, identifier, sentUTC]
+            ).map(Self.heldMessage)
+        }
+    }
+
+    /// Held CAP messages still waiting (not refused), oldest first; only those from `peer` when given.
+    ///
+    /// - Throws: `DatabaseError`.
+    public func heldCAPMessages(peer: UnitCode? = nil) throws -> [HeldCAPMessage] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM cap_held WHERE refusal IS NULL AND (? IS NULL OR peer = ?) "
+                    + "ORDER BY receivedAt, rowid",
+                arguments: [peer, peer]
+            ).map(Self.heldMessage)
+        }
+    }
+
+    /// Stores a CAP message to hold until its referents arrive (nothing if one with its identity is held already).
+    ///
+    /// - Throws: `DatabaseError`; ``EventLogError/readOnly(path:)``.
+    public func holdCAPMessage(_ message: HeldCAPMessage) async throws {
+        if isReadOnly { throw EventLogError.readOnly(path: writer.path) }
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO cap_held (sender, identifier, sentUTC, peer, receivedAt, xml, refusal)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    message.sender, message.identifier, message.sentUTC, message.peer,
+                    CanonicalJSON.timestamp(message.receivedAt), message.xml, message.refusal,
+                ])
+        }
+    }
+
+    /// Marks a held message refused (it stays in `cap_held` with the reason and is never applied).
+    ///
+    /// - Throws: `DatabaseError`; ``EventLogError/readOnly(path:)``.
+    public func refuseHeldCAPMessage(sender: String, identifier: String, sentUTC: String, reason: String)
+        async throws
+    {
+        if isReadOnly { throw EventLogError.readOnly(path: writer.path) }
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE cap_held SET refusal = ? WHERE sender = ? AND identifier = ? AND sentUTC = ?",
+                arguments: [reason, sender, identifier, sentUTC])
+        }
+    }
+
+    /// Records an applied CAP message, and removes it from `cap_held` if it was held — inside the transaction of
+    /// its `CAPReceived` event (call it from the append's projection), so the event, the record and the release
+    /// commit together or not at all.
+    ///
+    /// - Throws: `DatabaseError` (a constraint error when a message with this identity is recorded already).
+    public static func recordCAPMessage(_ record: CAPMessageRecord, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO cap_message (sender, identifier, sentUTC, peer, msgType, incident, seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                record.sender, record.identifier, record.sentUTC, record.peer, record.msgType,
+                record.incident.uuidString, record.seq,
+            ])
+        try db.execute(
+            sql: "DELETE FROM cap_held WHERE sender = ? AND identifier = ? AND sentUTC = ?",
+            arguments: [record.sender, record.identifier, record.sentUTC])
+    }
+
+    private static func capRecord(_ row: Row) -> CAPMessageRecord? {
+        guard let incident = UUID(uuidString: row["incident"]) else { return nil }
+        return CAPMessageRecord(
+            sender: row["sender"], identifier: row["identifier"], sentUTC: row["sentUTC"], peer: row["peer"],
+            msgType: row["msgType"], incident: incident, seq: row["seq"])
+    }
+
+    private static func heldMessage(_ row: Row) -> HeldCAPMessage {
+        let received: String = row["receivedAt"]
+        return HeldCAPMessage(
+            sender: row["sender"], identifier: row["identifier"], sentUTC: row["sentUTC"], peer: row["peer"],
+            receivedAt: CanonicalJSON.date(fromTimestamp: received) ?? Date(timeIntervalSince1970: 0),
+            xml: row["xml"], refusal: row["refusal"])
+    }
+}
