@@ -225,6 +225,27 @@ import X509
         let peerClient = guangdongTLS.appendingPathComponent("peer-client.pem").path
         let peerKey = guangdongTLS.appendingPathComponent("peer-client-key.pem").path
         #expect(try await get(certificate: peerClient, key: peerKey) == 426)
+        // CAP 1.2 from that neighbour on the same port: OASIS example A.1 is acknowledged (a CAP Ack, 200).
+        var capTLS = TLSConfiguration.makeClientConfiguration()
+        capTLS.trustRoots = .certificates(gxCA)
+        capTLS.certificateChain = try NIOSSLCertificate.fromPEMFile(peerClient).map { .certificate($0) }
+        capTLS.privateKey = .privateKey(try NIOSSLPrivateKey(file: peerKey, format: .pem))
+        var capConfiguration = HTTPClient.Configuration()
+        capConfiguration.tlsConfiguration = capTLS
+        let capClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: capConfiguration)
+        defer { capClient.shutdown { _ in } }
+        var post = HTTPClientRequest(url: "https://127.0.0.1:\(pair.guangxi.peerPort)/v1/feeds/cap")
+        post.method = .POST
+        post.headers.add(name: "Content-Type", value: "application/cap+xml")
+        post.body = .bytes(
+            ByteBuffer(
+                data: try Data(
+                    contentsOf: Fixtures.capFixtures.appendingPathComponent("01-oasis-A1-homeland-security-alert.xml")))
+        )
+        let capAnswer = try await capClient.execute(post, timeout: .seconds(10))
+        let capBody = String(buffer: try await capAnswer.body.collect(upTo: 1 << 20))
+        #expect(capAnswer.status.code == 200, "\(capBody)")
+        #expect(capBody.contains("<msgType>Ack</msgType>"))
         // The same certificate opening Hainan's link: refused before any upgrade.
         #expect(
             try await get(

@@ -150,6 +150,14 @@ public func buildApplication(
     PeerRoutes(
         province: configuration.province, log: log, incidents: incidents, signal: commits, clock: clock, logger: logger
     ).register(on: peerRouter)
+    // CAP 1.2 from a known neighbour that does not run Watershed (the same mutual TLS; the peer is the certificate's).
+    mountCAPIngest(on: peerRouter, ingest: CAPIngest(log: log, province: configuration.province), clock: clock) {
+        _, context in
+        guard let peer = context.peer else {
+            throw APIError(.forbidden, code: "unknown_peer", message: "the client certificate belongs to no known peer")
+        }
+        return peer.province
+    }
     let peerApp = Application(
         router: peerRouter,
         server: try .tls(
