@@ -189,6 +189,29 @@ def main():
     def css(selector):
         return driver.find_elements(By.CSS_SELECTOR, selector)
 
+    def click(selector):
+        """Clicks the first match, finding it again if the page re-rendered it in between (live events do)."""
+        def attempt():
+            try:
+                found = css(selector)
+                if not found:
+                    return False
+                found[0].click()
+                return True
+            except StaleElementReferenceException:
+                return False
+        until(attempt, f"clicking {selector}")
+
+    def first_row(selector, *attributes):
+        """The attributes of the first match, read again if the page re-rendered it in between."""
+        def attempt():
+            try:
+                found = css(selector)
+                return [found[0].get_attribute(a) for a in attributes] if found else False
+            except StaleElementReferenceException:
+                return False
+        return until(attempt, f"reading {selector}")
+
     def until(condition, message):
         try:
             return wait.until(lambda _: condition())
@@ -247,14 +270,12 @@ def main():
 
     def open_incident_and_acknowledge_a_task():
         incident = state["incident"]
-        css(f'li.incident[data-incident-id="{incident["id"]}"] a')[0].click()
+        click(f'li.incident[data-incident-id="{incident["id"]}"] a')
         until(lambda: css("tr.task.mine[data-state=dispatched] button[data-action=ack]"), "a task of mine to acknowledge")
-        row = css("tr.task.mine[data-state=dispatched]")[0]
-        reference = row.get_attribute("data-task-ref")
-        task_id = row.get_attribute("data-task-id")
+        reference, task_id = first_row("tr.task.mine[data-state=dispatched]", "data-task-ref", "data-task-id")
         state["acked"] = reference
         assert css(f'li.alert[data-alert-key="task:{task_id}"]'), "that task was alerted"
-        row.find_element(By.CSS_SELECTOR, "button[data-action=ack]").click()
+        click(f'tr.task[data-task-ref="{reference}"] button[data-action=ack]')
         selector = f'tr.task[data-task-ref="{reference}"]'
         until(lambda: css(selector)[0].get_attribute("data-state") == "acknowledged", "the task acknowledged")
         assert css(selector)[0].find_element(By.CSS_SELECTOR, "button[data-action=start]"), "start is offered next"
@@ -296,9 +317,8 @@ def main():
         driver.get(base + f"#/incident/{state['incident']['id']}")
         until(lambda: css("#who")[0].is_displayed() and css("tr.task"), "the incident as Liuzhou's officer")
         until(lambda: css("tr.task:not(.mine)[data-state=dispatched] button[data-action=ack]"), "another unit's task")
-        row = css("tr.task:not(.mine)[data-state=dispatched]")[0]
-        reference = row.get_attribute("data-task-ref")
-        row.find_element(By.CSS_SELECTOR, "button[data-action=ack]").click()
+        (reference,) = first_row("tr.task:not(.mine)[data-state=dispatched]", "data-task-ref")
+        click(f'tr.task[data-task-ref="{reference}"] button[data-action=ack]')
         selector = f'tr.task[data-task-ref="{reference}"] [data-testid=task-error]'
         until(lambda: css(selector), "the 403 under the task")
         assert "403" in css(selector)[0].text, css(selector)[0].text
@@ -325,7 +345,7 @@ def main():
         until(lambda: css(f'li.alert.exercise[data-alert-key="incident:{incident["id"]}"]'), "the exercise alert, marked")
         notes = driver.execute_script("return window.__notifications")
         assert any(n["title"].startswith("[EXERCISE]") for n in notes), notes
-        css(row + " a")[0].click()
+        click(row + " a")
         until(lambda: css("[data-testid=drill-banner]"), "the drill banner on the incident view")
         assert css("svg.map .map-exercise"), "the map marked as an exercise"
 
