@@ -527,7 +527,15 @@ function drawMap() {
 }
 
 function peerRows(detail) {
-  if (Array.isArray(detail.peerNotifications)) return detail.peerNotifications;
+  // The server's own account (GET /v1/incidents/{id} → notifications: the PeerNotified with its delivery state).
+  if (Array.isArray(detail.notifications) && detail.notifications.length > 0) {
+    return detail.notifications.map((entry) => ({
+      ...entry.notification,
+      recorded: true,
+      receivedAt: entry.receivedAt ?? (entry.delivery === 'accepted' ? entry.acceptedAt : undefined),
+      acceptedAt: entry.acceptedAt,
+    }));
+  }
   const timeline = detail.timeline ?? [];
   const about = (e, province) => e.province === province || (e.actor?.kind === 'peer' && e.actor.province === province);
   const stamp = (type, province) => timeline.findLast((e) => e.type === type && about(e, province))?.at;
