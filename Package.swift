@@ -89,6 +89,7 @@ let package = Package(
             name: "WatershedCLI",
             dependencies: [
                 "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore", "WatershedServer",
+                "WatershedClient",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -176,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "WatershedServerTests",
             dependencies: [
-                "WatershedServer", "WatershedClient", "WatershedWire", "WatershedTestSupport",
+                "WatershedServer", "WatershedClient", "WatershedWire", "WatershedTestSupport", "WatershedCLI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

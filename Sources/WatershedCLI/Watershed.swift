@@ -14,8 +14,18 @@ public struct Watershed: AsyncParsableCommand {
             Offline planning commands work on the playbooks folder alone:
               watershed playbooks check playbooks
               watershed plan --river longjiang --km 0 --pollutant cadmium --mass-kg 21000
+            Client commands talk to a server (--server, --token, --ca, or WATERSHED_SERVER,
+            WATERSHED_TOKEN, WATERSHED_CA):
+              watershed incidents
+              watershed incident show GX-2026-0001
+              watershed report initial --file report.json
+              watershed tail --after 120
+              watershed task ack GX-2026-0001/T3
             """,
-        subcommands: [ServeCommand.self, PlaybooksCommand.self, PlanCommand.self, AuditCommand.self, CertsCommand.self]
+        subcommands: [
+            ServeCommand.self, PlaybooksCommand.self, PlanCommand.self, AuditCommand.self, CertsCommand.self,
+            IncidentsCommand.self, IncidentCommand.self, ReportCommand.self, TailCommand.self, TaskCommand.self,
+        ]
     )
 
     public init() {}

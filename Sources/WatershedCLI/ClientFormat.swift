@@ -1,0 +1,151 @@
+import Foundation
+import WatershedCore
+import WatershedWire
+
+/// How client commands print incidents, tasks and events for a duty officer.
+enum ClientFormat {
+    /// The mark of everything that belongs to a drill (DESIGN.md "Drills are isolated").
+    static let drillMark = "[DRILL]"
+
+    /// `I`…`IV`, or `ungraded`.
+    static func level(_ level: SeverityLevel?) -> String { level.map { "\($0)" } ?? "ungraded" }
+
+    /// `longjiang km 0`, `qinzhou-petrochemical scenario tank-fire`, `beibu-gulf-guangxi 109.45°E 21.45°N`.
+    static func place(_ place: SpillLocation) -> String {
+        switch place {
+        case .river(let id, let km): "\(id) km \(RiverKm(km))"
+        case .park(let id, let scenario): "\(id) scenario \(scenario)"
+        case .sea(let id, let lng, let lat): "\(id) \(lng)°E \(lat)°N"
+        }
+    }
+
+    /// The reference with the drill mark in front of an exercise.
+    static func reference(_ incident: IncidentSummary) -> String {
+        incident.exercise ? "\(drillMark) \(incident.reference)" : incident.reference
+    }
+
+    /// `451203/county-duty-officer`.
+    static func assignee(_ assignee: Assignee) -> String { "\(assignee.unit)/\(assignee.position.rawValue)" }
+
+    /// Who caused an event: `451203/county-duty-officer`, `peer 440000`, `system (scheduler)`.
+    static func actor(_ actor: EventActor) -> String {
+        switch actor {
+        case .person(let unit, let position, _): "\(unit)/\(position)"
+        case .peer(let province): "peer \(province)"
+        case .system(let component): "system (\(component))"
+        }
+    }
+
+    /// The deadline a task waits for: its latest start, its legal due time, or the acknowledgement deadline.
+    static func deadline(_ task: ResponseTask, time: LocalTime) -> String {
+        if let startBy = task.startBy { return "start by \(time(startBy))" }
+        if let dueBy = task.dueBy { return "due by \(time(dueBy))" }
+        if let ackBy = task.ackBy { return "ack by \(time(ackBy))" }
+        return "—"
+    }
+
+    /// `initial`, `follow-up`, `final`.
+    static func report(_ kind: ReportKind) -> String {
+        switch kind {
+        case .initial: "initial"
+        case .followUp: "follow-up"
+        case .final: "final"
+        }
+    }
+
+    /// The incidents as a table: reference, level, where, pollutant, discovered, state.
+    static func incidentTable(_ incidents: [IncidentSummary], time: LocalTime) -> String {
+        var table = TextTable(["reference", "level", "where", "pollutant", "discovered", "state"])
+        for incident in incidents {
+            table.add([
+                reference(incident), level(incident.level), place(incident.place), incident.pollutant,
+                time(incident.discoveredAt), incident.state,
+            ])
+        }
+        return table.render()
+    }
+
+    /// `GET /v1/incidents/{id}` for a duty officer: summary, tasks, obligations, arrivals, timeline.
+    static func incidentDetail(_ detail: IncidentDetail, time: LocalTime) -> String {
+        let incident = detail.incident
+        let plan = incident.plan
+        var header = [
+            "INCIDENT  \(reference(incident))  level \(level(incident.level))  \(incident.state)"
+                + (incident.closedAt.map { " at \(time($0))" } ?? ""),
+            "Where       \(place(incident.place)) — "
+                + "\(plan.map { "\($0.spillUnitName) (\(incident.spillUnit))" } ?? incident.spillUnit)",
+            "Pollutant   \(incident.pollutant)" + (detail.initialReport.map { ", " + release($0.release) } ?? ""),
+            "Discovered  \(time(incident.discoveredAt))",
+        ]
+        if incident.exercise { header.insert("\(drillMark) This incident is an exercise (drill), not real.", at: 0) }
+        if let report = detail.initialReport {
+            header.append(
+                "Reported    by \(report.signature.reportingUnit) (\(report.signature.signingOfficer)); "
+                    + "source: \(report.informationSource)")
+        }
+        var sections = [header.joined(separator: "\n")]
+
+        var tasks = TextTable(["task", "assignee", "state", "deadline", "title"])
+        for task in detail.tasks {
+            tasks.add([
+                task.reference, assignee(task.assignee),
+                task.unowned ? "\(task.state.words), UNOWNED" : task.state.words,
+                deadline(task, time: time), short(task.title),
+            ])
+        }
+        sections.append(
+            "TASKS (\(detail.tasks.count))\n" + (detail.tasks.isEmpty ? "(none)" : tasks.render()))
+
+        var obligations = TextTable(["report", "from", "due by", "state"])
+        for due in detail.obligations {
+            let obligation = due.obligation
+            obligations.add([
+                report(obligation.report), "\(obligation.fromName) (\(obligation.fromUnit))",
+                obligation.dueBy.map { time($0) } ?? "by \(time(obligation.latestDueBy)) at the latest", due.state,
+            ])
+        }
+        sections.append(
+            "REPORT OBLIGATIONS (MEP Order No. 17)\n"
+                + (detail.obligations.isEmpty ? "(none due yet)" : obligations.render()))
+
+        if let plan {
+            var arrivals = TextTable(
+                ["receptor", "km", "province", "earliest arrival", "likely arrival", "peak mg/L", "×S"],
+                rightAligned: [1, 5, 6])
+            for arrival in plan.arrivals {
+                arrivals.add([
+                    arrival.name + (arrival.nameZh.map { " \($0)" } ?? ""),
+                    arrival.km.map { "\(arrival.river ?? "") \(RiverKm($0))" } ?? "sea", arrival.province,
+                    time(arrival.earliestArrival), time(arrival.likelyArrival),
+                    arrival.withoutMeasures.map { PlanReport.number($0.peakMgL) } ?? "—",
+                    PlanReport.ratio(arrival.withoutMeasures?.ratioToStandard),
+                ])
+            }
+            sections.append(
+                "ARRIVALS (×S = peak C/S without measures)\n"
+                    + (plan.arrivals.isEmpty ? "(none: the plume reaches no mapped node)" : arrivals.render()))
+        }
+
+        var timeline = TextTable(["seq", "time", "event", "by"], rightAligned: [0])
+        for entry in detail.timeline {
+            timeline.add([String(entry.seq), time(entry.at), entry.type.rawValue, actor(entry.actor)])
+        }
+        sections.append("TIMELINE (\(detail.timeline.count) events)\n" + timeline.render())
+        return sections.joined(separator: "\n\n")
+    }
+
+    /// `text` cut to `limit` characters with an ellipsis, for table cells that would push the table off a terminal.
+    static func short(_ text: String, limit: Int = 72) -> String {
+        text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
+    }
+
+    /// `21000 kg at once`, `mass unknown`, `30 kg/h for 5 h`.
+    static func release(_ release: Release) -> String {
+        switch release {
+        case .instantaneous(let mass?): "\(PlanReport.number(mass)) kg at once"
+        case .instantaneous(nil): "mass unknown"
+        case .continuous(let rate, let duration):
+            "\(PlanReport.number(rate)) kg/h for \(PlanReport.number(duration)) h"
+        }
+    }
+}

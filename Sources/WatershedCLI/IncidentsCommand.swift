@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import WatershedClient
+import WatershedWire
+
+/// `watershed incidents`: the incidents on a server, in the order reported.
+struct IncidentsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incidents",
+        abstract: "List the incidents on a server: reference, level, where, pollutant, discovered, state.",
+        discussion: """
+            Exercises (drills) are marked [DRILL]. Exit 0 listed, 1 refused (e.g. the token), 2 usage, 3 cannot \
+            connect or the certificate is not trusted.
+              watershed incidents --server https://127.0.0.1:8443 --ca data/tls/ca.pem --token wsd-dev-viewer-gx
+            """
+    )
+
+    @OptionGroup var client: ClientOptions
+
+    @Option(help: ArgumentHelp("Only incidents in this state: open or closed.", valueName: "state"))
+    var state: String?
+
+    @Flag(help: "Print the API's JSON (an array of incidents) instead of a table.")
+    var json = false
+
+    func validate() throws {
+        if let state, !["open", "closed"].contains(state) {
+            throw ValidationError("--state: \"\(state)\" is not a state; use open or closed.")
+        }
+    }
+
+    func run() async throws {
+        let incidents = try await client.withClient { try await $0.incidents(state: state) }
+        let out = CommandOutput.current
+        if json {
+            out.write(try ClientJSON.encode(incidents))
+        } else if incidents.isEmpty {
+            out.write("No incidents\(state.map { " \($0)" } ?? "").")
+        } else {
+            out.write(ClientFormat.incidentTable(incidents, time: client.time))
+        }
+    }
+}
+
+/// `watershed incident …`: one incident.
+struct IncidentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incident",
+        abstract: "Show one incident on a server.",
+        subcommands: [Show.self]
+    )
+
+    /// `watershed incident show ID`.
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show an incident: summary, tasks, report obligations, arrivals and timeline.",
+            discussion: """
+                Times print in local time with their offset (--time-zone). Exit 0 shown, 1 refused or no such \
+                incident, 2 usage, 3 cannot connect or the certificate is not trusted.
+                  watershed incident show GX-2026-0001 --ca data/tls/ca.pem --token wsd-dev-viewer-gx
+                """
+        )
+
+        @Argument(help: ArgumentHelp("The incident's reference (GX-2026-0001) or UUID.", valueName: "id"))
+        var id: String
+
+        @OptionGroup var client: ClientOptions
+
+        @Flag(help: "Print the API's JSON (the incident with its plan, tasks, obligations and timeline).")
+        var json = false
+
+        func run() async throws {
+            let detail = try await client.withClient { try await $0.incident(id) }
+            let out = CommandOutput.current
+            if json {
+                out.write(try ClientJSON.encode(detail))
+            } else {
+                out.write(ClientFormat.incidentDetail(detail, time: client.time))
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import WatershedClient
+import WatershedCore
+import WatershedWire
+
+/// `watershed tail [--after SEQ] [--incident ID]`: prints the live stream, one line per event, reconnecting and
+/// resuming by itself.
+struct TailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail",
+        abstract: "Print the server's events as they are committed, one line each, resuming by itself.",
+        discussion: """
+            Prints every event after --after (the backlog first, then live events) as: seq, local time, type, \
+            incident reference, a short summary. Exercise (drill) events start with [DRILL]. When the connection \
+            drops (the server restarts, the network fails), tail says so on standard error, reconnects by itself \
+            and resumes after the last seq it printed, so no event is missed or printed twice. Stop it with \
+            Ctrl-C. With --json, one JSON object (the stored event as the API sends it) per line.
+            Exit 1 refused (token, unknown incident), 2 usage, 3 the server cannot be reached at the start or its \
+            certificate is not trusted.
+              watershed tail --after 120 --ca data/tls/ca.pem --token wsd-dev-viewer-gx
+              watershed tail --incident GX-2026-0001 --json
+            """
+    )
+
+    @Option(help: ArgumentHelp("Start after this seq (0: from the first event).", valueName: "seq"))
+    var after: Int64 = 0
+
+    @Option(help: ArgumentHelp("Only this incident's events: its reference (GX-2026-0001) or UUID.", valueName: "id"))
+    var incident: String?
+
+    @Option(help: ArgumentHelp("only: drill events alone; exclude: no drill events.", valueName: "only|exclude"))
+    var exercise: String?
+
+    @OptionGroup var client: ClientOptions
+
+    @Flag(help: "Print each event as one line of JSON (the API's stored event).")
+    var json = false
+
+    func validate() throws {
+        if after < 0 { throw ValidationError("--after: a seq is 0 or more, got \(after).") }
+        if let exercise, ExerciseFilter(rawValue: exercise) == nil {
+            throw ValidationError("--exercise: \"\(exercise)\" is not a filter; use only or exclude.")
+        }
+    }
+
+    func run() async throws {
+        let out = CommandOutput.current
+        let json = json
+        let names = EventNames.Shared(timeZone: client.zone)
+        let filter = exercise.flatMap(ExerciseFilter.init(rawValue:))
+        do {
+            try await client.withClient { client in
+                // Fails early, with its sentence and exit code, when the server cannot be reached or refuses; and
+                // names the incidents and tasks reported before --after.
+                let known = try await client.incidents()
+                if let incident, !known.contains(where: { $0.reference == incident || $0.id.uuidString == incident }) {
+                    _ = try await client.incident(incident)
+                }
+                let tasks = (try? await client.tasks()) ?? []
+                names.state.withLock { names in
+                    for summary in known { names.incidents[summary.id] = summary.reference }
+                    for task in tasks { names.tasks[task.id] = task.reference }
+                }
+                try await client.follow(after: after, incident: incident, exercise: filter, reconnect: true) {
+                    update in
+                    switch update {
+                    case .event(let event):
+                        if json {
+                            out.write(try ClientJSON.encode(event, pretty: false))
+                        } else {
+                            out.write(names.state.withLock { $0.line(event) })
+                        }
+                    case .caughtUp(let head):
+                        let first = names.state.withLock { names in
+                            defer { names.caughtUpOnce = true }
+                            return !names.caughtUpOnce
+                        }
+                        if first { out.error("— caught up at seq \(head); following live events (Ctrl-C stops)") }
+                    case .disconnected(let reason, let resumeAfter, _):
+                        let first = names.state.withLock { names in
+                            defer { names.disconnected = true }
+                            return !names.disconnected
+                        }
+                        if first { out.error("— reconnecting (\(reason)); resuming after seq \(resumeAfter)") }
+                    case .reconnected(let resumeAfter):
+                        names.state.withLock { $0.disconnected = false }
+                        out.error("— reconnected; resuming after seq \(resumeAfter)")
+                    }
+                    return .proceed
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+}
+
+/// What `tail` has learnt while reading: incident references and task references by UUID, and whether it is
+/// between a drop and a reconnection.
+struct EventNames {
+    /// How times print.
+    let time: LocalTime
+    var incidents: [UUID: String] = [:]
+    var tasks: [UUID: String] = [:]
+    var caughtUpOnce = false
+    var disconnected = false
+
+    /// The names shared by the stream's callbacks.
+    final class Shared: Sendable {
+        let state: Mutex<EventNames>
+        init(timeZone: TimeZone) { state = Mutex(EventNames(time: LocalTime(timeZone: timeZone))) }
+    }
+
+    /// `seq  time  type  reference  summary`, with `[DRILL]` in front of an exercise event.
+    mutating func line(_ event: StoredEvent) -> String {
+        learn(event)
+        let reference = event.incident.map { incidents[$0] ?? String($0.uuidString.prefix(8)) } ?? "—"
+        let seq = String(event.seq)
+        var parts = [
+            String(repeating: " ", count: max(0, 6 - seq.count)) + seq, time(event.at),
+            event.type.rawValue.padding(toLength: max(18, event.type.rawValue.count), withPad: " ", startingAt: 0),
+            reference.padding(toLength: max(12, reference.count), withPad: " ", startingAt: 0),
+        ]
+        let summary = summary(event)
+        if !summary.isEmpty { parts.append(summary) }
+        if let drillAt = event.drillAt { parts.append("(drill clock \(time(drillAt)))") }
+        let text = parts.joined(separator: "  ").replacingOccurrences(
+            of: "\\s+$", with: "", options: .regularExpression)
+        return event.exercise ? "\(ClientFormat.drillMark) \(text)" : text
+    }
+
+    mutating func learn(_ event: StoredEvent) {
+        if event.type == .incidentReported, let incident = event.incident,
+            let payload = try? event.payload.decode(IncidentReportedPayload.self)
+        {
+            incidents[incident] = payload.reference
+        }
+        if event.type == .taskDispatched, let dispatched = try? event.payload.decode(TaskDispatched.self) {
+            tasks[dispatched.task] = dispatched.reference
+        }
+    }
+
+    /// `T3` of `GX-2026-0001/T3`, or the start of the UUID of a task not seen.
+    func task(_ id: UUID) -> String {
+        guard let reference = tasks[id] else { return "task " + id.uuidString.prefix(8) }
+        return reference.split(separator: "/").last.map(String.init) ?? reference
+    }
+
+    /// A short summary of what the event says.
+    func summary(_ event: StoredEvent) -> String {
+        let payload = event.payload
+        switch event.type {
+        case .incidentReported:
+            guard let reported = try? payload.decode(IncidentReportedPayload.self) else { return "" }
+            let report = reported.report
+            return
+                "\(report.pollutant) at \(ClientFormat.place(report.place)), \(ClientFormat.release(report.release)), "
+                + "level \(ClientFormat.level(report.level)); reported by \(report.signature.reportingUnit)"
+                + (reported.origin.map { " (from \($0.province)'s \($0.reference))" } ?? "")
+        case .levelSet:
+            guard let set = try? payload.decode(LevelSetPayload.self) else { return "" }
+            return "level \(ClientFormat.level(set.from)) → \(ClientFormat.level(set.to))"
+        case .reportFiled:
+            guard let filed = try? payload.decode(ReportFiledPayload.self) else { return "" }
+            return "\(ClientFormat.report(filed.report.kind)) report: \(filed.report.summary)"
+        case .planComputed:
+            guard let plan = try? payload.decode(PlanDocument.self) else { return "" }
+            return "plan: \(plan.arrivals.count) receptors, \(plan.tasks.count) tasks, "
+                + "\(plan.obligations.count) report obligations, \(plan.peerNotifications.count) peer notifications"
+        case .obligationDue:
+            guard let obligation = try? payload.decode(ReportObligation.self) else { return "" }
+            return "\(ClientFormat.report(obligation.report)) report due from \(obligation.fromName) by "
+                + (obligation.dueBy.map { time($0) } ?? time(obligation.latestDueBy))
+        case .obligationMet:
+            guard let met = try? payload.decode(ObligationMetPayload.self) else { return "" }
+            return "obligation \(met.obligation) met"
+        case .peerNotified:
+            guard let notified = try? payload.decode(PeerNotifiedPayload.self) else { return "" }
+            let notification = notified.notification
+            return "notify \(notification.name) (\(notification.province), \(notification.requirement.rawValue)) by "
+                + "\(time(notification.deadline)); crossing \(notification.boundaryName) at "
+                + "\(time(notification.crossingAt)); \(notified.delivery)"
+        case .peerReceived, .peerAccepted:
+            guard let acknowledgement = try? payload.decode(PeerAcknowledgementPayload.self) else { return "" }
+            return "\(acknowledgement.province) \(event.type == .peerReceived ? "received" : "accepted")"
+                + (acknowledgement.peerReference.map { " as \($0)" } ?? "")
+                + (acknowledgement.by.map { " by \($0)" } ?? "")
+        case .peerEventReceived:
+            guard let received = try? payload.decode(PeerEventReceivedPayload.self) else { return "" }
+            return "from \(received.province): \(received.event.type.rawValue) (their seq \(received.event.seq))"
+        case .incidentClosed:
+            guard let closed = try? payload.decode(IncidentClosedPayload.self) else { return "" }
+            return "closed: \(closed.reason)"
+        default:
+            guard let change = try? TaskChange(eventType: event.type, payload: payload) else { return "" }
+            return taskSummary(change)
+        }
+    }
+
+    func taskSummary(_ change: TaskChange) -> String {
+        let name = task(change.task)
+        switch change {
+        case .dispatched(let dispatched):
+            let deadline =
+                dispatched.startBy.map { "start by \(time($0))" } ?? dispatched.dueBy.map { "due by \(time($0))" }
+                ?? "ack by \(time(dispatched.ackBy))"
+            return "\(name) → \(ClientFormat.assignee(dispatched.assignee)): \(dispatched.title) (\(deadline))"
+        case .acknowledged(let acknowledged):
+            return "\(name) acknowledged by \(ClientFormat.assignee(acknowledged.by))"
+        case .started(let started):
+            return "\(name) started by \(ClientFormat.assignee(started.by))"
+        case .done(let done):
+            return "\(name) done by \(ClientFormat.assignee(done.by))"
+        case .declined(let declined):
+            return "\(name) declined by \(ClientFormat.assignee(declined.by)) (\(declined.reason))"
+                + (declined.redispatchedTo.map { " → \(ClientFormat.assignee($0))" } ?? "")
+        case .cancelled(let cancelled):
+            return "\(name) cancelled: \(cancelled.reason)"
+        case .overdue(let overdue):
+            return "\(name) OVERDUE (\(overdue.kind.rawValue) by \(time(overdue.deadline)))"
+        case .escalated(let escalated):
+            return "\(name) escalated (step \(escalated.step)) → \(ClientFormat.assignee(escalated.to))"
+        case .unowned(let unowned):
+            return "\(name) UNOWNED (\(unowned.reason.rawValue))"
+        case .rescheduled(let rescheduled):
+            return "\(name) start by moved to \(time(rescheduled.to)): \(rescheduled.reason)"
+        }
+    }
+}
