@@ -216,7 +216,11 @@ public final class WatershedClient: Sendable {
         let text = String(describing: error)
         let certificateWords = ["CERTIFICATE_VERIFY_FAILED", "failedToValidateHostname", "certificate verify failed"]
         if certificateWords.contains(where: text.contains) {
-            return .untrustedCertificate(server: address.base, caFile: configuration.caFile, why: Self.short(text))
+            // BoringSSL's own text (error numbers, source paths) means nothing to a duty officer; say what failed.
+            let why =
+                text.contains("failedToValidateHostname")
+                ? "the certificate does not name \(address.host)" : "certificate verify failed"
+            return .untrustedCertificate(server: address.base, caFile: configuration.caFile, why: why)
         }
         return .cannotConnect(server: address.base, why: Self.reason(error))
     }

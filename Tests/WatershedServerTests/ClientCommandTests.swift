@@ -236,6 +236,7 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
             #expect(untrusted.code == 3)
             #expect(untrusted.err.contains("the certificate of \(handle.base) is not trusted"))
             #expect(untrusted.err.contains("--ca"))
+            #expect(!untrusted.err.contains("BoringSSL"), "a sentence, not a dump: \(untrusted.err)")
 
             let stranger = await watershed(["incidents"] + Self.flags(handle, token: "wsd-not-a-token"))
             #expect(stranger.code == 1)
