@@ -81,7 +81,7 @@ import X509
         let incident = try #require((filed.json as? [String: Any])?["incident"] as? [String: Any])
         let gxID = try #require(incident["id"] as? String)
 
-        // Guangxi sees *received* within a second of the filing.
+        // Guangxi sees *received* soon after the filing, without waiting for a retry.
         var receivedAfter: Double?
         _ = try await Self.eventually(10) {
             let events = try await pair.guangxi.events(token: Self.gxViewer)
@@ -92,7 +92,9 @@ import X509
             return true
         }
         let received = try #require(receivedAfter, "no PeerReceived on Guangxi's log:\n\(pair.guangxi.log)")
-        #expect(received < 1.0, "received after \(received) s")
+        // Typically well under a second (the debug build plans and commits on both sides); speed is measured in
+        // Benchmarks/run-federation.sh, so this bound only catches a link that waits for a retry or a heartbeat.
+        #expect(received < 8.0, "received after \(received) s")
 
         // Guangdong has the incident once, as its own GD- incident whose origin is Guangxi's.
         let list = try await pair.guangdong.request(.GET, "/v1/incidents", token: Self.gdViewer)
