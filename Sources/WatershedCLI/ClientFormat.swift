@@ -83,6 +83,9 @@ enum ClientFormat {
                 "Reported    by \(report.signature.reportingUnit) (\(report.signature.signingOfficer)); "
                     + "source: \(report.informationSource)")
         }
+        if let origin = detail.origin {
+            header.append("From        province \(origin.province), their \(origin.reference) (over the peer link)")
+        }
         var sections = [header.joined(separator: "\n")]
 
         var tasks = TextTable(["task", "assignee", "state", "deadline", "title"])
@@ -126,9 +129,27 @@ enum ClientFormat {
                     + (plan.arrivals.isEmpty ? "(none: the plume reaches no mapped node)" : arrivals.render()))
         }
 
-        var timeline = TextTable(["seq", "time", "event", "by"], rightAligned: [0])
+        if !detail.notifications.isEmpty {
+            var notifications = TextTable(
+                ["neighbour", "boundary", "crossing", "notify by", "requirement", "delivery"])
+            for entry in detail.notifications {
+                let notification = entry.notification
+                notifications.add([
+                    "\(notification.name) (\(notification.province))", notification.boundaryName,
+                    time(notification.crossingAt), time(notification.deadline), notification.requirement.rawValue,
+                    entry.delivery + (entry.acceptedBy.map { " by \($0)" } ?? "")
+                        + (entry.peerReference.map { " as \($0)" } ?? ""),
+                ])
+            }
+            sections.append("NEIGHBOURING PROVINCES (MEP Order No. 17 Art. 8)\n" + notifications.render())
+        }
+
+        var timeline = TextTable(["seq", "time", "event", "task/peer", "by"], rightAligned: [0])
         for entry in detail.timeline {
-            timeline.add([String(entry.seq), time(entry.at), entry.type.rawValue, actor(entry.actor)])
+            timeline.add([
+                String(entry.seq), time(entry.at), entry.type.rawValue,
+                entry.task ?? entry.province.map { "peer \($0)" } ?? "", actor(entry.actor),
+            ])
         }
         sections.append("TIMELINE (\(detail.timeline.count) events)\n" + timeline.render())
         return sections.joined(separator: "\n\n")

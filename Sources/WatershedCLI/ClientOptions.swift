@@ -29,7 +29,8 @@ struct ClientOptions: ParsableArguments {
 
     @Option(
         name: .customLong("time-zone"),
-        help: ArgumentHelp("Time zone of printed times (default Asia/Shanghai, +08:00).", valueName: "zone"))
+        help: ArgumentHelp(
+            "Time zone of printed times, with their UTC offset (Asia/Shanghai is +08:00).", valueName: "zone"))
     var timeZone = "Asia/Shanghai"
 
     func validate() throws {

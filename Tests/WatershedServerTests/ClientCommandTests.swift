@@ -117,6 +117,12 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
             let reported = show.out.split(separator: "\n").first { $0.contains("IncidentReported") }
             #expect(reported?.contains("2026-11-29 22:05 +08:00") == true)
             #expect(reported?.hasSuffix("451203/county-duty-officer") == true)
+            let dispatched = show.out.split(separator: "\n").first { $0.contains("TaskDispatched") }
+            #expect(dispatched?.contains("GX-2026-0001/T1") == true, "the timeline names the task")
+            // The plume reaches the Xijiang boundary with Guangdong (440000): a notification, not delivered here.
+            #expect(show.out.contains("NEIGHBOURING PROVINCES"))
+            let guangdong = show.out.split(separator: "\n").first { $0.contains("(440000)") }
+            #expect(guangdong?.hasSuffix("pending") == true, "\(show.out)")
 
             let followUp = try Self.file(ReportsTests.report())
             defer { try? FileManager.default.removeItem(atPath: followUp) }
