@@ -186,8 +186,33 @@ def main():
     base = f"https://127.0.0.1:{server.port}/"
     state = {}
 
+    class Live:
+        """The index-th match of a selector, found again on every use: live events re-render the list and the
+        incident view, so an element found a moment ago may be gone (stale) when it is read or clicked."""
+
+        def __init__(self, selector, index):
+            self.selector, self.index = selector, index
+
+        def _element(self):
+            return driver.find_elements(By.CSS_SELECTOR, self.selector)[self.index]
+
+        def _retry(self, use):
+            for _ in range(60):
+                try:
+                    return use(self._element())
+                except (StaleElementReferenceException, IndexError):
+                    time.sleep(0.05)
+            return use(self._element())
+
+        def __getattr__(self, name):
+            value = self._retry(lambda element: getattr(element, name))
+            if callable(value):
+                return lambda *args, **kwargs: self._retry(lambda element: getattr(element, name)(*args, **kwargs))
+            return value
+
     def css(selector):
-        return driver.find_elements(By.CSS_SELECTOR, selector)
+        count = len(driver.find_elements(By.CSS_SELECTOR, selector))
+        return [Live(selector, index) for index in range(count)]
 
     def click(selector):
         """Clicks the first match, finding it again if the page re-rendered it in between (live events do)."""
