@@ -77,7 +77,9 @@ import WatershedServer
             #expect(close.code == 4001)
             #expect(close.reason == "resume:\(last)")
             #expect(slowSeqs == (last > 0 ? Array(1...last) : []))
-            #expect(last < before, "the slow client was cut off while it had not read its backlog")
+            // Cut off before it had everything. (Whether that falls inside its backlog depends on how much the kernel
+            // buffers between the upgrade and the pause: 3,748 of a 2,916-event backlog once in CI, so no bound on it.)
+            #expect(last < head, "the slow client was cut off before it had every event")
             slow.close()
             let slowDone = ContinuousClock.now
 
