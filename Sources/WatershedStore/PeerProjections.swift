@@ -72,15 +72,7 @@ public enum PeerProjections {
                     db, sql: "SELECT kind FROM task_view WHERE id = ?", arguments: [change.task.uuidString]),
                 kind == ResponseTaskKind.notification.rawValue
             {
-                try db.execute(
-                    sql: """
-                        UPDATE peer_inbound SET acceptedSeq = ?, acceptedBy = ?, acceptedAt = ?
-                        WHERE localIncident = ? AND acceptedSeq IS NULL
-                        """,
-                    arguments: [
-                        event.seq, "\(by.unit)/\(by.position.rawValue)", CanonicalJSON.timestamp(event.at),
-                        incident.uuidString,
-                    ])
+                try updateAccepted(incident: incident, by: by, event: event, in: db)
             }
         }
     }
@@ -113,7 +105,10 @@ public enum PeerProjections {
         guard let incident = event.incident?.uuidString else { return }
         switch event.type {
         case .incidentReported:
-            guard let origin = try? event.payload.decode(IncidentReportedPayload.self).origin else { return }
+            // Only a neighbour's incident carries `origin`; our own skip decoding the whole report here.
+            guard let value = event.payload["origin"], let origin = try? value.decode(IncidentOrigin.self) else {
+                break
+            }
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO peer_inbound (province, originIncident, originReference, localIncident)
@@ -173,6 +168,10 @@ public enum PeerProjections {
     static func notificationAcknowledged(_ task: ResponseTask, by: Assignee, event: StoredEvent, in db: Database)
         throws
     {
+        try updateAccepted(incident: task.incident, by: by, event: event, in: db)
+    }
+
+    private static func updateAccepted(incident: UUID, by: Assignee, event: StoredEvent, in db: Database) throws {
         try db.execute(
             sql: """
                 UPDATE peer_inbound SET acceptedSeq = ?, acceptedBy = ?, acceptedAt = ?
@@ -180,7 +179,7 @@ public enum PeerProjections {
                 """,
             arguments: [
                 event.seq, "\(by.unit)/\(by.position.rawValue)", CanonicalJSON.timestamp(event.at),
-                task.incident.uuidString,
+                incident.uuidString,
             ])
     }
 }

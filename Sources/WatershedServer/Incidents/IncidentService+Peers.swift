@@ -56,16 +56,7 @@ extension IncidentService {
             _ = try await append([first] + rest)
             return true
         }
-        let local = try event.incident.flatMap { try log.inboundIncidents(from: peer, origin: $0).first?.localIncident }
-        let make = EventMaker(incident: local ?? UUID(), actor: actor, now: now, exercise: event.exercise)
-        var stored = try make(.peerEventReceived, PeerEventReceivedPayload(province: peer, event: event))
-        if local == nil {
-            stored = NewEvent(
-                id: stored.id, at: stored.at, incident: nil, type: stored.type, actor: stored.actor,
-                exercise: stored.exercise, drillAt: nil, payload: stored.payload)
-        }
-        _ = try await append([stored])
-        return true
+        return try await appendReceived([event], from: peer, now: now) > 0
     }
 
     /// Stores a run of a neighbour's events in order, each once, with one commit for all the events that open no
@@ -82,22 +73,27 @@ extension IncidentService {
         var run: [StoredEvent] = []
         for event in events {
             if event.type == .incidentReported {
-                if !run.isEmpty { stored += try await appendReceived(run, from: peer, now: now) }
+                if !run.isEmpty { stored += try await appendReceivedLocked(run, from: peer, now: now) }
                 run = []
                 if try await receivePeerEvent(event, from: peer, peerName: peerName, now: now) { stored += 1 }
             } else {
                 run.append(event)
             }
         }
-        if !run.isEmpty { stored += try await appendReceived(run, from: peer, now: now) }
+        if !run.isEmpty { stored += try await appendReceivedLocked(run, from: peer, now: now) }
         return stored
     }
 
-    /// `PeerEventReceived` for each event of `events` not stored before, in one append.
-    private func appendReceived(_ events: [StoredEvent], from peer: UnitCode, now: Date) async throws -> Int {
+    private func appendReceivedLocked(_ events: [StoredEvent], from peer: UnitCode, now: Date) async throws -> Int {
         let lock = "peer " + peer
         await acquire(lock)
         defer { release(lock) }
+        return try await appendReceived(events, from: peer, now: now)
+    }
+
+    /// `PeerEventReceived` for each event of `events` not stored before, in one append; the caller holds the peer's
+    /// lock.
+    private func appendReceived(_ events: [StoredEvent], from peer: UnitCode, now: Date) async throws -> Int {
         var locals: [UUID: UUID?] = [:]
         var seen: Set<UUID> = []
         var appended: [NewEvent] = []
