@@ -25,6 +25,7 @@ public struct Watershed: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, PlaybooksCommand.self, PlanCommand.self, AuditCommand.self, CertsCommand.self,
             IncidentsCommand.self, IncidentCommand.self, ReportCommand.self, TailCommand.self, TaskCommand.self,
+            DrillCommand.self,
         ]
     )
 
@@ -92,12 +93,22 @@ public final class CommandOutput: @unchecked Sendable {
     /// Creates an output; with `capture` it keeps the text instead of printing it.
     public init(capture: Bool) { self.capture = capture }
 
+    /// Writes to standard output. When the reader has gone (`watershed tail | head`), the command ends as a pipe
+    /// writer does on SIGPIPE (exit 141), instead of trapping on the error `FileHandle.write` raises.
+    static func standardOutput(_ text: String) {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+        } catch {
+            exit(141)
+        }
+    }
+
     /// Writes a line to standard output.
     public func write(_ line: String) {
         if capture {
             lock.withLock { outText += line + "\n" }
         } else {
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            Self.standardOutput(line + "\n")
         }
     }
 
@@ -106,7 +117,7 @@ public final class CommandOutput: @unchecked Sendable {
         if capture {
             lock.withLock { errText += line + "\n" }
         } else {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
         }
     }
 

@@ -170,6 +170,29 @@ public final class WatershedClient: Sendable {
         try await send(.POST, "/v1/stream-tickets", body: nil as DeclineBody?)
     }
 
+    // MARK: Drills
+
+    /// `POST /v1/drills` (commander): starts a drill; the answer has one drill token per participant, shown only now.
+    public func startDrill(_ request: DrillStartRequest) async throws -> DrillStarted {
+        try await send(.POST, "/v1/drills", body: request)
+    }
+
+    /// `GET /v1/drills`: drills, newest first.
+    public func drills() async throws -> [DrillSummary] { try await get("/v1/drills") }
+
+    /// `GET /v1/drills/{id}`: one drill (its id or 8+ of its first characters).
+    public func drill(_ id: String) async throws -> DrillSummary { try await get("/v1/drills/" + Self.pathSegment(id)) }
+
+    /// `POST /v1/drills/{id}/end` (commander): ends a drill.
+    public func endDrill(_ id: String) async throws -> DrillSummary {
+        try await send(.POST, "/v1/drills/\(Self.pathSegment(id))/end", body: nil as DeclineBody?)
+    }
+
+    /// `GET /v1/drills/{id}/score`: each expectation met, missed or pending, and the after-action timeline.
+    public func drillScore(_ id: String) async throws -> DrillScore {
+        try await get("/v1/drills/\(Self.pathSegment(id))/score")
+    }
+
     // MARK: Plumbing
 
     func get<T: Decodable>(_ path: String) async throws -> T {

@@ -34,14 +34,18 @@ public struct IncidentReportedPayload: Codable, Sendable, Hashable {
     /// For an incident a neighbouring province reported to us over the peer link: where it comes from; `nil` for
     /// our own.
     public var origin: IncidentOrigin?
+    /// For a drill incident: the drill and its clock (every deadline of the incident runs on it); `nil` otherwise.
+    public var drill: DrillLink?
 
     public init(
-        reference: String, report: InitialReport, idempotency: IdempotencyRecord? = nil, origin: IncidentOrigin? = nil
+        reference: String, report: InitialReport, idempotency: IdempotencyRecord? = nil, origin: IncidentOrigin? = nil,
+        drill: DrillLink? = nil
     ) {
         self.reference = reference
         self.report = report
         self.idempotency = idempotency
         self.origin = origin
+        self.drill = drill
     }
 }
 

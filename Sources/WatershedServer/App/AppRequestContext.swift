@@ -113,6 +113,8 @@ enum JSONResponse {
 struct TokenAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
     let registry: TokenRegistry
+    /// Tokens of running drills (made at `POST /v1/drills`).
+    let drillTokens: DrillTokens
     let tickets: StreamTickets
     let clock: any WallClock
 
@@ -126,6 +128,7 @@ struct TokenAuthenticator: RouterMiddleware {
                 // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
                 guard header.count > 7, header.prefix(7).lowercased() == "bearer ",
                     let identity = registry.identity(for: String(header.dropFirst(7)))
+                        ?? drillTokens.identity(for: String(header.dropFirst(7)))
                 else {
                     throw APIError(
                         .unauthorized, code: "bad_token", message: "the bearer token is not known to this server")

@@ -126,21 +126,25 @@ public func buildApplication(
         metrics.appended(events.lazy.map(\.type.rawValue))
         commits.fire()
     }
+    let drillTokens = DrillTokens()
     let incidents = try IncidentService(
         log: log, basin: loaded.basin, province: configuration.province,
-        organisation: organisation, metrics: metrics, now: clock.now)
+        organisation: organisation, metrics: metrics, drillTokens: drillTokens, now: clock.now)
     let scheduler = DeadlineScheduler(incidents: incidents, clock: clock, logger: logger)
+    let drillRunner = DrillRunner(incidents: incidents, clock: clock, logger: logger)
 
     let console = try ConsoleAssets.bundled()
     let router = Router(context: AppRequestContext.self)
     let tickets = StreamTickets()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: JSONErrorMiddleware<AppRequestContext>())
-    router.add(middleware: TokenAuthenticator(registry: tokens, tickets: tickets, clock: clock))
+    router.add(
+        middleware: TokenAuthenticator(registry: tokens, drillTokens: drillTokens, tickets: tickets, clock: clock))
     Routes(
         basin: loaded.basin, log: log, hub: hub, incidents: incidents, tickets: tickets, metrics: metrics,
         clock: clock, province: configuration.province
     ).register(on: router)
+    DrillRoutes(incidents: incidents, clock: clock).register(on: router)
     console.register(on: router)
 
     // The peer port (8444): mutual TLS, neighbours only.
@@ -194,7 +198,7 @@ public func buildApplication(
             tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
-        services: (runsScheduler ? [scheduler, peerWatch] : []) + [peerApp] + links,
+        services: (runsScheduler ? [scheduler, peerWatch, drillRunner] : []) + [peerApp] + links,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     let info = ServerStartInfo(

@@ -28,7 +28,12 @@ extension IncidentService {
         {
             let incident = UUID()
             let reference = nextReference(now: now)
-            let make = EventMaker(incident: incident, actor: actor, now: now, exercise: event.exercise)
+            // A joint drill's incident keeps the drill's clock here too: its deadlines are in drill time.
+            let wall = now
+            let now = reported.drill?.clock.drillTime(atWall: wall) ?? wall
+            let make = EventMaker(
+                incident: incident, actor: actor, now: now, exercise: event.exercise,
+                wall: reported.drill == nil ? nil : wall)
             var rest: [NewEvent] = []
             let plan = reported.report.checked(in: basin, ownProvince: province).plan
             if let plan { rest.append(try self.event(make, plan: plan)) }
@@ -52,7 +57,8 @@ extension IncidentService {
                     reference: reference, report: reported.report,
                     origin: IncidentOrigin(
                         province: peer, incident: origin, reference: reported.reference, event: event.id,
-                        seq: event.seq)))
+                        seq: event.seq),
+                    drill: event.exercise ? reported.drill : nil))
             _ = try await append([first] + rest)
             return true
         }
@@ -97,6 +103,7 @@ extension IncidentService {
         var locals: [UUID: UUID?] = [:]
         var seen: Set<UUID> = []
         var appended: [NewEvent] = []
+        var endedDrills: Set<UUID> = []
         for event in events where !seen.contains(event.id) {
             seen.insert(event.id)
             if try log.hasInbound(from: peer, event: event.id) { continue }
@@ -109,13 +116,23 @@ extension IncidentService {
                     locals[origin] = local
                 }
             }
+            let drillAt = local.flatMap { drills.clock(of: $0) }?.drillTime(atWall: now)
             appended.append(
                 NewEvent(
                     at: now, incident: local, type: .peerEventReceived, actor: .peer(province: peer),
-                    exercise: event.exercise,
+                    exercise: event.exercise, drillAt: drillAt,
                     payload: try JSONValue(encoding: PeerEventReceivedPayload(province: peer, event: event))))
+            // A joint drill closed by the province that runs it ends here too.
+            if event.exercise, event.type == .incidentClosed, let local, let drill = drills.ofIncident[local],
+                drills.drills[drill]?.started == nil
+            {
+                endedDrills.insert(drill)
+            }
         }
         if !appended.isEmpty { _ = try await append(appended) }
+        for drill in endedDrills where drills.drills[drill]?.isRunning == true {
+            _ = try await endDrill(drill.uuidString, reason: "ended by \(peer)", wall: now)
+        }
         return appended.count
     }
 

@@ -119,6 +119,8 @@ extension IncidentService {
                     + "; token \(identity.tokenID) is \(actor) and not a commander",
                 field: "id")
         }
+        // A drill incident's task is worked on its drill's clock.
+        let (now, drillWall) = times(of: current.incident, wall: now)
         let changes: [TaskChange]
         do {
             switch action {
@@ -131,15 +133,20 @@ extension IncidentService {
             throw APIError(.conflict, code: "task_state", message: error.description, field: "state")
         }
         let make = EventMaker(
-            incident: current.incident, identity: identity, now: now, exercise: isExercise(current))
+            incident: current.incident, identity: identity, now: now, exercise: isExercise(current), wall: drillWall)
         _ = try await append(try changes.map { try event(make, change: $0) })
         return book.tasks[current.id] ?? current
     }
 
     // MARK: Deadlines
 
-    /// The earliest deadline of any open task (the scheduler sleeps until just after it).
-    public func nextDeadline() -> Date? { book.tasks.values.compactMap(\.nextDeadline).min() }
+    /// The earliest deadline of any open task, as a wall time (the scheduler sleeps until just after it): a drill
+    /// task's deadline is on its drill's clock, mapped back to the wall.
+    public func nextDeadline() -> Date? {
+        book.tasks.values.compactMap { task in
+            task.nextDeadline.map { drills.clock(of: task.incident)?.wallTime(atDrill: $0) ?? $0 }
+        }.min()
+    }
 
     /// Appends, for every task with a deadline strictly before `now`, the changes the passed deadlines give
     /// (`TaskOverdue`, `TaskEscalated`, `TaskUnowned`), once each, as the scheduler (`system/scheduler`) — all in
@@ -149,18 +156,22 @@ extension IncidentService {
     /// - Returns: the number of events appended.
     @discardableResult
     public func fireDeadlines(now: Date) async throws -> Int {
-        let due = Set(book.tasks.values.filter { ($0.nextDeadline.map { $0 < now }) ?? false }.map(\.incident))
+        let due = Set(
+            book.tasks.values.filter { task in
+                task.nextDeadline.map { $0 < times(of: task.incident, wall: now).now } ?? false
+            }.map(\.incident))
         let incidents = due.sorted { $0.uuidString < $1.uuidString }
         for incident in incidents { await acquire("incident " + incident.uuidString) }
         defer { for incident in incidents { release("incident " + incident.uuidString) } }
         var events: [NewEvent] = []
         for incident in incidents {
             let exercise = find(incident.uuidString)?.exercise ?? false
+            let (taskNow, drillWall) = times(of: incident, wall: now)
             for task in (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }) {
-                for change in task.deadlinePassed(at: now) {
+                for change in task.deadlinePassed(at: taskNow) {
                     let event = NewEvent(
                         at: now, incident: incident, type: change.eventType, actor: .system(component: "scheduler"),
-                        exercise: exercise, payload: try change.payload())
+                        exercise: exercise, drillAt: drillWall == nil ? nil : taskNow, payload: try change.payload())
                     knownPayloads[event.id] = .task(change)
                     events.append(event)
                 }

@@ -32,6 +32,12 @@ public actor IncidentService {
     private var list = IncidentList()
     /// Tasks and obligations folded from the log, updated in place by every commit (never copied).
     var book = TaskBook()
+    /// Drills folded from the log: their scenarios, clocks, played injects and incidents.
+    var drills = DrillBook()
+    /// The drill tokens of running drills (the token authenticator reads them).
+    let drillTokens: DrillTokens
+    /// Called after every commit that starts, plays or ends a drill (the drill runner's wake-up).
+    var drillsChanged: @Sendable () -> Void = {}
     /// Typed payloads of events about to be appended, by event id, so the fold after the commit need not decode
     /// what was just encoded (a plan is tens of KB). Filled by ``event(_:plan:)`` and ``event(_:change:)``,
     /// emptied by the next ``append(_:)`` whether or not it succeeds (nothing leaks from a request that threw).
@@ -49,8 +55,9 @@ public actor IncidentService {
     /// Loads the incident list and the idempotency keys of the last 24 h (before `now`) from the log.
     public init(
         log: EventLog, basin: Basin, province: UnitCode, organisation: Organisation? = nil,
-        metrics: ServerMetrics? = nil, now: Date = Date()
+        metrics: ServerMetrics? = nil, drillTokens: DrillTokens = DrillTokens(), now: Date = Date()
     ) throws {
+        self.drillTokens = drillTokens
         self.organisation =
             organisation
             ?? Organisation(province: province, defaultPolicy: EscalationPolicy(ackMinutes: 15, repeats: 2), units: [])
@@ -62,11 +69,13 @@ public actor IncidentService {
         var list = IncidentList()
         var keys: [String: Idempotency.Entry] = [:]
         var book = TaskBook()
+        var drills = DrillBook()
         while true {
             let page = try log.events(after: after, limit: 1_000)
             for event in page {
                 list.fold(event)
                 book.fold(event)
+                drills.fold(event, tokens: drillTokens)
                 if let (record, entry) = IncidentList.idempotency(of: event),
                     entry.at.addingTimeInterval(Idempotency.lifetime) > now
                 {
@@ -79,6 +88,7 @@ public actor IncidentService {
         self.list = list
         self.keys = keys
         self.book = book
+        self.drills = drills
     }
 
     /// Sets the closure called after each commit that may move a deadline.
@@ -117,23 +127,32 @@ public actor IncidentService {
         try await withIdempotency(
             idempotencyKey, identity: identity, route: "POST /v1/incidents", body: report, now: now
         ) { claim in
-            try await self.appendInitialReport(
-                report, by: identity, now: now, exercise: report.exercise ?? false, claim: claim)
+            let exercise = report.exercise ?? false
+            let (events, incident) = try self.initialReportEvents(
+                report, by: identity, now: now, exercise: exercise, claim: claim)
+            return try await self.commit(events, incident: incident)
         }
     }
 
-    private func appendInitialReport(
-        _ report: InitialReport, by identity: Identity, now: Date, exercise: Bool, claim: IdempotencyClaim?
-    ) async throws -> FiledReport {
+    /// The events of an initial report (``fileInitialReport(_:by:now:idempotencyKey:)``), not yet appended, and the
+    /// new incident's id. A drill's report (`drill`) runs on the drill's clock: `now` is drill time, the events
+    /// carry the wall time `wall` as `at` and `now` as `drillAt`, and the incident is notified only to the
+    /// neighbours the drill names (as an exercise). An exercise outside a drill is notified to no neighbour.
+    ///
+    /// - Throws: ``APIError`` 422 naming the first field at fault.
+    func initialReportEvents(
+        _ report: InitialReport, by identity: Identity, now: Date, exercise: Bool, claim: IdempotencyClaim?,
+        drill: (link: DrillLink, peers: [UnitCode], wall: Date)? = nil
+    ) throws -> ([NewEvent], UUID) {
         // One planner run: the checks place a planner error on the report's field, and keep the plan otherwise.
         let checked = report.checked(in: basin, ownProvince: province)
         guard let plan = checked.plan else {
             let problem = checked.problems.first ?? FieldError(field: "place", message: "the report cannot be planned")
             throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
         }
-        let reference = nextReference(now: now)
+        let reference = nextReference(now: drill?.wall ?? now)
         let incident = UUID()
-        let make = EventMaker(incident: incident, identity: identity, now: now, exercise: exercise)
+        let make = EventMaker(incident: incident, identity: identity, now: now, exercise: exercise, wall: drill?.wall)
         var rest = [try event(make, plan: plan)]
         // Filing this report meets the filing unit's own initial obligation (MEP Order No. 17 Art. 3); the others
         // become report tasks for their units. When it is met now, the obligations counted from its receipt (the
@@ -152,7 +171,10 @@ public actor IncidentService {
         for obligation in met {
             rest.append(try make(.obligationMet, ObligationMetPayload(obligation: obligation.id, filedAt: now)))
         }
-        for notification in plan.peerNotifications {
+        // Drills are isolated (DESIGN.md "Rules that hold everywhere"): an exercise reaches a neighbour only when the
+        // drill names it, and arrives there as an exercise.
+        for notification in plan.peerNotifications
+        where !exercise || (drill?.peers.contains(notification.province) ?? false) {
             rest.append(try make(.peerNotified, PeerNotifiedPayload(pending: notification)))
         }
         let metIDs = Set(met.map(\.id))
@@ -166,8 +188,9 @@ public actor IncidentService {
         let first = try make(
             .incidentReported,
             IncidentReportedPayload(
-                reference: reference, report: report, idempotency: claim?.record(eventCount: 1 + rest.count)))
-        return try await commit([first] + rest, incident: incident)
+                reference: reference, report: report, idempotency: claim?.record(eventCount: 1 + rest.count),
+                drill: drill?.link))
+        return ([first] + rest, incident)
     }
 
     /// The next incident reference, `GX-2026-0007`: this province's abbreviation, the year in China Standard Time, a
@@ -206,13 +229,19 @@ public actor IncidentService {
             let lock = "incident " + incident.uuidString
             await self.acquire(lock)
             defer { self.release(lock) }
-            return try await self.appendReport(report, on: incident, by: identity, now: now, claim: claim)
+            let events = try self.reportEvents(report, on: incident, by: identity, wall: now, claim: claim)
+            return try await self.commit(events, incident: incident)
         }
     }
 
-    private func appendReport(
-        _ report: FollowUpReport, on incident: UUID, by identity: Identity, now: Date, claim: IdempotencyClaim?
-    ) async throws -> FiledReport {
+    /// The events of a follow-up or final report (``fileReport(_:on:by:now:idempotencyKey:)``), not yet appended;
+    /// the caller holds the incident's lock. A drill incident's report is checked and planned at drill time.
+    ///
+    /// - Throws: ``APIError`` as ``fileReport(_:on:by:now:idempotencyKey:)``.
+    func reportEvents(
+        _ report: FollowUpReport, on incident: UUID, by identity: Identity, wall: Date, claim: IdempotencyClaim?
+    ) throws -> [NewEvent] {
+        let (now, drillWall) = times(of: incident, wall: wall)
         guard let summary = list.byID[incident] else { throw Self.unknown(incident.uuidString) }
         guard summary.state == "open" else {
             throw APIError(
@@ -226,7 +255,8 @@ public actor IncidentService {
         if let problem = report.problems(in: basin, context: context).first {
             throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
         }
-        let make = EventMaker(incident: incident, identity: identity, now: now, exercise: summary.exercise)
+        let make = EventMaker(
+            incident: incident, identity: identity, now: now, exercise: summary.exercise, wall: drillWall)
         var rest: [NewEvent] = []
         // The report meets the filing unit's follow-up (or final) obligations still due.
         var metTasks: [TaskChange] = []
@@ -292,7 +322,7 @@ public actor IncidentService {
         }
         let first = try make(
             .reportFiled, ReportFiledPayload(report: report, idempotency: claim?.record(eventCount: 1 + rest.count)))
-        return try await commit([first] + rest, incident: incident)
+        return [first] + rest
     }
 
     /// A planner error on re-estimating, against the report's field (its observations passed the checks, so the
@@ -351,8 +381,10 @@ public actor IncidentService {
             let payload = known[event.id]
             list.fold(event, plan: payload?.plan)
             book.fold(event, change: payload?.change)
+            drills.fold(event, tokens: drillTokens)
         }
         if stored.contains(where: { TaskChange.eventTypes.contains($0.type) }) { deadlinesChanged() }
+        if stored.contains(where: { DrillBook.eventTypes.contains($0.type) }) { drillsChanged() }
         return stored
     }
 
@@ -458,30 +490,36 @@ struct IdempotencyClaim: Sendable {
 }
 
 /// Makes the events of one request: same incident, actor, time and exercise flag.
+///
+/// `now` is the time the domain reasons in (deadlines, checks): the wall time, or for a drill incident the drill
+/// clock's time — then `wall` is the wall time, and the events carry `at: wall` and `drillAt: now` (DESIGN.md
+/// "Clocks").
 struct EventMaker {
     let incident: UUID
     let actor: EventActor
     let now: Date
     let exercise: Bool
+    let wall: Date?
 
-    init(incident: UUID, identity: Identity, now: Date, exercise: Bool) {
-        self.incident = incident
-        self.actor = .person(unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID)
-        self.now = now
-        self.exercise = exercise
+    init(incident: UUID, identity: Identity, now: Date, exercise: Bool, wall: Date? = nil) {
+        self.init(
+            incident: incident,
+            actor: .person(unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID),
+            now: now, exercise: exercise, wall: wall)
     }
 
-    init(incident: UUID, actor: EventActor, now: Date, exercise: Bool) {
+    init(incident: UUID, actor: EventActor, now: Date, exercise: Bool, wall: Date? = nil) {
         self.incident = incident
         self.actor = actor
         self.now = now
         self.exercise = exercise
+        self.wall = wall
     }
 
     func callAsFunction(_ type: EventType, _ payload: some Encodable) throws -> NewEvent {
         NewEvent(
-            at: now, incident: incident, type: type, actor: actor, exercise: exercise,
-            payload: try JSONValue(encoding: payload))
+            at: wall ?? now, incident: incident, type: type, actor: actor, exercise: exercise,
+            drillAt: wall == nil ? nil : now, payload: try JSONValue(encoding: payload))
     }
 }
 

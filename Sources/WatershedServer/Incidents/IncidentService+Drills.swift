@@ -1,0 +1,414 @@
+import Foundation
+import Synchronization
+import WatershedCore
+import WatershedStore
+import WatershedWire
+
+/// Drills folded from the log (issue 6): each drill's scenario, clock, played injects and incidents, and which
+/// incident belongs to which drill — so that every deadline of a drill incident runs on its drill's clock.
+struct DrillBook: Sendable {
+    struct State: Sendable {
+        var id: UUID
+        /// The start, for a drill run here; `nil` for a neighbour's joint drill mirrored from its incident.
+        var started: DrillStartedPayload?
+        var scenario: String
+        var title: String
+        var titleZh: String?
+        var clock: DrillClock
+        var origin: UnitCode?
+        var peers: [UnitCode]
+        var startedSeq: Int64
+        var endedAt: Date?
+        var endReason: String?
+        var played: Set<Int> = []
+        var incidents: [UUID] = []
+
+        var isRunning: Bool { endedAt == nil }
+
+        /// The first inject not played yet (injects are in offset order).
+        var nextInject: Int? {
+            guard let started, isRunning else { return nil }
+            return started.scenario.injects.indices.first { !played.contains($0) }
+        }
+    }
+
+    var drills: [UUID: State] = [:]
+    var order: [UUID] = []
+    /// Incident → its drill.
+    var ofIncident: [UUID: UUID] = [:]
+
+    /// The event types that change a drill (the runner wakes on them).
+    static let eventTypes: Set<EventType> = [.drillStarted, .drillInjected, .drillEnded, .incidentReported]
+
+    /// The clock of a drill incident, `nil` for a real one.
+    func clock(of incident: UUID) -> DrillClock? { ofIncident[incident].flatMap { drills[$0]?.clock } }
+
+    /// Applies one committed event; registers and removes drill tokens as drills start and end.
+    mutating func fold(_ event: StoredEvent, tokens: DrillTokens) {
+        // Only exercise events concern drills: a real incident's report is never decoded here.
+        guard event.exercise else { return }
+        switch event.type {
+        case .drillStarted:
+            guard let started = try? event.payload.decode(DrillStartedPayload.self) else { return }
+            drills[started.drill] = State(
+                id: started.drill, started: started, scenario: started.scenario.id, title: started.scenario.title,
+                titleZh: started.scenario.titleZh, clock: started.clock, origin: started.origin,
+                peers: started.scenario.peers, startedSeq: event.seq)
+            order.append(started.drill)
+            tokens.register(drill: started.drill, participants: started.participants)
+        case .drillInjected:
+            guard let injected = try? event.payload.decode(DrillInjectedPayload.self) else { return }
+            drills[injected.drill]?.played.insert(injected.index)
+            if let incident = event.incident { add(incident, to: injected.drill) }
+        case .drillEnded:
+            guard let ended = try? event.payload.decode(DrillEndedPayload.self) else { return }
+            drills[ended.drill]?.endedAt = event.at
+            drills[ended.drill]?.endReason = ended.reason
+            tokens.remove(drill: ended.drill)
+        case .incidentReported:
+            guard let incident = event.incident,
+                let reported = try? event.payload.decode(IncidentReportedPayload.self), let link = reported.drill
+            else { return }
+            if drills[link.drill] == nil {
+                // A neighbour's joint drill, known here through its incident.
+                drills[link.drill] = State(
+                    id: link.drill, started: nil, scenario: "", title: link.title, titleZh: nil, clock: link.clock,
+                    origin: reported.origin?.province, peers: [], startedSeq: event.seq)
+                order.append(link.drill)
+            }
+            add(incident, to: link.drill)
+        default:
+            return
+        }
+    }
+
+    private mutating func add(_ incident: UUID, to drill: UUID) {
+        ofIncident[incident] = drill
+        if drills[drill]?.incidents.contains(incident) == false { drills[drill]?.incidents.append(incident) }
+    }
+}
+
+/// The tokens of running drills, by the SHA-256 of their secrets: made at `POST /v1/drills`, shown once, folded
+/// back from `DrillStarted` after a restart, and gone when the drill ends. Each has the `drill` role only, so it
+/// reaches exercise incidents only.
+public final class DrillTokens: Sendable {
+    private let state = Mutex<[String: (drill: UUID, identity: Identity)]>([:])
+
+    /// An empty registry.
+    public init() {}
+
+    func register(drill: UUID, participants: [DrillParticipantToken]) {
+        state.withLock { tokens in
+            for participant in participants {
+                tokens[participant.sha256.lowercased()] = (
+                    drill,
+                    Identity(
+                        tokenID: participant.tokenID, unit: participant.unit, dutyPosition: participant.dutyPosition,
+                        roles: [.drill])
+                )
+            }
+        }
+    }
+
+    func remove(drill: UUID) {
+        state.withLock { tokens in tokens = tokens.filter { $0.value.drill != drill } }
+    }
+
+    /// The identity of a drill token's secret, or `nil`. (Keyed by the SHA-256 of a 128-bit random secret: a guess
+    /// cannot steer the hash it looks up.)
+    func identity(for secret: String) -> Identity? {
+        guard secret.hasPrefix("wsd-drill-") else { return nil }
+        let hash = TokenRegistry.hash(secret)
+        return state.withLock { $0[hash]?.identity }
+    }
+}
+
+extension IncidentService {
+    // MARK: Clocks
+
+    /// The time the domain reasons in for `incident` at the wall time `wall`: the drill clock's time for a drill
+    /// incident (then also the wall time, which its events carry as `at`), else `wall` itself.
+    func times(of incident: UUID, wall: Date) -> (now: Date, wall: Date?) {
+        guard let clock = drills.clock(of: incident) else { return (wall, nil) }
+        return (clock.drillTime(atWall: wall), wall)
+    }
+
+    /// Sets the closure called after each commit that starts, plays or ends a drill.
+    func onDrillsChanged(_ wake: @escaping @Sendable () -> Void) { drillsChanged = wake }
+
+    // MARK: Reading drills
+
+    /// Drills, newest first.
+    func drillSummaries() -> [DrillSummary] { drills.order.reversed().compactMap { summary(of: $0) } }
+
+    /// A drill by UUID or by a unique prefix of it (at least 8 characters, either case).
+    func findDrill(_ key: String) -> DrillBook.State? {
+        if let id = UUID(uuidString: key) { return drills.drills[id] }
+        let prefix = key.lowercased()
+        guard prefix.count >= 8 else { return nil }
+        let found = drills.drills.values.filter { $0.id.uuidString.lowercased().hasPrefix(prefix) }
+        return found.count == 1 ? found[0] : nil
+    }
+
+    /// The summary of drill `id`.
+    func summary(of id: UUID) -> DrillSummary? {
+        guard let state = drills.drills[id] else { return nil }
+        let next = state.nextInject.flatMap { index in
+            state.started.map { state.clock.drillTime(offsetMin: $0.scenario.injects[index].atMin) }
+        }
+        return DrillSummary(
+            id: state.id, scenario: state.scenario, title: state.title, titleZh: state.titleZh,
+            state: state.isRunning ? "running" : "ended", clock: state.clock, endedAt: state.endedAt,
+            endReason: state.endReason, origin: state.origin, peers: state.peers,
+            participants: state.started?.scenario.participants ?? [],
+            incidents: state.incidents.map { DrillIncident(id: $0, reference: find($0.uuidString)?.reference ?? "") },
+            injectsPlayed: state.played.count, injectsTotal: state.started?.scenario.injects.count ?? 0,
+            nextInjectAt: next, sinceSeq: state.startedSeq)
+    }
+
+    static func unknownDrill(_ key: String) -> APIError {
+        APIError(
+            .notFound, code: "unknown_drill",
+            message: "no drill \"\(key)\" (give its id, or 8 or more of its first characters; `watershed drill list`)",
+            field: "id")
+    }
+
+    // MARK: Starting
+
+    /// Starts a drill: checks the scenario, makes one drill token per participant, and appends `DrillStarted`
+    /// (exercise, outside any incident; `drillAt` the scenario's `startsAt`). The runner plays the injects from then
+    /// on, on the drill's clock.
+    ///
+    /// - Throws: ``APIError`` 422 naming the first field at fault (`scenario.injects[0].report.place`,
+    ///   `clockFactor`); nothing is appended.
+    func startDrill(_ request: DrillStartRequest, by identity: Identity, wall: Date) async throws -> DrillStarted {
+        var scenario = request.scenario
+        func invalid(_ field: String, _ message: String) -> APIError {
+            APIError(.unprocessableContent, code: "invalid_field", message: message, field: field)
+        }
+        if let factor = request.clockFactor {
+            guard DrillScenario.clockFactorRange.contains(factor) else {
+                throw invalid("clockFactor", "\(factor) is outside 1…3600 (drill seconds per wall second)")
+            }
+            scenario.clockFactor = factor
+        }
+        if let problem = scenario.problems(
+            province: province, units: Set(basin.units.keys), peers: Set(basin.agreements.keys)
+        ).first {
+            throw invalid("scenario." + problem.field, problem.message)
+        }
+        for (index, participant) in scenario.participants.enumerated()
+        where !knownPositions.contains(participant.dutyPosition) {
+            throw invalid(
+                "scenario.participants[\(index)].dutyPosition",
+                "\"\(participant.dutyPosition)\" is not a duty position of this province's organisation seed")
+        }
+        let start = scenario.startDate!
+        for (index, inject) in scenario.injects.enumerated() where inject.kind == .initialReport {
+            let report = try inject.report!.decode(InitialReport.self)
+            let checked = report.checked(in: basin, ownProvince: province)
+            if checked.plan == nil {
+                let problem =
+                    checked.problems.first ?? FieldError(field: "place", message: "the report cannot be planned")
+                throw invalid("scenario.injects[\(index)].report.\(problem.field)", problem.message)
+            }
+            let playsAt = start.addingTimeInterval(inject.atMin * 60)
+            if report.discoveredAt > playsAt {
+                throw invalid(
+                    "scenario.injects[\(index)].report.discoveredAt",
+                    "discovered at \(CanonicalJSON.timestamp(report.discoveredAt)), after the inject plays "
+                        + "(\(CanonicalJSON.timestamp(playsAt)) on the drill clock)")
+            }
+        }
+        let drill = UUID()
+        let clock = DrillClock(wallStart: wall, drillStart: start, factor: scenario.clockFactor)
+        let prefix = String(drill.uuidString.prefix(8)).lowercased()
+        var tokens: [DrillJoinToken] = []
+        var stored: [DrillParticipantToken] = []
+        for (index, participant) in scenario.participants.enumerated() {
+            let secret = "wsd-drill-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            let id = "drill-\(prefix)-\(index + 1)"
+            tokens.append(
+                DrillJoinToken(
+                    unit: participant.unit, dutyPosition: participant.dutyPosition, name: participant.name,
+                    tokenID: id, token: secret))
+            stored.append(
+                DrillParticipantToken(
+                    unit: participant.unit, dutyPosition: participant.dutyPosition, name: participant.name,
+                    tokenID: id, sha256: TokenRegistry.hash(secret)))
+        }
+        let event = NewEvent(
+            at: wall, type: .drillStarted,
+            actor: .person(unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID),
+            exercise: true, drillAt: start,
+            payload: try JSONValue(
+                encoding: DrillStartedPayload(drill: drill, scenario: scenario, clock: clock, participants: stored)))
+        _ = try await append([event])
+        guard let summary = summary(of: drill) else { throw Self.unknownDrill(drill.uuidString) }
+        return DrillStarted(drill: summary, tokens: tokens)
+    }
+
+    // MARK: Running
+
+    /// The wall time of the next thing a running drill must do (an inject, or its end at `endsAtMin`).
+    func nextDrillWake() -> Date? {
+        drills.drills.values.compactMap { state -> Date? in
+            guard let started = state.started, state.isRunning else { return nil }
+            let inject = state.nextInject.map { started.scenario.injects[$0].atMin }
+            let minutes = [inject, started.scenario.endsAtMin].compactMap { $0 }.min()
+            return minutes.map { state.clock.wallTime(atDrill: state.clock.drillTime(offsetMin: $0)) }
+        }.min()
+    }
+
+    /// Plays every inject whose drill time has come by the wall time `wall`, in order, and ends drills whose
+    /// `endsAtMin` has passed. After a restart it plays what came due while the server was down, once each (a
+    /// played inject's `DrillInjected` is in the log). Returns the number of injects played.
+    ///
+    /// - Throws: the log's errors (the runner retries); a report an inject cannot file is recorded as played with
+    ///   the reason, never retried in a loop.
+    @discardableResult
+    func playDueDrills(wall: Date) async throws -> Int {
+        var played = 0
+        for id in drills.order {
+            while let state = drills.drills[id], let started = state.started, let index = state.nextInject,
+                state.clock.wallTime(atDrill: state.clock.drillTime(offsetMin: started.scenario.injects[index].atMin))
+                    <= wall
+            {
+                try await play(index, of: state, scenario: started.scenario, wall: wall)
+                played += 1
+            }
+            if let state = drills.drills[id], state.isRunning, let end = state.started?.scenario.endsAtMin,
+                state.clock.wallTime(atDrill: state.clock.drillTime(offsetMin: end)) <= wall
+            {
+                _ = try await endDrill(id.uuidString, reason: "endsAtMin", wall: wall)
+            }
+        }
+        return played
+    }
+
+    private func play(_ index: Int, of state: DrillBook.State, scenario: DrillScenario, wall: Date) async throws {
+        let inject = scenario.injects[index]
+        let drillNow = state.clock.drillTime(atWall: wall)
+        var payload = DrillInjectedPayload(
+            drill: state.id, index: index, kind: inject.kind, summary: inject.summary, summaryZh: inject.summaryZh)
+        let by = inject.by ?? scenario.participants[0]
+        let identity = Identity(tokenID: "drill-runner", unit: by.unit, dutyPosition: by.dutyPosition, roles: [.drill])
+        func injected(_ incident: UUID?) throws -> NewEvent {
+            NewEvent(
+                at: wall, incident: incident, type: .drillInjected, actor: .system(component: "drill-runner"),
+                exercise: true, drillAt: drillNow, payload: try JSONValue(encoding: payload))
+        }
+        do {
+            switch inject.kind {
+            case .initialReport:
+                var report = try (inject.report ?? .null).decode(InitialReport.self)
+                report.exercise = true
+                let link = DrillLink(drill: state.id, clock: state.clock, title: scenario.title)
+                let (events, incident) = try initialReportEvents(
+                    report, by: identity, now: drillNow, exercise: true, claim: nil,
+                    drill: (link, scenario.peers, wall))
+                _ = try await append(events + [try injected(incident)])
+                return
+            case .followUpReport:
+                guard let incident = state.incidents.first else {
+                    throw APIError(
+                        .conflict, code: "no_incident", message: "the drill has no incident to report on yet")
+                }
+                let report = try (inject.report ?? .null).decode(FollowUpReport.self)
+                let lock = "incident " + incident.uuidString
+                await acquire(lock)
+                defer { release(lock) }
+                let events = try reportEvents(report, on: incident, by: identity, wall: wall, claim: nil)
+                _ = try await append(events + [try injected(incident)])
+                return
+            case .message, .complication, .peerMessage:
+                break
+            }
+        } catch let error as APIError {
+            payload.summary += " — the runner could not file it: \(error.body.error.message)"
+        } catch let error as DecodingError {
+            payload.summary += " — the runner could not read its report: \(error)"
+        }
+        _ = try await append([try injected(state.incidents.first)])
+    }
+
+    // MARK: Ending
+
+    /// Ends a drill: cancels its open tasks, closes its open incidents (`IncidentClosed`, reason `drillEnded`, which
+    /// also tells a joint drill's neighbour) and appends `DrillEnded`; its tokens stop working.
+    ///
+    /// - Throws: ``APIError`` 404 unknown drill, 409 when it has already ended.
+    func endDrill(_ key: String, reason: String, wall: Date) async throws -> DrillSummary {
+        guard let found = findDrill(key) else { throw Self.unknownDrill(key) }
+        let incidents = found.incidents.sorted { $0.uuidString < $1.uuidString }
+        for incident in incidents { await acquire("incident " + incident.uuidString) }
+        defer { for incident in incidents { release("incident " + incident.uuidString) } }
+        guard let state = drills.drills[found.id], state.isRunning else {
+            throw APIError(
+                .conflict, code: "drill_ended", message: "drill \(found.id) has already ended", field: "id")
+        }
+        let drillNow = state.clock.drillTime(atWall: wall)
+        let actor = EventActor.system(component: "drill-runner")
+        var events: [NewEvent] = []
+        for incident in incidents {
+            let make = EventMaker(incident: incident, actor: actor, now: drillNow, exercise: true, wall: wall)
+            for task in (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }) where task.state.isOpen {
+                for change in (try? task.cancel(reason: "drillEnded", at: drillNow)) ?? [] {
+                    events.append(try event(make, change: change))
+                }
+            }
+            if find(incident.uuidString)?.state == "open" {
+                events.append(try make(.incidentClosed, IncidentClosedPayload(reason: "drillEnded")))
+            }
+        }
+        events.append(
+            NewEvent(
+                at: wall, type: .drillEnded, actor: actor, exercise: true, drillAt: drillNow,
+                payload: try JSONValue(encoding: DrillEndedPayload(drill: state.id, reason: reason))))
+        _ = try await append(events)
+        return summary(of: state.id)!
+    }
+
+    // MARK: Scoring
+
+    /// The drill's score from the log (``DrillScoring``): its own events and every event of its incidents, from its
+    /// start on.
+    ///
+    /// - Throws: ``APIError`` 404 unknown drill; the log's errors.
+    func drillScore(_ key: String, wall: Date) throws -> DrillScore {
+        guard let state = findDrill(key) else { throw Self.unknownDrill(key) }
+        let incidents = Set(state.incidents)
+        var events: [StoredEvent] = []
+        var after = state.startedSeq - 1
+        while true {
+            let page = try log.events(after: after, limit: 1_000)
+            for event in page where event.exercise {
+                if let incident = event.incident, incidents.contains(incident) {
+                    events.append(event)
+                } else if event.incident == nil, DrillBook.eventTypes.contains(event.type),
+                    Self.drillID(of: event) == state.id
+                {
+                    events.append(event)
+                }
+            }
+            guard let last = page.last, page.count == 1_000 else { break }
+            after = last.seq
+        }
+        let started =
+            state.started
+            ?? DrillStartedPayload(
+                drill: state.id,
+                scenario: DrillScenario(
+                    id: state.scenario, title: state.title, startsAt: CanonicalJSON.timestamp(state.clock.drillStart),
+                    clockFactor: state.clock.factor, participants: [], injects: [], expectations: []),
+                clock: state.clock, participants: [], origin: state.origin)
+        return DrillScoring.score(
+            started: started, events: events, ended: !state.isRunning, now: state.clock.drillTime(atWall: wall))
+    }
+
+    /// The drill a drill event (`DrillStarted`, `DrillInjected`, `DrillEnded`) belongs to.
+    static func drillID(of event: StoredEvent) -> UUID? {
+        guard case .object(let object) = event.payload, case .string(let text)? = object["drill"] else { return nil }
+        return UUID(uuidString: text)
+    }
+}
