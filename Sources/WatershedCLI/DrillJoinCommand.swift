@@ -206,8 +206,13 @@ actor JoinSession {
         case .drillEnded:
             ended = true
             terminal.line("\(stamp) \(DrillScoring.describe(event, tasks: dispatched))", alert: true)
-            if let score = try? await client.drillScore(drill.id.uuidString) {
+            do {
+                let score = try await client.drillScore(drill.id.uuidString)
                 for line in DrillFormat.score(score, time: time, timeline: false) { terminal.line(line) }
+            } catch {
+                terminal.line(
+                    "The score cannot be read now (\(error)); ask: watershed drill score \(drill.id.uuidString.prefix(8).lowercased())"
+                )
             }
         default:
             terminal.line("\(stamp) \(DrillScoring.describe(event, tasks: dispatched))")

@@ -7,7 +7,7 @@ import WatershedCore
 ///
 /// | table | one row per | updated by |
 /// | --- | --- | --- |
-/// | `peer_share` | our incident and a neighbour it is shared with | `PeerNotified` (not for exercises), `PeerReceived`, `PeerAccepted` |
+/// | `peer_share` | our incident and a neighbour it is shared with | `PeerNotified`, `PeerReceived`, `PeerAccepted` |
 /// | `peer_outbox` | event of ours a neighbour must get | `PeerNotified` (the incident's earlier shared events), then every shared event of the incident |
 /// | `peer_inbox` | event a neighbour sent us, by its id | `IncidentReported` with an origin, `PeerEventReceived` |
 /// | `peer_inbound` | incident a neighbour reported to us | `IncidentReported` with an origin; acknowledging its notification task (*accepted*) |
@@ -124,9 +124,9 @@ public enum PeerProjections {
                     origin.province, origin.event.uuidString, origin.seq, origin.incident.uuidString, event.seq,
                 ])
         case .peerNotified:
-            // Exercise incidents never leave (DESIGN.md "Rules that hold everywhere"); joint drills (issue 6) will
-            // name the peers they may reach.
-            guard !event.exercise, let payload = try? event.payload.decode(PeerNotifiedPayload.self) else { return }
+            // An exercise's PeerNotified exists only for a neighbour its drill names (the incident service filters
+            // them, DESIGN.md "Rules that hold everywhere"); it leaves as an exercise.
+            guard let payload = try? event.payload.decode(PeerNotifiedPayload.self) else { return }
             let province = payload.notification.province
             try db.execute(
                 sql: "INSERT OR IGNORE INTO peer_share (incident, province, notifiedSeq) VALUES (?, ?, ?)",

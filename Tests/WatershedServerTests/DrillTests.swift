@@ -131,12 +131,15 @@ import WatershedWire
             let after = try await commander.tasks(incident: incident.id.uuidString)
             #expect(after.allSatisfy { $0.state == .cancelled })
             #expect(try await commander.incident(incident.id.uuidString).incident.state == "closed")
+            // The ended drill's token reads the drill (its score) and nothing else.
             do {
                 _ = try await babu.me()
                 Issue.record("a drill token still works after the end")
-            } catch let error as WatershedClientError {
-                #expect(error.exitCode == 1)
+            } catch WatershedClientError.refused(let status, let error) {
+                #expect(status == 401)
+                #expect(error.code == "drill_ended")
             }
+            #expect(try await babu.drillScore(id).ended)
             await #expect(throws: WatershedClientError.self) { _ = try await commander.endDrill(id) }
 
             // The score, from the log: the ack came 10 drill-minutes after the report (within 30); Guangdong has no

@@ -64,14 +64,21 @@ import WatershedStore
         }
     }
 
-    @Test func exerciseIncidentsNeverLeave() async throws {
+    /// The incident service appends an exercise's `PeerNotified` only for a neighbour its drill names (issue 6;
+    /// `DrillTests` shows the filter); once appended, the exercise is shared like any incident and leaves marked.
+    @Test func aJointDrillsNotificationLeavesAsAnExercise() async throws {
         try await withTemporaryFolder { folder in
             let log = try EventLog.open(path: folder + "/watershed.sqlite")
             _ = try await log.append([
-                try Self.event(.peerNotified, PeerNotifiedPayload(pending: Self.notification("440000")), exercise: true)
+                try Self.event(.planComputed, ["arrivals": [String]()], exercise: true),
+                try Self.event(
+                    .peerNotified, PeerNotifiedPayload(pending: Self.notification("440000")), exercise: true),
             ])
-            #expect(try log.outbox(for: "440000", after: 0, limit: 10).isEmpty)
-            #expect(try log.sharedIncidents(with: "440000").isEmpty)
+            #expect(try log.sharedIncidents(with: "440000").map(\.incident) == [incidentID])
+            let outbox = try log.outbox(for: "440000", after: 0, limit: 10)
+            #expect(!outbox.isEmpty)
+            #expect(outbox.allSatisfy { $0.exercise })
+            #expect(try log.sharedIncidents(with: "520000").isEmpty)
         }
     }
 

@@ -126,14 +126,26 @@ struct TokenAuthenticator: RouterMiddleware {
         do {
             if let header = request.headers[.authorization] {
                 // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
-                guard header.count > 7, header.prefix(7).lowercased() == "bearer ",
-                    let identity = registry.identity(for: String(header.dropFirst(7)))
-                        ?? drillTokens.identity(for: String(header.dropFirst(7)))
-                else {
+                guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
                     throw APIError(
                         .unauthorized, code: "bad_token", message: "the bearer token is not known to this server")
                 }
-                context.identity = identity
+                let secret = String(header.dropFirst(7))
+                if let identity = registry.identity(for: secret) {
+                    context.identity = identity
+                } else if let drill = drillTokens.entry(for: secret) {
+                    // A drill's token outlives its drill only to read it (the score at the end of `drill join`).
+                    if drill.ended, !(request.method == .get && request.uri.path.hasPrefix("/v1/drills")) {
+                        throw APIError(
+                            .unauthorized, code: "drill_ended",
+                            message: "token \(drill.identity.tokenID) belongs to a drill that has ended; it can only "
+                                + "read the drill (GET /v1/drills/\(drill.drill.uuidString)/score)")
+                    }
+                    context.identity = drill.identity
+                } else {
+                    throw APIError(
+                        .unauthorized, code: "bad_token", message: "the bearer token is not known to this server")
+                }
             } else if isStream, let ticket = request.uri.queryParameters.get("ticket") {
                 guard let identity = tickets.redeem(String(ticket), now: clock.now) else {
                     throw APIError(

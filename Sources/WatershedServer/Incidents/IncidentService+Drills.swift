@@ -64,7 +64,7 @@ struct DrillBook: Sendable {
             guard let ended = try? event.payload.decode(DrillEndedPayload.self) else { return }
             drills[ended.drill]?.endedAt = event.at
             drills[ended.drill]?.endReason = ended.reason
-            tokens.remove(drill: ended.drill)
+            tokens.end(drill: ended.drill)
         case .incidentReported:
             guard let incident = event.incident,
                 let reported = try? event.payload.decode(IncidentReportedPayload.self), let link = reported.drill
@@ -88,11 +88,17 @@ struct DrillBook: Sendable {
     }
 }
 
-/// The tokens of running drills, by the SHA-256 of their secrets: made at `POST /v1/drills`, shown once, folded
-/// back from `DrillStarted` after a restart, and gone when the drill ends. Each has the `drill` role only, so it
-/// reaches exercise incidents only.
+/// The tokens of drills, by the SHA-256 of their secrets: made at `POST /v1/drills`, shown once, folded back from
+/// `DrillStarted` after a restart. Each has the `drill` role only, so it reaches exercise incidents only; once its
+/// drill has ended it may only read drills (`GET /v1/drills…`, e.g. the score a participant's `drill join` prints).
 public final class DrillTokens: Sendable {
-    private let state = Mutex<[String: (drill: UUID, identity: Identity)]>([:])
+    /// A drill token's identity and whether its drill has ended.
+    struct Entry: Sendable {
+        var drill: UUID
+        var identity: Identity
+        var ended: Bool
+    }
+    private let state = Mutex<[String: Entry]>([:])
 
     /// An empty registry.
     public init() {}
@@ -100,26 +106,28 @@ public final class DrillTokens: Sendable {
     func register(drill: UUID, participants: [DrillParticipantToken]) {
         state.withLock { tokens in
             for participant in participants {
-                tokens[participant.sha256.lowercased()] = (
-                    drill,
-                    Identity(
+                tokens[participant.sha256.lowercased()] = Entry(
+                    drill: drill,
+                    identity: Identity(
                         tokenID: participant.tokenID, unit: participant.unit, dutyPosition: participant.dutyPosition,
-                        roles: [.drill])
-                )
+                        roles: [.drill]),
+                    ended: false)
             }
         }
     }
 
-    func remove(drill: UUID) {
-        state.withLock { tokens in tokens = tokens.filter { $0.value.drill != drill } }
+    func end(drill: UUID) {
+        state.withLock { tokens in
+            for (hash, entry) in tokens where entry.drill == drill { tokens[hash]?.ended = true }
+        }
     }
 
-    /// The identity of a drill token's secret, or `nil`. (Keyed by the SHA-256 of a 128-bit random secret: a guess
+    /// The entry of a drill token's secret, or `nil`. (Keyed by the SHA-256 of a 128-bit random secret: a guess
     /// cannot steer the hash it looks up.)
-    func identity(for secret: String) -> Identity? {
+    func entry(for secret: String) -> Entry? {
         guard secret.hasPrefix("wsd-drill-") else { return nil }
         let hash = TokenRegistry.hash(secret)
-        return state.withLock { $0[hash]?.identity }
+        return state.withLock { $0[hash] }
     }
 }
 
@@ -131,6 +139,12 @@ extension IncidentService {
     func times(of incident: UUID, wall: Date) -> (now: Date, wall: Date?) {
         guard let clock = drills.clock(of: incident) else { return (wall, nil) }
         return (clock.drillTime(atWall: wall), wall)
+    }
+
+    /// How an event of `incident` at the wall time `wall` is marked: as an exercise when the incident is one, with the
+    /// drill time when it belongs to a drill.
+    func stamp(of incident: UUID, wall: Date) -> (exercise: Bool, drillAt: Date?) {
+        (find(incident.uuidString)?.exercise ?? false, drills.clock(of: incident)?.drillTime(atWall: wall))
     }
 
     /// Sets the closure called after each commit that starts, plays or ends a drill.

@@ -129,10 +129,11 @@ struct PeerLink: Service {
         var events: [NewEvent] = []
         for share in try log.sharedIncidents(with: peer.province) where share.receivedSeq == nil {
             guard let first = firsts[share.incident], first <= seq else { continue }
+            let stamp = await incidents.stamp(of: share.incident, wall: clock.now)
             events.append(
                 NewEvent(
                     at: clock.now, incident: share.incident, type: .peerReceived, actor: .peer(province: peer.province),
-                    exercise: false,
+                    exercise: stamp.exercise, drillAt: stamp.drillAt,
                     payload: try JSONValue(
                         encoding: PeerAcknowledgementPayload(province: peer.province, throughSeq: seq, at: clock.now))))
         }
@@ -147,10 +148,11 @@ struct PeerLink: Service {
         else { return }
         let payload = PeerAcknowledgementPayload(
             province: peer.province, by: message.by, peerReference: message.reference, at: message.at ?? clock.now)
+        let stamp = await incidents.stamp(of: incident, wall: clock.now)
         _ = try await incidents.append([
             NewEvent(
                 at: clock.now, incident: incident, type: .peerAccepted, actor: .peer(province: peer.province),
-                exercise: false, payload: try JSONValue(encoding: payload))
+                exercise: stamp.exercise, drillAt: stamp.drillAt, payload: try JSONValue(encoding: payload))
         ])
     }
 }
