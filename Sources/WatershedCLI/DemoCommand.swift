@@ -19,7 +19,9 @@ struct DemoCommand: AsyncParsableCommand {
             plays the participants: each task dispatched to one of them is acknowledged (and report tasks done) a \
             moment later; Guangdong's duty chief accepts the notification; Hezhou answers the reservoir release with \
             a follow-up. It prints what happens on both sides in drill time — notifications crossing, tasks \
-            dispatched, acknowledgements — then the score, and stops both servers. About 1.5 minutes at ×2000.
+            dispatched, acknowledgements — then the score, and stops both servers. Once every expectation is met or missed, the demo \
+            ends the drill (a commander's `drill end`) rather than wait for its scheduled end. About 1.5 minutes at \
+            ×1500.
             Run it from the repository (it reads playbooks/ and seeds/).
             """)
 
@@ -30,11 +32,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("clock-factor"),
         help: ArgumentHelp("Drill seconds per wall second, 1…3600.", valueName: "n"))
-    var clockFactor: Double = 2_000
+    var clockFactor: Double = 1_500
     @Option(
         name: .customLong("reaction-ms"),
         help: ArgumentHelp("How long the played participants take to answer, in wall milliseconds.", valueName: "ms"))
-    var reactionMs = 100
+    var reactionMs = 300
     @Flag(help: "Keep the temporary folder (logs, data, certificates) and print where it is.") var keep = false
     @Flag(help: "Print the after-action timeline (every event of the drill on Guangxi) with the score.")
     var timeline = false
@@ -146,12 +148,21 @@ final class Demo: Sendable {
             .init(server: gx.server, token: "wsd-dev-commander-gx", caFile: gx.caFile))
         let gdCommander = try WatershedClient(
             .init(server: gd.server, token: "wsd-dev-commander-gd", caFile: gd.caFile))
-        defer {
-            Task {
-                try? await gxCommander.shutdown()
-                try? await gdCommander.shutdown()
-            }
+        var clients = [gxCommander, gdCommander]
+        do {
+            try await play(gx: gx, gd: gd, gxCommander: gxCommander, gdCommander: gdCommander, clients: &clients)
+        } catch {
+            for client in clients { try? await client.shutdown() }
+            throw error
         }
+        // The clients close their connections first, so that the servers' graceful shutdown waits for nobody.
+        for client in clients { try? await client.shutdown() }
+    }
+
+    func play(
+        gx: Side, gd: Side, gxCommander: WatershedClient, gdCommander: WatershedClient,
+        clients: inout [WatershedClient]
+    ) async throws {
         for (side, client) in [(gx, gxCommander), (gd, gdCommander)] {
             try await waitUntilUp(side, client)
             say(
@@ -173,7 +184,7 @@ final class Demo: Sendable {
                 .init(server: gx.server, token: token.token, caFile: gx.caFile))
         }
         let players = participants
-        defer { Task { for client in players.values { try? await client.shutdown() } } }
+        clients += players.values
 
         let clock = drill.clock
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -181,7 +192,16 @@ final class Demo: Sendable {
                 try await gxCommander.follow(after: max(drill.sinceSeq - 1, 0), exercise: .only) { update in
                     guard case .event(let event) = update else { return .proceed }
                     await self.onGuangxi(event, clock: clock, drill: drill.id, players: players)
-                    return event.type == .drillEnded ? .stop : .proceed
+                    if event.type == .drillEnded { return .stop }
+                    // Once nothing is pending, the rest of the scenario can change no score: end it.
+                    if [.reportFiled, .taskDone, .peerAccepted, .drillInjected].contains(event.type),
+                        let score = try? await gxCommander.drillScore(drill.id.uuidString),
+                        !score.results.contains(where: { $0.outcome == .pending })
+                    {
+                        self.say("GX — every expectation is decided: the commander ends the drill")
+                        _ = try? await gxCommander.endDrill(drill.id.uuidString)
+                    }
+                    return .proceed
                 }
             }
             group.addTask {

@@ -70,23 +70,34 @@ extension IncidentService {
     /// event); an `IncidentReported` is stored by ``receivePeerEvent(_:from:peerName:now:)``. Returns how many were
     /// new.
     ///
+    /// `progress` is called with the neighbour's seq of the last event stored after each append, so that the link
+    /// can say *received* for a new incident before the rest of the run is stored.
+    ///
     /// - Throws: `DatabaseError` when an append fails (the events before it are stored; the link acknowledges only
     ///   what was).
-    func receivePeerEvents(_ events: [StoredEvent], from peer: UnitCode, peerName: String, now: Date) async throws
-        -> Int
-    {
+    func receivePeerEvents(
+        _ events: [StoredEvent], from peer: UnitCode, peerName: String, now: Date,
+        progress: (Int64) async throws -> Void = { _ in }
+    ) async throws -> Int {
         var stored = 0
         var run: [StoredEvent] = []
         for event in events {
             if event.type == .incidentReported {
-                if !run.isEmpty { stored += try await appendReceivedLocked(run, from: peer, now: now) }
+                if let last = run.last {
+                    stored += try await appendReceivedLocked(run, from: peer, now: now)
+                    try await progress(last.seq)
+                }
                 run = []
                 if try await receivePeerEvent(event, from: peer, peerName: peerName, now: now) { stored += 1 }
+                try await progress(event.seq)
             } else {
                 run.append(event)
             }
         }
-        if !run.isEmpty { stored += try await appendReceivedLocked(run, from: peer, now: now) }
+        if let last = run.last {
+            stored += try await appendReceivedLocked(run, from: peer, now: now)
+            try await progress(last.seq)
+        }
         return stored
     }
 

@@ -157,11 +157,11 @@ struct PeerLinkReceiver {
             }
             group.addTask {
                 while let batch = await queue.take() {
+                    // *received* after each append: a new incident is acknowledged as soon as it is stored.
                     _ = try await incidents.receivePeerEvents(
-                        batch, from: peer.province, peerName: peer.name, now: clock.now)
-                    if let last = batch.last {
-                        try await outbound.writeTextMessage(
-                            try PeerLinkMessage(type: .received, received: last.seq).text())
+                        batch, from: peer.province, peerName: peer.name, now: clock.now
+                    ) { seq in
+                        try await outbound.writeTextMessage(try PeerLinkMessage(type: .received, received: seq).text())
                     }
                 }
             }
