@@ -220,7 +220,11 @@ final class Demo: Sendable {
         }
         say("")
         let score = try await gxCommander.drillScore(drill.id.uuidString)
-        for line in DrillFormat.score(score, time: time, timeline: timeline) { say(line) }
+        for line in DrillFormat.score(score, time: time, timeline: false) { say(line) }
+        if timeline {
+            let peer = try? await gdCommander.drillScore(drill.id.uuidString)
+            for line in DrillFormat.timeline(own: score, peer: peer, time: time, labels: ("GX", "GD")) { say(line) }
+        }
         let mirrored = try await gdCommander.drills().first { $0.id == drill.id }
         say(
             "GD's copy of the drill: \(mirrored.map { "\($0.state), incidents \($0.incidents.map(\.reference).joined(separator: " "))" } ?? "none")"

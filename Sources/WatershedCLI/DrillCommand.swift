@@ -171,16 +171,51 @@ struct DrillCommand: AsyncParsableCommand {
         var id: String
         @Flag(help: "Print the API's JSON.") var json = false
         @Flag(name: .customLong("no-timeline"), help: "Leave out the after-action timeline.") var noTimeline = false
+        @Option(
+            name: .customLong("peer-server"),
+            help: ArgumentHelp(
+                "A joint drill's neighbour's server, https://HOST[:PORT]: its side of the timeline is merged in.",
+                valueName: "url"))
+        var peerServer: String?
+        @Option(name: .customLong("peer-token"), help: ArgumentHelp("A token on that server.", valueName: "secret"))
+        var peerToken: String?
+        @Option(name: .customLong("peer-ca"), help: ArgumentHelp("The CA of that server.", valueName: "file"))
+        var peerCA: String?
         @OptionGroup var client: ClientOptions
+
+        func validate() throws {
+            if peerServer == nil, peerToken != nil || peerCA != nil {
+                throw ValidationError("--peer-token and --peer-ca go with --peer-server.")
+            }
+        }
 
         func run() async throws {
             let score = try await client.withClient { try await $0.drillScore(id) }
+            var peer: DrillScore?
+            if let peerServer {
+                // The neighbour keeps the drill under the same id (mirrored from the incident it received).
+                let configuration = WatershedClient.Configuration(server: peerServer, token: peerToken, caFile: peerCA)
+                do {
+                    peer = try await WatershedClient.with(configuration) {
+                        try await $0.drillScore(score.drill.uuidString)
+                    }
+                } catch let error as WatershedClientError {
+                    throw CommandExit(code: error.exitCode, message: "watershed: --peer-server: \(error.description)")
+                }
+            }
             let out = CommandOutput.current
             if json {
-                out.write(try ClientJSON.encode(score))
+                if let peer {
+                    out.write(try ClientJSON.encode(["own": score, "peer": peer]))
+                } else {
+                    out.write(try ClientJSON.encode(score))
+                }
                 return
             }
-            for line in DrillFormat.score(score, time: client.time, timeline: !noTimeline) { out.write(line) }
+            for line in DrillFormat.score(score, time: client.time, timeline: false) { out.write(line) }
+            if !noTimeline {
+                for line in DrillFormat.timeline(own: score, peer: peer, time: client.time) { out.write(line) }
+            }
         }
     }
 }
@@ -204,6 +239,27 @@ enum DrillFormat {
     static func minutes(_ value: Double) -> String {
         let total = Int(value.rounded())
         return total < 60 ? "\(total) min" : String(format: "%d h %02d min", total / 60, total % 60)
+    }
+
+    /// The after-action timeline in drill time; with a neighbour's side of a joint drill, both merged in drill-time
+    /// order, each line naming its server's province.
+    static func timeline(
+        own: DrillScore, peer: DrillScore?, time: LocalTime, labels: (own: String, peer: String) = ("here", "peer")
+    ) -> [String] {
+        guard let peer else {
+            return ["After-action timeline (drill time):"]
+                + own.timeline.map { "  \(time($0.drillAt))  \($0.who): \($0.what)" }
+        }
+        let merged =
+            own.timeline.map { (labels.own, $0) } + peer.timeline.map { (labels.peer, $0) }
+        let sorted = merged.enumerated().sorted { a, b in
+            a.element.1.drillAt != b.element.1.drillAt ? a.element.1.drillAt < b.element.1.drillAt : a.offset < b.offset
+        }
+        return ["After-action timeline of both provinces (drill time):"]
+            + sorted.map { entry in
+                let (side, line) = entry.element
+                return "  \(time(line.drillAt))  [\(side)] \(line.who): \(line.what)"
+            }
     }
 
     /// The score as lines: a headline, one line per expectation, then the timeline in drill time.

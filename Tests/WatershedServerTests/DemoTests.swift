@@ -11,7 +11,7 @@ import WatershedTestSupport
         let process = Process()
         process.executableURL = ServerProcess.executable
         process.currentDirectoryURL = Fixtures.repositoryRoot
-        process.arguments = ["demo", "--clock-factor", "3600", "--reaction-ms", "100"]
+        process.arguments = ["demo", "--clock-factor", "3600", "--reaction-ms", "100", "--timeline"]
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString).out")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
@@ -33,6 +33,10 @@ import WatershedTestSupport
             "neighbour 440000 received", "neighbour 440000 accepted (by 440000/provincial-duty-chief)",
             "from 450000: level set to II", "drill ended (ended by 450000)", "of 6 expectations met",
             "GD's copy of the drill: ended, incidents GD-2026-0001", "both servers stopped",
+            // The after-action timeline merges both provinces' logs.
+            "After-action timeline of both provinces (drill time):",
+            "[GD] 440000/provincial-duty-chief: GD-2026-0001/T1 acknowledged by provincial-duty-chief of 440000",
+            "[GX] peer 440000: neighbour 440000 accepted (by 440000/provincial-duty-chief)",
         ] {
             #expect(text.contains(expected), "missing \"\(expected)\" in:\n\(text.suffix(3_000))")
         }
