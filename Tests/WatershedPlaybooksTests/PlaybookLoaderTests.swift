@@ -234,6 +234,42 @@ struct PlaybookLoaderTests {
         #expect(loaded.files.last?.description == "seeds/peers.yaml: peers, 2 agreements (450000, 440000)")
     }
 
+    /// `certSHA256` (DESIGN.md "Certificates per province") must be a SHA-256 fingerprint: 63 digits are refused at
+    /// the field, 64 (or 32 colon-separated pairs) load.
+    @Test func aMalformedPinnedFingerprintIsPlacedAtItsField() throws {
+        let digits = String(repeating: "ab", count: 32)
+        func peers(_ pin: String) -> String {
+            """
+            schemaVersion: 1
+            kind: peers
+            peers:
+              - province: "440000"
+                name: Guangdong
+                notifyWithinH: 1
+                marginH: 2
+                agreement: test agreement
+                certSHA256: "\(pin)"
+            """
+        }
+        let units = SmallBasin.units + "\n  - {code: \"440000\", name: Guangdong, kind: province}"
+        let basin = SmallBasin.sources(replacing: "t/units.yaml", with: units)
+        let short = peers(String(digits.dropLast()))
+        let error = #expect(throws: PlaybookLoadError.self) {
+            try PlaybookLoader().load(basin + [PlaybookSource(file: "seeds/peers.yaml", text: short)], folder: "t")
+        }
+        let line = try #require(lineNumber(of: "certSHA256", in: short))
+        // `    certSHA256: ` is 16 characters: the value starts at column 17.
+        #expect(
+            error?.diagnostics.map(\.description).first?.hasPrefix("seeds/peers.yaml:\(line):17: peers[0].certSHA256: ")
+                == true)
+        #expect(error?.diagnostics.count == 1)
+        for pin in [digits, Array(repeating: "AB", count: 32).joined(separator: ":")] {
+            let loaded = try PlaybookLoader().load(
+                basin + [PlaybookSource(file: "seeds/peers.yaml", text: peers(pin))], folder: "t")
+            #expect(loaded.basin.agreements["440000"]?.certSHA256 == pin)
+        }
+    }
+
     @Test func aDuplicatedPlaybookIdIsReportedInTheSecondFile() throws {
         let copy = SmallBasin.river(id: "liujiang", lengthKm: 100)
         let sources = SmallBasin.sources() + [PlaybookSource(file: "t/zz-copy.yaml", text: copy)]

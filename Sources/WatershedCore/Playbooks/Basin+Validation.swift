@@ -146,7 +146,7 @@ private struct Checker {
         }
     }
 
-    /// Agreements: a known province (or country) each, listed once, hours in range. The message
+    /// Agreements: a known province (or country) each, listed once, hours in range, a well-formed `certSHA256`. The message
     /// starts with the quoted province code so the loader can place it at its entry.
     mutating func agreements() {
         var seen: Set<UnitCode> = []
@@ -168,6 +168,11 @@ private struct Checker {
             }
             if !agreement.marginH.isFinite || !Limits.leadTimeH.contains(agreement.marginH) {
                 add("agreements", "marginH", "\(quoted): \(agreement.marginH) h is outside 0…720 h")
+            }
+            if let pin = agreement.certSHA256, NotificationAgreement.fingerprintBytes(pin) == nil {
+                add(
+                    "agreements", "certSHA256",
+                    "\(quoted): \"\(pin)\" is not a SHA-256 fingerprint (64 hex digits, colons between pairs allowed)")
             }
         }
     }

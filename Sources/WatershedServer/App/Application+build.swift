@@ -166,7 +166,11 @@ public func buildApplication(
                 configuration: .init(
                     http1: http1Configuration(),
                     ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10))))),
-            tlsConfiguration: peerTLS),
+            // NIOSSL's custom verification replaces BoringSSL's: a pinned certificate is accepted whoever signed it,
+            // a CA-signed one is verified against the peers' CAs, anything else fails the handshake.
+            configuration: TLSChannelConfiguration(
+                tlsConfiguration: peerTLS,
+                customAsyncVerificationCallback: { chain in await peers.verify(chain) })),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.peerPort), serverName: "watershed-peer"),
         logger: logger)
@@ -174,9 +178,11 @@ public func buildApplication(
         incidents: incidents, names: loaded.basin.agreements.mapValues(\.name), clock: clock, logger: logger)
     var links: [any Service] = []
     for peer in peers.peers.values.sorted(by: { $0.province < $1.province }) {
-        guard let url = peer.url else { continue }
+        // Our link verifies the peer's server certificate against its CA; a peer known only by its pinned client
+        // certificate connects to us instead.
+        guard let url = peer.url, let ca = peer.caForTLS else { continue }
         var tls = linkTLS
-        tls.trustRoots = .certificates([peer.caForTLS])
+        tls.trustRoots = .certificates([ca])
         links.append(
             PeerLink(
                 own: configuration.province, peer: peer, url: url, tls: tls, log: log, incidents: incidents,

@@ -32,9 +32,10 @@ public struct PeerRequestContext: RequestContext, WebSocketRequestContext {
 }
 
 /// Maps the verified client certificate to a neighbour. The TLS handshake has already refused a connection without a
-/// certificate or with one no known neighbour's CA signed; here a certificate whose subject is not its CA's province
+/// certificate or with one that is neither pinned (`certSHA256`) nor signed by a known neighbour's CA
+/// (``PeerDirectory/verify(_:now:)``); here a CA-signed certificate whose subject is not its CA's province
 /// (`CN=watershed-peer-<code>`), or a link opened in another province's name (`/v1/peer/link/<code>`), is refused
-/// with 403 before any upgrade.
+/// with 403 before any upgrade. A pinned certificate is that peer's whatever its subject: the fingerprint names it.
 struct PeerAuthenticator: RouterMiddleware {
     typealias Context = PeerRequestContext
     let directory: PeerDirectory
@@ -45,18 +46,21 @@ struct PeerAuthenticator: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         guard let presented = try await context.channel.nioSSL_peerCertificate().get(),
-            let certificate = try? Certificate(derEncoded: try presented.toDERBytes()),
-            let peer = directory.peer(signing: certificate)
+            let der = try? presented.toDERBytes(),
+            let certificate = try? Certificate(derEncoded: der),
+            let recognition = directory.recognise(certificate, der: der)
         else {
             throw APIError(.forbidden, code: "unknown_peer", message: "the client certificate belongs to no known peer")
         }
-        guard certificate.subject == (try? DevelopmentCertificates.peerClientName(province: peer.province)) else {
+        if case .signed(let peer) = recognition,
+            certificate.subject != (try? DevelopmentCertificates.peerClientName(province: peer.province))
+        {
             throw APIError(
                 .forbidden, code: "wrong_province",
                 message: "the client certificate is signed by \(peer.province)'s CA but its subject is "
                     + "\(certificate.subject), not CN=watershed-peer-\(peer.province)")
         }
-        context.peer = peer
+        context.peer = recognition.peer
         return try await next(request, context)
     }
 }
