@@ -270,6 +270,34 @@ struct PlaybookLoaderTests {
         }
     }
 
+    /// `silentAfterMin` is minutes of silence on the link before a phone task: 1 min to a day (0 would call on every
+    /// pass; the YAML decoder already refuses `.inf`).
+    @Test(arguments: [("0", "0.0"), ("1441", "1441.0"), ("-5", "-5.0")])
+    func aLinkSilenceOutOfRangeIsPlacedAtItsField(minutes: String, shown: String) throws {
+        let peers = """
+            schemaVersion: 1
+            kind: peers
+            peers:
+              - province: "440000"
+                name: Guangdong
+                notifyWithinH: 1
+                marginH: 2
+                agreement: test agreement
+                silentAfterMin: \(minutes)
+            """
+        let units = SmallBasin.units + "\n  - {code: \"440000\", name: Guangdong, kind: province}"
+        let sources =
+            SmallBasin.sources(replacing: "t/units.yaml", with: units) + [
+                PlaybookSource(file: "seeds/peers.yaml", text: peers)
+            ]
+        let error = #expect(throws: PlaybookLoadError.self) { try PlaybookLoader().load(sources, folder: "t") }
+        let line = try #require(lineNumber(of: "silentAfterMin", in: peers))
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "seeds/peers.yaml:\(line):21: peers[0].silentAfterMin: \"440000\": \(shown) min is outside 1…1440 min"
+            ])
+    }
+
     @Test func aDuplicatedPlaybookIdIsReportedInTheSecondFile() throws {
         let copy = SmallBasin.river(id: "liujiang", lengthKm: 100)
         let sources = SmallBasin.sources() + [PlaybookSource(file: "t/zz-copy.yaml", text: copy)]

@@ -146,7 +146,7 @@ private struct Checker {
         }
     }
 
-    /// Agreements: a known province (or country) each, listed once, hours in range, a well-formed `certSHA256`. The message
+    /// Agreements: a known province (or country) each, listed once, hours in range, a well-formed `certSHA256`, a link silence of 1 min to a day. The message
     /// starts with the quoted province code so the loader can place it at its entry.
     mutating func agreements() {
         var seen: Set<UnitCode> = []
@@ -168,6 +168,9 @@ private struct Checker {
             }
             if !agreement.marginH.isFinite || !Limits.leadTimeH.contains(agreement.marginH) {
                 add("agreements", "marginH", "\(quoted): \(agreement.marginH) h is outside 0…720 h")
+            }
+            if let minutes = agreement.silentAfterMin, !minutes.isFinite || !(1...1_440).contains(minutes) {
+                add("agreements", "silentAfterMin", "\(quoted): \(minutes) min is outside 1…1440 min")
             }
             if let pin = agreement.certSHA256, NotificationAgreement.fingerprintBytes(pin) == nil {
                 add(

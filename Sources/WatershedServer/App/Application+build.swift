@@ -146,9 +146,14 @@ public func buildApplication(
     // The peer port (8444): mutual TLS, neighbours only.
     let peerRouter = Router(context: PeerRequestContext.self)
     peerRouter.add(middleware: JSONErrorMiddleware<PeerRequestContext>())
-    peerRouter.add(middleware: PeerAuthenticator(directory: peers))
+    // The neighbours we link to are watched for silence (each heard last, as far as we know, at the start).
+    let liveness = PeerLiveness(
+        peers: peers.peers.filter { $0.value.url != nil && $0.value.caForTLS != nil }.mapValues(\.silentAfter),
+        start: clock.now)
+    peerRouter.add(middleware: PeerAuthenticator(directory: peers, liveness: liveness, clock: clock))
     PeerRoutes(
-        province: configuration.province, log: log, incidents: incidents, signal: commits, clock: clock, logger: logger
+        province: configuration.province, log: log, incidents: incidents, signal: commits, liveness: liveness,
+        clock: clock, logger: logger
     ).register(on: peerRouter)
     // CAP 1.2 from a known neighbour that does not run Watershed (the same mutual TLS; the peer is the certificate's).
     mountCAPIngest(on: peerRouter, ingest: CAPIngest(log: log, province: configuration.province), clock: clock) {
@@ -175,7 +180,8 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.peerPort), serverName: "watershed-peer"),
         logger: logger)
     let peerWatch = PeerWatch(
-        incidents: incidents, names: loaded.basin.agreements.mapValues(\.name), clock: clock, logger: logger)
+        incidents: incidents, names: loaded.basin.agreements.mapValues(\.name), liveness: liveness, clock: clock,
+        logger: logger)
     var links: [any Service] = []
     for peer in peers.peers.values.sorted(by: { $0.province < $1.province }) {
         // Our link verifies the peer's server certificate against its CA; a peer known only by its pinned client
@@ -186,7 +192,7 @@ public func buildApplication(
         links.append(
             PeerLink(
                 own: configuration.province, peer: peer, url: url, tls: tls, log: log, incidents: incidents,
-                signal: commits, clock: clock, logger: logger))
+                signal: commits, liveness: liveness, clock: clock, logger: logger))
     }
 
     let app = Application(

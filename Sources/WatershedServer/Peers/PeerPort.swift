@@ -39,6 +39,9 @@ public struct PeerRequestContext: RequestContext, WebSocketRequestContext {
 struct PeerAuthenticator: RouterMiddleware {
     typealias Context = PeerRequestContext
     let directory: PeerDirectory
+    /// Every request a neighbour's certificate makes counts as hearing from it.
+    let liveness: PeerLiveness
+    let clock: any WallClock
 
     func handle(
         _ request: Request, context: PeerRequestContext,
@@ -61,6 +64,7 @@ struct PeerAuthenticator: RouterMiddleware {
                     + "\(certificate.subject), not CN=watershed-peer-\(peer.province)")
         }
         context.peer = recognition.peer
+        liveness.heard(recognition.peer.province, at: clock.now)
         return try await next(request, context)
     }
 }
@@ -71,6 +75,7 @@ struct PeerRoutes {
     let log: EventLog
     let incidents: IncidentService
     let signal: CommitSignal
+    let liveness: PeerLiveness
     let clock: any WallClock
     let logger: Logger
 
@@ -94,8 +99,8 @@ struct PeerRoutes {
         } onUpgrade: { inbound, outbound, context in
             guard let peer = context.requestContext.peer else { return }
             try await PeerLinkReceiver(
-                own: province, peer: peer, log: log, incidents: incidents, signal: signal, clock: clock,
-                logger: logger
+                own: province, peer: peer, log: log, incidents: incidents, signal: signal, liveness: liveness,
+                clock: clock, logger: logger
             ).run(inbound: inbound, outbound: outbound)
         }
     }
@@ -110,6 +115,7 @@ struct PeerLinkReceiver {
     let log: EventLog
     let incidents: IncidentService
     let signal: CommitSignal
+    let liveness: PeerLiveness
     let clock: any WallClock
     let logger: Logger
 
@@ -140,6 +146,7 @@ struct PeerLinkReceiver {
             group.addTask {
                 defer { queue.finish() }
                 for try await message in inbound.messages(maxSize: 16 << 20) {
+                    liveness.heard(peer.province, at: clock.now)
                     guard case .text(let text) = message else { continue }
                     let decoded: PeerLinkMessage
                     do {
