@@ -15,6 +15,7 @@ extension IncidentDetail {
         var timeline: [TimelineEntry] = []
         var notifications: [NotificationEntry] = []
         var origin: IncidentOrigin?
+        var linked: [LinkEntry] = []
         for event in events {
             list.fold(event)
             var entry = TimelineEntry(seq: event.seq, type: event.type, at: event.at, actor: event.actor)
@@ -28,6 +29,13 @@ extension IncidentDetail {
                 if let payload = try? event.payload.decode(ReportFiledPayload.self) {
                     reports.append(
                         FiledReportEntry(seq: event.seq, at: event.at, actor: event.actor, report: payload.report))
+                }
+            case .incidentLinked:
+                if let payload = try? event.payload.decode(IncidentLinkedPayload.self) {
+                    linked.append(
+                        LinkEntry(
+                            seq: event.seq, at: event.at, actor: event.actor, incident: payload.linked,
+                            reference: payload.reference, origin: payload.origin))
                 }
             case .obligationDue:
                 if let obligation = try? event.payload.decode(ReportObligation.self) {
@@ -81,7 +89,8 @@ extension IncidentDetail {
         guard let id = list.order.first, let incident = list.byID[id] else { return nil }
         self.init(
             incident: incident, initialReport: initialReport, reports: reports, tasks: tasks,
-            obligations: obligations, timeline: timeline, notifications: notifications, origin: origin)
+            obligations: obligations, timeline: timeline, notifications: notifications, origin: origin,
+            linked: linked)
     }
 }
 

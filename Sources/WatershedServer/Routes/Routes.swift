@@ -242,6 +242,8 @@ struct Routes: Sendable {
             try await StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
                 .run(inbound: inbound, outbound: outbound)
         }
+        // Linking two reports of the same spill (issue 5): IncidentLinkRoutes.swift.
+        IncidentLinkRoutes(incidents: incidents, clock: clock).register(on: router)
         // CAP 1.2 exports (issue 5): Routes/../CAP/CAPRoutes.swift.
         CAPRoutes(basin: basin, log: log, incidents: incidents, province: province, clock: clock).register(on: router)
     }
