@@ -298,6 +298,37 @@ struct PlaybookLoaderTests {
             ])
     }
 
+    /// `rivers` and `seas` name playbooks: a shared river the basin does not have is refused at the field (it would
+    /// silently share nothing).
+    @Test func anUnknownSharedRiverIsPlacedAtItsField() throws {
+        let peers = """
+            schemaVersion: 1
+            kind: peers
+            peers:
+              - province: "440000"
+                name: Guangdong
+                notifyWithinH: 1
+                marginH: 2
+                agreement: test agreement
+                rivers: [liujiang, xijang]
+                seas: [south-china-sea]
+            """
+        let units = SmallBasin.units + "\n  - {code: \"440000\", name: Guangdong, kind: province}"
+        let sources =
+            SmallBasin.sources(replacing: "t/units.yaml", with: units) + [
+                PlaybookSource(file: "seeds/peers.yaml", text: peers)
+            ]
+        let error = #expect(throws: PlaybookLoadError.self) { try PlaybookLoader().load(sources, folder: "t") }
+        let rivers = try #require(lineNumber(of: "rivers:", in: peers))
+        let seas = try #require(lineNumber(of: "seas:", in: peers))
+        // The values start after `    rivers: ` (12 characters) and `    seas: ` (10): columns 13 and 11.
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "seeds/peers.yaml:\(rivers):13: peers[0].rivers: \"440000\": unknown river \"xijang\"",
+                "seeds/peers.yaml:\(seas):11: peers[0].seas: \"440000\": unknown sea area \"south-china-sea\"",
+            ])
+    }
+
     @Test func aDuplicatedPlaybookIdIsReportedInTheSecondFile() throws {
         let copy = SmallBasin.river(id: "liujiang", lengthKm: 100)
         let sources = SmallBasin.sources() + [PlaybookSource(file: "t/zz-copy.yaml", text: copy)]

@@ -6,6 +6,16 @@ import WatershedStore
 import WatershedWire
 
 extension IncidentService {
+    /// The neighbours an initial report's plan notifies: those whose boundary it is predicted to cross
+    /// (``PlanDocument/peerNotifications``, MEP Order No. 17 Art. 8) and, after them, those whose agreement lists a
+    /// river or sea the plan touches although no crossing is predicted (``Basin/sharedWaterNotifications(for:ownProvince:)``,
+    /// MEE–MWR 2020 guidance). Each becomes a pending `PeerNotified` in the report's append.
+    func peerNotifications(for plan: PlanDocument) -> [PeerNotification] {
+        plan.peerNotifications + basin.sharedWaterNotifications(for: plan, ownProvince: province)
+    }
+}
+
+extension IncidentService {
     /// Stores one event of a neighbouring province's incident, once (issue 5, "Inbound"); returns whether it was new.
     ///
     /// The neighbour's `IncidentReported` opens an incident of ours whose origin is that neighbour (its UUID,

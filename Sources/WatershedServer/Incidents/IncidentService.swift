@@ -152,7 +152,7 @@ public actor IncidentService {
         for obligation in met {
             rest.append(try make(.obligationMet, ObligationMetPayload(obligation: obligation.id, filedAt: now)))
         }
-        for notification in plan.peerNotifications {
+        for notification in peerNotifications(for: plan) {
             rest.append(try make(.peerNotified, PeerNotifiedPayload(pending: notification)))
         }
         let metIDs = Set(met.map(\.id))
