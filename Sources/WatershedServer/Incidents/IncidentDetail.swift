@@ -55,18 +55,31 @@ extension IncidentDetail {
                     entry.province = province
                 }
                 if event.type == .peerNotified, let payload = try? event.payload.decode(PeerNotifiedPayload.self) {
-                    notifications.append(NotificationEntry(seq: event.seq, notification: payload.notification))
-                } else if let payload = try? event.payload.decode(PeerAcknowledgementPayload.self),
-                    let index = notifications.lastIndex(where: { $0.notification.province == payload.province })
-                {
-                    if event.type == .peerReceived {
-                        notifications[index].receivedAt = event.at
-                        if notifications[index].delivery == "pending" { notifications[index].delivery = "received" }
-                    } else {
-                        notifications[index].acceptedAt = event.at
-                        notifications[index].acceptedBy = payload.by
-                        notifications[index].peerReference = payload.peerReference
-                        notifications[index].delivery = "accepted"
+                    // A later notification to the same neighbour (a dam release warning) travels the same link, in
+                    // order: it starts where the delivery to that neighbour has got to.
+                    var entry = NotificationEntry(seq: event.seq, notification: payload.notification)
+                    if let earlier = notifications.last(where: {
+                        $0.notification.province == payload.notification.province
+                    }) {
+                        entry.delivery = earlier.delivery
+                        entry.receivedAt = earlier.receivedAt
+                        entry.acceptedAt = earlier.acceptedAt
+                        entry.acceptedBy = earlier.acceptedBy
+                        entry.peerReference = earlier.peerReference
+                    }
+                    notifications.append(entry)
+                } else if let payload = try? event.payload.decode(PeerAcknowledgementPayload.self) {
+                    for index in notifications.indices
+                    where notifications[index].notification.province == payload.province {
+                        if event.type == .peerReceived {
+                            notifications[index].receivedAt = notifications[index].receivedAt ?? event.at
+                            if notifications[index].delivery == "pending" { notifications[index].delivery = "received" }
+                        } else {
+                            notifications[index].acceptedAt = event.at
+                            notifications[index].acceptedBy = payload.by
+                            notifications[index].peerReference = payload.peerReference
+                            notifications[index].delivery = "accepted"
+                        }
                     }
                 }
             default:

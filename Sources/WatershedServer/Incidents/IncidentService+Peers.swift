@@ -16,6 +16,23 @@ extension IncidentService {
 }
 
 extension IncidentService {
+    /// The warnings a follow-up report's dam release calls for (``FollowUpReport/damRelease``): a pending
+    /// `PeerNotified` of kind `damRelease` for each neighbour whose boundary the released water crosses
+    /// (``Basin/damReleaseNotifications(_:plan:now:)``; MEE–MWR 2020 guidance, task 3), appended with the report. A
+    /// neighbour not yet notified of the incident is shared it from here on (its outbox gets the incident's events,
+    /// the report first); one already notified gets the report over the link as before, and the warning's deadline
+    /// (the release time) counts for its delivery if earlier. None for an incident without a plan.
+    ///
+    /// - Throws: encoding errors only.
+    func releaseWarnings(_ report: FollowUpReport, plan: PlanDocument?, make: EventMaker, now: Date) throws
+        -> [NewEvent]
+    {
+        guard let release = report.damRelease, let plan else { return [] }
+        return try basin.damReleaseNotifications(release, plan: plan, now: now).filter { $0.province != province }.map {
+            try make(.peerNotified, PeerNotifiedPayload(pending: $0))
+        }
+    }
+
     /// Stores one event of a neighbouring province's incident, once (issue 5, "Inbound"); returns whether it was new.
     ///
     /// The neighbour's `IncidentReported` opens an incident of ours whose origin is that neighbour (its UUID,

@@ -290,6 +290,7 @@ public actor IncidentService {
             }
             rest.append(try make(.incidentClosed, IncidentClosedPayload(reason: "finalReport")))
         }
+        rest += try releaseWarnings(report, plan: summary.plan, make: make, now: now)
         let first = try make(
             .reportFiled, ReportFiledPayload(report: report, idempotency: claim?.record(eventCount: 1 + rest.count)))
         return try await commit([first] + rest, incident: incident)
