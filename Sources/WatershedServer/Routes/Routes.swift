@@ -91,6 +91,13 @@ struct Routes: Sendable {
         router.get("/v1/incidents/:id") { _, context in
             _ = try context.requireIdentity()
             let id = try context.parameters.require("id")
+            // An incident opened only by a peer's CAP Alert has no report: its own shape (CAPIncidentDetail).
+            if await incidents.find(id) == nil, let uuid = UUID(uuidString: id),
+                let cap = try incidents.capDetail(of: uuid)
+            {
+                _ = try context.require(.viewer, exercise: cap.exercise, field: "id")
+                return try JSONResponse.make(cap)
+            }
             guard let incident = await incidents.find(id), let detail = try incidents.detail(of: incident.id) else {
                 throw IncidentService.unknown(id)
             }
