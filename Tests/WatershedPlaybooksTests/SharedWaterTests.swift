@@ -27,9 +27,7 @@ import WatershedTestSupport
         #expect(plan.touchedPlaybooks == ["he-river", "xijiang"], "the spill's river, then the one it joins")
         let shared = basin.sharedWaterNotifications(for: plan, ownProvince: "440000")
         #expect(shared.count == 1)
-        // (`try #require(shared.first)` crashed the test process here with Swift 6.3.1 — a bad pointer while
-        // destroying the macro's `Result<PeerNotification, Error>` — so the optional is unwrapped by hand.)
-        guard let notification = shared.first else { return }
+        let notification = try #require(shared.first)
         #expect(notification.province == "450000")
         #expect(notification.kind == .sharedWater)
         #expect(notification.requirement == .advisory)
