@@ -15,7 +15,7 @@ import WatershedTestSupport
     /// boundary — but the He River (and the Xijiang) are shared with Guangxi (seeds/440000/peers.yaml), whose waters
     /// may hold the cause. One advisory notification to Guangxi, named after the Fulong boundary section, due 1 h
     /// (Guangdong's `notifyWithinH` for Guangxi) after the 06:00+08:00 discovery; none to Hainan (it shares only
-    /// the Beibu Gulf, which this plume never reaches).
+    /// the Beibu Gulf).
     @Test func aSpillBelowTheBoundaryIsNotifiedUpstream() throws {
         let basin = try PeerSeedsTests.load("440000")
         let at = try Self.date("2013-07-05T22:00:00Z")
@@ -24,7 +24,7 @@ import WatershedTestSupport
                 location: .river(id: "he-river", km: 260), at: at, pollutant: "thallium",
                 release: .instantaneous(massKg: 500), ownProvince: "440000"))
         #expect(plan.peerNotifications.isEmpty, "nothing flows upstream")
-        #expect(plan.touchedPlaybooks == ["he-river", "xijiang"], "the spill's river, then the one it joins")
+        #expect(plan.incidentWater == "he-river")
         let shared = basin.sharedWaterNotifications(for: plan, ownProvince: "440000")
         #expect(shared.count == 1)
         let notification = try #require(shared.first)
@@ -47,6 +47,20 @@ import WatershedTestSupport
                 location: .river(id: "he-river", km: 140), at: try Self.date("2013-07-05T04:00:00Z"),
                 pollutant: "thallium", release: .instantaneous(massKg: 500)))
         #expect(plan.peerNotifications.map(\.province) == ["440000"])
+        #expect(basin.sharedWaterNotifications(for: plan, ownProvince: "450000").isEmpty)
+    }
+
+    /// Only the water the incident is on counts: the 2012 Longjiang cadmium reaches the Liujiang (shared with Guizhou
+    /// for the Duliu upstream, seeds/450000/peers.yaml) but the Longjiang is shared with nobody, so Guizhou is not
+    /// notified; Guangdong is, for the crossing on the Xijiang.
+    @Test func aRiverReachedDownstreamIsNotTheIncidentsWater() throws {
+        let basin = try PeerSeedsTests.load("450000")
+        let plan = try Planner(basin: basin).plan(
+            SpillInput(
+                location: .river(id: "longjiang", km: 0), at: try Self.date("2012-01-15T00:00:00Z"),
+                pollutant: "cadmium", release: .instantaneous(massKg: 21_000)))
+        #expect(plan.arrivals.contains { $0.river == "liujiang" }, "the plume reaches the Liujiang")
+        #expect(plan.incidentWater == "longjiang")
         #expect(basin.sharedWaterNotifications(for: plan, ownProvince: "450000").isEmpty)
     }
 

@@ -1,46 +1,45 @@
 import Foundation
 
 extension PlanDocument {
-    /// The river and sea playbook ids the plan touches, nearest the spill first: the spill's own (river or sea),
-    /// every river the plume is predicted to reach in order of arrival, and the playbook of every planned task (a
-    /// sea's receptors, a park's outfall river); each once.
-    public var touchedPlaybooks: [String] {
-        var ids: [String] = []
+    /// The river or sea playbook the incident is on: the spill's own river or sea; for a park spill, the water its
+    /// escaped runoff enters first (the first river reached, else the first playbook of a task outside the park);
+    /// `nil` for a park spill contained in the park.
+    public var incidentWater: String? {
         switch input.location {
-        case .river(let id, _), .sea(let id, _, _): ids.append(id)
-        case .park: break
+        case .river(let id, _), .sea(let id, _, _):
+            return id
+        case .park(let park, _):
+            return arrivals.lazy.compactMap(\.river).first
+                ?? tasks.lazy.map(\.source.playbook).first { $0 != park }
         }
-        for id in arrivals.compactMap(\.river) + tasks.map(\.source.playbook) where !ids.contains(id) {
-            ids.append(id)
-        }
-        return ids
     }
 }
 
 extension Basin {
     /// Notifications of kind ``PeerNotificationKind/sharedWater`` for a plan: one per neighbour whose agreement lists
-    /// (`rivers` / `seas` of `peers.yaml`) a playbook the plan touches (``PlanDocument/touchedPlaybooks``; the one
-    /// nearest the spill names the boundary) and that
-    /// the plan does not already notify of a crossing. Rule: MEE–MWR 2020 guidance (环应急〔2020〕5号) — provinces
-    /// sharing a river notify each other promptly of an incident or anomaly that may cross the border *or may have
-    /// a cause on the other side*; a plan that predicts no crossing (a spill below the boundary, a slick drifting
-    /// away from it) is still news to the province across it. Advisory (no crossing, so no Art. 4 cross-border
-    /// trigger); `deadline` = spill time + the agreement's `notifyWithinH` (no crossing to keep a margin before);
-    /// `crossingAt` = the spill time; `boundary` = the playbook's boundary between our province and the neighbour
-    /// (river boundary receptor or maritime boundary), else one towards the neighbour, else the playbook id itself.
-    /// Exercises are notified like any plan (the link marks their events as exercise). In neighbour-code order.
+    /// (`rivers` / `seas` of `peers.yaml`) the water the incident is on (``PlanDocument/incidentWater``) and that the
+    /// plan does not already notify of a crossing. Rule: MEE–MWR 2020 guidance (环应急〔2020〕5号) — provinces sharing
+    /// a river notify each other promptly of an incident or anomaly that may cross the border *or may have a cause on
+    /// the other side*; a plan that predicts no crossing (a spill below the boundary, a slick drifting away from it)
+    /// is still news to the province across it. Only the incident's own water counts, not every river the plume
+    /// later reaches: crossings downstream are the plan's own notifications, and a river reached far below a
+    /// neighbour's border says nothing about a cause there (a Longjiang spill reaches the Liujiang, shared with
+    /// Guizhou for the Duliu, without concerning Guizhou). Advisory (no crossing, so no Art. 4 cross-border trigger);
+    /// `deadline` = spill time + the agreement's `notifyWithinH` (no crossing to keep a margin before); `crossingAt`
+    /// = the spill time; `boundary` = the playbook's boundary between our province and the neighbour (river boundary
+    /// receptor or maritime boundary), else one towards the neighbour, else the playbook id itself. Exercises are
+    /// notified like any plan (their events never leave: the peer projections skip them). In neighbour-code order.
     ///
     /// - Parameter ownProvince: our province (never notified).
     public func sharedWaterNotifications(for plan: PlanDocument, ownProvince: UnitCode) -> [PeerNotification] {
-        let touched = plan.touchedPlaybooks
+        guard let water = plan.incidentWater else { return [] }
         let notified = Set(plan.peerNotifications.map(\.province))
         var notifications: [PeerNotification] = []
         for agreement in agreements.values.sorted(by: { $0.province < $1.province }) {
             let peer = agreement.province
             guard peer != ownProvince, !notified.contains(peer) else { continue }
-            let listed = Set((agreement.rivers ?? []) + (agreement.seas ?? []))
-            guard let playbook = touched.first(where: listed.contains) else { continue }
-            let boundary = sharedBoundary(of: playbook, between: ownProvince, and: peer)
+            guard ((agreement.rivers ?? []) + (agreement.seas ?? [])).contains(water) else { continue }
+            let boundary = sharedBoundary(of: water, between: ownProvince, and: peer)
             notifications.append(
                 PeerNotification(
                     province: peer, name: units[peer]?.name ?? agreement.name, requirement: .advisory,
