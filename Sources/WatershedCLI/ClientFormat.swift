@@ -136,7 +136,8 @@ enum ClientFormat {
                 let notification = entry.notification
                 notifications.add([
                     "\(notification.name) (\(notification.province))", notification.boundaryName,
-                    time(notification.crossingAt), time(notification.deadline), notification.requirement.rawValue,
+                    notification.kind == .sharedWater ? "none predicted (shared water)" : time(notification.crossingAt),
+                    time(notification.deadline), notification.requirement.rawValue,
                     entry.delivery + (entry.acceptedBy.map { " by \($0)" } ?? "")
                         + (entry.peerReference.map { " as \($0)" } ?? ""),
                 ])

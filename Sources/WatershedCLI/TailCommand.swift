@@ -179,9 +179,16 @@ struct EventNames {
         case .peerNotified:
             guard let notified = try? payload.decode(PeerNotifiedPayload.self) else { return "" }
             let notification = notified.notification
+            let why =
+                switch notification.kind ?? .crossing {
+                case .crossing: "crossing \(notification.boundaryName) at \(time(notification.crossingAt))"
+                case .sharedWater: "shared water at \(notification.boundaryName), no crossing predicted"
+                case .damRelease:
+                    "release at \(notification.site ?? "a dam"), crossing \(notification.boundaryName) at "
+                        + time(notification.crossingAt)
+                }
             return "notify \(notification.name) (\(notification.province), \(notification.requirement.rawValue)) by "
-                + "\(time(notification.deadline)); crossing \(notification.boundaryName) at "
-                + "\(time(notification.crossingAt)); \(notified.delivery)"
+                + "\(time(notification.deadline)); \(why); \(notified.delivery)"
         case .peerReceived, .peerAccepted:
             guard let acknowledgement = try? payload.decode(PeerAcknowledgementPayload.self) else { return "" }
             return "\(acknowledgement.province) \(event.type == .peerReceived ? "received" : "accepted")"

@@ -140,11 +140,18 @@ enum Projections {
         case .peerNotified:
             guard let payload = try? event.payload.decode(PeerNotifiedPayload.self) else { break }
             let notification = payload.notification
+            // A later notification to the same neighbour (a dam release warning) keeps the delivery the link has
+            // reached — the link carries the incident's events in order, and *received* / *accepted* are recorded
+            // once per incident — and the earlier of the two deadlines while it is not accepted.
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO peer_notification_view (incident, province, requirement, boundary,
+                    INSERT INTO peer_notification_view (incident, province, requirement, boundary,
                         crossingAt, deadline, delivery, seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (incident, province) DO UPDATE SET
+                        requirement = excluded.requirement, boundary = excluded.boundary,
+                        crossingAt = excluded.crossingAt, deadline = MIN(deadline, excluded.deadline),
+                        seq = excluded.seq
                     """,
                 arguments: [
                     incident, notification.province, notification.requirement.rawValue, notification.boundary,

@@ -59,3 +59,30 @@ public struct PlaybookListing: Codable, Sendable, Hashable {
         self.version = version
     }
 }
+
+/// The body of `POST /v1/incidents/{id}/links`: the incident to link, by UUID or reference on this server
+/// (`GD-2013-0002`). Absent or blank: 422 naming `incident`.
+public struct IncidentLinkRequest: Codable, Sendable, Hashable {
+    /// The other incident's UUID or reference.
+    public var incident: String?
+
+    public init(incident: String?) {
+        self.incident = incident
+    }
+}
+
+/// `201` for `POST /v1/incidents/{id}/links`: the incident and every incident now linked to it.
+public struct IncidentLinks: Codable, Sendable, Hashable {
+    /// The incident of the path.
+    public var incident: UUID
+    /// Its reference.
+    public var reference: String
+    /// Its links, in the order they were made (the new one last).
+    public var linked: [IncidentDetail.LinkEntry]
+
+    public init(incident: UUID, reference: String, linked: [IncidentDetail.LinkEntry]) {
+        self.incident = incident
+        self.reference = reference
+        self.linked = linked
+    }
+}

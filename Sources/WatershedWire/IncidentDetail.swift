@@ -4,7 +4,8 @@ import WatershedCore
 /// `GET /v1/incidents/{id}`: the incident's summary fields (state, level, current plan…) and, folded from its
 /// events, the reports, tasks, obligations and the timeline.
 ///
-/// JSON: the ``IncidentSummary`` keys, plus `initialReport`, `reports`, `tasks`, `obligations`, `timeline`.
+/// JSON: the ``IncidentSummary`` keys, plus `initialReport`, `reports`, `tasks`, `obligations`, `timeline`,
+/// `notifications`, `origin` (a neighbour's incident) and `linked` (incidents linked as the same spill).
 public struct IncidentDetail: Codable, Sendable, Hashable {
     /// A report obligation that became due (`ObligationDue`).
     public struct DueObligation: Codable, Sendable, Hashable {
@@ -100,6 +101,34 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         }
     }
 
+    /// Another incident linked to this one as a report of the same spill (`IncidentLinked`).
+    public struct LinkEntry: Codable, Sendable, Hashable {
+        /// The seq of this incident's `IncidentLinked`.
+        public var seq: Int64
+        /// When the link was made.
+        public var at: Date
+        /// The commander who made it.
+        public var actor: EventActor
+        /// The other incident's UUID on this server.
+        public var incident: UUID
+        /// Its reference on this server.
+        public var reference: String
+        /// Its origin, when a neighbour reported it.
+        public var origin: IncidentOrigin?
+
+        /// Creates an entry.
+        public init(
+            seq: Int64, at: Date, actor: EventActor, incident: UUID, reference: String, origin: IncidentOrigin? = nil
+        ) {
+            self.seq = seq
+            self.at = at
+            self.actor = actor
+            self.incident = incident
+            self.reference = reference
+            self.origin = origin
+        }
+    }
+
     /// State, level, current plan and the other list fields.
     public var incident: IncidentSummary
     /// The initial report as filed.
@@ -116,9 +145,11 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
     public var notifications: [NotificationEntry] = []
     /// For an incident a neighbour reported to us over the peer link: its province, incident and reference there.
     public var origin: IncidentOrigin?
+    /// Incidents a commander linked to this one as reports of the same spill, in the order linked.
+    public var linked: [LinkEntry] = []
 
     private enum CodingKeys: String, CodingKey {
-        case initialReport, reports, tasks, obligations, timeline, notifications, origin
+        case initialReport, reports, tasks, obligations, timeline, notifications, origin, linked
     }
 
     /// Encodes the summary's keys and the detail's keys in one object.
@@ -132,6 +163,7 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         try container.encode(timeline, forKey: .timeline)
         try container.encode(notifications, forKey: .notifications)
         try container.encodeIfPresent(origin, forKey: .origin)
+        try container.encode(linked, forKey: .linked)
     }
 
     /// Decodes the object ``encode(to:)`` writes.
@@ -145,14 +177,16 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         timeline = try container.decode([TimelineEntry].self, forKey: .timeline)
         notifications = try container.decodeIfPresent([NotificationEntry].self, forKey: .notifications) ?? []
         origin = try container.decodeIfPresent(IncidentOrigin.self, forKey: .origin)
+        linked = try container.decodeIfPresent([LinkEntry].self, forKey: .linked) ?? []
     }
 
     /// Creates a detail.
     public init(
         incident: IncidentSummary, initialReport: InitialReport?, reports: [FiledReportEntry], tasks: [ResponseTask],
         obligations: [DueObligation], timeline: [TimelineEntry], notifications: [NotificationEntry] = [],
-        origin: IncidentOrigin? = nil
+        origin: IncidentOrigin? = nil, linked: [LinkEntry] = []
     ) {
+        self.linked = linked
         self.notifications = notifications
         self.origin = origin
         self.incident = incident

@@ -234,6 +234,101 @@ struct PlaybookLoaderTests {
         #expect(loaded.files.last?.description == "seeds/peers.yaml: peers, 2 agreements (450000, 440000)")
     }
 
+    /// `certSHA256` (DESIGN.md "Certificates per province") must be a SHA-256 fingerprint: 63 digits are refused at
+    /// the field, 64 (or 32 colon-separated pairs) load.
+    @Test func aMalformedPinnedFingerprintIsPlacedAtItsField() throws {
+        let digits = String(repeating: "ab", count: 32)
+        func peers(_ pin: String) -> String {
+            """
+            schemaVersion: 1
+            kind: peers
+            peers:
+              - province: "440000"
+                name: Guangdong
+                notifyWithinH: 1
+                marginH: 2
+                agreement: test agreement
+                certSHA256: "\(pin)"
+            """
+        }
+        let units = SmallBasin.units + "\n  - {code: \"440000\", name: Guangdong, kind: province}"
+        let basin = SmallBasin.sources(replacing: "t/units.yaml", with: units)
+        let short = peers(String(digits.dropLast()))
+        let error = #expect(throws: PlaybookLoadError.self) {
+            try PlaybookLoader().load(basin + [PlaybookSource(file: "seeds/peers.yaml", text: short)], folder: "t")
+        }
+        let line = try #require(lineNumber(of: "certSHA256", in: short))
+        // `    certSHA256: ` is 16 characters: the value starts at column 17.
+        #expect(
+            error?.diagnostics.map(\.description).first?.hasPrefix("seeds/peers.yaml:\(line):17: peers[0].certSHA256: ")
+                == true)
+        #expect(error?.diagnostics.count == 1)
+        for pin in [digits, Array(repeating: "AB", count: 32).joined(separator: ":")] {
+            let loaded = try PlaybookLoader().load(
+                basin + [PlaybookSource(file: "seeds/peers.yaml", text: peers(pin))], folder: "t")
+            #expect(loaded.basin.agreements["440000"]?.certSHA256 == pin)
+        }
+    }
+
+    /// `silentAfterMin` is minutes of silence on the link before a phone task: 1 min to a day (0 would call on every
+    /// pass; the YAML decoder already refuses `.inf`).
+    @Test(arguments: [("0", "0.0"), ("1441", "1441.0"), ("-5", "-5.0")])
+    func aLinkSilenceOutOfRangeIsPlacedAtItsField(minutes: String, shown: String) throws {
+        let peers = """
+            schemaVersion: 1
+            kind: peers
+            peers:
+              - province: "440000"
+                name: Guangdong
+                notifyWithinH: 1
+                marginH: 2
+                agreement: test agreement
+                silentAfterMin: \(minutes)
+            """
+        let units = SmallBasin.units + "\n  - {code: \"440000\", name: Guangdong, kind: province}"
+        let sources =
+            SmallBasin.sources(replacing: "t/units.yaml", with: units) + [
+                PlaybookSource(file: "seeds/peers.yaml", text: peers)
+            ]
+        let error = #expect(throws: PlaybookLoadError.self) { try PlaybookLoader().load(sources, folder: "t") }
+        let line = try #require(lineNumber(of: "silentAfterMin", in: peers))
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "seeds/peers.yaml:\(line):21: peers[0].silentAfterMin: \"440000\": \(shown) min is outside 1…1440 min"
+            ])
+    }
+
+    /// `rivers` and `seas` name playbooks: a shared river the basin does not have is refused at the field (it would
+    /// silently share nothing).
+    @Test func anUnknownSharedRiverIsPlacedAtItsField() throws {
+        let peers = """
+            schemaVersion: 1
+            kind: peers
+            peers:
+              - province: "440000"
+                name: Guangdong
+                notifyWithinH: 1
+                marginH: 2
+                agreement: test agreement
+                rivers: [liujiang, xijang]
+                seas: [south-china-sea]
+            """
+        let units = SmallBasin.units + "\n  - {code: \"440000\", name: Guangdong, kind: province}"
+        let sources =
+            SmallBasin.sources(replacing: "t/units.yaml", with: units) + [
+                PlaybookSource(file: "seeds/peers.yaml", text: peers)
+            ]
+        let error = #expect(throws: PlaybookLoadError.self) { try PlaybookLoader().load(sources, folder: "t") }
+        let rivers = try #require(lineNumber(of: "rivers:", in: peers))
+        let seas = try #require(lineNumber(of: "seas:", in: peers))
+        // The values start after `    rivers: ` (12 characters) and `    seas: ` (10): columns 13 and 11.
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "seeds/peers.yaml:\(rivers):13: peers[0].rivers: \"440000\": unknown river \"xijang\"",
+                "seeds/peers.yaml:\(seas):11: peers[0].seas: \"440000\": unknown sea area \"south-china-sea\"",
+            ])
+    }
+
     @Test func aDuplicatedPlaybookIdIsReportedInTheSecondFile() throws {
         let copy = SmallBasin.river(id: "liujiang", lengthKm: 100)
         let sources = SmallBasin.sources() + [PlaybookSource(file: "t/zz-copy.yaml", text: copy)]

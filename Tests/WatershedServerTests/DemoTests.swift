@@ -8,6 +8,10 @@ import WatershedTestSupport
 /// Guangdong, the drill ends on both sides and the servers stop.
 @Suite struct DemoTests {
     @Test func theDemoPlaysTheJointDrillThroughTwoServers() async throws {
+        try await HeavyTests.exclusive { try await Self.playDemo() }
+    }
+
+    static func playDemo() async throws {
         let process = Process()
         process.executableURL = ServerProcess.executable
         process.currentDirectoryURL = Fixtures.repositoryRoot

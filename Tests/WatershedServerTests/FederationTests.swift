@@ -147,6 +147,35 @@ import X509
             try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: Self.gdViewer).json
                 as? [String: Any])
         #expect((gdDetail["origin"] as? [String: Any])?["reference"] as? String == incident["reference"] as? String)
+
+        // Guangdong's own report of the same thallium, from the Fulong boundary section (km 228) at 06:00 on
+        // 07-06, as Fengkai filed it in 2013; its commander links it to the one Guangxi sent: both list each other,
+        // Guangxi's carrying its origin.
+        let own = try await pair.guangdong.request(
+            .POST, "/v1/incidents", token: Self.gdCommander,
+            body: Data(
+                String(decoding: Self.heRiverReport, as: UTF8.self)
+                    .replacingOccurrences(of: #""km":140"#, with: #""km":228"#)
+                    .replacingOccurrences(of: "2013-07-05T12:00:00+08:00", with: "2013-07-06T06:00:00+08:00")
+                    .replacingOccurrences(of: #""reportingUnit":"451102""#, with: #""reportingUnit":"441225""#)
+                    .utf8))
+        #expect(own.status == 201, "\(String(describing: own.json))")
+        let ownID = try #require(((own.json as? [String: Any])?["incident"] as? [String: Any])?["id"] as? String)
+        let linked = try await pair.guangdong.request(
+            .POST, "/v1/incidents/\(ownID)/links", token: Self.gdCommander,
+            body: Data(#"{"incident":"\#(reference)"}"#.utf8))
+        #expect(linked.status == 201, "\(String(describing: linked.json))")
+        let ownDetail = try #require(
+            try await pair.guangdong.request(.GET, "/v1/incidents/\(ownID)", token: Self.gdViewer).json
+                as? [String: Any])
+        let link = try #require((ownDetail["linked"] as? [[String: Any]])?.first)
+        #expect(link["reference"] as? String == reference)
+        #expect((link["origin"] as? [String: Any])?["reference"] as? String == incident["reference"] as? String)
+        #expect((link["origin"] as? [String: Any])?["province"] as? String == "450000")
+        let receivedDetail = try #require(
+            try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: Self.gdViewer).json
+                as? [String: Any])
+        #expect((receivedDetail["linked"] as? [[String: Any]])?.map { $0["incident"] as? String } == [ownID])
     }
 
     @Test func outageDeliversEveryFollowUpOnceInOrder() async throws {

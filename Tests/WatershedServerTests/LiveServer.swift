@@ -28,11 +28,13 @@ enum LiveServer {
         var base: String { "https://127.0.0.1:\(port)" }
     }
 
-    static func configuration(data: URL, port: Int = 0, province: String = "450000") -> ServerConfiguration {
+    static func configuration(
+        data: URL, port: Int = 0, peerPort: Int = 0, province: String = "450000"
+    ) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.province = province
         configuration.port = port
-        configuration.peerPort = 0
+        configuration.peerPort = peerPort
         configuration.data = data.path
         configuration.playbooks = Fixtures.playbooksDirectory.path
         configuration.seeds = Fixtures.repositoryRoot.appendingPathComponent("seeds").path
@@ -48,14 +50,16 @@ enum LiveServer {
 
     /// Runs a server on `data` while `body` runs. The deadline scheduler runs only when asked (`scheduler`): the
     /// tests' incidents are historic (2012), so their report deadlines have passed, and a scheduler firing them
-    /// would append events while other tests count theirs. `province` picks `seeds/<province>/`.
+    /// would append events while other tests count theirs. `province` picks `seeds/<province>/`; `peerPort` is the
+    /// peer port (0: any free one, unknown to the test).
     static func run<T: Sendable>(
-        data: URL, port: Int = 0, province: String = "450000", clock: any WallClock = SystemWallClock(),
-        scheduler: Bool = false, _ body: @Sendable (Handle) async throws -> T
+        data: URL, port: Int = 0, peerPort: Int = 0, province: String = "450000",
+        clock: any WallClock = SystemWallClock(), scheduler: Bool = false, _ body: @Sendable (Handle) async throws -> T
     ) async throws -> T {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let (app, info) = try await buildApplication(
-            configuration(data: data, port: port, province: province), logger: logger, clock: clock,
+            configuration(data: data, port: port, peerPort: peerPort, province: province), logger: logger,
+            clock: clock,
             runsScheduler: scheduler
         ) {
             port in
@@ -173,4 +177,37 @@ func longjiangReport(
          "measuresTaken":[],"triggers":[],"signature":{"reportingUnit":"451203","signingOfficer":"Director Wei",
          "contactName":"Li Ming","contactPhone":"0778-1234567"}}
         """.utf8)
+}
+
+/// Tests that load the two-core machine for a minute or more — the slow-client test (20,000 events, a stalled
+/// socket) and the demo (three processes) — run one at a time: each measures something the other's load distorts.
+actor HeavyTests {
+    static let shared = HeavyTests()
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+
+    /// Runs `body` when no other heavy test runs.
+    static func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await shared.acquire()
+        do {
+            let result = try await body()
+            await shared.release()
+            return result
+        } catch {
+            await shared.release()
+            throw error
+        }
+    }
 }

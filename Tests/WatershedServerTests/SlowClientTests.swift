@@ -19,87 +19,89 @@ import WatershedServer
     @Test(.timeLimit(.minutes(5))) func slowClientIsCutOffWithResumeAndOthersGetEverything() async throws {
         let data = try LiveServer.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
-        try await LiveServer.run(data: data) { handle in
-            let memory = ResidentMemory()
-            let sampling = Task { await memory.sample(every: .milliseconds(50)) }
-            defer { sampling.cancel() }
-            let began = ContinuousClock.now
+        try await HeavyTests.exclusive {
+            try await LiveServer.run(data: data) { handle in
+                let memory = ResidentMemory()
+                let sampling = Task { await memory.sample(every: .milliseconds(50)) }
+                defer { sampling.cancel() }
+                let began = ContinuousClock.now
 
-            // Two clients that keep up, live from the start.
-            let normal = [StreamRecorder(), StreamRecorder()]
-            let readers = normal.map { recorder in
-                Task { try await recorder.run(handle, after: 0) }
+                // Two clients that keep up, live from the start.
+                let normal = [StreamRecorder(), StreamRecorder()]
+                let readers = normal.map { recorder in
+                    Task { try await recorder.run(handle, after: 0) }
+                }
+                defer { for reader in readers { reader.cancel() } }
+                for recorder in normal { try await recorder.waitForCaughtUp() }
+
+                // A backlog (~6 MB) larger than every buffer between the server and the slow client
+                // (the server's send buffer autotunes up to tcp_wmem's 4 MiB), so that its socket is full
+                // at once — before the server's first ping (10 s), which a client that does not read
+                // cannot answer: else it would be dropped for the ping timeout rather than cut off.
+                let before = try await Self.fileReports(handle, until: Self.backlog, writers: 4)
+
+                // The slow client: 4 KiB receive buffer; stops reading once the server has upgraded it.
+                let slow = try await RawStreamClient.connect(handle, after: 0, receiveBuffer: 4 << 10)
+                try await slow.waitForUpgrade()
+                slow.pauseReading()
+
+                // File reports concurrently until ≥ 20,000 more events are committed.
+                // About 10 % of a report's events are under 1 KiB (ObligationMet, some report tasks): file 15 % more
+                // events so that ≥ 20,000 of those filed while it stalls are ≥ 1 KiB.
+                let head = try await Self.fileReports(handle, until: before + Self.eventTarget * 115 / 100, writers: 4)
+                let filed = ContinuousClock.now
+                #expect(head - before >= Self.eventTarget)
+
+                // Every normal client receives every event: 1…head, no gap, no duplicate.
+                for recorder in normal {
+                    try await recorder.waitForSeq(head, timeout: .seconds(90))
+                    let seqs = recorder.seqs
+                    #expect(seqs.count == Int(head))
+                    #expect(seqs == Array(1...head))
+                }
+                let received = ContinuousClock.now
+                let sizes = normal[0].sizes
+                // TaskDispatched frames are ~1.5 KB, PlanComputed ~47 KB; ObligationMet ~0.5 KB. Of the events filed while
+                // the slow client stalled, ≥ 20,000 are ≥ 1 KiB.
+                let atLeast1KB = sizes.filter { $0 >= 1_024 }.count
+                let stalled1KB = sizes.dropFirst(Int(before)).filter { $0 >= 1_024 }.count
+                let meanSize = sizes.reduce(0, +) / max(sizes.count, 1)
+                #expect(meanSize >= 1_024)
+                #expect(stalled1KB >= Int(Self.eventTarget))
+
+                // The slow client reads again: the frames written to it, then 4001 resume:<its last seq>.
+                let stalledMemory = memory.peak
+                slow.resumeReading()
+                let close = try await slow.waitForClose(timeout: .seconds(180))
+                let slowSeqs = slow.seqs
+                let last = slowSeqs.last ?? 0
+                #expect(close.code == 4001)
+                #expect(close.reason == "resume:\(last)")
+                #expect(slowSeqs == (last > 0 ? Array(1...last) : []))
+                // Cut off before it had everything. (Whether that falls inside its backlog depends on how much the kernel
+                // buffers between the upgrade and the pause: 3,748 of a 2,916-event backlog once in CI, so no bound on it.)
+                #expect(last < head, "the slow client was cut off before it had every event")
+                slow.close()
+                let slowDone = ContinuousClock.now
+
+                // It resumes after N: exactly N+1…head, then caughtUp.
+                let back = try await subscribe(handle, after: last)
+                #expect(back.compactMap(\.seq) == Array((last + 1)...head))
+                #expect(back.last?.type == "caughtUp")
+                #expect(back.last?.head == head)
+
+                let peak = memory.peak
+                #expect(peak < Self.residentBound, "resident memory peaked at \(peak >> 20) MiB")
+                print(
+                    """
+                    slow-client test: \(head) events (\(head - before) while the slow client did not read; \
+                    \(atLeast1KB) of ≥ 1 KiB, smallest \(sizes.min() ?? 0) B, mean \(meanSize) B) filed in \(filed - began), all received \(received - filed) later; slow client cut off \
+                    after seq \(last), closed \(slowDone - received) after it read again, resumed in \
+                    \(ContinuousClock.now - slowDone); resident memory: \
+                    start \(memory.first >> 20) MiB, peak while it stalled \(stalledMemory >> 20) MiB, \
+                    peak \(peak >> 20) MiB (bound \(Self.residentBound >> 20) MiB)
+                    """)
             }
-            defer { for reader in readers { reader.cancel() } }
-            for recorder in normal { try await recorder.waitForCaughtUp() }
-
-            // A backlog (~6 MB) larger than every buffer between the server and the slow client
-            // (the server's send buffer autotunes up to tcp_wmem's 4 MiB), so that its socket is full
-            // at once — before the server's first ping (10 s), which a client that does not read
-            // cannot answer: else it would be dropped for the ping timeout rather than cut off.
-            let before = try await Self.fileReports(handle, until: Self.backlog, writers: 4)
-
-            // The slow client: 4 KiB receive buffer; stops reading once the server has upgraded it.
-            let slow = try await RawStreamClient.connect(handle, after: 0, receiveBuffer: 4 << 10)
-            try await slow.waitForUpgrade()
-            slow.pauseReading()
-
-            // File reports concurrently until ≥ 20,000 more events are committed.
-            // About 10 % of a report's events are under 1 KiB (ObligationMet, some report tasks): file 15 % more
-            // events so that ≥ 20,000 of those filed while it stalls are ≥ 1 KiB.
-            let head = try await Self.fileReports(handle, until: before + Self.eventTarget * 115 / 100, writers: 4)
-            let filed = ContinuousClock.now
-            #expect(head - before >= Self.eventTarget)
-
-            // Every normal client receives every event: 1…head, no gap, no duplicate.
-            for recorder in normal {
-                try await recorder.waitForSeq(head, timeout: .seconds(90))
-                let seqs = recorder.seqs
-                #expect(seqs.count == Int(head))
-                #expect(seqs == Array(1...head))
-            }
-            let received = ContinuousClock.now
-            let sizes = normal[0].sizes
-            // TaskDispatched frames are ~1.5 KB, PlanComputed ~47 KB; ObligationMet ~0.5 KB. Of the events filed while
-            // the slow client stalled, ≥ 20,000 are ≥ 1 KiB.
-            let atLeast1KB = sizes.filter { $0 >= 1_024 }.count
-            let stalled1KB = sizes.dropFirst(Int(before)).filter { $0 >= 1_024 }.count
-            let meanSize = sizes.reduce(0, +) / max(sizes.count, 1)
-            #expect(meanSize >= 1_024)
-            #expect(stalled1KB >= Int(Self.eventTarget))
-
-            // The slow client reads again: the frames written to it, then 4001 resume:<its last seq>.
-            let stalledMemory = memory.peak
-            slow.resumeReading()
-            let close = try await slow.waitForClose(timeout: .seconds(60))
-            let slowSeqs = slow.seqs
-            let last = slowSeqs.last ?? 0
-            #expect(close.code == 4001)
-            #expect(close.reason == "resume:\(last)")
-            #expect(slowSeqs == (last > 0 ? Array(1...last) : []))
-            // Cut off before it had everything. (Whether that falls inside its backlog depends on how much the kernel
-            // buffers between the upgrade and the pause: 3,748 of a 2,916-event backlog once in CI, so no bound on it.)
-            #expect(last < head, "the slow client was cut off before it had every event")
-            slow.close()
-            let slowDone = ContinuousClock.now
-
-            // It resumes after N: exactly N+1…head, then caughtUp.
-            let back = try await subscribe(handle, after: last)
-            #expect(back.compactMap(\.seq) == Array((last + 1)...head))
-            #expect(back.last?.type == "caughtUp")
-            #expect(back.last?.head == head)
-
-            let peak = memory.peak
-            #expect(peak < Self.residentBound, "resident memory peaked at \(peak >> 20) MiB")
-            print(
-                """
-                slow-client test: \(head) events (\(head - before) while the slow client did not read; \
-                \(atLeast1KB) of ≥ 1 KiB, smallest \(sizes.min() ?? 0) B, mean \(meanSize) B) filed in \(filed - began), all received \(received - filed) later; slow client cut off \
-                after seq \(last), closed \(slowDone - received) after it read again, resumed in \
-                \(ContinuousClock.now - slowDone); resident memory: \
-                start \(memory.first >> 20) MiB, peak while it stalled \(stalledMemory >> 20) MiB, \
-                peak \(peak >> 20) MiB (bound \(Self.residentBound >> 20) MiB)
-                """)
         }
     }
 

@@ -64,6 +64,35 @@ import WatershedStore
         }
     }
 
+    /// A second notification to a neighbour already notified (a dam release warning) travels the same link: the
+    /// delivery the link reached is kept (not set back to pending, which would call the neighbour about a report it
+    /// has), and the earlier deadline counts.
+    @Test func aSecondNotificationKeepsTheDeliveryAndTheEarlierDeadline() async throws {
+        try await withTemporaryFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            _ = try await log.append([
+                try ProjectionTests.reported(),
+                try Self.event(.peerNotified, PeerNotifiedPayload(pending: Self.notification("440000"))),
+                try Self.event(
+                    .peerReceived, PeerAcknowledgementPayload(province: "440000", throughSeq: 1, at: Self.t0)),
+            ])
+            var warning = Self.notification("440000")
+            warning.kind = .damRelease
+            warning.deadline = try #require(CanonicalJSON.date(fromTimestamp: "2026-01-15T08:30:00.000Z"))
+            _ = try await log.append([try Self.event(.peerNotified, PeerNotifiedPayload(pending: warning))])
+            let row = try await log.writer.read { db in
+                try Row.fetchOne(db, sql: "SELECT delivery, deadline, seq FROM peer_notification_view")
+            }
+            #expect(row?["delivery"] as String? == "received")
+            #expect(row?["deadline"] as String? == "2026-01-15T08:30:00.000Z", "08:30 is before the first's 09:00")
+            #expect(row?["seq"] as Int64? == 4)
+            // Past 08:30 it is received but not accepted: overdue as such, never as not received.
+            let overdue = try log.overduePeerNotifications(
+                at: try #require(CanonicalJSON.date(fromTimestamp: "2026-01-15T08:31:00.000Z")))
+            #expect(overdue.map(\.delivery) == ["received"])
+        }
+    }
+
     /// The incident service appends an exercise's `PeerNotified` only for a neighbour its drill names (issue 6;
     /// `DrillTests` shows the filter); once appended, the exercise is shared like any incident and leaves marked.
     @Test func aJointDrillsNotificationLeavesAsAnExercise() async throws {

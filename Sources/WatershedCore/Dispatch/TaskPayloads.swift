@@ -16,8 +16,9 @@ public enum ResponseTaskKind: String, Codable, Sendable, CaseIterable {
     /// link; MEP Order No. 17 Art. 8, the receiving side).
     case notification
     /// A call to a neighbouring province's duty office: our notification was not *received* by its deadline, or not
-    /// *accepted* (issue 5, "Outbound"). Its `obligation` field names what it is for: `peer:<code>:not-received` or
-    /// `peer:<code>:not-accepted`.
+    /// *accepted* (issue 5, "Outbound"), or nothing was heard on the link for longer than the neighbour's
+    /// `silentAfterMin` ("Store-and-forward"). Its `obligation` field names what it is for: `peer:<code>:not-received`,
+    /// `peer:<code>:not-accepted` or `peer:<code>:silent`.
     case peerCall
 }
 

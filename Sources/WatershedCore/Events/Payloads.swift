@@ -177,3 +177,21 @@ public struct ObligationMetPayload: Codable, Sendable, Hashable {
         self.filedAt = filedAt
     }
 }
+
+/// The `IncidentLinked` payload (DESIGN.md "Who uses it": a commander links incidents): this incident and another
+/// are reports of the same spill — typically two provinces' reports, one our own and one a neighbour sent us (issue
+/// 5, "Inbound"). Appended on both incidents in one commit, each naming the other.
+public struct IncidentLinkedPayload: Codable, Sendable, Hashable {
+    /// The other incident's UUID on this server.
+    public var linked: UUID
+    /// Its reference on this server, e.g. `GD-2013-0002`.
+    public var reference: String
+    /// For the other incident when a neighbour reported it: its province, incident and reference there.
+    public var origin: IncidentOrigin?
+
+    public init(linked: UUID, reference: String, origin: IncidentOrigin? = nil) {
+        self.linked = linked
+        self.reference = reference
+        self.origin = origin
+    }
+}

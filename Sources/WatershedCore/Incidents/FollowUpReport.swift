@@ -42,14 +42,34 @@ public struct FollowUpContext: Sendable, Hashable {
     }
 }
 
+/// An emergency release planned from a held dam (or sluice, gate, reservoir) on the plume's river, recorded by a
+/// follow-up report so that the downstream neighbour is warned before it (MEE–MWR 2020 guidance, 环应急〔2020〕5号,
+/// task 3: upstream warns downstream in advance of emergency water releases; DOMAIN.md §3).
+///
+/// JSON: `{"site": "he-river-hemianshi-dam", "at": "2013-07-07T08:00:00+08:00"}`.
+public struct DamRelease: Codable, Sendable, Hashable {
+    /// The emergency site's id (a `dam`, `sluice`, `gate` or `reservoir` of a river playbook).
+    public var site: String
+    /// When the release starts (RFC 3339); usually ahead of the report — the warning must come before it.
+    public var at: Date
+
+    public init(site: String, at: Date) {
+        self.site = site
+        self.at = at
+    }
+
+    /// The site kinds that hold water back and can release it.
+    public static let releasingKinds: Set<SiteKind> = [.dam, .sluice, .gate, .reservoir]
+}
+
 /// A follow-up report (续报, filed whenever facts or developments are established) or a final report
 /// (处理结果报告, after handling ends) on an open incident — MEP Order No. 17, Art. 12–13, with the Art. 14
 /// signature.
 ///
 /// JSON: `{"kind": "followUp" | "final", "summary": "…", "monitoring": [MonitoringResult…],
 /// "levelChange": {"from": "IV", "to": "II", "at": "…"}, "measuresTaken": ["…"],
-/// "casualties": {"deaths", "poisonedOrInjured", "evacuated"}, "signature": {…}}`; `monitoring` and
-/// `measuresTaken` may be left out (empty), `levelChange` and `casualties` too (no change).
+/// "casualties": {"deaths", "poisonedOrInjured", "evacuated"}, "damRelease": {"site", "at"}, "signature": {…}}`;
+/// `monitoring` and `measuresTaken` may be left out (empty), `levelChange`, `casualties` and `damRelease` too.
 public struct FollowUpReport: Codable, Sendable, Hashable {
     /// `followUp` or `final`; an `initial` report opens an incident instead (`POST /v1/incidents`).
     public var kind: ReportKind
@@ -70,6 +90,8 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
     /// absent or `false`: reaches below keep their own speeds and shift by t_obs − t_pred. Kept for the rest of
     /// the incident's re-estimates once set.
     public var applyFactorBelow: Bool?
+    /// An emergency release from a held dam, to be warned of downstream (follow-up reports only; ``DamRelease``).
+    public var damRelease: DamRelease?
 
     /// How far after the time of receipt a reported time may be (clocks of field devices drift).
     public static let clockSkew: TimeInterval = 300
@@ -90,6 +112,7 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case kind, summary, monitoring, levelChange, measuresTaken, casualties, signature, applyFactorBelow
+        case damRelease
     }
 
     /// Decodes the JSON described on the type; `monitoring` and `measuresTaken` default to empty.
@@ -103,6 +126,7 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
         casualties = try container.decodeIfPresent(Casualties.self, forKey: .casualties)
         signature = try container.decode(ReportSignature.self, forKey: .signature)
         applyFactorBelow = try container.decodeIfPresent(Bool.self, forKey: .applyFactorBelow)
+        damRelease = try container.decodeIfPresent(DamRelease.self, forKey: .damRelease)
     }
 
     /// The observations of the slug: monitoring results with a node and a feature, in order.
@@ -120,7 +144,9 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
     /// concentration of zero or more, a time not before discovery nor after receipt, and a node that is on the
     /// plume's path (when it has a feature) or in the basin; the level change is at a time not before discovery
     /// nor after receipt, to a level other than the current one, from the current one when `from` is given;
-    /// casualties are zero or more. Fields are named as in the JSON (`monitoring[0].node`, `levelChange.at`).
+    /// casualties are zero or more; a dam release is in a follow-up report, from a dam, sluice, gate or reservoir of a
+    /// river playbook, at a time not before discovery (it may be ahead of receipt: it is announced before it
+    /// starts). Fields are named as in the JSON (`monitoring[0].node`, `levelChange.at`, `damRelease.site`).
     public func problems(in basin: Basin, context: FollowUpContext) -> [FieldError] {
         var errors: [FieldError] = []
         func add(_ field: String, _ message: String) { errors.append(FieldError(field: field, message: message)) }
@@ -183,6 +209,26 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
                 add("levelChange.to", "the incident is already level \(change.to)")
             }
             checkTime(change.at, "levelChange.at")
+        }
+        if let release = damRelease {
+            if kind == .final {
+                add("damRelease", "a final report closes the incident; announce a release in a follow-up report")
+            }
+            if let site = basin.emergencySite(release.site) {
+                if !DamRelease.releasingKinds.contains(site.site.kind) {
+                    add(
+                        "damRelease.site",
+                        "\"\(release.site)\" is a \(site.site.kind.rawValue); a release comes from a dam, sluice, gate or reservoir"
+                    )
+                }
+            } else {
+                add("damRelease.site", "unknown emergency site \"\(release.site)\" on any river")
+            }
+            if release.at < context.discoveredAt {
+                add(
+                    "damRelease.at",
+                    "is before the incident was discovered (\(CanonicalJSON.timestamp(context.discoveredAt)))")
+            }
         }
         if let casualties {
             for (name, value) in [

@@ -154,12 +154,28 @@ public struct PlannedTask: Codable, Sendable, Hashable {
 public enum NotificationRequirement: String, Codable, Sendable {
     /// The predicted peak at the crossing exceeds the standard, or the mass is unknown.
     case required
-    /// The plume crosses, predicted below the standard.
+    /// The plume crosses, predicted below the standard; or no crossing is predicted (a ``PeerNotificationKind``
+    /// other than a crossing).
     case advisory
 }
 
+/// Why a neighbour is notified (``PeerNotification/kind``; absent in events written before it existed: a crossing).
+public enum PeerNotificationKind: String, Codable, Sendable, CaseIterable {
+    /// The plume is predicted to cross into the neighbour's waters (MEP Order No. 17 Art. 8).
+    case crossing
+    /// The incident is on a river or sea the agreement with the neighbour lists as shared (`rivers`/`seas` of
+    /// `peers.yaml`) and no crossing is predicted: an anomaly on shared water, which the neighbour may be the cause
+    /// of or watch for (MEE–MWR 2020 guidance, 环应急〔2020〕5号: "a downstream anomaly may have an upstream cause",
+    /// both sides notify each other promptly).
+    case sharedWater
+    /// An emergency release from a held dam above the neighbour, warned of before the release (MEE–MWR 2020
+    /// guidance, task 3: upstream warns downstream in advance of emergency water releases).
+    case damRelease
+}
+
 /// A notification due to a neighbouring province whose boundary the plume is predicted to cross
-/// (MEP Order No. 17 Art. 8; Order No. 34 Art. 25; MEE/MWR 2020 guidance, task 4).
+/// (MEP Order No. 17 Art. 8; Order No. 34 Art. 25; MEE/MWR 2020 guidance, task 4), or, with a ``kind``, about
+/// shared water or a dam release (MEE/MWR 2020 guidance).
 public struct PeerNotification: Codable, Sendable, Hashable {
     /// The neighbour (GB/T 2260 province code or a country code).
     public var province: UnitCode
@@ -181,6 +197,14 @@ public struct PeerNotification: Codable, Sendable, Hashable {
     public var deadline: Date
     /// The agreement the hours come from.
     public var agreement: String
+    /// Why it is sent; `nil` (older events) is a crossing. For ``PeerNotificationKind/sharedWater``, `boundary` is
+    /// the shared playbook's boundary with the neighbour (or the playbook itself when it maps none), `crossingAt` the
+    /// spill time (no crossing is predicted) and `deadline` the agreed hours after it; for
+    /// ``PeerNotificationKind/damRelease``, `boundary` is the boundary the released water crosses first,
+    /// `crossingAt` its predicted crossing after the release and `deadline` the release time.
+    public var kind: PeerNotificationKind?
+    /// For a dam release: the dam's site id.
+    public var site: String?
 }
 
 /// How a park's three levels of containment hold a scenario's runoff.

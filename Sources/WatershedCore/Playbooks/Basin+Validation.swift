@@ -146,7 +146,7 @@ private struct Checker {
         }
     }
 
-    /// Agreements: a known province (or country) each, listed once, hours in range. The message
+    /// Agreements: a known province (or country) each, listed once, hours in range, shared `rivers`/`seas` that are playbooks, a well-formed `certSHA256`, a link silence of 1 min to a day. The message
     /// starts with the quoted province code so the loader can place it at its entry.
     mutating func agreements() {
         var seen: Set<UnitCode> = []
@@ -168,6 +168,20 @@ private struct Checker {
             }
             if !agreement.marginH.isFinite || !Limits.leadTimeH.contains(agreement.marginH) {
                 add("agreements", "marginH", "\(quoted): \(agreement.marginH) h is outside 0…720 h")
+            }
+            for river in agreement.rivers ?? [] where basin.rivers[river] == nil {
+                add("agreements", "rivers", "\(quoted): unknown river \"\(river)\"")
+            }
+            for sea in agreement.seas ?? [] where basin.seas[sea] == nil {
+                add("agreements", "seas", "\(quoted): unknown sea area \"\(sea)\"")
+            }
+            if let minutes = agreement.silentAfterMin, !minutes.isFinite || !(1...1_440).contains(minutes) {
+                add("agreements", "silentAfterMin", "\(quoted): \(minutes) min is outside 1…1440 min")
+            }
+            if let pin = agreement.certSHA256, NotificationAgreement.fingerprintBytes(pin) == nil {
+                add(
+                    "agreements", "certSHA256",
+                    "\(quoted): \"\(pin)\" is not a SHA-256 fingerprint (64 hex digits, colons between pairs allowed)")
             }
         }
     }

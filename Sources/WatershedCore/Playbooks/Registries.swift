@@ -63,7 +63,12 @@ public struct NotificationAgreement: Codable, Sendable, Hashable {
     /// The PEM file of the CA that signs the peer's server and peer-client certificates, relative to the data
     /// directory (e.g. `peers/440000-ca.pem`; DESIGN.md "Certificates per province").
     public var caFile: String?
-    /// Instead of a CA: the SHA-256 fingerprint of the peer's client certificate (64 hex digits, colons allowed).
+    /// Instead of (or besides) a CA: the SHA-256 fingerprint of the DER bytes of the peer's client certificate, 64 hex
+    /// digits, colons between pairs allowed (``fingerprintBytes(_:)``). The peer port accepts that one certificate
+    /// whoever signed it (a self-signed one too) while it is within its validity period, and maps it to this peer. Our
+    /// link *to* the peer still needs `caFile` to verify its server certificate; a peer known only by fingerprint
+    /// connects to us (its link, or `POST /v1/feeds/cap`) and reads our CAP feed (DESIGN.md "Certificates per
+    /// province"; deploy/README.md).
     public var certSHA256: String?
     /// River playbook ids shared with the peer: an incident on one of them is shared even when the plan predicts no
     /// crossing.
@@ -92,6 +97,35 @@ public struct NotificationAgreement: Codable, Sendable, Hashable {
         self.rivers = rivers
         self.seas = seas
         self.silentAfterMin = silentAfterMin
+    }
+
+    /// The bytes of a SHA-256 fingerprint as `certSHA256` writes it: 64 hexadecimal digits, either run together
+    /// (`3f9a…`) or as 32 colon-separated pairs (`3F:9A:…`, as `openssl x509 -fingerprint -sha256` prints it); case is
+    /// ignored. `nil` for anything else (the peers check reports it at `peers[i].certSHA256`).
+    ///
+    /// - Returns: 32 bytes, or `nil`.
+    public static func fingerprintBytes(_ text: String) -> [UInt8]? {
+        let pairs: [Substring]
+        if text.contains(":") {
+            pairs = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard pairs.count == 32, pairs.allSatisfy({ $0.count == 2 }) else { return nil }
+        } else {
+            guard text.count == 64 else { return nil }
+            var index = text.startIndex
+            var split: [Substring] = []
+            while index < text.endIndex {
+                let next = text.index(index, offsetBy: 2)
+                split.append(text[index..<next])
+                index = next
+            }
+            pairs = split
+        }
+        var bytes: [UInt8] = []
+        for pair in pairs {
+            guard pair.allSatisfy(\.isHexDigit), let byte = UInt8(pair, radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
     }
 
     /// The agreement assumed for a neighbour with none on file: notify within 1 h, 2 h margin.

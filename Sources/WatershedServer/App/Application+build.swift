@@ -150,9 +150,14 @@ public func buildApplication(
     // The peer port (8444): mutual TLS, neighbours only.
     let peerRouter = Router(context: PeerRequestContext.self)
     peerRouter.add(middleware: JSONErrorMiddleware<PeerRequestContext>())
-    peerRouter.add(middleware: PeerAuthenticator(directory: peers))
+    // The neighbours we link to are watched for silence (each heard last, as far as we know, at the start).
+    let liveness = PeerLiveness(
+        peers: peers.peers.filter { $0.value.url != nil && $0.value.caForTLS != nil }.mapValues(\.silentAfter),
+        start: clock.now)
+    peerRouter.add(middleware: PeerAuthenticator(directory: peers, liveness: liveness, clock: clock))
     PeerRoutes(
-        province: configuration.province, log: log, incidents: incidents, signal: commits, clock: clock, logger: logger
+        province: configuration.province, log: log, incidents: incidents, signal: commits, liveness: liveness,
+        clock: clock, logger: logger
     ).register(on: peerRouter)
     // CAP 1.2 from a known neighbour that does not run Watershed (the same mutual TLS; the peer is the certificate's).
     mountCAPIngest(on: peerRouter, ingest: CAPIngest(log: log, province: configuration.province), clock: clock) {
@@ -170,21 +175,28 @@ public func buildApplication(
                 configuration: .init(
                     http1: http1Configuration(),
                     ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10))))),
-            tlsConfiguration: peerTLS),
+            // NIOSSL's custom verification replaces BoringSSL's: a pinned certificate is accepted whoever signed it,
+            // a CA-signed one is verified against the peers' CAs, anything else fails the handshake.
+            configuration: TLSChannelConfiguration(
+                tlsConfiguration: peerTLS,
+                customAsyncVerificationCallback: { chain in await peers.verify(chain) })),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.peerPort), serverName: "watershed-peer"),
         logger: logger)
     let peerWatch = PeerWatch(
-        incidents: incidents, names: loaded.basin.agreements.mapValues(\.name), clock: clock, logger: logger)
+        incidents: incidents, names: loaded.basin.agreements.mapValues(\.name), liveness: liveness, clock: clock,
+        logger: logger)
     var links: [any Service] = []
     for peer in peers.peers.values.sorted(by: { $0.province < $1.province }) {
-        guard let url = peer.url else { continue }
+        // Our link verifies the peer's server certificate against its CA; a peer known only by its pinned client
+        // certificate connects to us instead.
+        guard let url = peer.url, let ca = peer.caForTLS else { continue }
         var tls = linkTLS
-        tls.trustRoots = .certificates([peer.caForTLS])
+        tls.trustRoots = .certificates([ca])
         links.append(
             PeerLink(
                 own: configuration.province, peer: peer, url: url, tls: tls, log: log, incidents: incidents,
-                signal: commits, clock: clock, logger: logger))
+                signal: commits, liveness: liveness, clock: clock, logger: logger))
     }
 
     let app = Application(

@@ -613,7 +613,7 @@ function renderDetail() {
     const accepted = n.acceptedAt ? `✔ ${t('accepted')} ${localTime(n.acceptedAt)}` : `… ${t('accepted')}`;
     return `<tr class="peer" data-province="${esc(n.province)}">
       <td>${esc(state.units.has(n.province) ? unitName(n.province) : n.name ?? n.province)}</td><td>${esc(term(n.requirement))}</td>
-      <td>${esc(n.boundaryName ?? n.boundary)}</td><td>${esc(localTime(n.crossingAt))}</td>
+      <td>${esc(n.boundaryName ?? n.boundary)}</td><td>${esc(n.kind === 'sharedWater' ? '—' : localTime(n.crossingAt))}</td>
       <td>${esc(localTime(n.deadline))}<br><span data-countdown="${esc(n.deadline)}">${esc(countdown(n.deadline).text)}</span></td>
       <td><span class="${n.recorded ? '' : 'muted'}">${esc(n.recorded ? t('recorded') : t('pending'))}</span><br>
         <span class="${n.receivedAt ? 'ok' : 'muted'}" data-peer-state="received">${esc(received)}</span><br>

@@ -15,6 +15,7 @@ extension IncidentDetail {
         var timeline: [TimelineEntry] = []
         var notifications: [NotificationEntry] = []
         var origin: IncidentOrigin?
+        var linked: [LinkEntry] = []
         for event in events {
             list.fold(event)
             var entry = TimelineEntry(seq: event.seq, type: event.type, at: event.at, actor: event.actor)
@@ -28,6 +29,13 @@ extension IncidentDetail {
                 if let payload = try? event.payload.decode(ReportFiledPayload.self) {
                     reports.append(
                         FiledReportEntry(seq: event.seq, at: event.at, actor: event.actor, report: payload.report))
+                }
+            case .incidentLinked:
+                if let payload = try? event.payload.decode(IncidentLinkedPayload.self) {
+                    linked.append(
+                        LinkEntry(
+                            seq: event.seq, at: event.at, actor: event.actor, incident: payload.linked,
+                            reference: payload.reference, origin: payload.origin))
                 }
             case .obligationDue:
                 if let obligation = try? event.payload.decode(ReportObligation.self) {
@@ -47,18 +55,31 @@ extension IncidentDetail {
                     entry.province = province
                 }
                 if event.type == .peerNotified, let payload = try? event.payload.decode(PeerNotifiedPayload.self) {
-                    notifications.append(NotificationEntry(seq: event.seq, notification: payload.notification))
-                } else if let payload = try? event.payload.decode(PeerAcknowledgementPayload.self),
-                    let index = notifications.lastIndex(where: { $0.notification.province == payload.province })
-                {
-                    if event.type == .peerReceived {
-                        notifications[index].receivedAt = event.at
-                        if notifications[index].delivery == "pending" { notifications[index].delivery = "received" }
-                    } else {
-                        notifications[index].acceptedAt = event.at
-                        notifications[index].acceptedBy = payload.by
-                        notifications[index].peerReference = payload.peerReference
-                        notifications[index].delivery = "accepted"
+                    // A later notification to the same neighbour (a dam release warning) travels the same link, in
+                    // order: it starts where the delivery to that neighbour has got to.
+                    var entry = NotificationEntry(seq: event.seq, notification: payload.notification)
+                    if let earlier = notifications.last(where: {
+                        $0.notification.province == payload.notification.province
+                    }) {
+                        entry.delivery = earlier.delivery
+                        entry.receivedAt = earlier.receivedAt
+                        entry.acceptedAt = earlier.acceptedAt
+                        entry.acceptedBy = earlier.acceptedBy
+                        entry.peerReference = earlier.peerReference
+                    }
+                    notifications.append(entry)
+                } else if let payload = try? event.payload.decode(PeerAcknowledgementPayload.self) {
+                    for index in notifications.indices
+                    where notifications[index].notification.province == payload.province {
+                        if event.type == .peerReceived {
+                            notifications[index].receivedAt = notifications[index].receivedAt ?? event.at
+                            if notifications[index].delivery == "pending" { notifications[index].delivery = "received" }
+                        } else {
+                            notifications[index].acceptedAt = event.at
+                            notifications[index].acceptedBy = payload.by
+                            notifications[index].peerReference = payload.peerReference
+                            notifications[index].delivery = "accepted"
+                        }
                     }
                 }
             default:
@@ -81,7 +102,8 @@ extension IncidentDetail {
         guard let id = list.order.first, let incident = list.byID[id] else { return nil }
         self.init(
             incident: incident, initialReport: initialReport, reports: reports, tasks: tasks,
-            obligations: obligations, timeline: timeline, notifications: notifications, origin: origin)
+            obligations: obligations, timeline: timeline, notifications: notifications, origin: origin,
+            linked: linked)
     }
 }
 

@@ -6,6 +6,38 @@ import WatershedStore
 import WatershedWire
 
 extension IncidentService {
+    /// The neighbours an initial report's plan notifies: those whose boundary it is predicted to cross
+    /// (``PlanDocument/peerNotifications``, MEP Order No. 17 Art. 8) and, after them, those whose agreement lists a
+    /// river or sea the plan touches although no crossing is predicted (``Basin/sharedWaterNotifications(for:ownProvince:)``,
+    /// MEE–MWR 2020 guidance). Each becomes a pending `PeerNotified` in the report's append.
+    func peerNotifications(for plan: PlanDocument) -> [PeerNotification] {
+        plan.peerNotifications + basin.sharedWaterNotifications(for: plan, ownProvince: province)
+    }
+}
+
+extension IncidentService {
+    /// The warnings a follow-up report's dam release calls for (``FollowUpReport/damRelease``): a pending
+    /// `PeerNotified` of kind `damRelease` for each neighbour whose boundary the released water crosses
+    /// (``Basin/damReleaseNotifications(_:plan:now:)``; MEE–MWR 2020 guidance, task 3), appended with the report. A
+    /// neighbour not yet notified of the incident is shared it from here on (its outbox gets the incident's events,
+    /// the report first); one already notified gets the report over the link as before, and the warning's deadline
+    /// (the release time) counts for its delivery if earlier. None for an incident without a plan.
+    ///
+    /// - Throws: encoding errors only.
+    func releaseWarnings(_ report: FollowUpReport, plan: PlanDocument?, make: EventMaker, now: Date) throws
+        -> [NewEvent]
+    {
+        guard let release = report.damRelease, let plan else { return [] }
+        // An exercise warns only the neighbours its drill names (DESIGN.md "Rules that hold everywhere").
+        let drillPeers =
+            make.exercise ? Set(drills.ofIncident[make.incident].flatMap { drills.drills[$0]?.peers } ?? []) : []
+        return try basin.damReleaseNotifications(release, plan: plan, now: now).filter {
+            $0.province != province && (!make.exercise || drillPeers.contains($0.province))
+        }.map {
+            try make(.peerNotified, PeerNotifiedPayload(pending: $0))
+        }
+    }
+
     /// Stores one event of a neighbouring province's incident, once (issue 5, "Inbound"); returns whether it was new.
     ///
     /// The neighbour's `IncidentReported` opens an incident of ours whose origin is that neighbour (its UUID,
@@ -213,24 +245,105 @@ extension IncidentService {
     }
 }
 
-/// Watches our notifications to neighbours against their deadlines (every 5 s on the injected clock) and dispatches
-/// the phone and escalation tasks (``IncidentService/dispatchPeerCalls(names:now:)``).
+extension IncidentService {
+    /// Dispatches a task for our provincial duty chief to phone each neighbour whose link has been silent beyond its
+    /// `silentAfterMin` (issue 5, "Store-and-forward"; ``PeerLiveness``), once per silence: marker
+    /// `peer:<code>:silent`, kind `peerCall`, no due time (the acknowledgement deadline of our policy applies).
+    ///
+    /// Tasks are numbered within an incident (DESIGN.md "Identifiers and events"), so the task goes on the most
+    /// recently reported open, non-exercise incident shared with that neighbour — one we notified it of or one it
+    /// notified us of. With none, nothing is dispatched yet: the silence stays unreported and is placed as soon as
+    /// such an incident opens (the caller logs it). For a silence that began at the start (nothing heard since), an
+    /// open `peer:<code>:silent` task on any incident counts as its report: it may be one dispatched for the same
+    /// silence before a restart. Returns the tasks dispatched and the neighbours silent with
+    /// no incident to place the task on.
+    ///
+    /// - Throws: `DatabaseError` when the log cannot be read or the append fails (the silences stay unreported).
+    func dispatchSilenceCalls(liveness: PeerLiveness, names: [UnitCode: String], now: Date) async throws -> (
+        dispatched: [TaskDispatched], unplaced: [UnitCode]
+    ) {
+        var dispatched: [TaskDispatched] = []
+        var unplaced: [UnitCode] = []
+        var events: [NewEvent] = []
+        var reported: [UnitCode] = []
+        for silence in liveness.silences(at: now) {
+            let marker = "peer:\(silence.province):silent"
+            if silence.sinceStart,
+                book.tasks.values.contains(where: { $0.kind == .peerCall && $0.obligation == marker && $0.state.isOpen }
+                )
+            {
+                reported.append(silence.province)
+                continue
+            }
+            let candidates =
+                try log.sharedIncidents(with: silence.province).map(\.incident)
+                + log.inboundIncidents(from: silence.province).map(\.localIncident)
+            guard
+                let summary = candidates.compactMap({ find($0.uuidString) })
+                    .filter({ $0.state == "open" && !$0.exercise })
+                    .max(by: { $0.reportedSeq < $1.reportedSeq })
+            else {
+                unplaced.append(silence.province)
+                continue
+            }
+            let number = (book.ofIncident[summary.id]?.count ?? 0) + 1
+            let name = names[silence.province] ?? silence.province
+            let minutes = silence.silentAfter.seconds / 60
+            let allowed = minutes == minutes.rounded() ? String(Int(minutes)) : String(minutes)
+            let assignee = Assignee(unit: province, position: .provincialDutyChief)
+            let policy = organisation.policy(for: province)
+            let task = TaskDispatched(
+                task: UUID(), reference: "\(summary.reference)/T\(number)", number: number, kind: .peerCall,
+                obligation: marker,
+                title: "Phone \(name)'s duty office: nothing heard on the peer link since "
+                    + "\(CanonicalJSON.timestamp(silence.lastHeard)) (more than \(allowed) min)",
+                assignee: assignee, policy: policy, chain: EscalationChain.above(assignee, units: basin.units), at: now,
+                ackBy: now.addingTimeInterval(policy.ackInterval))
+            let make = EventMaker(
+                incident: summary.id, actor: .system(component: "peer-watch"), now: now, exercise: false)
+            events.append(try event(make, change: .dispatched(task)))
+            dispatched.append(task)
+            reported.append(silence.province)
+        }
+        if !events.isEmpty { _ = try await append(events) }
+        for code in reported { liveness.reported(code) }
+        return (dispatched, unplaced)
+    }
+}
+
+/// Watches our notifications to neighbours against their deadlines and the links for silence (every 5 s on the
+/// injected clock), and dispatches the phone and escalation tasks (``IncidentService/dispatchPeerCalls(names:now:)``,
+/// ``IncidentService/dispatchSilenceCalls(liveness:names:now:)``).
 struct PeerWatch: Service {
     let incidents: IncidentService
     let names: [UnitCode: String]
+    let liveness: PeerLiveness
     let clock: any WallClock
     let logger: Logger
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
+            var announced: Set<UnitCode> = []
             while !Task.isCancelled {
+                // One time per pass, and the next pass 5 s after it: a clock moved during the pass wakes it at once.
+                let now = clock.now
                 do {
-                    let calls = try await incidents.dispatchPeerCalls(names: names, now: clock.now)
+                    let calls = try await incidents.dispatchPeerCalls(names: names, now: now)
                     for call in calls { logger.notice("peer call dispatched", metadata: ["task": "\(call.reference)"]) }
+                    let silences = try await incidents.dispatchSilenceCalls(liveness: liveness, names: names, now: now)
+                    for call in silences.dispatched {
+                        logger.warning("peer link silent: call dispatched", metadata: ["task": "\(call.reference)"])
+                    }
+                    for peer in silences.unplaced where !announced.contains(peer) {
+                        logger.warning(
+                            "peer link silent; no open incident shared with it to place the phone task on yet",
+                            metadata: ["peer": "\(peer)"])
+                    }
+                    announced = Set(silences.unplaced)
                 } catch {
                     logger.error("peer watch failed", metadata: ["error": "\(error)"])
                 }
-                try await clock.sleep(until: clock.now.addingTimeInterval(5))
+                try await clock.sleep(until: now.addingTimeInterval(5))
             }
         }
     }

@@ -173,7 +173,7 @@ public actor IncidentService {
         }
         // Drills are isolated (DESIGN.md "Rules that hold everywhere"): an exercise reaches a neighbour only when the
         // drill names it, and arrives there as an exercise.
-        for notification in plan.peerNotifications
+        for notification in peerNotifications(for: plan)
         where !exercise || (drill?.peers.contains(notification.province) ?? false) {
             rest.append(try make(.peerNotified, PeerNotifiedPayload(pending: notification)))
         }
@@ -320,6 +320,7 @@ public actor IncidentService {
             }
             rest.append(try make(.incidentClosed, IncidentClosedPayload(reason: "finalReport")))
         }
+        rest += try releaseWarnings(report, plan: summary.plan, make: make, now: now)
         let first = try make(
             .reportFiled, ReportFiledPayload(report: report, idempotency: claim?.record(eventCount: 1 + rest.count)))
         return [first] + rest

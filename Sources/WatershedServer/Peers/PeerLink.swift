@@ -24,6 +24,8 @@ struct PeerLink: Service {
     let log: EventLog
     let incidents: IncidentService
     let signal: CommitSignal
+    /// Every message from the neighbour counts as hearing from it.
+    let liveness: PeerLiveness
     let clock: any WallClock
     let logger: Logger
 
@@ -70,6 +72,7 @@ struct PeerLink: Service {
                 group.addTask {
                     defer { cursorContinuation.finish() }
                     for try await message in inbound.messages(maxSize: 1 << 20) {
+                        liveness.heard(peer.province, at: clock.now)
                         guard case .text(let text) = message, let decoded = try? PeerLinkMessage(text: text) else {
                             continue
                         }

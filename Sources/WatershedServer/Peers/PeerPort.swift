@@ -32,12 +32,16 @@ public struct PeerRequestContext: RequestContext, WebSocketRequestContext {
 }
 
 /// Maps the verified client certificate to a neighbour. The TLS handshake has already refused a connection without a
-/// certificate or with one no known neighbour's CA signed; here a certificate whose subject is not its CA's province
+/// certificate or with one that is neither pinned (`certSHA256`) nor signed by a known neighbour's CA
+/// (``PeerDirectory/verify(_:now:)``); here a CA-signed certificate whose subject is not its CA's province
 /// (`CN=watershed-peer-<code>`), or a link opened in another province's name (`/v1/peer/link/<code>`), is refused
-/// with 403 before any upgrade.
+/// with 403 before any upgrade. A pinned certificate is that peer's whatever its subject: the fingerprint names it.
 struct PeerAuthenticator: RouterMiddleware {
     typealias Context = PeerRequestContext
     let directory: PeerDirectory
+    /// Every request a neighbour's certificate makes counts as hearing from it.
+    let liveness: PeerLiveness
+    let clock: any WallClock
 
     func handle(
         _ request: Request, context: PeerRequestContext,
@@ -45,18 +49,22 @@ struct PeerAuthenticator: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         guard let presented = try await context.channel.nioSSL_peerCertificate().get(),
-            let certificate = try? Certificate(derEncoded: try presented.toDERBytes()),
-            let peer = directory.peer(signing: certificate)
+            let der = try? presented.toDERBytes(),
+            let certificate = try? Certificate(derEncoded: der),
+            let recognition = directory.recognise(certificate, der: der)
         else {
             throw APIError(.forbidden, code: "unknown_peer", message: "the client certificate belongs to no known peer")
         }
-        guard certificate.subject == (try? DevelopmentCertificates.peerClientName(province: peer.province)) else {
+        if case .signed(let peer) = recognition,
+            certificate.subject != (try? DevelopmentCertificates.peerClientName(province: peer.province))
+        {
             throw APIError(
                 .forbidden, code: "wrong_province",
                 message: "the client certificate is signed by \(peer.province)'s CA but its subject is "
                     + "\(certificate.subject), not CN=watershed-peer-\(peer.province)")
         }
-        context.peer = peer
+        context.peer = recognition.peer
+        liveness.heard(recognition.peer.province, at: clock.now)
         return try await next(request, context)
     }
 }
@@ -67,6 +75,7 @@ struct PeerRoutes {
     let log: EventLog
     let incidents: IncidentService
     let signal: CommitSignal
+    let liveness: PeerLiveness
     let clock: any WallClock
     let logger: Logger
 
@@ -90,8 +99,8 @@ struct PeerRoutes {
         } onUpgrade: { inbound, outbound, context in
             guard let peer = context.requestContext.peer else { return }
             try await PeerLinkReceiver(
-                own: province, peer: peer, log: log, incidents: incidents, signal: signal, clock: clock,
-                logger: logger
+                own: province, peer: peer, log: log, incidents: incidents, signal: signal, liveness: liveness,
+                clock: clock, logger: logger
             ).run(inbound: inbound, outbound: outbound)
         }
     }
@@ -106,6 +115,7 @@ struct PeerLinkReceiver {
     let log: EventLog
     let incidents: IncidentService
     let signal: CommitSignal
+    let liveness: PeerLiveness
     let clock: any WallClock
     let logger: Logger
 
@@ -136,6 +146,7 @@ struct PeerLinkReceiver {
             group.addTask {
                 defer { queue.finish() }
                 for try await message in inbound.messages(maxSize: 16 << 20) {
+                    liveness.heard(peer.province, at: clock.now)
                     guard case .text(let text) = message else { continue }
                     let decoded: PeerLinkMessage
                     do {

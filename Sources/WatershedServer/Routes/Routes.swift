@@ -91,6 +91,13 @@ struct Routes: Sendable {
         router.get("/v1/incidents/:id") { _, context in
             _ = try context.requireIdentity()
             let id = try context.parameters.require("id")
+            // An incident opened only by a peer's CAP Alert has no report: its own shape (CAPIncidentDetail).
+            if await incidents.find(id) == nil, let uuid = UUID(uuidString: id),
+                let cap = try incidents.capDetail(of: uuid)
+            {
+                _ = try context.require(.viewer, exercise: cap.exercise, field: "id")
+                return try JSONResponse.make(cap)
+            }
             guard let incident = await incidents.find(id), let detail = try incidents.detail(of: incident.id) else {
                 throw IncidentService.unknown(id)
             }
@@ -242,6 +249,8 @@ struct Routes: Sendable {
             try await StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
                 .run(inbound: inbound, outbound: outbound)
         }
+        // Linking two reports of the same spill (issue 5): IncidentLinkRoutes.swift.
+        IncidentLinkRoutes(incidents: incidents, clock: clock).register(on: router)
         // CAP 1.2 exports (issue 5): Routes/../CAP/CAPRoutes.swift.
         CAPRoutes(basin: basin, log: log, incidents: incidents, province: province, clock: clock).register(on: router)
     }

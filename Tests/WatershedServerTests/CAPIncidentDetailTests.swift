@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+import Testing
+import WatershedServer
+import WatershedTestSupport
+
+/// `GET /v1/incidents/{id}` of an incident opened only by a peer's CAP Alert (only `CAPReceived` events) answers its
+/// CAP thread (`"origin": "cap"`) instead of 404.
+@Suite struct CAPIncidentDetailTests {
+    /// A Cancel of OASIS example A.1 (CAP 1.2 Appendix A), as the sender would write it.
+    static let cancel = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+          <identifier>43b080713728</identifier>
+          <sender>hsas@dhs.gov</sender>
+          <sent>2003-04-02T16:00:00-05:00</sent>
+          <status>Actual</status>
+          <msgType>Cancel</msgType>
+          <scope>Public</scope>
+          <references>hsas@dhs.gov,43b080713727,2003-04-02T14:39:01-05:00</references>
+        </alert>
+        """
+
+    @Test func aCAPOnlyIncidentAnswersItsThread() async throws {
+        let root = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try TrialCertificates.make([.init(code: "450000"), .init(code: "440000")], in: root)
+        let peerPort = try LiveServer.freePort()
+        try await LiveServer.run(data: root.appendingPathComponent("450000"), peerPort: peerPort) { handle in
+            // Guangdong posts A.1 and its Cancel to Guangxi's peer port with its peer-client certificate.
+            let guangdongTLS = root.appendingPathComponent("440000/tls")
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(handle.caFile))
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(
+                guangdongTLS.appendingPathComponent("peer-client.pem").path
+            ).map { .certificate($0) }
+            tls.privateKey = .privateKey(
+                try NIOSSLPrivateKey(
+                    file: guangdongTLS.appendingPathComponent("peer-client-key.pem").path, format: .pem))
+            var configuration = HTTPClient.Configuration()
+            configuration.tlsConfiguration = tls
+            let peer = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            defer { peer.shutdown { _ in } }
+            let alert = try Data(
+                contentsOf: Fixtures.capFixtures.appendingPathComponent("01-oasis-A1-homeland-security-alert.xml"))
+            for document in [alert, Data(Self.cancel.utf8)] {
+                var post = HTTPClientRequest(url: "https://127.0.0.1:\(peerPort)/v1/feeds/cap")
+                post.method = .POST
+                post.headers.add(name: "Content-Type", value: "application/cap+xml")
+                post.body = .bytes(ByteBuffer(data: document))
+                let answer = try await peer.execute(post, timeout: .seconds(20))
+                let body = String(buffer: try await answer.body.collect(upTo: 1 << 20))
+                #expect(answer.status.code == 200, "\(body)")
+            }
+
+            let api = try APIClient(handle)
+            defer { api.close() }
+            let received = try await DispatchTests.events(api, type: "CAPReceived")
+            #expect(received.count == 2)
+            let id = try #require(received.first?["incident"] as? String)
+            #expect(received.last?["incident"] as? String == id, "the Cancel joins the Alert's thread")
+
+            let reply = try await api.request(.GET, "/v1/incidents/\(id)", token: DevToken.viewer)
+            #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+            let detail = try #require(reply.json)
+            #expect(detail["id"] as? String == id)
+            #expect(detail["origin"] as? String == "cap")
+            #expect(detail["peer"] as? String == "440000")
+            #expect(detail["exercise"] as? Bool == false)
+            #expect(detail["state"] as? String == "cancelled")
+            let messages = try #require(detail["messages"] as? [[String: Any]])
+            #expect(messages.map { $0["msgType"] as? String } == ["Alert", "Cancel"])
+            #expect(messages.map { $0["identifier"] as? String } == ["43b080713727", "43b080713728"])
+            #expect(messages.first?["sent"] as? String == "2003-04-02T14:39:01-05:00")
+            let info = try #require((messages.first?["info"] as? [[String: Any]])?.first)
+            #expect(info["event"] as? String == "Homeland Security Advisory System Update")
+            #expect(info["urgency"] as? String == "Immediate")
+            #expect(info["severity"] as? String == "Severe")
+            #expect(info["certainty"] as? String == "Likely")
+            #expect(info["headline"] as? String == "Homeland Security Sets Code ORANGE")
+            #expect(info["areas"] as? [String] == ["U.S. nationwide and interests worldwide"])
+            #expect(info["parameters"] as? [[String]] == [["HSAS", "ORANGE"]])
+            #expect((messages.last?["info"] as? [Any])?.isEmpty == true, "a Cancel carries no info")
+            #expect(
+                (detail["timeline"] as? [[String: Any]])?.map { $0["type"] as? String } == [
+                    "CAPReceived", "CAPReceived",
+                ])
+            // Still a token's business, and still 404 for an incident that does not exist.
+            #expect(try await api.request(.GET, "/v1/incidents/\(id)").status == 401)
+            let unknown = try await api.request(.GET, "/v1/incidents/\(UUID().uuidString)", token: DevToken.viewer)
+            #expect(unknown.status == 404)
+            #expect(unknown.errorField == "id")
+        }
+    }
+}
