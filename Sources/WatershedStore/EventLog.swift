@@ -202,6 +202,18 @@ public struct EventLog: Sendable {
 
     // MARK: Reading
 
+    /// Every event of one incident, in seq order (read a page of 1,000 at a time).
+    ///
+    /// - Throws: as ``events(after:limit:incident:exercise:)``.
+    public func events(of incident: UUID) throws -> [StoredEvent] {
+        var events: [StoredEvent] = []
+        while true {
+            let page = try self.events(after: events.last?.seq ?? 0, limit: 1_000, incident: incident)
+            events += page
+            if page.count < 1_000 { return events }
+        }
+    }
+
     /// Up to `limit` events with `seq > after`, in seq order, optionally only those of one `incident` and only
     /// exercise (`exercise: true`) or only real (`false`) events. With filters, skipped seqs are not gaps.
     ///

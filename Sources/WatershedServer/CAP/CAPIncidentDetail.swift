@@ -11,14 +11,7 @@ extension IncidentService {
     ///
     /// - Throws: `DatabaseError`; `EventLogError.unreadableEvent`.
     nonisolated func capDetail(of incident: UUID) throws -> CAPIncidentDetail? {
-        var events: [StoredEvent] = []
-        var after: Int64 = 0
-        while true {
-            let page = try log.events(after: after, limit: 1_000, incident: incident)
-            events += page
-            guard let last = page.last, page.count == 1_000 else { break }
-            after = last.seq
-        }
+        let events = try log.events(of: incident)
         guard !events.isEmpty, events.allSatisfy({ $0.type == .capReceived }) else { return nil }
         var messages: [CAPIncidentDetail.Message] = []
         for event in events {

@@ -76,14 +76,7 @@ struct CAPRoutes: Sendable {
 
     /// The incident's CAP messages, oldest first, from its events in the log.
     func alerts(of incident: UUID) throws -> [CAPAlert] {
-        var events: [StoredEvent] = []
-        var after: Int64 = 0
-        while true {
-            let page = try log.events(after: after, limit: 1_000, incident: incident)
-            events += page
-            guard let last = page.last, page.count == 1_000 else { break }
-            after = last.seq
-        }
+        let events = try log.events(of: incident)
         return CAPDocument.alerts(for: events, basin: basin, province: province)
     }
 

@@ -113,14 +113,7 @@ extension IncidentService {
     ///
     /// - Throws: `DatabaseError`; `EventLogError.unreadableEvent`.
     nonisolated func detail(of incident: UUID) throws -> IncidentDetail? {
-        var events: [StoredEvent] = []
-        var after: Int64 = 0
-        while true {
-            let page = try log.events(after: after, limit: 1_000, incident: incident)
-            events += page
-            guard let last = page.last, page.count == 1_000 else { break }
-            after = last.seq
-        }
+        let events = try log.events(of: incident)
         return IncidentDetail(events: events)
     }
 }
