@@ -21,7 +21,7 @@ struct DemoCommand: AsyncParsableCommand {
             a follow-up. It prints what happens on both sides in drill time — notifications crossing, tasks \
             dispatched, acknowledgements — then the score, and stops both servers. Once every expectation is met or missed, the demo \
             ends the drill (a commander's `drill end`) rather than wait for its scheduled end. About 1.5 minutes at \
-            ×1500.
+            ×1800.
             Run it from the repository (it reads playbooks/ and seeds/).
             """)
 
@@ -32,7 +32,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("clock-factor"),
         help: ArgumentHelp("Drill seconds per wall second, 1…3600.", valueName: "n"))
-    var clockFactor: Double = 1_500
+    var clockFactor: Double = 1_800
     @Option(
         name: .customLong("reaction-ms"),
         help: ArgumentHelp("How long the played participants take to answer, in wall milliseconds.", valueName: "ms"))
@@ -170,6 +170,17 @@ final class Demo: Sendable {
                     + "(mutual TLS), pid \(pid(of: side))")
         }
 
+        // The drill starts once Guangxi's link to Guangdong is up (else the notification waits for the link's retry).
+        let linked = ContinuousClock.now + .seconds(30)
+        var up = false
+        while !up, ContinuousClock.now < linked {
+            up = ((try? await gxCommander.metrics()) ?? "").contains("watershed_peer_link_up{peer=\"440000\"} 1")
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        say(
+            up
+                ? "GX → GD peer link up (mutual TLS; watershed_peer_link_up on GX's /metrics)"
+                : "GX → GD peer link not up after 30 s; going on (the notification waits for the link)")
         let start = try await gxCommander.startDrill(DrillStartRequest(scenario: scenario, clockFactor: clockFactor))
         let drill = start.drill
         say(

@@ -170,6 +170,13 @@ public final class WatershedClient: Sendable {
         try await send(.POST, "/v1/stream-tickets", body: nil as DeclineBody?)
     }
 
+    /// `GET /metrics`: the server's Prometheus text (no token needed).
+    public func metrics() async throws -> String {
+        let (status, bytes) = try await raw(.GET, "/metrics", body: nil as DeclineBody?)
+        guard (200..<300).contains(status) else { throw Self.refusal(status: status, body: bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     // MARK: Drills
 
     /// `POST /v1/drills` (commander): starts a drill; the answer has one drill token per participant, shown only now.

@@ -30,7 +30,7 @@ import WatershedTestSupport
         let text = try String(contentsOf: output, encoding: .utf8)
         #expect(process.terminationStatus == 0, "\(text.suffix(3_000))")
         for expected in [
-            "GX server (450000) up", "GD server (440000) up",
+            "GX server (450000) up", "GD server (440000) up", "GX → GD peer link up (mutual TLS;",
             "initial report GX-2026-0001 filed",
             "initial report GD-2026-0001 filed (from 450000, their GX-2026-0001)",
             "GD-2026-0001/T1 dispatched to provincial-duty-chief of 440000: Acknowledge",

@@ -196,7 +196,7 @@ public func buildApplication(
         links.append(
             PeerLink(
                 own: configuration.province, peer: peer, url: url, tls: tls, log: log, incidents: incidents,
-                signal: commits, liveness: liveness, clock: clock, logger: logger))
+                signal: commits, liveness: liveness, clock: clock, logger: logger, metrics: metrics))
     }
 
     let app = Application(

@@ -15,6 +15,7 @@ import Prometheus
 /// | `watershed_events_appended_total{type}` | counter | events committed to the log, by event type |
 /// | `watershed_append_seconds` | histogram | one request's append, from the call until its batch is on disk |
 /// | `watershed_push_lag_seconds` | histogram | a live event, from its commit to its frame written to a connection |
+/// | `watershed_peer_link_up{peer}` | gauge | 1 while our link to that neighbour's peer port is connected, else 0 |
 /// | `watershed_http_request_seconds{method,route,status}` | histogram | request latency by route pattern |
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` emits.
@@ -75,6 +76,16 @@ public final class ServerMetrics: Sendable {
             labels: [("method", method), ("route", route), ("status", String(status))],
             buckets: Self.fastBuckets
         ).record(duration)
+    }
+
+    /// Sets `watershed_peer_link_up{peer}`: 1 while our link to that neighbour is connected, 0 otherwise.
+    func peerLink(_ peer: String, up: Bool) {
+        registry.makeGauge(
+            descriptor: .init(
+                namespace: "watershed", subsystem: "peer", metricName: "link", unitName: "up",
+                helpText: "1 while our link to the neighbour's peer port is connected, else 0."),
+            labels: [("peer", peer)]
+        ).set(to: up ? 1.0 : 0.0)
     }
 
     /// The text `/metrics` answers.

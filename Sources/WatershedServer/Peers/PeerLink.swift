@@ -28,6 +28,8 @@ struct PeerLink: Service {
     let liveness: PeerLiveness
     let clock: any WallClock
     let logger: Logger
+    /// Where the link says whether it is up (`watershed_peer_link_up{peer}`).
+    var metrics: ServerMetrics?
 
     /// Idle time after which a heartbeat is sent.
     static let heartbeat: Duration = .seconds(10)
@@ -38,8 +40,10 @@ struct PeerLink: Service {
 
     private func loop() async throws {
         var attempt = 0
+        metrics?.peerLink(peer.province, up: false)
         while !Task.isCancelled {
             let connected = Flag()
+            defer { metrics?.peerLink(peer.province, up: false) }
             do {
                 try await connectOnce(connected: connected)
             } catch is CancellationError {
@@ -66,6 +70,7 @@ struct PeerLink: Service {
             tlsConfiguration: tls, logger: logger
         ) { inbound, outbound, _ in
             connected.value.withLock { $0 = true }
+            metrics?.peerLink(peer.province, up: true)
             logger.info("peer link up", metadata: ["peer": "\(peer.province)"])
             let (cursors, cursorContinuation) = AsyncStream<Int64>.makeStream(bufferingPolicy: .bufferingNewest(1))
             try await withThrowingTaskGroup(of: Void.self) { group in
