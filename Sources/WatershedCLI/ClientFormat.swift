@@ -53,6 +53,27 @@ enum ClientFormat {
         }
     }
 
+    /// A neighbour's CAP 1.2 thread: who sent it and its state, then each message (sent as the sender wrote it,
+    /// type, identifier) with its info blocks.
+    static func capThread(_ thread: CAPIncidentDetail, time: LocalTime) -> String {
+        var lines = [
+            (thread.exercise ? "\(drillMark) " : "")
+                + "CAP 1.2 thread from peer \(thread.peer) — \(thread.state), \(thread.messages.count) message(s)"
+        ]
+        for message in thread.messages {
+            lines.append(
+                "  \(message.sent)  \(message.msgType) \(message.identifier) from \(message.sender) "
+                    + "(received \(time(message.at)))" + (message.wasHeld ? ", held until its referent arrived" : ""))
+            for info in message.info {
+                lines.append(
+                    "    \(info.headline ?? info.event) — urgency \(info.urgency), severity \(info.severity), "
+                        + "certainty \(info.certainty)"
+                        + (info.areas.isEmpty ? "" : "; \(info.areas.joined(separator: "; "))"))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// The incidents as a table: reference, level, where, pollutant, discovered, state.
     static func incidentTable(_ incidents: [IncidentSummary], time: LocalTime) -> String {
         var table = TextTable(["reference", "level", "where", "pollutant", "discovered", "state"])

@@ -71,12 +71,13 @@ struct IncidentCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let detail = try await client.withClient { try await $0.incident(id) }
+            let view = try await client.withClient { try await $0.incidentView(id) }
             let out = CommandOutput.current
-            if json {
-                out.write(try ClientJSON.encode(detail))
-            } else {
-                out.write(ClientFormat.incidentDetail(detail, time: client.time))
+            switch view {
+            case .incident(let detail):
+                out.write(json ? try ClientJSON.encode(detail) : ClientFormat.incidentDetail(detail, time: client.time))
+            case .capThread(let thread):
+                out.write(json ? try ClientJSON.encode(thread) : ClientFormat.capThread(thread, time: client.time))
             }
         }
     }

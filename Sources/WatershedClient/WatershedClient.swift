@@ -120,6 +120,28 @@ public final class WatershedClient: Sendable {
         try await get("/v1/incidents/" + Self.pathSegment(id))
     }
 
+    /// What `GET /v1/incidents/{id}` answers: an incident with a report, or the thread of CAP 1.2 messages a
+    /// neighbour that does not run Watershed sent (`"origin": "cap"`).
+    public enum IncidentView: Sendable {
+        case incident(IncidentDetail)
+        case capThread(CAPIncidentDetail)
+    }
+
+    /// `GET /v1/incidents/{id}`, whichever shape it answers.
+    public func incidentView(_ id: String) async throws -> IncidentView {
+        let (status, bytes) = try await raw(.GET, "/v1/incidents/" + Self.pathSegment(id), body: nil as DeclineBody?)
+        guard (200..<300).contains(status) else { throw Self.refusal(status: status, body: bytes) }
+        struct Probe: Decodable { var origin: String }
+        do {
+            if (try? Self.decoder.decode(Probe.self, from: bytes))?.origin == "cap" {
+                return .capThread(try Self.decoder.decode(CAPIncidentDetail.self, from: bytes))
+            }
+            return .incident(try Self.decoder.decode(IncidentDetail.self, from: bytes))
+        } catch {
+            throw WatershedClientError.unexpectedAnswer(status: status, why: "cannot read the incident: \(error)")
+        }
+    }
+
     /// `POST /v1/incidents`: files an initial report (MEP Order No. 17 Art. 13–14). With an `idempotencyKey`, a retry
     /// of the same report gets the same answer and no second incident.
     public func fileInitialReport(_ report: InitialReport, idempotencyKey: String? = nil) async throws

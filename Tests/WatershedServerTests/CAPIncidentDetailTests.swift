@@ -87,6 +87,17 @@ import WatershedTestSupport
                 (detail["timeline"] as? [[String: Any]])?.map { $0["type"] as? String } == [
                     "CAPReceived", "CAPReceived",
                 ])
+            // `watershed incident show` prints the thread (it used to fail to read this shape).
+            let shown = await watershed(
+                ["incident", "show", id] + ClientCommandTests.flags(handle, token: DevToken.viewer))
+            #expect(shown.code == 0, "\(shown.err)")
+            #expect(shown.out.hasPrefix("CAP 1.2 thread from peer 440000 — cancelled, 2 message(s)\n"))
+            #expect(shown.out.contains("  2003-04-02T14:39:01-05:00  Alert 43b080713727 from hsas@dhs.gov (received "))
+            #expect(
+                shown.out.contains(
+                    "    Homeland Security Sets Code ORANGE — urgency Immediate, severity Severe, certainty Likely; "
+                        + "U.S. nationwide and interests worldwide"))
+            #expect(shown.out.contains("  2003-04-02T16:00:00-05:00  Cancel 43b080713728 from hsas@dhs.gov"))
             // Still a token's business, and still 404 for an incident that does not exist.
             #expect(try await api.request(.GET, "/v1/incidents/\(id)").status == 401)
             let unknown = try await api.request(.GET, "/v1/incidents/\(UUID().uuidString)", token: DevToken.viewer)
