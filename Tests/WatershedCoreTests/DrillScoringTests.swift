@@ -124,5 +124,14 @@ import Testing
             Self.scenario().problems(province: "450000", units: ["451102"], peers: ["440000"]).map(\.field) == [
                 "injects[0].report"
             ])
+        // Offsets beyond a year are refused (at ×1 the runner would sleep past what a clock holds).
+        var far = Self.scenario()
+        far.injects[1].atMin = 1e15
+        far.endsAtMin = 600_000
+        far.expectations[0].withinMin = 525_601
+        #expect(
+            far.problems(province: "450000", units: ["451102"], peers: ["440000"]).map(\.field) == [
+                "endsAtMin", "injects[0].report", "injects[1].atMin", "expectations[0].withinMin",
+            ])
     }
 }

@@ -63,6 +63,10 @@ public struct DrillScenario: Codable, Sendable, Hashable {
     /// The clock factors a scenario may ask for: from real time to an hour per second.
     public static let clockFactorRange: ClosedRange<Double> = 1...3_600
 
+    /// The longest a drill may last, in drill-minutes: a year (525,600). Offsets beyond it are refused — at ×1 a
+    /// larger one would ask the runner to sleep past what a clock can hold.
+    public static let maximumMinutes: Double = 525_600
+
     /// `startsAt` as a date, or `nil` when it is not RFC 3339 with a time-zone offset.
     public var startDate: Date? { Self.parseTime(startsAt) }
 
@@ -99,6 +103,9 @@ public struct DrillScenario: Codable, Sendable, Hashable {
         if !Self.clockFactorRange.contains(clockFactor) {
             add("clockFactor", "\(clockFactor) is outside 1…3600 (drill seconds per wall second)")
         }
+        if let endsAtMin, !(0...Self.maximumMinutes).contains(endsAtMin) {
+            add("endsAtMin", "\(endsAtMin) is outside 0…525600 drill-minutes (a year)")
+        }
         if participants.isEmpty { add("participants", "a drill needs at least one participant") }
         for (index, participant) in participants.enumerated() {
             if !units.contains(participant.unit) {
@@ -119,11 +126,12 @@ public struct DrillScenario: Codable, Sendable, Hashable {
             let field = "injects[\(index)]"
             if !(inject.atMin >= 0) || inject.atMin < last {
                 add("\(field).atMin", "\(inject.atMin) is negative or before the inject above it (\(last))")
-            }
-            last = max(last, inject.atMin)
-            if let endsAtMin, inject.atMin > endsAtMin {
+            } else if inject.atMin > Self.maximumMinutes {
+                add("\(field).atMin", "\(inject.atMin) is more than a year (525600 drill-minutes) after the start")
+            } else if let endsAtMin, inject.atMin > endsAtMin {
                 add("\(field).atMin", "\(inject.atMin) is after the drill ends (endsAtMin \(endsAtMin))")
             }
+            last = max(last, inject.atMin)
             if inject.summary.isEmpty { add("\(field).summary", "an inject needs a summary the participants see") }
             switch inject.kind {
             case .initialReport, .followUpReport:
@@ -154,7 +162,9 @@ public struct DrillScenario: Codable, Sendable, Hashable {
         for (index, expectation) in expectations.enumerated() {
             let field = "expectations[\(index)]"
             if !ids.insert(expectation.id).inserted { add("\(field).id", "duplicate id \"\(expectation.id)\"") }
-            if !(expectation.withinMin > 0) { add("\(field).withinMin", "must be more than 0 drill-minutes") }
+            if !(expectation.withinMin > 0 && expectation.withinMin <= Self.maximumMinutes) {
+                add("\(field).withinMin", "must be more than 0 and at most 525600 drill-minutes (a year)")
+            }
             if let after = expectation.afterInject, !injects.indices.contains(after) {
                 add("\(field).afterInject", "there is no inject \(after) (0…\(injects.count - 1))")
             }

@@ -17,8 +17,11 @@ public struct SystemWallClock: WallClock {
     public init() {}
     public var now: Date { Date() }
     public func sleep(until deadline: Date) async throws {
-        let interval = deadline.timeIntervalSinceNow
-        if interval > 0 { try await Task.sleep(for: .milliseconds(Int64((interval * 1_000).rounded(.up)))) }
+        // At most a day at a time (a far deadline would overflow the milliseconds); the caller's deadline is
+        // checked again after each day.
+        while case let interval = deadline.timeIntervalSinceNow, interval > 0 {
+            try await Task.sleep(for: .milliseconds(Int64((min(interval, 86_400) * 1_000).rounded(.up))))
+        }
     }
 }
 

@@ -395,8 +395,9 @@ extension IncidentService {
         var events: [StoredEvent] = []
         var after = state.startedSeq - 1
         while true {
-            let page = try log.events(after: after, limit: 1_000)
-            for event in page where event.exercise {
+            // Drill events are exercises: the query skips the real ones in between.
+            let page = try log.events(after: after, limit: 1_000, exercise: true)
+            for event in page {
                 if let incident = event.incident, incidents.contains(incident) {
                     events.append(event)
                 } else if event.incident == nil, DrillBook.eventTypes.contains(event.type),
