@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 import WatershedCore
 import WatershedWire
 
@@ -13,9 +14,12 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     /// Why a `/v1/stream` request could not be authenticated, kept for the stream route to throw (so that a plain
     /// GET of the stream gets the JSON error; a refused upgrade itself is an empty 400, see `Routes`).
     var streamRefusal: APIError?
+    /// The connection the request came on; `/v1/stream` writes to it directly once upgraded (``StreamSession``).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.channel = source.channel
         self.webSocket = .init()
         self.identity = nil
         self.streamRefusal = nil

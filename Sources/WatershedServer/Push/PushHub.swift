@@ -12,8 +12,11 @@ public struct StreamFrame: Sendable {
     public let incident: UUID?
     /// Whether it is an exercise event, for the `exercise` filter.
     public let exercise: Bool
-    /// The UTF-8 JSON text of the frame, shared (not copied) by every subscriber's connection.
+    /// The UTF-8 JSON text of the frame.
     public let payload: ByteBuffer
+    /// The payload framed as one WebSocket text message (``WebSocketWire``), shared — not copied or re-framed — by
+    /// every subscriber's connection.
+    let wire: ByteBuffer
     /// When the frame was made, right after its event committed: the start of the push lag (``ServerMetrics``).
     public let committedAt: ContinuousClock.Instant
 
@@ -23,6 +26,7 @@ public struct StreamFrame: Sendable {
         self.incident = event.incident
         self.exercise = event.exercise
         self.payload = try Self.payload(for: event)
+        self.wire = WebSocketWire.textMessage(payload, maxFrameSize: StreamSession.maxFrameSize)
         self.committedAt = .now
     }
 
@@ -84,7 +88,10 @@ public struct StreamFilter: Sendable, Hashable {
 /// a frame never waits) and memory never grows with it (DESIGN.md "Rules that hold everywhere").
 ///
 /// The hub is a lock, not an actor: the log's commit observer (``EventLog/onCommit(_:)``) publishes each batch on the
-/// writer's queue right after it commits, with no task hop between the commit and the subscribers' queues.
+/// writer's queue right after it commits, with no task hop between the commit and the subscribers' queues. Once a
+/// subscriber is live (its backlog sent), the hub also writes for it: per publish, one task on each event loop writes
+/// the new frames — framed once for everyone (``StreamFrame/wire``) — to every live connection of that loop, a flush
+/// each. No task is woken per subscriber and nothing is encoded per subscriber.
 public final class PushHub: Sendable {
     /// A subscriber's queue, which its session reads.
     public struct Subscription: Sendable {
@@ -151,6 +158,7 @@ public final class PushHub: Sendable {
     public func publish(_ frames: [StreamFrame]) { publish(frames, skipping: []) }
 
     private func publish(_ frames: [StreamFrame], skipping: [Int64]) {
+        var drains = Drains()
         state.withLock { state in
             for frame in frames where frame.seq >= state.nextSeq { state.waiting[frame.seq] = frame }
             for seq in skipping where seq >= state.nextSeq { state.skipped.insert(seq) }
@@ -163,7 +171,12 @@ public final class PushHub: Sendable {
                 state.nextSeq += 1
                 for (id, subscriber) in state.subscribers
                 where subscriber.filter.matches(incident: frame.incident, exercise: frame.exercise) {
-                    if !subscriber.queue.offer(frame) {
+                    switch subscriber.queue.offer(frame) {
+                    case .queued:
+                        break
+                    case .drain(let eventLoop):
+                        drains.add(subscriber.queue, on: eventLoop)
+                    case .cutOff:
                         // Cut off: its session closes it; it is no longer offered anything.
                         state.subscribers[id] = nil
                         state.cutOffCount += 1
@@ -171,6 +184,8 @@ public final class PushHub: Sendable {
                 }
             }
         }
+        // Outside the lock: one task per event loop writes to all of that loop's connections that have new frames.
+        drains.run()
     }
 
     /// Publishes stored events as frames (the log's commit observer). An event whose bytes cannot be framed (never
@@ -186,20 +201,44 @@ public final class PushHub: Sendable {
     }
 }
 
-/// One subscriber's bounded queue, shared by the hub (which offers frames) and the subscriber's
-/// session (which takes them in batches and reports each one written). A lock held only to move
-/// frames and counters — never while writing to a socket — so there is no actor hop per frame.
-/// Frames count against the budgets from the moment they are offered until the session has
-/// written them to its connection (taken but unwritten frames still count).
+/// The live subscribers that have new frames, grouped by their connection's event loop (a server has one loop per
+/// core, so a publish schedules a task or two, not one per subscriber).
+private struct Drains {
+    private var loops: [(eventLoop: any EventLoop, queues: [SubscriberQueue])] = []
+
+    mutating func add(_ queue: SubscriberQueue, on eventLoop: any EventLoop) {
+        if let index = loops.firstIndex(where: { $0.eventLoop === eventLoop }) {
+            loops[index].queues.append(queue)
+        } else {
+            loops.append((eventLoop, [queue]))
+        }
+    }
+
+    func run() {
+        for (eventLoop, queues) in loops {
+            eventLoop.execute {
+                for queue in queues { queue.drain() }
+            }
+        }
+    }
+}
+
+/// One subscriber's bounded queue, shared by the hub (which offers frames), the subscriber's session (which sends the
+/// backlog, then attaches the connection) and the connection's event loop (which writes the queued frames). A lock
+/// held only to move frames and counters — never while writing to a socket.
+///
+/// Frames count against the budgets from the moment they are offered until the connection has written them to its
+/// socket (handed to the connection and unwritten frames still count). At most one batch is being written at a
+/// time: frames offered meanwhile wait, and go out together, with one flush, when it is written.
 final class SubscriberQueue: @unchecked Sendable {
-    /// What the session gets when it asks for frames.
-    enum Next: Sendable {
-        /// Frames, in seq order.
-        case frames([StreamFrame])
-        /// The subscriber fell behind a budget; nothing more will come.
+    /// What offering a frame did.
+    enum Offered {
+        /// Queued; a write is already due or in progress, or the subscriber is not live yet.
+        case queued
+        /// Queued; the caller must have ``drain()`` run on this event loop.
+        case drain(any EventLoop)
+        /// The subscriber fell behind a budget (now or earlier); nothing more will be written to it.
         case cutOff
-        /// The subscriber was removed (or the waiting task cancelled).
-        case finished
     }
 
     private enum State { case open, cutOff, finished }
@@ -212,7 +251,18 @@ final class SubscriberQueue: @unchecked Sendable {
     /// Offered and not yet written: bytes and frames.
     private var pendingBytes = 0
     private var pendingFrames = 0
-    private var taker: CheckedContinuation<Next, Never>?
+    /// The connection, once the backlog has been sent; frames up to `skipThrough` were in the backlog.
+    private var sink: LiveSink?
+    private var metrics: ServerMetrics?
+    private var skipThrough: Int64 = 0
+    /// A drain is scheduled on the sink's event loop / a batch is being written.
+    private var drainScheduled = false
+    private var writing = false
+    /// Event-loop only: inside ``pump(after:)``, and a batch whose write finished while it was.
+    private var pumping = false
+    private var completedInline: [StreamFrame]?
+    /// The seq of the last frame handed to the connection: the resume point after a cut-off.
+    private var handed: Int64 = 0
     private var cutOffWatcher: CheckedContinuation<Bool, Never>?
 
     init(frameBudget: Int, byteBudget: Int) {
@@ -226,90 +276,118 @@ final class SubscriberQueue: @unchecked Sendable {
     /// Offered and not yet written, bytes.
     var pendingByteCount: Int { lock.withLock { pendingBytes } }
 
-    /// Queues a frame; returns `false` when the subscriber is (now) cut off. A frame larger than the
-    /// whole byte budget is still accepted into an empty queue.
-    func offer(_ frame: StreamFrame) -> Bool {
+    /// The seq of the last frame handed to the connection (backlog or live).
+    var handedSeq: Int64 { lock.withLock { handed } }
+
+    /// Records that the session handed the backlog's frames up to `seq` to the connection.
+    func handed(through seq: Int64) { lock.withLock { handed = max(handed, seq) } }
+
+    /// Queues a frame; `.cutOff` when the subscriber is (now) cut off. A frame larger than the whole byte budget is
+    /// still accepted into an empty queue.
+    func offer(_ frame: StreamFrame) -> Offered {
         let size = frame.byteCount
-        var wake: (CheckedContinuation<Next, Never>, Next)?
         var watcher: CheckedContinuation<Bool, Never>?
-        let accepted: Bool = lock.withLock {
-            guard state == .open else { return false }
+        let offered: Offered = lock.withLock {
+            guard state == .open else { return .cutOff }
             if pendingFrames + 1 > frameBudget || (pendingFrames > 0 && pendingBytes + size > byteBudget) {
                 state = .cutOff
                 queued = []
-                if let taker { wake = (taker, .cutOff) }
-                taker = nil
                 watcher = cutOffWatcher
                 cutOffWatcher = nil
-                return false
+                return .cutOff
             }
             pendingBytes += size
             pendingFrames += 1
-            if let taker {
-                wake = (taker, .frames([frame]))
-                self.taker = nil
-            } else {
-                queued.append(frame)
-            }
+            queued.append(frame)
+            guard let sink, !drainScheduled, !writing else { return .queued }
+            drainScheduled = true
+            return .drain(sink.eventLoop)
+        }
+        watcher?.resume(returning: true)
+        return offered
+    }
+
+    /// Makes the subscriber live: from now on its frames are written to `sink` by its event loop. Frames up to `head`
+    /// (the backlog's last seq) are not written, as they were sent with the backlog.
+    func attach(_ sink: LiveSink, after head: Int64, metrics: ServerMetrics?) {
+        let schedule: Bool = lock.withLock {
+            guard state == .open else { return false }
+            self.sink = sink
+            self.metrics = metrics
+            skipThrough = head
+            handed = max(handed, head)
+            guard !queued.isEmpty, !drainScheduled, !writing else { return false }
+            drainScheduled = true
             return true
         }
-        if let (continuation, next) = wake { continuation.resume(returning: next) }
-        watcher?.resume(returning: true)
-        return accepted
+        if schedule { sink.eventLoop.execute { self.drain() } }
+    }
+
+    /// Writes every queued frame to the connection with one flush, unless a batch is being written (then the frames
+    /// go when it is written). On the sink's event loop only.
+    func drain() {
+        lock.withLock { drainScheduled = false }
+        pump(after: [])
+    }
+
+    /// Counts `written` as written, then hands the queued frames, if any, to the connection; again each time a
+    /// batch is written at once (a loop, so that a connection that keeps up does not recurse). On the event loop.
+    private func pump(after written: [StreamFrame]) {
+        pumping = true
+        defer { pumping = false }
+        var written = written
+        while let (sink, batch, skipThrough, metrics) = take(after: written) {
+            let now = ContinuousClock.now
+            let fresh = batch.lazy.filter { $0.seq > skipThrough }
+            if let metrics {
+                for frame in fresh { metrics.pushLagSeconds.record(now - frame.committedAt) }
+            }
+            // Written, or failed because the connection is gone (its session ends when its inbound side does).
+            sink.writeAndFlush(fresh.map(\.wire)).whenComplete { _ in self.completed(batch) }
+            guard let done = completedInline else { return }
+            completedInline = nil
+            written = done
+        }
+    }
+
+    /// A batch was written: within ``pump(after:)`` (the write finished during its flush) or later.
+    private func completed(_ batch: [StreamFrame]) {
+        if pumping {
+            completedInline = batch
+        } else {
+            pump(after: batch)
+        }
+    }
+
+    /// Under the lock: counts `written` as written and takes the queued frames for writing, if the subscriber is live,
+    /// not cut off and has no batch being written.
+    private func take(after written: [StreamFrame]) -> (LiveSink, [StreamFrame], Int64, ServerMetrics?)? {
+        lock.withLock {
+            if !written.isEmpty {
+                writing = false
+                for frame in written {
+                    pendingBytes -= frame.byteCount
+                    pendingFrames -= 1
+                }
+            }
+            guard state == .open, let sink, !writing, !queued.isEmpty else { return nil }
+            let batch = queued
+            queued = []
+            writing = true
+            handed = max(handed, batch[batch.count - 1].seq)
+            return (sink, batch, skipThrough, metrics)
+        }
     }
 
     /// Ends the subscription (the hub removed it).
     func finish() {
-        let (taker, watcher): (CheckedContinuation<Next, Never>?, CheckedContinuation<Bool, Never>?) =
-            lock.withLock {
-                if state == .open { state = .finished }
-                queued = []
-                defer {
-                    self.taker = nil
-                    self.cutOffWatcher = nil
-                }
-                return (self.taker, self.cutOffWatcher)
-            }
-        taker?.resume(returning: .finished)
+        let watcher: CheckedContinuation<Bool, Never>? = lock.withLock {
+            if state == .open { state = .finished }
+            queued = []
+            defer { cutOffWatcher = nil }
+            return cutOffWatcher
+        }
         watcher?.resume(returning: false)
-    }
-
-    /// Takes every queued frame, waiting for one if there are none. Each taken frame must be passed
-    /// to ``written(_:)`` once written (or skipped). Returns `.finished` if the task is cancelled.
-    func next() async -> Next {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Next, Never>) in
-                let now: Next? = lock.withLock {
-                    if !queued.isEmpty {
-                        defer { queued = [] }
-                        return .frames(queued)
-                    }
-                    switch state {
-                    case .cutOff: return .cutOff
-                    case .finished: return .finished
-                    case .open:
-                        if Task.isCancelled { return .finished }
-                        taker = continuation
-                        return nil
-                    }
-                }
-                if let now { continuation.resume(returning: now) }
-            }
-        } onCancel: {
-            let taker = lock.withLock {
-                defer { self.taker = nil }
-                return self.taker
-            }
-            taker?.resume(returning: .finished)
-        }
-    }
-
-    /// A taken frame has been written to the connection (or skipped): it no longer counts.
-    func written(_ frame: StreamFrame) {
-        lock.withLock {
-            pendingBytes -= frame.byteCount
-            pendingFrames -= 1
-        }
     }
 
     /// Waits until the subscriber is cut off (`true`), or removed or the task cancelled (`false`).

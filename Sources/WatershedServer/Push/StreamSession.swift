@@ -1,17 +1,22 @@
 import Foundation
 import HummingbirdWebSocket
 import NIOCore
+import Synchronization
 import WatershedCore
 import WatershedStore
 
 /// One `/v1/stream` connection: the backlog after `after` from the log, one `caughtUp` frame,
 /// then live events, in seq order with no gap and no duplicate (DESIGN.md "Live stream").
 ///
-/// A client that falls behind the hub's bounded queue is cut off: the frame being written when that
-/// happens is abandoned, the frames already written to the connection reach the client as it reads,
-/// and then a close frame with 4001 `resume:<the seq of the last frame written>`. Its close
-/// handshake waits at most ``closeGrace`` for the client to read that far; then the connection is
-/// dropped. While its socket is full, every write waits, so nothing more is queued for it.
+/// The session writes the backlog itself, a batch of frames per flush, then hands the connection to the hub
+/// (``SubscriberQueue/attach(_:after:metrics:)``), which writes live frames from the connection's event loop. Every
+/// frame is framed once for all connections (``WebSocketWire``) and written below hummingbird-websocket's frame
+/// encoder (``FramedWriter``); pings, pongs and the close handshake stay hummingbird-websocket's.
+///
+/// A client that falls behind the hub's bounded queue is cut off: the frames not yet handed to the connection are
+/// dropped, the frames already handed reach the client as it reads, and then a close frame with 4001
+/// `resume:<the seq of the last frame handed>`. Its close handshake waits at most ``closeGrace`` for the client to
+/// read that far; then the connection is dropped.
 struct StreamSession {
     let log: EventLog
     let hub: PushHub
@@ -21,6 +26,9 @@ struct StreamSession {
 
     /// Backlog page size (events read from the log at a time).
     static let page = 200
+    /// Backlog bytes handed to the connection per flush; the next batch waits until these are written to the socket,
+    /// so a client that reads slowly holds at most this much of its backlog in the server.
+    static let backlogBatchBytes = 256 << 10
     /// Largest outbound frame; a longer message is sent as several frames (the server's
     /// `maxFrameSize`).
     static let maxFrameSize = 1 << 16
@@ -28,17 +36,18 @@ struct StreamSession {
     static let closeGrace: Duration = .seconds(300)
 
     private enum Outcome: Sendable {
-        case clientLeft, cutOff, hubFinished
+        case clientLeft, cutOff
     }
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+    /// Serves the stream on an upgraded connection; `channel` is the connection (its pipeline gets a ``FramedWriter``).
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel) async throws {
+        let sink = try await LiveSink.install(on: channel)
         // Subscribe before reading the head, so every event after the head reaches the subscription.
         let subscription = hub.subscribe(filter)
         let queue = subscription.queue
-        let mark = SentMark(after)
         let outcome: Outcome
         do {
-            outcome = try await withThrowingTaskGroup(of: Outcome.self) { group in
+            outcome = try await withThrowingTaskGroup(of: Outcome?.self) { group in
                 // Inbound frames are read (and dropped) so pings, pongs and the close handshake are handled.
                 group.addTask {
                     for try await _ in inbound.messages(maxSize: 1 << 16) {}
@@ -46,12 +55,17 @@ struct StreamSession {
                 }
                 group.addTask { await queue.cutOff() ? .cutOff : .clientLeft }
                 group.addTask {
-                    try await send(queue: queue, outbound: outbound, mark: mark)
-                    return queue.isCutOff ? .cutOff : .hubFinished
+                    try await sendBacklog(queue: queue, sink: sink)
+                    return nil
                 }
-                let first = try await group.next() ?? .clientLeft
-                // A cut-off cancels the write in progress: whatever was not yet handed to the
-                // connection is not sent, and `mark` names the last frame that was.
+                var first = Outcome.clientLeft
+                while let result = try await group.next() {
+                    guard let result else { continue }
+                    first = result
+                    break
+                }
+                // A cut-off cancels the backlog in progress: what was not yet handed to the connection is not sent,
+                // and the queue's mark names the last frame that was.
                 group.cancelAll()
                 return first
             }
@@ -61,7 +75,7 @@ struct StreamSession {
         }
         hub.remove(subscription.id)
         guard case .cutOff = outcome else { return }
-        let resume = mark.seq
+        let resume = queue.handedSeq
         let closed = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 try await outbound.close(.unknown(4001), reason: "resume:\(resume)")
@@ -78,32 +92,43 @@ struct StreamSession {
         if !closed { throw StreamSessionError.clientDidNotRead(resume: resume) }
     }
 
-    /// Backlog, `caughtUp`, then live frames until the queue ends.
-    private func send(queue: SubscriberQueue, outbound: WebSocketOutboundWriter, mark: SentMark) async throws {
+    /// The backlog and `caughtUp`, in batches of about ``backlogBatchBytes`` with a flush each; then the subscriber
+    /// goes live.
+    private func sendBacklog(queue: SubscriberQueue, sink: LiveSink) async throws {
         let head = try log.head()
         var cursor = after
+        var batch: [ByteBuffer] = []
+        var batchBytes = 0
+        var batchLast = after
+        func flush() async throws {
+            guard !batch.isEmpty else { return }
+            let wires = batch
+            batch = []
+            batchBytes = 0
+            let written = sink.eventLoop.flatSubmit { sink.writeAndFlush(wires) }
+            queue.handed(through: batchLast)
+            try await written.waitCancellably()
+        }
         while cursor < head {
             let events = try log.events(
                 after: cursor, limit: Self.page, incident: filter.incident, exercise: filter.exercise)
             for event in events where event.seq <= head {
-                try await Self.write(try StreamFrame.payload(for: event), to: outbound)
-                mark.set(event.seq)
+                let wire = WebSocketWire.textMessage(
+                    try StreamFrame.payload(for: event), maxFrameSize: Self.maxFrameSize)
+                batch.append(wire)
+                batchBytes += wire.readableBytes
+                batchLast = event.seq
+                if batchBytes >= Self.backlogBatchBytes { try await flush() }
             }
             guard let last = events.last, events.count == Self.page, last.seq < head else { break }
             cursor = last.seq
         }
-        mark.set(max(mark.seq, head))
-        try await outbound.writeTextMessage(#"{"type":"caughtUp","head":\#(head)}"#)
-        while case .frames(let frames) = await queue.next() {
-            for frame in frames {
-                if frame.seq > head {
-                    try await Self.write(frame.payload, to: outbound)
-                    mark.set(frame.seq)
-                    metrics?.pushLagSeconds.record(ContinuousClock.now - frame.committedAt)
-                }
-                queue.written(frame)
-            }
-        }
+        batch.append(
+            WebSocketWire.textMessage(
+                ByteBuffer(string: #"{"type":"caughtUp","head":\#(head)}"#), maxFrameSize: Self.maxFrameSize))
+        batchLast = max(batchLast, head)
+        try await flush()
+        queue.attach(sink, after: head, metrics: metrics)
     }
 
     /// Writes one text message, in frames of at most ``maxFrameSize`` bytes. The slices share the
@@ -125,14 +150,54 @@ enum StreamSessionError: Error {
     case clientDidNotRead(resume: Int64)
 }
 
-/// The seq of the last frame handed to the connection, shared by the session's tasks.
-final class SentMark: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int64
+extension EventLoopFuture where Value == Void {
+    /// Waits for the future; if the task is cancelled first, throws `CancellationError` at once (what the future
+    /// stands for goes on).
+    func waitCancellably() async throws {
+        let waiter = CancellableWaiter()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                waiter.set(continuation)
+                self.whenComplete { waiter.resume(with: $0) }
+            }
+        } onCancel: {
+            waiter.resume(with: .failure(CancellationError()))
+        }
+    }
+}
 
-    init(_ value: Int64) { self.value = value }
+/// A continuation resumed once, by whichever comes first.
+private final class CancellableWaiter: Sendable {
+    private enum State {
+        case waiting
+        case set(CheckedContinuation<Void, Error>)
+        case done(Result<Void, Error>)
+    }
 
-    var seq: Int64 { lock.withLock { value } }
+    private let state = Mutex<State>(.waiting)
 
-    func set(_ seq: Int64) { lock.withLock { value = seq } }
+    func set(_ continuation: CheckedContinuation<Void, Error>) {
+        let early: Result<Void, Error>? = state.withLock { state in
+            if case .done(let result) = state { return result }
+            state = .set(continuation)
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func resume(with result: Result<Void, Error>) {
+        let continuation: CheckedContinuation<Void, Error>? = state.withLock { state in
+            switch state {
+            case .waiting:
+                state = .done(result)
+                return nil
+            case .set(let continuation):
+                state = .done(result)
+                return continuation
+            case .done:
+                return nil
+            }
+        }
+        continuation?.resume(with: result)
+    }
 }

@@ -247,7 +247,7 @@ struct Routes: Sendable {
             metrics.streamConnections.increment()
             defer { metrics.streamConnections.decrement() }
             try await StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
-                .run(inbound: inbound, outbound: outbound)
+                .run(inbound: inbound, outbound: outbound, channel: context.requestContext.channel)
         }
         // Linking two reports of the same spill (issue 5): IncidentLinkRoutes.swift.
         IncidentLinkRoutes(incidents: incidents, clock: clock).register(on: router)

@@ -1,0 +1,107 @@
+import NIOCore
+import NIOWebSocket
+
+/// The bytes of a server-to-client WebSocket text message, framed once so that every subscriber's connection can be
+/// handed the same buffer (RFC 6455 §5.2 "Base Framing Protocol").
+///
+/// A server's frames are never masked (§5.1), so a message's frames are the same bytes on every connection: the
+/// stream frames each event once, right after it commits, instead of once per subscriber.
+enum WebSocketWire {
+    /// `payload` as one text message: a single frame when it is at most `maxFrameSize` bytes, else a text frame and
+    /// continuation frames of `maxFrameSize` bytes, the last with FIN set (§5.4 "Fragmentation").
+    ///
+    /// Each frame's header is 2 bytes for a payload under 126 bytes, 4 (length 126 + a 16-bit length) up to 65,535
+    /// bytes, 10 (length 127 + a 64-bit length) beyond; the mask bit is clear.
+    static func textMessage(_ payload: ByteBuffer, maxFrameSize: Int) -> ByteBuffer {
+        precondition(maxFrameSize > 0)
+        let length = payload.readableBytes
+        let frames = max(1, (length + maxFrameSize - 1) / maxFrameSize)
+        var wire = ByteBuffer()
+        wire.reserveCapacity(length + frames * 10)
+        var rest = payload
+        var first = true
+        repeat {
+            let slice = rest.readSlice(length: min(maxFrameSize, rest.readableBytes))!
+            let fin = rest.readableBytes == 0
+            let opcode: UInt8 = first ? 0x1 : 0x0
+            wire.writeInteger((fin ? 0x80 : 0) | opcode, as: UInt8.self)
+            let count = slice.readableBytes
+            if count < 126 {
+                wire.writeInteger(UInt8(count))
+            } else if count <= 0xFFFF {
+                wire.writeInteger(126, as: UInt8.self)
+                wire.writeInteger(UInt16(count))
+            } else {
+                wire.writeInteger(127, as: UInt8.self)
+                wire.writeInteger(UInt64(count))
+            }
+            wire.writeImmutableBuffer(slice)
+            first = false
+        } while rest.readableBytes > 0
+        return wire
+    }
+}
+
+/// A handler placed just below hummingbird-websocket's `WebSocketFrameEncoder` on a `/v1/stream` connection, through
+/// which the stream writes messages it framed itself (``WebSocketWire``): already-framed bytes go on to TLS as they
+/// are, and several messages are written before one flush. Everything else (pings, pongs, the close frame, which the
+/// encoder frames) passes through unchanged, in the order it was written.
+final class FramedWriter: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    /// Writes framed bytes (no flush). Fails `promise` if the connection is gone. On the channel's event loop only.
+    func write(_ bytes: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        guard let context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        context.write(Self.wrapOutboundOut(bytes), promise: promise)
+    }
+
+    /// Flushes what was written. On the channel's event loop only.
+    func flush() { context?.flush() }
+}
+
+/// A connection's ``FramedWriter``, reachable from any thread: the hub's fan-out and the session's backlog hop onto
+/// ``eventLoop`` and write there.
+struct LiveSink: Sendable {
+    let eventLoop: any EventLoop
+    private let writer: NIOLoopBound<FramedWriter>
+
+    /// Installs a ``FramedWriter`` below `channel`'s WebSocket frame encoder.
+    ///
+    /// - Throws: `ChannelPipelineError.notFound` if the channel has no `WebSocketFrameEncoder` (not upgraded),
+    ///   or the channel's error if it closed.
+    static func install(on channel: any Channel) async throws -> LiveSink {
+        try await channel.eventLoop.submit {
+            let pipeline = channel.pipeline.syncOperations
+            let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
+            let writer = FramedWriter()
+            try pipeline.addHandler(writer, position: .before(encoder))
+            return LiveSink(eventLoop: channel.eventLoop, writer: NIOLoopBound(writer, eventLoop: channel.eventLoop))
+        }.get()
+    }
+
+    /// Writes framed messages and flushes once; the future succeeds when the last has been written to the socket.
+    /// On ``eventLoop`` only.
+    func writeAndFlush(_ messages: some Sequence<ByteBuffer>) -> EventLoopFuture<Void> {
+        let writer = self.writer.value
+        var last: ByteBuffer?
+        for message in messages {
+            if let previous = last { writer.write(previous, promise: nil) }
+            last = message
+        }
+        guard let last else { return eventLoop.makeSucceededVoidFuture() }
+        let promise = eventLoop.makePromise(of: Void.self)
+        writer.write(last, promise: promise)
+        writer.flush()
+        return promise.futureResult
+    }
+}
