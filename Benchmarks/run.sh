@@ -72,22 +72,53 @@ wait_for_port() {
   return 1
 }
 
+stop_server() {
+  kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""
+}
+
+# Each fan-out size runs on a freshly started server, so that its RSS "before" for (c) is not memory the allocator
+# kept from the size before (10k connections' worth, which gave negative bytes per connection). The server is given
+# a moment to settle after it starts.
+fresh() {
+  stop_server
+  commands+=("# a fresh $1 (restarted, same data)")
+  "start_$1"
+  sleep 2
+}
+
+ca="$work/watershed/tls/ca.pem"
+# A restart on the same --data keeps the log (the open incidents fan-out files follow-ups on) and the development
+# certificate; the tokens come from --seeds.
+start_watershed() {
+  "$bin/watershed" serve --port "$ws_port" --peer-port "$((ws_port + 1))" --data "$work/watershed" \
+    --playbooks "$root/playbooks" --seeds "$root/seeds" --log-level warning >>"$work/watershed.log" 2>&1 &
+  server_pid=$!
+  wait_for_port "$ws_port"
+  common=(--server watershed --port "$ws_port" --ca "$ca" --server-pid "$server_pid")
+}
+
+# Fan-out uses core NATS only; a restart on the same store_dir keeps the JetStream stream.
+start_nats() {
+  nats-server -c "$work/nats/nats.conf" >>"$work/nats.log" 2>&1 &
+  server_pid=$!
+  wait_for_port "$nats_port"
+  common=(--server nats --port "$nats_port" --ca "$ca" --server-pid "$server_pid" --payload-bytes "$frame")
+}
+
 started=$(date -u +%Y-%m-%dT%H:%MZ)
 t0=$(date +%s)
 
 # ---- Watershed ----
-"$bin/watershed" serve --port "$ws_port" --peer-port "$((ws_port + 1))" --data "$work/watershed" \
-  --playbooks "$root/playbooks" --seeds "$root/seeds" --log-level warning >"$work/watershed.log" 2>&1 &
-server_pid=$!
-wait_for_port "$ws_port"
-ca="$work/watershed/tls/ca.pem"
-common=(--server watershed --port "$ws_port" --ca "$ca" --server-pid "$server_pid")
+start_watershed
 load setup "${common[@]}" --incidents 64
 load ingest "${common[@]}" --writers 64 --events "$events" --max-seconds 40
 load resume "${common[@]}" --behind "$behind"
-for n in $fanout_sizes; do load fanout "${common[@]}" --subscribers "$n" --updates 5; done
+for n in $fanout_sizes; do
+  fresh watershed
+  load fanout "${common[@]}" --subscribers "$n" --updates 5
+done
 load sustained "${common[@]}" --subscribers 1000 --rates "$rates" --step-seconds "$step"
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+stop_server
 
 # ---- NATS: WebSocket with TLS on loopback, the same certificate as Watershed's, JetStream on file ----
 frame=$(grep -o '"frameBytes":[0-9.]*' "$jsonl" | tail -1 | cut -d: -f2 | cut -d. -f1)
@@ -112,16 +143,16 @@ jetstream {
   max_file_store: 4GB
 }
 EOF
-nats-server -c "$work/nats/nats.conf" >"$work/nats.log" 2>&1 &
-server_pid=$!
-wait_for_port "$nats_port"
-common=(--server nats --port "$nats_port" --ca "$ca" --server-pid "$server_pid" --payload-bytes "$frame")
+start_nats
 load setup "${common[@]}"
 load ingest "${common[@]}" --writers 64 --events "$events" --max-seconds 40
 load resume "${common[@]}" --behind "$behind"
-for n in $fanout_sizes; do load fanout "${common[@]}" --subscribers "$n" --updates 5; done
+for n in $fanout_sizes; do
+  fresh nats
+  load fanout "${common[@]}" --subscribers "$n" --updates 5
+done
 load sustained "${common[@]}" --subscribers 1000 --rates "$rates" --step-seconds "$step"
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+stop_server
 t1=$(date +%s)
 
 # ---- results ----
@@ -137,7 +168,7 @@ out="Benchmarks/results/$(date -u +%Y-%m-%d).md"
   echo "- commit measured: $commit"
   echo "- build: \`swift build -c release --product watershed-load\`, \`--product watershed\`"
   echo "- run: \`bash Benchmarks/run.sh $*\` ($((t1 - t0)) s after the build); payload: the ReportFiled frame a follow-up report produces, $frame bytes; NATS messages padded to the same size"
-  echo "- servers: \`watershed serve --port $ws_port --data <tmp> --log-level warning\` (TLS, development certificate); \`nats-server -c <generated nats.conf>\` (WebSocket listener with TLS on 127.0.0.1, the same P-256 certificate, JetStream on file for (d) and (e))"
+  echo "- servers: \`watershed serve --port $ws_port --data <tmp> --log-level warning\` (TLS, development certificate); \`nats-server -c <generated nats.conf>\` (WebSocket listener with TLS on 127.0.0.1, the same P-256 certificate, JetStream on file for (d) and (e)); each fan-out size (a, c) on a freshly restarted server (same data)"
   echo "- generator: one process, $(nproc) event loop threads, raw NIO WebSocket clients (NIOSSL, NIOWebSocketClientUpgrader), 64 handshakes at a time, sources 127.0.0.2–9; latency = receipt − the send time written in the payload (one monotonic clock)"
   echo
   echo "**Not like for like:** core NATS stores nothing — a published message goes straight to the subscribers. Watershed commits every event to its SQLite log (\`synchronous = FULL\`, a WAL fsync) before it pushes it, and a publish is an HTTPS request that validates a report. For (d) and (e) NATS uses JetStream with file storage, which acknowledges after writing to the file but does not fsync each message (nats-server's default)."

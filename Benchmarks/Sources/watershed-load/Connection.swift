@@ -121,6 +121,8 @@ final class LoadClientHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         counters.errors += 1
+        // Say what went wrong (a few per loop): a protocol error otherwise shows only as missing messages.
+        if counters.errors <= 3 { log("connection error: \(error)") }
         markReady(error: error)
         context.close(promise: nil)
     }
@@ -361,7 +363,10 @@ struct Connector: Sendable {
                 let ssl = try NIOSSLClientHandler(context: tls, serverHostname: "localhost")
                 try channel.pipeline.syncOperations.addHandler(ssl)
                 let loopCounters = counters[ObjectIdentifier(channel.eventLoop)]!
-                let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 20) { channel, _ in
+                // nats-server puts everything pending for a non-browser client into one frame (a JetStream backlog:
+                // megabytes), up to its max_pending (64 MB by default); Watershed's frames are at most 64 KB.
+                let maxFrameSize = kind == .nats ? 64 << 20 : 1 << 20
+                let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: maxFrameSize) { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         let ready = channel.eventLoop.makePromise(of: Void.self)
                         let handler = LoadClientHandler(

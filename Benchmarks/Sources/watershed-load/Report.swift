@@ -80,8 +80,9 @@ struct Report {
         out.append("### (c) Memory per idle TLS WebSocket connection")
         out.append("")
         out.append(
-            "Server resident memory (`VmRSS`) before connecting and 3 s after the last connection was ready; CPU while "
-                + "connecting (TLS handshakes and upgrades).")
+            "Server resident memory (`VmRSS`) before connecting and 3 s after the last connection was ready, each size "
+                + "on a freshly started server (Benchmarks/run.sh restarts it on the same data before each fan-out); "
+                + "CPU while connecting (TLS handshakes and upgrades).")
         out.append("")
         out.append(
             "| subscribers | server | RSS before MB | RSS after MB | bytes per connection | generator RSS MB "

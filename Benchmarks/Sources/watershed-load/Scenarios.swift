@@ -324,20 +324,36 @@ extension Load {
                 let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let state = json["state"] as? [String: Any], let last = (state["last_seq"] as? NSNumber)?.intValue
             else { throw LoadError.refused("stream info: \(info)") }
+            await onLoops { $0.reset() }
+            let reply = ReplyBox()
             let role = ConnectionRole(
                 path: "/",
                 natsHello: Self.natsConnect + "SUB resume.deliver 1\r\nSUB _INBOX.resume 2\r\nPING\r\n",
-                onMessage: { _, sid, _, _ in if sid == 1 { counter.add() } })
+                onMessage: { _, sid, payload, _ in
+                    if sid == 1 { counter.add() } else { reply.set(String(buffer: payload)) }
+                })
             let start = now()
             let connection = try await connector.open(role, index: 0, timeout: .seconds(120))
             let config =
                 #"{"stream_name":"BENCH","config":{"deliver_subject":"resume.deliver","deliver_policy":"by_start_sequence","#
                 + #""opt_start_seq":\#(max(1, last - behind + 1)),"ack_policy":"none","replay_policy":"instant"}}"#
             connection.sendNATS("PUB $JS.API.CONSUMER.CREATE.BENCH _INBOX.resume \(config.utf8.count)\r\n\(config)\r\n")
+            // Until the whole backlog is in, the connection closes (a protocol error) or 120 s pass.
             let deadline = now() + 120_000_000_000
-            while counter.count < behind && now() < deadline { try await Task.sleep(for: .milliseconds(1)) }
+            while counter.count < behind && connection.channel.isActive && now() < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+                if let text = reply.value, text.contains(#""error""#) { throw LoadError.refused("consumer: \(text)") }
+            }
             values["catchUpMs"] = Double(counter.doneAt > 0 ? counter.doneAt - start : now() - start) / 1e6
             values["received"] = Double(counter.count)
+            let snap = await snapshot()
+            values["errors"] = Double(snap.errors)
+            values["disconnects"] = Double(snap.disconnects)
+            if counter.count < behind {
+                log(
+                    "  \(counter.count) of \(behind) delivered; connection \(connection.channel.isActive ? "open" : "closed"), "
+                        + "\(snap.errors) errors; consumer create replied: \(reply.value ?? "nothing")")
+            }
             await close([connection])
         }
         values["behind"] = Double(behind)
