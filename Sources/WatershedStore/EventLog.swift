@@ -226,6 +226,33 @@ public struct EventLog: Sendable {
         -> [StoredEvent]
     {
         guard limit > 0 else { return [] }
+        let (sql, arguments) = Self.page(after: after, limit: limit, incident: incident, exercise: exercise)
+        return try writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedEvent)
+        }
+    }
+
+    /// As ``events(after:limit:incident:exercise:)``, but the events' stored bytes as they are, not decoded: what
+    /// the live stream's backlog sends (``StoredBytes``). Decoding is most of the cost of reading an event back
+    /// (parsing its JSON into fields), and the stream only splices the bytes.
+    ///
+    /// - Throws: `DatabaseError`.
+    public func storedBytes(after: Int64, limit: Int, incident: UUID? = nil, exercise: Bool? = nil) throws
+        -> [StoredBytes]
+    {
+        guard limit > 0 else { return [] }
+        let (sql, arguments) = Self.page(after: after, limit: limit, incident: incident, exercise: exercise)
+        return try writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                StoredBytes(seq: row["seq"], canonicalBytes: row["bytes"], prevHash: row["prevHash"], hash: row["hash"])
+            }
+        }
+    }
+
+    /// The query of a page of events after `after`, with the filters.
+    private static func page(after: Int64, limit: Int, incident: UUID?, exercise: Bool?) -> (
+        String, StatementArguments
+    ) {
         var sql = "SELECT seq, bytes, prevHash, hash FROM event WHERE seq > ?"
         var arguments: StatementArguments = [after]
         if let incident {
@@ -238,9 +265,7 @@ public struct EventLog: Sendable {
         }
         sql += " ORDER BY seq LIMIT ?"
         arguments += [limit]
-        return try writer.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedEvent)
-        }
+        return (sql, arguments)
     }
 
     /// The event with this id, or `nil`.
@@ -350,5 +375,31 @@ public struct EventLog: Sendable {
             }
         }
         return "\(error)"
+    }
+}
+
+/// One committed event as stored, not decoded: its seq, its canonical bytes (the JSON object the log wrote) and its
+/// link in the hash chain (``StoredEvent`` has the same four, plus the fields read from the bytes).
+public struct StoredBytes: Sendable, Hashable {
+    /// Position in the log.
+    public let seq: Int64
+    /// The exact stored bytes, canonical JSON.
+    public let canonicalBytes: Data
+    /// The previous event's hash, 64 lowercase hex characters.
+    public let prevHash: String
+    /// SHA-256 of `prevHash` ‖ `canonicalBytes`, 64 lowercase hex characters.
+    public let hash: String
+
+    /// The stored form of `event`.
+    public init(_ event: StoredEvent) {
+        self.init(seq: event.seq, canonicalBytes: event.canonicalBytes, prevHash: event.prevHash, hash: event.hash)
+    }
+
+    /// The four stored columns.
+    public init(seq: Int64, canonicalBytes: Data, prevHash: String, hash: String) {
+        self.seq = seq
+        self.canonicalBytes = canonicalBytes
+        self.prevHash = prevHash
+        self.hash = hash
     }
 }

@@ -30,6 +30,17 @@ import WatershedStore
             #expect(try log.event(id: second[0].id) == second[0])
             #expect(try log.event(id: UUID()) == nil)
             #expect(try await log.append([]).isEmpty)
+            // The same pages undecoded (the stream's backlog): the bytes and hashes the append returned.
+            let undecoded = try log.storedBytes(after: 0, limit: 100)
+            #expect(undecoded.map(\.seq) == [1, 2, 3, 4, 5])
+            #expect(undecoded.map(\.canonicalBytes) == (first + second).map(\.canonicalBytes))
+            #expect(undecoded.map(\.hash) == (first + second).map(\.hash))
+            #expect(undecoded[0].prevHash == String(repeating: "0", count: 64))
+            #expect(undecoded[3].prevHash == first[2].hash)
+            #expect(try log.storedBytes(after: 2, limit: 2).map(\.seq) == [3, 4])
+            #expect(try log.storedBytes(after: 0, limit: 10, incident: incidentID).map(\.seq) == [1, 3])
+            #expect(try log.storedBytes(after: 0, limit: 10, incident: incidentID, exercise: false).map(\.seq) == [1])
+            #expect(try log.storedBytes(after: 0, limit: 0).isEmpty)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Synchronization
 import WatershedCore
+import WatershedStore
 
 /// One committed event as the stream sends it: the text frame
 /// `{"type":"event","event":{…}}`, encoded once for every subscriber (DESIGN.md "Live stream").
@@ -40,6 +41,13 @@ public struct StreamFrame: Sendable {
     /// `prevHash` added (the same fields as the event's `Codable` form), spliced rather than re-encoded, so that
     /// nothing is encoded between the commit and the push.
     public static func payload(for event: StoredEvent) throws -> ByteBuffer {
+        try payload(for: StoredBytes(event))
+    }
+
+    /// The same frame from an event's stored bytes, read from the log without decoding them (the backlog).
+    ///
+    /// - Throws: ``StreamFrameError/notAnObject(seq:)`` if the bytes are not a JSON object's.
+    public static func payload(for event: StoredBytes) throws -> ByteBuffer {
         let canonical = event.canonicalBytes
         guard canonical.count >= 2, canonical.first == UInt8(ascii: "{"), canonical.last == UInt8(ascii: "}") else {
             throw StreamFrameError.notAnObject(seq: event.seq)

@@ -110,7 +110,7 @@ struct StreamSession {
             try await written.waitCancellably()
         }
         while cursor < head {
-            let events = try log.events(
+            let events = try log.storedBytes(
                 after: cursor, limit: Self.page, incident: filter.incident, exercise: filter.exercise)
             for event in events where event.seq <= head {
                 let wire = WebSocketWire.textMessage(
