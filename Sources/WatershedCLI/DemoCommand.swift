@@ -355,7 +355,7 @@ final class Demo: Sendable {
             side.data.path, "--playbooks", playbooks, "--seeds", seeds, "--log-level", "warning",
         ]
         let log = folder.appendingPathComponent("\(side.code).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle

@@ -172,17 +172,23 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
         if basin.unit(signature.reportingUnit) == nil {
             add("signature.reportingUnit", "unknown unit \"\(signature.reportingUnit)\"")
         }
-        let known = Self.nodeIDs(in: basin)
+        // Every node id of the basin, gathered only for a node that is not on the plume's path (rarely needed: most
+        // results are at path nodes, and gathering them all for each report cost more than the rest of the checks).
+        var allNodes: Set<String>?
+        func known(_ node: String) -> Bool {
+            if allNodes == nil { allNodes = Self.nodeIDs(in: basin) }
+            return allNodes!.contains(node)
+        }
         for (index, result) in monitoring.enumerated() {
             let prefix = "monitoring[\(index)]"
             if let node = result.node {
                 if result.feature != nil, !context.pathNodes.contains(node) {
                     add(
                         "\(prefix).node",
-                        known.contains(node)
+                        known(node)
                             ? "\"\(node)\" is not on the plume's path, so it cannot see the slug"
                             : "unknown node \"\(node)\"")
-                } else if result.feature == nil, !known.contains(node), !context.pathNodes.contains(node) {
+                } else if result.feature == nil, !context.pathNodes.contains(node), !known(node) {
                     add("\(prefix).node", "unknown node \"\(node)\"")
                 }
             } else if result.feature != nil {
