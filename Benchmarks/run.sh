@@ -51,7 +51,7 @@ trap cleanup EXIT
 if [ "$quick" = 1 ]; then
   fanout_sizes="2000 1000"; rates="50,100,200,400,800"; step=3; events=3000; behind=2000
 else
-  fanout_sizes="10000 5000 1000"; rates="25,50,100,200,400,800,1600,3200"; step=5; events=12000; behind=10000
+  fanout_sizes="10000 5000 1000"; rates="25,50,75,100,125,150,200,400,800,1600"; step=5; events=12000; behind=10000
 fi
 
 commands=()
