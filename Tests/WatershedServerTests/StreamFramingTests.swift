@@ -66,4 +66,38 @@ import Testing
         #expect(joined == text)
         _ = try channel.finish()
     }
+
+    /// Framed bytes pass the frame encoder untouched and in order with what it encodes; after a close frame
+    /// nothing more is written (RFC 6455 §5.5.1), and the write's promise fails.
+    @Test func framedWriterStopsAfterTheCloseFrame() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+        let writer = try FramedWriter.install(in: channel.pipeline.syncOperations)
+
+        let hello = WebSocketWire.textMessage(ByteBuffer(string: "Hello"), maxFrameSize: 1 << 16)
+        writer.write(hello, promise: nil)
+        writer.flush()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == hello)
+
+        // A ping through the encoder (as hummingbird-websocket's writer sends it), then framed bytes again.
+        try channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())).wait()
+        var ping = ByteBuffer()
+        while let part = try channel.readOutbound(as: ByteBuffer.self) { ping.writeImmutableBuffer(part) }
+        #expect(Array(ping.readableBytesView) == [0x89, 0x00])
+
+        // The close frame (1000): 0x88, length 2, 0x03 0xE8.
+        var code = ByteBuffer()
+        code.writeInteger(UInt16(1000))
+        try channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)).wait()
+        var close = ByteBuffer()
+        while let part = try channel.readOutbound(as: ByteBuffer.self) { close.writeImmutableBuffer(part) }
+        #expect(Array(close.readableBytesView) == [0x88, 0x02, 0x03, 0xE8])
+
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        writer.write(hello, promise: promise)
+        writer.flush()
+        #expect(throws: ChannelError.self) { try promise.futureResult.wait() }
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        _ = try channel.finish(acceptAlreadyClosed: true)
+    }
 }

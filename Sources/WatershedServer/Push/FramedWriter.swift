@@ -46,19 +46,37 @@ enum WebSocketWire {
 /// which the stream writes messages it framed itself (``WebSocketWire``): already-framed bytes go on to TLS as they
 /// are, and several messages are written before one flush. Everything else (pings, pongs, the close frame, which the
 /// encoder frames) passes through unchanged, in the order it was written.
+///
+/// Once a close frame has gone out (seen by its ``CloseWatcher`` above the encoder), it writes nothing more: "after
+/// sending a Close frame, the endpoint MUST NOT send any more data frames" (RFC 6455 §5.5.1).
 final class FramedWriter: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var context: ChannelHandlerContext?
+    /// A close frame was written: no more data frames.
+    fileprivate(set) var closeSent = false
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    /// Writes framed bytes (no flush). Fails `promise` if the connection is gone. On the channel's event loop only.
+    /// Installs a writer below `pipeline`'s `WebSocketFrameEncoder` and its ``CloseWatcher`` above it. On the
+    /// channel's event loop.
+    ///
+    /// - Throws: `ChannelPipelineError.notFound` if there is no `WebSocketFrameEncoder` (not upgraded).
+    static func install(in pipeline: ChannelPipeline.SynchronousOperations) throws -> FramedWriter {
+        let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
+        let writer = FramedWriter()
+        try pipeline.addHandler(writer, position: .before(encoder))
+        try pipeline.addHandler(CloseWatcher(writer: writer), position: .after(encoder))
+        return writer
+    }
+
+    /// Writes framed bytes (no flush). Fails `promise` if the connection is gone or its close frame was sent. On the
+    /// channel's event loop only.
     func write(_ bytes: ByteBuffer, promise: EventLoopPromise<Void>?) {
-        guard let context else {
+        guard let context, !closeSent else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
@@ -69,22 +87,34 @@ final class FramedWriter: ChannelOutboundHandler, RemovableChannelHandler {
     func flush() { context?.flush() }
 }
 
+/// Sits above the `WebSocketFrameEncoder` and tells its ``FramedWriter`` when a close frame goes out.
+final class CloseWatcher: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let writer: FramedWriter
+
+    init(writer: FramedWriter) { self.writer = writer }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if Self.unwrapOutboundIn(data).opcode == .connectionClose { writer.closeSent = true }
+        context.write(data, promise: promise)
+    }
+}
+
 /// A connection's ``FramedWriter``, reachable from any thread: the hub's fan-out and the session's backlog hop onto
 /// ``eventLoop`` and write there.
 struct LiveSink: Sendable {
     let eventLoop: any EventLoop
     private let writer: NIOLoopBound<FramedWriter>
 
-    /// Installs a ``FramedWriter`` below `channel`'s WebSocket frame encoder.
+    /// Installs a ``FramedWriter`` (and its ``CloseWatcher``) around `channel`'s WebSocket frame encoder.
     ///
     /// - Throws: `ChannelPipelineError.notFound` if the channel has no `WebSocketFrameEncoder` (not upgraded),
     ///   or the channel's error if it closed.
     static func install(on channel: any Channel) async throws -> LiveSink {
         try await channel.eventLoop.submit {
-            let pipeline = channel.pipeline.syncOperations
-            let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
-            let writer = FramedWriter()
-            try pipeline.addHandler(writer, position: .before(encoder))
+            let writer = try FramedWriter.install(in: channel.pipeline.syncOperations)
             return LiveSink(eventLoop: channel.eventLoop, writer: NIOLoopBound(writer, eventLoop: channel.eventLoop))
         }.get()
     }
