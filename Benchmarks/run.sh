@@ -76,7 +76,7 @@ stop_server() {
   kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""
 }
 
-# Each fan-out size runs on a freshly started server, so that its RSS "before" for (c) is not memory the allocator
+# Each fan-out size, and the sustained run, runs on a freshly started server, so that its RSS "before" for (c) is not memory the allocator
 # kept from the size before (10k connections' worth, which gave negative bytes per connection). The server is given
 # a moment to settle after it starts.
 fresh() {
@@ -117,6 +117,7 @@ for n in $fanout_sizes; do
   fresh watershed
   load fanout "${common[@]}" --subscribers "$n" --updates 5
 done
+fresh watershed
 load sustained "${common[@]}" --subscribers 1000 --rates "$rates" --step-seconds "$step"
 stop_server
 
@@ -151,6 +152,7 @@ for n in $fanout_sizes; do
   fresh nats
   load fanout "${common[@]}" --subscribers "$n" --updates 5
 done
+fresh nats
 load sustained "${common[@]}" --subscribers 1000 --rates "$rates" --step-seconds "$step"
 stop_server
 t1=$(date +%s)
@@ -168,7 +170,7 @@ out="Benchmarks/results/$(date -u +%Y-%m-%d).md"
   echo "- commit measured: $commit"
   echo "- build: \`swift build -c release --product watershed-load\`, \`--product watershed\`"
   echo "- run: \`bash Benchmarks/run.sh $*\` ($((t1 - t0)) s after the build); payload: the ReportFiled frame a follow-up report produces, $frame bytes; NATS messages padded to the same size"
-  echo "- servers: \`watershed serve --port $ws_port --data <tmp> --log-level warning\` (TLS, development certificate); \`nats-server -c <generated nats.conf>\` (WebSocket listener with TLS on 127.0.0.1, the same P-256 certificate, JetStream on file for (d) and (e)); each fan-out size (a, c) on a freshly restarted server (same data)"
+  echo "- servers: \`watershed serve --port $ws_port --data <tmp> --log-level warning\` (TLS, development certificate); \`nats-server -c <generated nats.conf>\` (WebSocket listener with TLS on 127.0.0.1, the same P-256 certificate, JetStream on file for (d) and (e)); each fan-out size (a, c) and the sustained run (b) on a freshly restarted server (same data)"
   echo "- generator: one process, $(nproc) event loop threads, raw NIO WebSocket clients (NIOSSL, NIOWebSocketClientUpgrader), 64 handshakes at a time, sources 127.0.0.2–9; latency = receipt − the send time written in the payload (one monotonic clock)"
   echo
   echo "**Not like for like:** core NATS stores nothing — a published message goes straight to the subscribers. Watershed commits every event to its SQLite log (\`synchronous = FULL\`, a WAL fsync) before it pushes it, and a publish is an HTTPS request that validates a report. For (d) and (e) NATS uses JetStream with file storage, which acknowledges after writing to the file but does not fsync each message (nats-server's default)."

@@ -136,12 +136,14 @@ struct Report {
                 + "\(Self.number(best(.nats), 0)), ratio W/N \(Self.ratio(best(.watershed), best(.nats))).")
 
         out.append("")
-        out.append("### (d) Resume: a subscriber 10,000 events behind reconnects")
+        // The backlog of this run (10,000; 2,000 with --quick).
+        let behind = Self.number(servers.lazy.compactMap { find($0, "resume").last?.values["behind"] }.first, 0)
+        out.append("### (d) Resume: a subscriber \(behind) events behind reconnects")
         out.append("")
         out.append(
             "From the start of the TCP connection to the last backlog event (Watershed: the `caughtUp` frame after "
-                + "the backlog; NATS: a JetStream push consumer from the stream sequence 10,000 back, the 10,000th "
-                + "message).")
+                + "the backlog; NATS: a JetStream push consumer from the stream sequence \(behind) back, the "
+                + "\(behind)th message).")
         out.append("")
         out.append("| server | events received | catch-up ms | CPU % server / generator |")
         out.append("| --- | ---: | ---: | --- |")
