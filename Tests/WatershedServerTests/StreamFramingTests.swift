@@ -1,7 +1,9 @@
+import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOWebSocket
 import Testing
+import WatershedCore
 
 @testable import WatershedServer
 
@@ -72,7 +74,7 @@ import Testing
     @Test func framedWriterStopsAfterTheCloseFrame() throws {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
-        let writer = try FramedWriter.install(in: channel.pipeline.syncOperations)
+        let writer = try FramedWriter.install(in: channel.pipeline.syncOperations, eventLoop: channel.eventLoop)
 
         let hello = WebSocketWire.textMessage(ByteBuffer(string: "Hello"), maxFrameSize: 1 << 16)
         writer.write(hello, promise: nil)
@@ -100,4 +102,110 @@ import Testing
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
         _ = try channel.finish(acceptAlreadyClosed: true)
     }
+
+    /// A connection that does not take what is written to it: the queue hands it one batch of at most
+    /// `writeWindow` (256 KiB) — three 100,000-byte frames, since two make only 200,000 — and keeps the rest queued.
+    /// When the byte budget (600,000) is passed, the queued frames are dropped and the resume point is the last frame
+    /// handed to the connection (3), not the last one offered.
+    @Test func aStalledConnectionHoldsOneWindowAndResumesFromTheLastFrameHandedToIt() throws {
+        let channel = EmbeddedChannel()
+        let stall = StallWrites()
+        try channel.pipeline.syncOperations.addHandler(stall)
+        try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+        let sink = try LiveSink.install(in: channel)
+        let queue = SubscriberQueue(frameBudget: 100, byteBudget: 600_000)
+        queue.attach(sink, after: 0, metrics: nil)
+
+        let frames = try (1...7).map { try Self.frame(seq: $0, bytes: 100_000) }
+        #expect(frames.allSatisfy { $0.byteCount == 100_000 })
+        guard case .drain = queue.offer(frames[0]) else { throw Failure("the first frame must ask for a drain") }
+        for frame in frames[1..<5] {
+            guard case .queued = queue.offer(frame) else { throw Failure("a drain is already due") }
+        }
+        queue.drain()
+        #expect(stall.held.count == 3)
+        #expect(queue.handedSeq == 3)
+        #expect(queue.pendingByteCount == 500_000)
+        // A batch is being written: more frames only queue.
+        guard case .queued = queue.offer(frames[5]) else { throw Failure("frame 6 must be queued") }
+        // 600,000 pending + 100,000 passes the budget: cut off; frames 4–6 are dropped.
+        guard case .cutOff = queue.offer(frames[6]) else { throw Failure("frame 7 must cut the subscriber off") }
+        #expect(queue.isCutOff)
+        #expect(queue.handedSeq == 3)
+        #expect(queue.pendingByteCount == 300_000)
+
+        // The 4001 close frame waits behind the batch: not written until the socket takes what is before it.
+        let closeWritten = ManagedFlag()
+        sink.closeWritten.whenSuccess { closeWritten.set() }
+        var reason = ByteBuffer()
+        reason.writeInteger(UInt16(4001))
+        reason.writeString("resume:3")
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: reason), promise: nil)
+        #expect(!closeWritten.value)
+
+        // The socket takes the batch and the close frame: its three frames no longer count, nothing more is written.
+        stall.release()
+        #expect(queue.pendingByteCount == 0)
+        #expect(closeWritten.value)
+        #expect(stall.held.isEmpty && stall.passed >= 4)
+        _ = try channel.finish(acceptAlreadyClosed: true)
+    }
+
+    /// A stream frame of exactly `bytes` bytes of payload JSON for seq `seq`.
+    private static func frame(seq: Int64, bytes: Int) throws -> StreamFrame {
+        func make(_ padding: Int) throws -> StoredEvent {
+            let event = NewEvent(
+                at: Date(timeIntervalSince1970: 1_700_000_000), type: .incidentReported,
+                actor: .system(component: "test"),
+                payload: .object(["pad": .string(String(repeating: "x", count: padding))]))
+            return try StoredEvent(seq: seq, event: event, prevHash: String(repeating: "0", count: 64)) { _, _ in
+                String(repeating: "a", count: 64)
+            }
+        }
+        let overhead = try StreamFrame(make(0)).byteCount
+        return try StreamFrame(make(bytes - overhead))
+    }
+
+    private struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+/// Holds every write (and its promise) instead of passing it on, until ``release()``: a socket that takes nothing.
+private final class StallWrites: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private(set) var held: [(NIOAny, EventLoopPromise<Void>?)] = []
+    private(set) var passed = 0
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        held.append((data, promise))
+    }
+
+    func flush(context: ChannelHandlerContext) {}
+
+    /// Passes the held writes on and flushes them (the embedded channel completes their promises).
+    func release() {
+        guard let context else { return }
+        let writes = held
+        held = []
+        for (data, promise) in writes {
+            context.write(data, promise: promise)
+            passed += 1
+        }
+        context.flush()
+    }
+}
+
+/// A flag set from a future's callback.
+private final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    var value: Bool { lock.withLock { flag } }
+    func set() { lock.withLock { flag = true } }
 }

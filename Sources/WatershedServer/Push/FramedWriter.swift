@@ -56,18 +56,35 @@ final class FramedWriter: ChannelOutboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     /// A close frame was written: no more data frames.
     fileprivate(set) var closeSent = false
+    /// Succeeds once the close frame has been written to the socket; fails if the connection goes first.
+    let closeWritten: EventLoopPromise<Void>
+    private var closeDone = false
+
+    init(eventLoop: any EventLoop) { closeWritten = eventLoop.makePromise() }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        closeFrameWritten(.failure(ChannelError.ioOnClosedChannel))
+    }
+
+    /// The close frame's write finished (or the connection went): completes ``closeWritten`` once.
+    fileprivate func closeFrameWritten(_ result: Result<Void, any Error>) {
+        guard !closeDone else { return }
+        closeDone = true
+        closeWritten.completeWith(result)
+    }
 
     /// Installs a writer below `pipeline`'s `WebSocketFrameEncoder` and its ``CloseWatcher`` above it. On the
     /// channel's event loop.
     ///
     /// - Throws: `ChannelPipelineError.notFound` if there is no `WebSocketFrameEncoder` (not upgraded).
-    static func install(in pipeline: ChannelPipeline.SynchronousOperations) throws -> FramedWriter {
+    static func install(in pipeline: ChannelPipeline.SynchronousOperations, eventLoop: any EventLoop) throws
+        -> FramedWriter
+    {
         let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
-        let writer = FramedWriter()
+        let writer = FramedWriter(eventLoop: eventLoop)
         try pipeline.addHandler(writer, position: .before(encoder))
         try pipeline.addHandler(CloseWatcher(writer: writer), position: .after(encoder))
         return writer
@@ -97,8 +114,18 @@ final class CloseWatcher: ChannelOutboundHandler, RemovableChannelHandler {
     init(writer: FramedWriter) { self.writer = writer }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if Self.unwrapOutboundIn(data).opcode == .connectionClose { writer.closeSent = true }
-        context.write(data, promise: promise)
+        guard Self.unwrapOutboundIn(data).opcode == .connectionClose else {
+            context.write(data, promise: promise)
+            return
+        }
+        writer.closeSent = true
+        let written = context.eventLoop.makePromise(of: Void.self)
+        let writer = self.writer
+        written.futureResult.assumeIsolated().whenComplete { result in
+            writer.closeFrameWritten(result)
+            promise?.completeWith(result)
+        }
+        context.write(data, promise: written)
     }
 }
 
@@ -107,16 +134,24 @@ final class CloseWatcher: ChannelOutboundHandler, RemovableChannelHandler {
 struct LiveSink: Sendable {
     let eventLoop: any EventLoop
     private let writer: NIOLoopBound<FramedWriter>
+    /// Succeeds once the connection's close frame has been written to the socket (not merely queued behind frames a
+    /// slow client has not read); fails if the connection closes first.
+    let closeWritten: EventLoopFuture<Void>
 
     /// Installs a ``FramedWriter`` (and its ``CloseWatcher``) around `channel`'s WebSocket frame encoder.
     ///
     /// - Throws: `ChannelPipelineError.notFound` if the channel has no `WebSocketFrameEncoder` (not upgraded),
     ///   or the channel's error if it closed.
     static func install(on channel: any Channel) async throws -> LiveSink {
-        try await channel.eventLoop.submit {
-            let writer = try FramedWriter.install(in: channel.pipeline.syncOperations)
-            return LiveSink(eventLoop: channel.eventLoop, writer: NIOLoopBound(writer, eventLoop: channel.eventLoop))
-        }.get()
+        try await channel.eventLoop.submit { try install(in: channel) }.get()
+    }
+
+    /// As ``install(on:)``, on the channel's event loop.
+    static func install(in channel: any Channel) throws -> LiveSink {
+        let writer = try FramedWriter.install(in: channel.pipeline.syncOperations, eventLoop: channel.eventLoop)
+        return LiveSink(
+            eventLoop: channel.eventLoop, writer: NIOLoopBound(writer, eventLoop: channel.eventLoop),
+            closeWritten: writer.closeWritten.futureResult)
     }
 
     /// Writes framed messages and flushes once; the future succeeds when the last has been written to the socket.

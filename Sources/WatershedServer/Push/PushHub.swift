@@ -236,8 +236,9 @@ private struct Drains {
 /// held only to move frames and counters — never while writing to a socket.
 ///
 /// Frames count against the budgets from the moment they are offered until the connection has written them to its
-/// socket (handed to the connection and unwritten frames still count). At most one batch is being written at a
-/// time: frames offered meanwhile wait, and go out together, with one flush, when it is written.
+/// socket (handed to the connection and unwritten frames still count). At most one batch, of at most
+/// ``writeWindow`` bytes, is being written at a time: frames offered meanwhile wait, and go out together, with one
+/// flush, when it is written.
 final class SubscriberQueue: @unchecked Sendable {
     /// What offering a frame did.
     enum Offered {
@@ -250,6 +251,10 @@ final class SubscriberQueue: @unchecked Sendable {
     }
 
     private enum State { case open, cutOff, finished }
+
+    /// The most bytes handed to the connection in one batch (one frame at least): a slow subscriber holds at most
+    /// this much in its connection's buffers, beyond which its frames wait in the queue, within the budgets.
+    static let writeWindow = 256 << 10
 
     private let lock = NSLock()
     private let frameBudget: Int
@@ -299,6 +304,11 @@ final class SubscriberQueue: @unchecked Sendable {
             guard state == .open else { return .cutOff }
             if pendingFrames + 1 > frameBudget || (pendingFrames > 0 && pendingBytes + size > byteBudget) {
                 state = .cutOff
+                // The queued frames are dropped (and no longer count); a batch being written still does.
+                for dropped in queued {
+                    pendingBytes -= dropped.byteCount
+                    pendingFrames -= 1
+                }
                 queued = []
                 watcher = cutOffWatcher
                 cutOffWatcher = nil
@@ -331,8 +341,8 @@ final class SubscriberQueue: @unchecked Sendable {
         if schedule { sink.eventLoop.execute { self.drain() } }
     }
 
-    /// Writes every queued frame to the connection with one flush, unless a batch is being written (then the frames
-    /// go when it is written). On the sink's event loop only.
+    /// Writes the queued frames (up to ``writeWindow`` bytes) to the connection with one flush, unless a batch is
+    /// being written (then they go when it is written). On the sink's event loop only.
     func drain() {
         lock.withLock { drainScheduled = false }
         pump(after: [])
@@ -379,8 +389,16 @@ final class SubscriberQueue: @unchecked Sendable {
                 }
             }
             guard state == .open, let sink, !writing, !queued.isEmpty else { return nil }
-            let batch = queued
-            queued = []
+            // At most about `writeWindow` bytes at a time: what is handed to the connection stays there until the
+            // socket takes it, whereas queued frames are dropped the moment a slow subscriber is cut off.
+            var count = 0
+            var bytes = 0
+            while count < queued.count, count == 0 || bytes < Self.writeWindow {
+                bytes += queued[count].wire.readableBytes
+                count += 1
+            }
+            let batch = Array(queued.prefix(count))
+            queued.removeFirst(count)
             writing = true
             handed = max(handed, batch[batch.count - 1].seq)
             return (sink, batch, skipThrough, metrics)

@@ -79,6 +79,10 @@ struct StreamSession {
         let closed = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 try await outbound.close(.unknown(4001), reason: "resume:\(resume)")
+                // Accepted is not written: the close frame waits behind the frames already handed to the connection,
+                // and returning now would start hummingbird-websocket's 15 s close timeout, whose channel close
+                // discards whatever the client has not read yet — the close frame with it.
+                try await sink.closeWritten.waitCancellably()
                 return true
             }
             group.addTask {
