@@ -85,7 +85,14 @@ final class FramedWriter: ChannelOutboundHandler, RemovableChannelHandler {
     {
         let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
         let writer = FramedWriter(eventLoop: eventLoop)
-        try pipeline.addHandler(writer, position: .before(encoder))
+        do {
+            try pipeline.addHandler(writer, position: .before(encoder))
+        } catch {
+            // Not in the pipeline, so never removed from it: complete its promise here (NIO traps on a leaked one).
+            writer.closeFrameWritten(.failure(error))
+            throw error
+        }
+        // Once added, its removal (when the channel closes) completes the promise whatever happens next.
         try pipeline.addHandler(CloseWatcher(writer: writer), position: .after(encoder))
         return writer
     }
