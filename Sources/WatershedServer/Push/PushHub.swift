@@ -13,11 +13,11 @@ public struct StreamFrame: Sendable {
     public let incident: UUID?
     /// Whether it is an exercise event, for the `exercise` filter.
     public let exercise: Bool
-    /// The UTF-8 JSON text of the frame.
-    public let payload: ByteBuffer
-    /// The payload framed as one WebSocket text message (``WebSocketWire``), shared — not copied or re-framed — by
-    /// every subscriber's connection.
+    /// The frame's JSON text framed as one WebSocket text message (``WebSocketWire``), shared — not copied or
+    /// re-framed — by every subscriber's connection. The JSON text itself is not kept beside it.
     let wire: ByteBuffer
+    /// The size of the JSON text in bytes, as the per-subscriber byte budget counts it.
+    public let byteCount: Int
     /// When the frame was made, right after its event committed: the start of the push lag (``ServerMetrics``).
     public let committedAt: ContinuousClock.Instant
 
@@ -26,16 +26,11 @@ public struct StreamFrame: Sendable {
         self.seq = event.seq
         self.incident = event.incident
         self.exercise = event.exercise
-        self.payload = try Self.payload(for: event)
+        let payload = try Self.payload(for: event)
+        self.byteCount = payload.readableBytes
         self.wire = WebSocketWire.textMessage(payload, maxFrameSize: StreamSession.maxFrameSize)
         self.committedAt = .now
     }
-
-    /// The JSON text of the frame.
-    public var text: String { String(buffer: payload) }
-
-    /// The frame's size in bytes, as the per-subscriber byte budget counts it.
-    public var byteCount: Int { payload.readableBytes }
 
     /// `{"type":"event","event":<the event as JSON>}`: the event's stored canonical bytes with its `hash` and
     /// `prevHash` added (the same fields as the event's `Codable` form), spliced rather than re-encoded, so that
