@@ -1,11 +1,10 @@
 import Foundation
 
 extension Fixtures {
-    /// `../shared/fixtures/cap` beside the repository (as on the build machines and in CI's clean clone, which
-    /// `../shared/tools/fresh-clone-check` sets up): the OASIS CAP 1.2 schema and the four examples of the CAP 1.2
-    /// specification's Appendix A, byte-for-byte.
+    /// `Tests/Fixtures/cap`: the OASIS CAP 1.2 schema and the four examples of the CAP 1.2 specification's
+    /// Appendix A, byte-for-byte (their sources are in that folder's `README.md`).
     public static var capFixtures: URL {
-        repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/cap")
+        repositoryRoot.appendingPathComponent("Tests/Fixtures/cap")
     }
 
     /// `CAP-v1.2.xsd`, the official OASIS schema.
