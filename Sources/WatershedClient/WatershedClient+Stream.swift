@@ -79,6 +79,14 @@ extension WatershedClient {
                     throw WatershedClientError.rightsLost(reason: closing?.reason ?? "")
                 case .unknown(StreamMessage.resumeCloseCode):
                     reason = "the server cut this client off for falling behind (\(closing?.reason ?? "4001"))"
+                case .unknown(StreamMessage.aheadCloseCode):
+                    // The server's log ends before what this client has seen: restored from an older backup, or a
+                    // new data directory. What it had after its head is not there any more: start over from seq 0.
+                    let head = closing?.reason?.split(separator: ":").dropFirst().first.map(String.init) ?? "?"
+                    reason =
+                        "the server's event log ends at seq \(head), before seq \(resumeAfter) that this client had "
+                        + "seen (restored from a backup or a new data directory); starting over from seq 0"
+                    state.withLockedValue { $0.last = 0 }
                 case .goingAway:
                     reason = "the server is going away (restarting or stopping)"
                 case let code?:

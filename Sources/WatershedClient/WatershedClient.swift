@@ -109,9 +109,9 @@ public final class WatershedClient: Sendable {
     /// `GET /v1/me`: whose token this is.
     public func me() async throws -> Identity { try await get("/v1/me") }
 
-    /// `GET /v1/incidents[?state=]`: incidents in the order reported, without their plans.
+    /// `GET /v1/incidents[?state=]`: incidents, newest first, without their plans (every page).
     public func incidents(state: String? = nil) async throws -> [IncidentSummary] {
-        try await get("/v1/incidents" + Self.query(["state": state]))
+        try await getAll("/v1/incidents" + Self.query(["state": state]))
     }
 
     /// `GET /v1/incidents/{id}`: one incident by UUID or reference (`GX-2026-0007`), with its plan, tasks,
@@ -163,7 +163,7 @@ public final class WatershedClient: Sendable {
     public func tasks(assignee: String? = nil, state: TaskState? = nil, incident: String? = nil) async throws
         -> [ResponseTask]
     {
-        try await get(
+        try await getAll(
             "/v1/tasks" + Self.query(["assignee": assignee, "state": state?.rawValue, "incident": incident]))
     }
 
@@ -207,7 +207,7 @@ public final class WatershedClient: Sendable {
     }
 
     /// `GET /v1/drills`: drills, newest first.
-    public func drills() async throws -> [DrillSummary] { try await get("/v1/drills") }
+    public func drills() async throws -> [DrillSummary] { try await getAll("/v1/drills") }
 
     /// `GET /v1/drills/{id}`: one drill (its id or 8+ of its first characters).
     public func drill(_ id: String) async throws -> DrillSummary { try await get("/v1/drills/" + Self.pathSegment(id)) }
@@ -240,10 +240,51 @@ public final class WatershedClient: Sendable {
         }
     }
 
+    /// Every item of a paged list (`GET /v1/incidents`, `/v1/tasks`, `/v1/drills`), following each answer's
+    /// `Link: <…>; rel="next"` (RFC 8288) to the next page, at most 10,000 pages.
+    func getAll<T: Decodable>(_ path: String) async throws -> [T] {
+        var all: [T] = []
+        var next: String? = path
+        var pages = 0
+        while let path = next, pages < 10_000 {
+            let (status, bytes, link) = try await exchange(.GET, path, body: nil as DeclineBody?)
+            guard (200..<300).contains(status) else { throw Self.refusal(status: status, body: bytes) }
+            do {
+                all += try Self.decoder.decode([T].self, from: bytes)
+            } catch {
+                throw WatershedClientError.unexpectedAnswer(status: status, why: "cannot read [\(T.self)]: \(error)")
+            }
+            next = link.flatMap(Self.nextPath)
+            pages += 1
+        }
+        return all
+    }
+
+    /// The path of `rel="next"` in a `Link` header (`<path>; rel="next"`), or `nil`.
+    static func nextPath(_ link: String) -> String? {
+        for part in link.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let target = pieces.first, target.hasPrefix("<"), target.hasSuffix(">"),
+                pieces.dropFirst().contains(where: { $0 == #"rel="next""# || $0 == "rel=next" })
+            else { continue }
+            let path = String(target.dropFirst().dropLast())
+            return path.hasPrefix("/") ? path : nil
+        }
+        return nil
+    }
+
     /// One request; the status and the whole body (up to 64 MiB).
     func raw<Body: Encodable>(
         _ method: HTTPMethod, _ path: String, body: Body?, idempotencyKey: String? = nil
     ) async throws -> (Int, Data) {
+        let (status, bytes, _) = try await exchange(method, path, body: body, idempotencyKey: idempotencyKey)
+        return (status, bytes)
+    }
+
+    /// One request; the status, the whole body (up to 64 MiB) and the `Link` header.
+    func exchange<Body: Encodable>(
+        _ method: HTTPMethod, _ path: String, body: Body?, idempotencyKey: String? = nil
+    ) async throws -> (Int, Data, String?) {
         var request = HTTPClientRequest(url: address.base + path)
         request.method = method
         if let token = configuration.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -256,7 +297,7 @@ public final class WatershedClient: Sendable {
         do {
             let response = try await http.execute(request, timeout: configuration.requestTimeout)
             let bytes = try await response.body.collect(upTo: 64 << 20)
-            return (Int(response.status.code), Data(buffer: bytes))
+            return (Int(response.status.code), Data(buffer: bytes), response.headers.first(name: "Link"))
         } catch {
             throw classify(error)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import WatershedCore
 
 /// A role of a person's token on the API (DESIGN.md "Terms used in names").
@@ -22,13 +23,17 @@ public struct Identity: Codable, Sendable, Hashable {
     public var dutyPosition: DutyPosition
     /// The roles.
     public var roles: Set<Role>
+    /// The drill a drill participant's token belongs to (made at `POST /v1/drills`): it works that drill's incidents
+    /// only, and its open streams close with 4003 when the drill ends. `nil` for every other token.
+    public var drill: UUID?
 
     /// Creates an identity.
-    public init(tokenID: String, unit: UnitCode, dutyPosition: DutyPosition, roles: Set<Role>) {
+    public init(tokenID: String, unit: UnitCode, dutyPosition: DutyPosition, roles: Set<Role>, drill: UUID? = nil) {
         self.tokenID = tokenID
         self.unit = unit
         self.dutyPosition = dutyPosition
         self.roles = roles
+        self.drill = drill
     }
 
     /// Whether the token has `role`, directly or implied: a commander may do what an officer or a

@@ -11,6 +11,10 @@ public enum StreamMessage: Sendable, Hashable {
 
     /// Close code of a client that fell behind its bounded buffer; the reason is `resume:<seq>`.
     public static let resumeCloseCode: UInt16 = 4001
+    /// Close code of a client whose `after` is beyond the committed head (the log was restored from an older backup,
+    /// or the data directory is new); the reason is `ahead:<head>:<hash of seq 1>` (64 zeros for an empty log), at
+    /// most 90 bytes of the 123 a close reason may hold (RFC 6455 §5.5). The client starts over.
+    public static let aheadCloseCode: UInt16 = 4002
     /// Close code of a connection whose token lost its rights.
     public static let rightsLostCloseCode: UInt16 = 4003
 

@@ -160,6 +160,51 @@ import WatershedWire
         }
     }
 
+    /// A drill participant's token works its own drill only: acknowledging a task of another drill's incident is 403
+    /// `other_drill` naming `id`, and nothing is appended; its open stream closes with 4003 when its drill ends
+    /// (issue 15, item 9: it had acknowledged another drill's task with 200, and kept streaming after the end).
+    @Test func aDrillTokenWorksItsOwnDrillAndLosesItsStreamAtTheEnd() async throws {
+        let clock = ManualWallClock(Self.wallStart)
+        try await LiveServer.withAPI(clock: clock, scheduler: true) { handle, api in
+            let commander = try Self.client(handle, DevToken.commander)
+            defer { Task { try? await commander.shutdown() } }
+            let heRiver = try await commander.startDrill(
+                DrillStartRequest(scenario: try Self.scenario("he-river-2013-joint"), clockFactor: 60))
+            let longjiang = try await commander.startDrill(
+                DrillStartRequest(scenario: try Self.scenario("longjiang-cadmium-2012")))
+            for drill in [heRiver, longjiang] {
+                try await Self.eventually("the opening inject") {
+                    try await commander.drill(drill.drill.id.uuidString).injectsPlayed == 1
+                }
+            }
+            let longjiangIncident = try #require(
+                try await commander.drill(longjiang.drill.id.uuidString).incidents.first)
+            let otherTask = try #require(
+                try await commander.tasks(incident: longjiangIncident.id.uuidString).first { $0.state == .dispatched })
+            let babuToken = heRiver.tokens[0].token
+            let head = try await api.head()
+            let refused = try await api.request(.POST, "/v1/tasks/\(otherTask.id.uuidString)/ack", token: babuToken)
+            #expect(refused.status == 403)
+            #expect(refused.errorCode == "other_drill")
+            #expect(refused.errorField == "id")
+            #expect(try await api.head() == head)
+            #expect(try await commander.task(otherTask.id.uuidString).state == .dispatched)
+
+            // The He River participant's stream: caught up, then the drill ends under it.
+            let closing = Task {
+                try await StreamContractTests.connect(handle, after: "0", token: babuToken)
+            }
+            try await Self.eventually("the participant's stream") {
+                try await api.request(.GET, "/metrics").body.range(of: Data("watershed_stream_connections 1".utf8))
+                    != nil
+            }
+            _ = try await commander.endDrill(heRiver.drill.id.uuidString)
+            let (_, close) = try await closing.value
+            #expect(close?.closeCode == .unknown(4003))
+            #expect(close?.reason == "drill \(heRiver.drill.id.uuidString) has ended")
+        }
+    }
+
     @Test func exercisesReachOnlyTheNeighboursTheDrillNames() async throws {
         let clock = ManualWallClock(Self.wallStart)
         try await LiveServer.withAPI(clock: clock, scheduler: true) { handle, _ in

@@ -6,8 +6,43 @@ import WatershedServer
 
 /// Bad input found by trying to break the server from outside: each gets a clear, field-named answer.
 @Suite struct HardeningTests {
+    /// A refused WebSocket upgrade answers, before any upgrade, with the status and JSON error a plain GET gets: no
+    /// token, a used ticket or an unknown one 401, a drill token asking for real events 403, a bad `after` 400
+    /// (issue 15, item 15b: it was an empty 400 for all of them).
+    @Test func refusedUpgradesSayWhy() async throws {
+        try await LiveServer.withAPI { handle, api in
+            let upgrade = [
+                ("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ]
+            let ticket = try await api.request(.POST, "/v1/stream-tickets", token: DevToken.viewer)
+            let secret = try #require(ticket.json?["ticket"] as? String)
+            // The ticket is redeemed once (by a plain GET, which then asks for the upgrade), so the upgrade below
+            // presents a used ticket.
+            _ = try await api.request(.GET, "/v1/stream?after=0&ticket=\(secret)")
+            let cases: [(String, String?, Int, String, String?)] = [
+                ("after=0", nil, 401, "unauthenticated", nil),
+                ("after=0&ticket=\(secret)", nil, 401, "bad_ticket", "ticket"),
+                ("after=0&ticket=made-up", nil, 401, "bad_ticket", "ticket"),
+                ("after=0", "not-a-token", 401, "bad_token", nil),
+                ("after=-1", DevToken.viewer, 400, "invalid_field", "after"),
+                ("after=abc", DevToken.viewer, 400, "invalid_field", "after"),
+                ("after=0&exercise=exclude", DevToken.drill, 403, "drill_only", "exercise"),
+            ]
+            for (query, token, status, code, field) in cases {
+                // An upgrade is only read as one as the first request of a connection: a client of its own each.
+                let fresh = try APIClient(handle)
+                defer { fresh.close() }
+                let reply = try await fresh.request(.GET, "/v1/stream?\(query)", token: token, headers: upgrade)
+                #expect(reply.status == status, "\(query)")
+                #expect(reply.errorCode == code, "\(query)")
+                #expect(reply.errorField == field, "\(query)")
+            }
+        }
+    }
+
     /// A plain GET of the stream (no `Upgrade`) answers the errors an upgrade would be refused for, as JSON naming
-    /// the field — a refused upgrade itself can only be an empty 400 — and 426 when nothing is wrong.
+    /// the field, and 426 when nothing is wrong.
     @Test func plainStreamRequestsSayWhatIsWrong() async throws {
         try await LiveServer.withAPI { handle, api in
             let cases: [(String, String?, Int, String, String?)] = [

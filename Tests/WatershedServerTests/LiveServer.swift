@@ -133,22 +133,26 @@ struct APIClient: Sendable {
     struct Reply: Sendable {
         let status: Int
         let body: Data
+        var headers: HTTPHeaders = [:]
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: body) as? [String: Any] }
         var errorField: String? { (json?["error"] as? [String: Any])?["field"] as? String }
         var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
     }
 
-    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, body: Data? = nil) async throws -> Reply {
+    func request(
+        _ method: HTTPMethod, _ path: String, token: String? = nil, body: Data? = nil, headers: [(String, String)] = []
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: handle.base + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: body))
         }
         let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 64 << 20)
-        return Reply(status: Int(response.status.code), body: Data(buffer: bytes))
+        return Reply(status: Int(response.status.code), body: Data(buffer: bytes), headers: response.headers)
     }
 }
 

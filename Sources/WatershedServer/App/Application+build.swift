@@ -136,19 +136,22 @@ public func buildApplication(
     let console = try ConsoleAssets.bundled()
     let router = Router(context: AppRequestContext.self)
     let tickets = StreamTickets()
+    let refusals = UpgradeRefusals()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: UpgradeRefusalMiddleware<AppRequestContext>(refusals: refusals) { $0.channel })
     router.add(middleware: JSONErrorMiddleware<AppRequestContext>())
     router.add(
         middleware: TokenAuthenticator(registry: tokens, drillTokens: drillTokens, tickets: tickets, clock: clock))
     Routes(
         basin: loaded.basin, log: log, hub: hub, incidents: incidents, tickets: tickets, metrics: metrics,
-        clock: clock, province: configuration.province
+        drillTokens: drillTokens, clock: clock, province: configuration.province
     ).register(on: router)
     DrillRoutes(incidents: incidents, clock: clock).register(on: router)
     console.register(on: router)
 
     // The peer port (8444): mutual TLS, neighbours only.
     let peerRouter = Router(context: PeerRequestContext.self)
+    peerRouter.add(middleware: UpgradeRefusalMiddleware<PeerRequestContext>(refusals: refusals) { $0.channel })
     peerRouter.add(middleware: JSONErrorMiddleware<PeerRequestContext>())
     // The neighbours we link to are watched for silence (each heard last, as far as we know, at the start).
     let liveness = PeerLiveness(
@@ -173,7 +176,7 @@ public func buildApplication(
             .http1WebSocketUpgrade(
                 webSocketRouter: peerRouter,
                 configuration: .init(
-                    http1: http1Configuration(),
+                    http1: http1Configuration(refusals: refusals),
                     ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10))))),
             // NIOSSL's custom verification replaces BoringSSL's: a pinned certificate is accepted whoever signed it,
             // a CA-signed one is verified against the peers' CAs, anything else fails the handshake.
@@ -199,14 +202,16 @@ public func buildApplication(
                 signal: commits, liveness: liveness, clock: clock, logger: logger, metrics: metrics))
     }
 
+    // The stream pings and watches its connections itself (StreamLiveness): hummingbird-websocket's ping timeout
+    // dropped slow readers, whose pongs wait behind the data they have not read yet.
     let app = Application(
         router: router,
         server: try .tls(
             .http1WebSocketUpgrade(
                 webSocketRouter: router,
                 configuration: .init(
-                    http1: http1Configuration(),
-                    ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10))))),
+                    http1: http1Configuration(refusals: refusals),
+                    ws: .init(maxFrameSize: 1 << 16, autoPing: .disabled))),
             tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
@@ -221,7 +226,9 @@ public func buildApplication(
 /// HTTP/1.1: a connection that sends nothing for 30 s after its request head (a body left half-sent, a client that
 /// went away) is closed. WebSocket connections, once upgraded, are kept alive by pings instead. (A request head
 /// over the decoder's 80 KiB limit is not answered and the connection not closed by this — hummingbird-websocket's
-/// upgrade pipeline installs the idle handler only after a head is read; see the stop note.)
-func http1Configuration() -> HTTP1Channel.Configuration {
-    HTTP1Channel.Configuration(idleTimeout: .seconds(30))
+/// upgrade pipeline installs the idle handler only after a head is read; see the stop note.) A declined WebSocket
+/// upgrade gets its refusal's status and JSON body (``UpgradeRefusalWriter``).
+func http1Configuration(refusals: UpgradeRefusals) -> HTTP1Channel.Configuration {
+    HTTP1Channel.Configuration(
+        additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals)], idleTimeout: .seconds(30))
 }

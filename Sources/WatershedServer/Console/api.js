@@ -138,6 +138,16 @@ export class LiveStream {
         this.onState('stopped', new ApiError(403, 'rights_lost', close.reason || 'the token lost its rights'));
         return;
       }
+      if (close.code === 4002) {
+        // ahead:<head>:<hash of seq 1>: the server's log ends before what this page has seen (restored from a
+        // backup, or a new data directory). Start over from the server's head; the page reloads what it shows.
+        const head = Number((close.reason || '').split(':')[1]);
+        this.lastSeq = Number.isFinite(head) ? head : 0;
+        this.onState('restarted');
+        this.attempt = 0;
+        this.connect();
+        return;
+      }
       // 4001 resume:<seq> (fell behind), a restart, a network drop: resume from the last seq seen.
       this.retry();
     };

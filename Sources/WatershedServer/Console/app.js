@@ -326,8 +326,12 @@ function onState(connection, detail) {
   status.className = `status status-${connection}`;
   status.textContent = connection === 'live' ? `● ${t('live')}` : connection === 'stopped' ? '■' : t(connection === 'connecting' ? 'connecting' : 'reconnecting');
   const banner = $('reconnecting');
-  banner.hidden = connection !== 'reconnecting';
-  banner.textContent = t('reconnectingLong');
+  if (connection === 'restarted') {
+    // Kept until the next sign-in: the officer should know the page started over.
+    state.restartedNotice = true;
+  }
+  banner.hidden = connection !== 'reconnecting' && !state.restartedNotice;
+  banner.textContent = connection === 'reconnecting' ? t('reconnectingLong') : t('logRestarted');
   document.body.classList.toggle('stale', connection === 'reconnecting');
   if (connection === 'stopped') showError(detail ?? new ApiError(403, 'rights_lost', t('rightsLost')));
 }

@@ -25,9 +25,13 @@ struct DrillRoutes: Sendable {
             response.headers[.location] = "/v1/drills/\(started.drill.id.uuidString)"
             return response
         }
-        router.get("/v1/drills") { _, context in
+        router.get("/v1/drills") { request, context in
             _ = try context.requireReader()
-            return try JSONResponse.make(await incidents.drillSummaries())
+            try Routes.allowQuery(request, ["limit", "cursor"])
+            let page = try PageRequest(request)
+            let drills = await incidents.drillSummaries()
+            let sliced = try await page.slice(drills, id: \.id) { drills.map(\.id) }
+            return try page.response(sliced, id: \.id, request: request)
         }
         router.get("/v1/drills/:id") { _, context in
             _ = try context.requireReader()

@@ -110,7 +110,7 @@ public final class DrillTokens: Sendable {
                     drill: drill,
                     identity: Identity(
                         tokenID: participant.tokenID, unit: participant.unit, dutyPosition: participant.dutyPosition,
-                        roles: [.drill]),
+                        roles: [.drill], drill: drill),
                     ended: false)
             }
         }
@@ -120,6 +120,11 @@ public final class DrillTokens: Sendable {
         state.withLock { tokens in
             for (hash, entry) in tokens where entry.drill == drill { tokens[hash]?.ended = true }
         }
+    }
+
+    /// Whether `drill` has ended (its tokens' open streams are then closed with 4003).
+    func hasEnded(_ drill: UUID) -> Bool {
+        state.withLock { tokens in tokens.values.contains { $0.drill == drill && $0.ended } }
     }
 
     /// The entry of a drill token's secret, or `nil`. (Keyed by the SHA-256 of a 128-bit random secret: a guess
@@ -154,6 +159,9 @@ extension IncidentService {
 
     /// Drills, newest first.
     func drillSummaries() -> [DrillSummary] { drills.order.reversed().compactMap { summary(of: $0) } }
+
+    /// The drill an incident belongs to, or `nil` for a real incident or an exercise outside any drill.
+    func drill(of incident: UUID) -> UUID? { drills.ofIncident[incident] }
 
     /// A drill by UUID or by a unique prefix of it (at least 8 characters, either case).
     func findDrill(_ key: String) -> DrillBook.State? {

@@ -11,6 +11,7 @@ import Prometheus
 /// | metric | kind | what |
 /// | --- | --- | --- |
 /// | `watershed_stream_connections` | gauge | open `/v1/stream` WebSocket connections |
+/// | `watershed_stream_dead_total` | counter | stream connections dropped for neither speaking nor taking data for 30 s |
 /// | `watershed_http_requests_in_flight` | gauge | HTTP requests being handled |
 /// | `watershed_events_appended_total{type}` | counter | events committed to the log, by event type |
 /// | `watershed_append_seconds` | histogram | one request's append, from the call until its batch is on disk |
@@ -21,6 +22,7 @@ public final class ServerMetrics: Sendable {
     /// The registry `/metrics` emits.
     public let registry = PrometheusCollectorRegistry()
     let streamConnections: Gauge
+    let streamDeadDropped: Counter
     let requestsInFlight: Gauge
     let appendSeconds: DurationHistogram
     let pushLagSeconds: DurationHistogram
@@ -37,6 +39,10 @@ public final class ServerMetrics: Sendable {
             descriptor: .init(
                 namespace: "watershed", metricName: "stream", unitName: "connections",
                 helpText: "Open /v1/stream WebSocket connections."))
+        streamDeadDropped = registry.makeCounter(
+            descriptor: .init(
+                namespace: "watershed", subsystem: "stream", metricName: "dead", unitName: "total",
+                helpText: "Stream connections dropped for neither speaking nor taking data for 30 s."))
         requestsInFlight = registry.makeGauge(
             descriptor: .init(
                 namespace: "watershed", subsystem: "http", metricName: "requests_in", unitName: "flight",

@@ -49,11 +49,20 @@ enum WebSocketWire {
 ///
 /// Once a close frame has gone out (seen by its ``CloseWatcher`` above the encoder), it writes nothing more: "after
 /// sending a Close frame, the endpoint MUST NOT send any more data frames" (RFC 6455 §5.5.1).
-final class FramedWriter: ChannelOutboundHandler, RemovableChannelHandler {
+///
+/// It also notes when the client last sent us anything (``lastInbound``: the decrypted bytes pass it on their way to the
+/// frame decoder), for telling a dead connection from a slow one (``StreamLiveness``).
+final class FramedWriter: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var context: ChannelHandlerContext?
+    /// When the client last sent bytes (pongs, frames, its close): the install time until it does.
+    private(set) var lastInbound = NIODeadline.now()
+    /// The connection, while the handler is in its pipeline.
+    var channel: (any Channel)? { context?.channel }
     /// A close frame was written: no more data frames.
     fileprivate(set) var closeSent = false
     /// Succeeds once the close frame has been written to the socket; fails if the connection goes first.
@@ -63,6 +72,11 @@ final class FramedWriter: ChannelOutboundHandler, RemovableChannelHandler {
     init(eventLoop: any EventLoop) { closeWritten = eventLoop.makePromise() }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastInbound = .now()
+        context.fireChannelRead(data)
+    }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
@@ -140,7 +154,7 @@ final class CloseWatcher: ChannelOutboundHandler, RemovableChannelHandler {
 /// ``eventLoop`` and write there.
 struct LiveSink: Sendable {
     let eventLoop: any EventLoop
-    private let writer: NIOLoopBound<FramedWriter>
+    let writer: NIOLoopBound<FramedWriter>
     /// Succeeds once the connection's close frame has been written to the socket (not merely queued behind frames a
     /// slow client has not read); fails if the connection closes first.
     let closeWritten: EventLoopFuture<Void>

@@ -4,6 +4,7 @@ import NIOCore
 import Synchronization
 import WatershedCore
 import WatershedStore
+import WatershedWire
 
 /// One `/v1/stream` connection: the backlog after `after` from the log, one `caughtUp` frame,
 /// then live events, in seq order with no gap and no duplicate (DESIGN.md "Live stream").
@@ -23,6 +24,12 @@ struct StreamSession {
     let after: Int64
     let filter: StreamFilter
     var metrics: ServerMetrics?
+    /// For a token whose rights can end while it streams (a drill participant's, when its drill ends): the reason
+    /// they ended, or `nil` while they last. Asked every ``revocationCheck``; the stream then closes with 4003.
+    var revoked: (@Sendable () -> String?)? = nil
+
+    /// How often ``revoked`` is asked.
+    static let revocationCheck: Duration = .seconds(1)
 
     /// Backlog page size (events read from the log at a time).
     static let page = 200
@@ -36,11 +43,20 @@ struct StreamSession {
     static let closeGrace: Duration = .seconds(300)
 
     private enum Outcome: Sendable {
-        case clientLeft, cutOff
+        case clientLeft, cutOff, dead
+        case revoked(String)
     }
 
     /// Serves the stream on an upgraded connection; `channel` is the connection (its pipeline gets a ``FramedWriter``).
+    ///
+    /// A client whose `after` is beyond the committed head is closed at once with
+    /// ``StreamMessage/aheadCloseCode`` (4002) and `ahead:<head>:<hash of seq 1>`: answering `caughtUp` would let it
+    /// drop the next events as already seen.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel) async throws {
+        if let reason = try aheadReason() {
+            try await outbound.close(.unknown(StreamMessage.aheadCloseCode), reason: reason)
+            return
+        }
         let sink = try await LiveSink.install(on: channel)
         // Subscribe before reading the head, so every event after the head reaches the subscription.
         let subscription = hub.subscribe(filter)
@@ -54,6 +70,25 @@ struct StreamSession {
                     return .clientLeft
                 }
                 group.addTask { await queue.cutOff() ? .cutOff : .clientLeft }
+                // Pings every 10 s; a connection that neither speaks nor takes data for 30 s is dead. A slow reader
+                // is not: it falls behind its budget and gets 4001 (StreamLiveness).
+                group.addTask {
+                    var liveness = StreamLiveness(start: .now())
+                    while true {
+                        try await Task.sleep(for: StreamLiveness.pingEvery)
+                        sink.eventLoop.execute { sink.ping() }
+                        let (lastInbound, acked) = try await sink.probe().get()
+                        if liveness.isDead(now: .now(), lastInbound: lastInbound, bytesAcked: acked) { return .dead }
+                    }
+                }
+                if let revoked {
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: Self.revocationCheck)
+                            if let reason = revoked() { return .revoked(reason) }
+                        }
+                    }
+                }
                 group.addTask {
                     try await sendBacklog(queue: queue, sink: sink)
                     return nil
@@ -74,6 +109,16 @@ struct StreamSession {
             throw error
         }
         hub.remove(subscription.id)
+        if case .dead = outcome {
+            metrics?.streamDeadDropped.increment()
+            try await channel.close()
+            return
+        }
+        if case .revoked(let reason) = outcome {
+            // The reason is ASCII and under the 123 bytes a close reason may hold (RFC 6455 §5.5).
+            try await outbound.close(.unknown(StreamMessage.rightsLostCloseCode), reason: reason)
+            return
+        }
         guard case .cutOff = outcome else { return }
         let resume = queue.handedSeq
         let closed = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -94,6 +139,14 @@ struct StreamSession {
             return first
         }
         if !closed { throw StreamSessionError.clientDidNotRead(resume: resume) }
+    }
+
+    /// `ahead:<head>:<hash of seq 1>` when `after` is beyond the committed head, else `nil`.
+    func aheadReason() throws -> String? {
+        let head = try log.head()
+        guard after > head else { return nil }
+        let first = try log.storedBytes(after: 0, limit: 1).first?.hash ?? String(repeating: "0", count: 64)
+        return "ahead:\(head):\(first)"
     }
 
     /// The backlog and `caughtUp`, in batches of about ``backlogBatchBytes`` with a flush each; then the subscriber

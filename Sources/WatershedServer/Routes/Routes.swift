@@ -14,6 +14,7 @@ struct Routes: Sendable {
     let incidents: IncidentService
     let tickets: StreamTickets
     let metrics: ServerMetrics
+    let drillTokens: DrillTokens
     let clock: any WallClock
     let province: UnitCode
 
@@ -74,19 +75,23 @@ struct Routes: Sendable {
         }
         router.get("/v1/incidents") { request, context in
             let reader = try context.requireReader()
+            try Self.allowQuery(request, ["state", "limit", "cursor"])
+            let page = try PageRequest(request)
             let state = request.uri.queryParameters.get("state")
             if let state, state != "open", state != "closed" {
                 throw APIError(.badRequest, code: "invalid_field", message: "state is open or closed", field: "state")
             }
             // Without plans (tens of KB each): a list is for choosing; `GET /v1/incidents/{id}` has the plan.
+            let listed = await incidents.list(state: state).filter { !reader.isDrillOnly || $0.exercise }
+            let sliced = try await page.slice(listed, id: \.id) { await incidents.list(state: nil).map(\.id) }
             let deadlines = await incidents.nextDeadlines()
-            let list = await incidents.list(state: state).map { incident in
+            let lean = sliced.page.map { incident in
                 var lean = incident.withoutPlan
                 lean.nextDeadline = deadlines[incident.id]?.at
                 lean.nextDeadlineTask = deadlines[incident.id]?.task
                 return lean
             }
-            return try JSONResponse.make(reader.isDrillOnly ? list.filter(\.exercise) : list)
+            return try page.response((lean, sliced.more), id: \.id, request: request)
         }
         router.get("/v1/incidents/:id") { _, context in
             _ = try context.requireIdentity()
@@ -117,6 +122,7 @@ struct Routes: Sendable {
             let id = try context.parameters.require("id")
             guard let incident = await incidents.find(id) else { throw IncidentService.unknown(id) }
             let identity = try context.require(.officer, exercise: incident.exercise, field: "id")
+            try await Self.requireOwnDrill(identity, incident: incident.id, incidents: incidents)
             let key = try Self.idempotencyKey(request)
             let report: FollowUpReport = try await Self.decodeBody(request, context: context)
             if report.levelChange != nil || report.kind == .final {
@@ -128,6 +134,8 @@ struct Routes: Sendable {
         }
         router.get("/v1/tasks") { request, context in
             let reader = try context.requireReader()
+            try Self.allowQuery(request, ["assignee", "state", "incident", "limit", "cursor"])
+            let page = try PageRequest(request)
             let query = request.uri.queryParameters
             var assignee: Assignee?
             var unit: UnitCode?
@@ -175,7 +183,10 @@ struct Routes: Sendable {
                 for task in list where await incidents.isExercise(task) { kept.append(task) }
                 list = kept
             }
-            return try JSONResponse.make(list)
+            let sliced = try await page.slice(list, id: \.id) {
+                await incidents.tasks(assignee: nil, unit: nil, state: nil, incident: incident).map(\.id)
+            }
+            return try page.response(sliced, id: \.id, request: request)
         }
         router.get("/v1/tasks/:id") { _, context in
             _ = try context.requireIdentity()
@@ -194,6 +205,7 @@ struct Routes: Sendable {
                     throw APIError(.notFound, code: "unknown_task", message: "no task \"\(id)\"", field: "id")
                 }
                 let identity = try context.require(.officer, exercise: await incidents.isExercise(task), field: "id")
+                try await Self.requireOwnDrill(identity, incident: task.incident, incidents: incidents)
                 var reason: String?
                 if action == .decline {
                     let body: DeclineBody = try await Self.decodeBody(request, context: context)
@@ -212,6 +224,7 @@ struct Routes: Sendable {
         }
         router.get("/v1/events") { request, context in
             let reader = try context.requireReader()
+            try Self.allowQuery(request, ["after", "limit"])
             let after = try Self.after(request)
             let limitText = request.uri.queryParameters.get("limit") ?? "100"
             guard let limit = Int(limitText), (1...Self.pageLimit).contains(limit) else {
@@ -226,8 +239,8 @@ struct Routes: Sendable {
             let (ticket, expiresAt) = tickets.issue(for: identity, now: clock.now)
             return try JSONResponse.make(StreamTicket(ticket: ticket, expiresAt: expiresAt), status: .created)
         }
-        // A refused upgrade can only be answered with an empty 400 (hummingbird-websocket); the same request
-        // without `Upgrade: websocket` gets the JSON error, and a valid one 426.
+        // A refused upgrade gets the JSON error with its status (401, 403, 400: UpgradeRefusals); the same request
+        // without `Upgrade: websocket` gets it too, and a valid one 426.
         router.ws("/v1/stream") { request, context in
             if let refusal = context.streamRefusal { throw refusal }
             let reader = try context.requireReader()
@@ -246,13 +259,32 @@ struct Routes: Sendable {
             else { return }
             metrics.streamConnections.increment()
             defer { metrics.streamConnections.decrement() }
-            try await StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
-                .run(inbound: inbound, outbound: outbound, channel: context.requestContext.channel)
+            var session = StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
+            if let drill = reader.drill {
+                // A drill participant's rights end with its drill (issue 15, item 9).
+                session.revoked = { [drillTokens] in
+                    drillTokens.hasEnded(drill) ? "drill \(drill.uuidString) has ended" : nil
+                }
+            }
+            try await session.run(inbound: inbound, outbound: outbound, channel: context.requestContext.channel)
         }
         // Linking two reports of the same spill (issue 5): IncidentLinkRoutes.swift.
         IncidentLinkRoutes(incidents: incidents, clock: clock).register(on: router)
         // CAP 1.2 exports (issue 5): Routes/../CAP/CAPRoutes.swift.
         CAPRoutes(basin: basin, log: log, incidents: incidents, province: province, clock: clock).register(on: router)
+    }
+
+    /// A drill participant's token works its own drill's incidents only: another drill's incident (or an exercise
+    /// outside any drill) is 403 `other_drill` naming `id` (issue 15, item 9). Other tokens pass.
+    static func requireOwnDrill(_ identity: Identity, incident: UUID, incidents: IncidentService) async throws {
+        guard let own = identity.drill else { return }
+        let drill = await incidents.drill(of: incident)
+        guard drill != own else { return }
+        throw APIError(
+            .forbidden, code: "other_drill",
+            message: "token \(identity.tokenID) belongs to drill \(own.uuidString); this incident "
+                + (drill.map { "belongs to drill \($0.uuidString)" } ?? "is not part of it"),
+            field: "id")
     }
 
     /// The `{id}` of a task route: a UUID or a reference (`GX-2026-0007/T3`, its `/` sent as `%2F`).
