@@ -140,11 +140,11 @@ public func buildApplication(
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: UpgradeRefusalMiddleware<AppRequestContext>(refusals: refusals) { $0.channel })
     router.add(middleware: JSONErrorMiddleware<AppRequestContext>())
-    router.add(
-        middleware: TokenAuthenticator(registry: tokens, drillTokens: drillTokens, tickets: tickets, clock: clock))
+    let authenticator = TokenAuthenticator(registry: tokens, drillTokens: drillTokens, tickets: tickets, clock: clock)
+    router.add(middleware: authenticator)
     Routes(
-        basin: loaded.basin, log: log, hub: hub, incidents: incidents, tickets: tickets, metrics: metrics,
-        drillTokens: drillTokens, clock: clock, province: configuration.province
+        basin: loaded.basin, log: log, incidents: incidents, tickets: tickets, metrics: metrics, clock: clock,
+        province: configuration.province
     ).register(on: router)
     DrillRoutes(incidents: incidents, clock: clock).register(on: router)
     console.register(on: router)
@@ -202,16 +202,22 @@ public func buildApplication(
                 signal: commits, liveness: liveness, clock: clock, logger: logger, metrics: metrics))
     }
 
-    // The stream pings and watches its connections itself (StreamLiveness): hummingbird-websocket's ping timeout
-    // dropped slow readers, whose pongs wait behind the data they have not read yet.
+    // The stream's upgrade is decided outside the router (StreamUpgrade: the router-based upgrade leaked every
+    // connection), and the stream pings and watches its connections itself (StreamLiveness: hummingbird-websocket's
+    // ping timeout dropped slow readers, whose pongs wait behind the data they have not read yet).
+    let stream = StreamUpgrade(
+        authenticator: authenticator, refusals: refusals, log: log, hub: hub, metrics: metrics, drillTokens: drillTokens
+    )
     let app = Application(
         router: router,
         server: try .tls(
             .http1WebSocketUpgrade(
-                webSocketRouter: router,
                 configuration: .init(
                     http1: http1Configuration(refusals: refusals),
-                    ws: .init(maxFrameSize: 1 << 16, autoPing: .disabled))),
+                    ws: .init(maxFrameSize: 1 << 16, autoPing: .disabled)),
+                shouldUpgrade: { head, channel, logger in
+                    await stream.shouldUpgrade(head, channel: channel, logger: logger)
+                }),
             tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),

@@ -10,11 +10,9 @@ import WatershedWire
 struct Routes: Sendable {
     let basin: Basin
     let log: EventLog
-    let hub: PushHub
     let incidents: IncidentService
     let tickets: StreamTickets
     let metrics: ServerMetrics
-    let drillTokens: DrillTokens
     let clock: any WallClock
     let province: UnitCode
 
@@ -239,34 +237,13 @@ struct Routes: Sendable {
             let (ticket, expiresAt) = tickets.issue(for: identity, now: clock.now)
             return try JSONResponse.make(StreamTicket(ticket: ticket, expiresAt: expiresAt), status: .created)
         }
-        // A refused upgrade gets the JSON error with its status (401, 403, 400: UpgradeRefusals); the same request
-        // without `Upgrade: websocket` gets it too, and a valid one 426.
-        router.ws("/v1/stream") { request, context in
-            if let refusal = context.streamRefusal { throw refusal }
-            let reader = try context.requireReader()
-            _ = try Self.after(request)
-            _ = try Self.filter(request, for: reader)
-            guard request.headers[.upgrade]?.lowercased() == "websocket" else {
-                throw APIError(
-                    .upgradeRequired, code: "upgrade_required",
-                    message: "/v1/stream is a WebSocket: connect with Upgrade: websocket (wss://)")
-            }
-            return .upgrade([:])
-        } onUpgrade: { inbound, outbound, context in
-            guard let reader = context.requestContext.identity,
-                let after = try? Self.after(context.request),
-                let filter = try? Self.filter(context.request, for: reader)
-            else { return }
-            metrics.streamConnections.increment()
-            defer { metrics.streamConnections.decrement() }
-            var session = StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
-            if let drill = reader.drill {
-                // A drill participant's rights end with its drill (issue 15, item 9).
-                session.revoked = { [drillTokens] in
-                    drillTokens.hasEnded(drill) ? "drill \(drill.uuidString) has ended" : nil
-                }
-            }
-            try await session.run(inbound: inbound, outbound: outbound, channel: context.requestContext.channel)
+        // The upgrade itself is decided by StreamUpgrade, outside the router; a plain GET of the stream (no
+        // `Upgrade: websocket`) gets the same errors an upgrade would be refused for, and 426 when nothing is wrong.
+        router.get("/v1/stream") { request, context -> Response in
+            _ = try StreamUpgrade.check(request, context: context)
+            throw APIError(
+                .upgradeRequired, code: "upgrade_required",
+                message: "/v1/stream is a WebSocket: connect with Upgrade: websocket (wss://)")
         }
         // Linking two reports of the same spill (issue 5): IncidentLinkRoutes.swift.
         IncidentLinkRoutes(incidents: incidents, clock: clock).register(on: router)
