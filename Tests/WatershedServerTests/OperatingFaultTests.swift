@@ -2,16 +2,18 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
+import WatershedClient
 import WatershedServer
 import WatershedStore
 import WatershedTestSupport
+import WatershedWire
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Operating faults (issue 15, items 15–17): the data directory's modes and lock, a broken chain at start — on live
-/// servers, in this process and as `watershed` processes.
+/// Operating faults (issue 15, items 15–18): the data directory's modes and lock, a broken chain at start, a full
+/// disk — on live servers, in this process and as `watershed` processes.
 @Suite struct OperatingFaultTests {
     /// Runs the `watershed` binary built beside the tests with `arguments`, waiting at most `timeout` for it to end
     /// (then it is killed and the test fails); its standard output and error together.
@@ -197,5 +199,104 @@ import WatershedTestSupport
             return try await api.head()
         }
         #expect(plain == head - 2)
+    }
+
+    /// Item 18, on a real full file system: the data directory on a 6 MiB tmpfs (mounted here; the tests run as
+    /// root), filled to the last page with a file. A report then answers 503 with `storage_full` in the JSON error
+    /// body, nothing is stored, `/metrics` counts it, the client's sentence says the storage is full; once the
+    /// file is removed the same report is stored.
+    @Test(.enabled(if: Tmpfs.canMount, "mounting a tmpfs needs root"))
+    func fullDiskAnswers503StorageFull() async throws {
+        let mount = try Tmpfs(sizeMiB: 6)
+        defer { mount.unmount() }
+        let data = mount.path.appendingPathComponent("data")
+        try await LiveServer.run(data: data) { handle in
+            let api = try APIClient(handle)
+            defer { api.close() }
+            let head = try await api.head()
+            let filler = mount.path.appendingPathComponent("filler")
+            let written = try Tmpfs.fill(filler.path)
+            #expect(written > 0)
+
+            let full = try await api.request(.POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
+            #expect(full.status == 503, "\(String(decoding: full.body, as: UTF8.self))")
+            #expect(full.errorCode == "storage_full")
+            let body = try JSONDecoder().decode(ErrorBody.self, from: full.body)
+            #expect(body.error.message.contains("storage is full"))
+            #expect(try await api.head() == head)
+            let metrics = String(decoding: try await api.request(.GET, "/metrics").body, as: UTF8.self)
+            #expect(metrics.contains(#"watershed_storage_failures_total{kind="full"} 1"#), "\(metrics)")
+            let sentence = WatershedClientError.refused(status: 503, error: body.error).description
+            #expect(sentence.hasPrefix("the server's storage is full (storage_full): nothing was stored"))
+
+            try FileManager.default.removeItem(at: filler)
+            let stored = try await api.request(
+                .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
+            #expect(stored.status == 201, "\(String(decoding: stored.body, as: UTF8.self))")
+            #expect(try await api.head() > head)
+        }
+    }
+}
+
+/// A small tmpfs mounted on a temporary folder, for a real full file system.
+struct Tmpfs {
+    let path: URL
+
+    /// Whether this process may mount one (it is root, and a probe mount works).
+    static let canMount: Bool = {
+        guard geteuid() == 0, let probe = try? Tmpfs(sizeMiB: 1) else { return false }
+        probe.unmount()
+        return true
+    }()
+
+    /// Mounts a tmpfs of `sizeMiB` MiB on a new temporary folder.
+    init(sizeMiB: Int) throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("watershed-tmpfs-\(UUID())")
+        try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+        let status = Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(sizeMiB)m", "tmpfs", path.path])
+        guard status == 0 else {
+            try? FileManager.default.removeItem(at: path)
+            throw CocoaError(.fileWriteNoPermission)
+        }
+    }
+
+    /// Unmounts and removes the folder. A file the server's last connections still hold makes `umount` busy for a
+    /// moment: it is tried for up to 5 s, then detached lazily (`umount -l`), so no mount is left behind.
+    func unmount() {
+        var status = Self.run("/bin/umount", [path.path])
+        for _ in 0..<50 where status != 0 {
+            usleep(100_000)
+            status = Self.run("/bin/umount", [path.path])
+        }
+        if status != 0 { _ = Self.run("/bin/umount", ["-l", path.path]) }
+        try? FileManager.default.removeItem(at: path)
+    }
+
+    /// Writes zeros into a new file at `path` until the file system is full (4 KiB at a time at the end, a tmpfs
+    /// page); the bytes written.
+    static func fill(_ path: String) throws -> Int {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { close(descriptor) }
+        var total = 0
+        for size in [1 << 20, 1 << 12, 1] {
+            let chunk = [UInt8](repeating: 0, count: size)
+            // Bounded: a 6 MiB file system takes at most 6 MiB / size writes.
+            for _ in 0..<(8 << 20) / size {
+                let count = chunk.withUnsafeBytes { write(descriptor, $0.baseAddress, size) }
+                guard count > 0 else { break }
+                total += count
+            }
+        }
+        return total
+    }
+
+    private static func run(_ tool: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }

@@ -8,7 +8,7 @@ import WatershedStore
     import Glibc
 #endif
 
-/// The data directory's modes and lock and the chain checkpoint file (issue 15, items 15–17).
+/// The data directory's modes and lock, the chain checkpoint file, and a full database (issue 15, items 15–18).
 @Suite struct DataDirectoryTests {
     /// The permission bits of the file or folder at `path`.
     static func mode(_ path: String) throws -> Int {
@@ -127,6 +127,32 @@ import WatershedStore
                     == ChainCheckpoint.Mark(seq: 5, hash: stored[4].hash))
             #expect(
                 try log.verifyTail(checkpoint: ChainCheckpoint.read(directory: folder)) == .intact(count: 1, head: 5))
+        }
+    }
+
+    /// Item 18 at the store: a database that cannot grow (SQLite's `max_page_count`, which fails as a full disk does,
+    /// with `SQLITE_FULL`) refuses the append, stores nothing, and the error is classed as `.full`.
+    @Test func fullDatabaseIsClassedAsFull() async throws {
+        try await withTemporaryFolder { folder in
+            let queue = try walQueue(folder + "/watershed.sqlite")
+            let log = try EventLog(queue)
+            _ = try await log.append([numbered(writer: 0, number: 1)])
+            let pages = try await queue.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count")! }
+            try await queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA max_page_count = \(pages)")
+            }
+            let big = NewEvent(
+                at: morning, type: .taskAcknowledged, actor: .system(component: "test"),
+                payload: ["filler": .string(String(repeating: "x", count: 200_000))])
+            do {
+                _ = try await log.append([big])
+                Issue.record("the append went through a full database")
+            } catch {
+                #expect(StorageFailure(error) == .full, "\(error)")
+            }
+            #expect(try log.head() == 1)
+            #expect(try log.verifyChain() == .intact(count: 1, head: 1))
+            #expect(StorageFailure(EventLogError.readOnly(path: "x")) == nil)
         }
     }
 }

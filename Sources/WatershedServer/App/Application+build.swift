@@ -136,6 +136,8 @@ public func buildApplication(
     let tickets = StreamTickets()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: JSONErrorMiddleware<AppRequestContext>())
+    let storageFaults = StorageFaults(metrics: metrics, logger: logger)
+    router.add(middleware: StorageFaultMiddleware<AppRequestContext>(faults: storageFaults))
     router.add(
         middleware: TokenAuthenticator(registry: tokens, drillTokens: drillTokens, tickets: tickets, clock: clock))
     Routes(
@@ -148,6 +150,7 @@ public func buildApplication(
     // The peer port (8444): mutual TLS, neighbours only.
     let peerRouter = Router(context: PeerRequestContext.self)
     peerRouter.add(middleware: JSONErrorMiddleware<PeerRequestContext>())
+    peerRouter.add(middleware: StorageFaultMiddleware<PeerRequestContext>(faults: storageFaults))
     // The neighbours we link to are watched for silence (each heard last, as far as we know, at the start).
     let liveness = PeerLiveness(
         peers: peers.peers.filter { $0.value.url != nil && $0.value.caForTLS != nil }.mapValues(\.silentAfter),
