@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
-import WatershedClient
 import WatershedServer
 import WatershedStore
 import WatershedTestSupport
@@ -17,7 +16,7 @@ import WatershedWire
 @Suite struct OperatingFaultTests {
     /// Runs the `watershed` binary built beside the tests with `arguments`, waiting at most `timeout` for it to end
     /// (then it is killed and the test fails); its standard output and error together.
-    static func watershed(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (
+    static func runBinary(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (
         code: Int32, output: String
     ) {
         let process = Process()
@@ -95,7 +94,7 @@ import WatershedWire
         defer { try? FileManager.default.removeItem(at: data) }
         try await LiveServer.run(data: data) { handle in
             let holder = "in use by process \(getpid())"
-            let second = try await Self.watershed(Self.serveArguments(data))
+            let second = try await Self.runBinary(Self.serveArguments(data))
             #expect(second.code == 1, "\(second.output)")
             #expect(second.output.contains(holder), "\(second.output)")
             #expect(!second.output.contains("listening on"), "\(second.output)")
@@ -107,7 +106,7 @@ import WatershedWire
                 #expect(error.description.contains(holder), "\(error)")
             }
 
-            let audit = try await Self.watershed(["audit", "verify", "--data", data.path])
+            let audit = try await Self.runBinary(["audit", "verify", "--data", data.path])
             #expect(audit.code == 0, "\(audit.output)")
             #expect(audit.output.hasPrefix("chain intact: "), "\(audit.output)")
 
@@ -173,7 +172,7 @@ import WatershedWire
             #expect(try log.verifyChain() == .intact(count: Int(head - 2), head: head - 2))
         }
 
-        let refused = try await Self.watershed(Self.serveArguments(data))
+        let refused = try await Self.runBinary(Self.serveArguments(data))
         #expect(refused.code == 1, "\(refused.output)")
         #expect(refused.output.contains("hash chain is broken at seq \(head - 1)"), "\(refused.output)")
         #expect(refused.output.contains("seqs \(head - 1)…\(head) are missing"), "\(refused.output)")
@@ -181,7 +180,7 @@ import WatershedWire
         #expect(refused.output.contains("watershed audit checkpoint --reset --data \(data.path)"), "\(refused.output)")
         #expect(!refused.output.contains("listening on"), "\(refused.output)")
 
-        let audit = try await Self.watershed(["audit", "verify", "--data", data.path])
+        let audit = try await Self.runBinary(["audit", "verify", "--data", data.path])
         #expect(audit.code == 1)
         #expect(audit.output.hasPrefix("chain broken at seq \(head - 1): the log ends at seq \(head - 2)"))
 
@@ -203,7 +202,7 @@ import WatershedWire
 
     /// Item 18, on a real full file system: the data directory on a 6 MiB tmpfs (mounted here; the tests run as
     /// root), filled to the last page with a file. A report then answers 503 with `storage_full` in the JSON error
-    /// body, nothing is stored, `/metrics` counts it, the client's sentence says the storage is full; once the
+    /// body, nothing is stored, `/metrics` counts it, `watershed report` says the storage is full; once the
     /// file is removed the same report is stored.
     @Test(.enabled(if: Tmpfs.canMount, "mounting a tmpfs needs root"))
     func fullDiskAnswers503StorageFull() async throws {
@@ -226,8 +225,15 @@ import WatershedWire
             #expect(try await api.head() == head)
             let metrics = String(decoding: try await api.request(.GET, "/metrics").body, as: UTF8.self)
             #expect(metrics.contains(#"watershed_storage_failures_total{kind="full"} 1"#), "\(metrics)")
-            let sentence = WatershedClientError.refused(status: 503, error: body.error).description
-            #expect(sentence.hasPrefix("the server's storage is full (storage_full): nothing was stored"))
+            // The CLI, in-process, against the same full server: exit 1 and the sentence.
+            let reportFile = try ClientCommandTests.file(longjiangReport())
+            defer { try? FileManager.default.removeItem(atPath: reportFile) }
+            let cli = await watershed(
+                ["report", "initial", "--file", reportFile] + ClientCommandTests.flags(handle, token: DevToken.officer))
+            #expect(cli.code == 1, "\(cli.err)")
+            #expect(
+                cli.err.contains("the server's storage is full (storage_full): nothing was stored"), "\(cli.err)")
+            #expect(try await api.head() == head)
 
             try FileManager.default.removeItem(at: filler)
             let stored = try await api.request(
