@@ -49,14 +49,17 @@ final class StorageFaults: Sendable {
 
     let metrics: ServerMetrics
     let logger: Logger
+    /// The least time between two log lines of one kind (``logInterval`` unless a test shortens it).
+    let interval: Duration
     private let tallies = Mutex<[StorageFailure: Tally]>([:])
 
-    init(metrics: ServerMetrics, logger: Logger) {
+    init(metrics: ServerMetrics, logger: Logger, interval: Duration = StorageFaults.logInterval) {
         self.metrics = metrics
         self.logger = logger
+        self.interval = interval
     }
 
-    /// Counts a failure of `kind` and logs it unless a line for that kind was logged in the last ``logInterval``.
+    /// Counts a failure of `kind` and logs it unless a line for that kind was logged in the last ``interval``.
     ///
     /// - Parameters:
     ///   - error: what SQLite said (logged).
@@ -67,7 +70,7 @@ final class StorageFaults: Sendable {
         let unlogged = tallies.withLock { tallies -> Int? in
             var tally = tallies[kind, default: Tally()]
             defer { tallies[kind] = tally }
-            if let last = tally.lastLogged, now - last < Self.logInterval {
+            if let last = tally.lastLogged, now - last < interval {
                 tally.unlogged += 1
                 return nil
             }
