@@ -7,16 +7,31 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check a data directory offline.",
-        subcommands: [Verify.self]
+        subcommands: [Verify.self, Checkpoint.self]
     )
+
+    /// `<data>/watershed.sqlite`, or a usage error (exit 2) naming it when there is no such file.
+    static func logPath(_ data: String, command: String) throws -> String {
+        let path = (data as NSString).appendingPathComponent("watershed.sqlite")
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandExit.usage("\(command): no event log at \(path); give the server's data directory")
+        }
+        return path
+    }
+
+    /// The command that resets the checkpoint of `data` (printed in hints).
+    static func resetCommand(_ data: String) -> String { "watershed audit checkpoint --reset --data \(data)" }
 }
 
 extension AuditCommand {
-    /// `watershed audit verify --data DIR`: recomputes the event log's hash chain from the stored bytes.
+    /// `watershed audit verify --data DIR`: recomputes the event log's hash chain from the stored bytes, checks the
+    /// columns derived from them and the checkpoint.
     ///
-    /// Opens `<DIR>/watershed.sqlite` read-only (never creates or migrates it; a running server may keep writing).
-    /// Intact: `chain intact: N events, head seq N, head hash H` on standard output, exit 0. Broken:
-    /// `chain broken at seq N: reason` on standard error, exit 1; a file that is not an event log, exit 1.
+    /// Opens `<DIR>/watershed.sqlite` read-only (never creates or migrates it, takes no lock: a running server may
+    /// keep writing) and reads `<DIR>/chain-checkpoint.json` first (the checkpoint is never ahead of what the log has
+    /// committed). Intact: `chain intact: N events, head seq N, head hash H` on standard output, then a line on the
+    /// checkpoint; exit 0. Broken: `chain broken at seq N: reason` on standard error (with how to reset the checkpoint
+    /// when the break is against it), exit 1; a file that is not an event log or an unreadable checkpoint, exit 1.
     /// No file: a usage error, exit 2.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -24,8 +39,12 @@ extension AuditCommand {
             abstract: "Recompute the event log's hash chain and name the first bad seq.",
             discussion: """
                 Reads DIR/watershed.sqlite read-only and checks, event by event, that seqs run 1, 2, 3 … without \
-                gaps, that each prevHash is the previous event's hash and that each hash is SHA-256 of prevHash \
-                and the stored bytes. Exit 0 when intact, 1 at the first bad seq.
+                gaps, that each prevHash is the previous event's hash, that each hash is SHA-256 of prevHash and \
+                the stored bytes, and that the columns repeating fields of the bytes (id, at, incident, type, \
+                exercise) hold what the bytes say. With DIR/chain-checkpoint.json it also checks that each \
+                checkpointed event still has its hash and that the log reaches the newest one, so deleted newest \
+                events and events rewritten with recomputed hashes are found. Exit 0 when intact, 1 at the first \
+                bad seq.
                 """
         )
 
@@ -33,16 +52,19 @@ extension AuditCommand {
         var data: String
 
         func run() async throws {
-            let path = (data as NSString).appendingPathComponent("watershed.sqlite")
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw CommandExit.usage("audit verify: no event log at \(path); give the server's data directory")
+            let path = try AuditCommand.logPath(data, command: "audit verify")
+            let checkpoint: ChainCheckpoint?
+            do {
+                checkpoint = try ChainCheckpoint.read(directory: data)
+            } catch {
+                throw CommandExit.invalid(
+                    "audit verify: \(error); if DIR was restored from a backup, \(AuditCommand.resetCommand(data))")
             }
-            let log: EventLog
             let verification: ChainVerification
             let headHash: String
             do {
-                log = try EventLog.openReadOnly(path: path)
-                verification = try log.verifyChain()
+                let log = try EventLog.openReadOnly(path: path)
+                verification = try log.verifyChain(checkpoint: checkpoint)
                 headHash = try log.headHash()
             } catch let error as EventLogError {
                 throw CommandExit.invalid("audit verify: \(error)")
@@ -51,12 +73,105 @@ extension AuditCommand {
             }
             switch verification {
             case .intact(let count, let head):
-                CommandOutput.current.write(
+                let out = CommandOutput.current
+                out.write(
                     "chain intact: \(count) \(count == 1 ? "event" : "events"), head seq \(head), head hash \(headHash)"
                 )
+                if let checkpoint, let latest = checkpoint.latest {
+                    out.write(
+                        "checkpoint holds: \(checkpoint.marks.count) "
+                            + "\(checkpoint.marks.count == 1 ? "mark" : "marks") up to seq \(latest.seq) match")
+                } else {
+                    out.write(
+                        "no checkpoint marks in \(ChainCheckpoint.file(in: data)): deleted newest events would not "
+                            + "be noticed (a server writes it as the log grows)")
+                }
             case .broken(let seq, let reason):
-                throw CommandExit.invalid("chain broken at seq \(seq): \(reason)")
+                var message = "chain broken at seq \(seq): \(reason)"
+                if reason.contains("checkpoint") {
+                    message +=
+                        "\nIf \(data) was restored from a backup, this is expected: reset the checkpoint "
+                        + "with `\(AuditCommand.resetCommand(data))`."
+                }
+                throw CommandExit.invalid(message)
             }
+        }
+    }
+
+    /// `watershed audit checkpoint [--reset] --data DIR`: shows the chain checkpoint, or sets it to the log's head
+    /// after a restore from backup.
+    ///
+    /// Without `--reset`: the checkpoint's marks on standard output (or that there is none), exit 0. With
+    /// `--reset`: takes the data directory's lock (a running server: exit 1 naming its pid), verifies the whole chain
+    /// without the checkpoint (a broken chain: exit 1, nothing written), then writes a checkpoint holding the head
+    /// alone and prints the old and new newest marks.
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "checkpoint",
+            abstract: "Show the chain checkpoint, or reset it to the log's head after a restore from backup.",
+            discussion: """
+                The server keeps DIR/chain-checkpoint.json: seqs and hashes of events it committed, so that events \
+                deleted from, or rewritten in, the log are noticed at start and by `audit verify`. A data directory \
+                restored from an older backup has lost its newest events on purpose; then, with the server \
+                stopped, run `watershed audit checkpoint --reset --data DIR`: it verifies the whole chain and \
+                writes a checkpoint at the restored head.
+                """
+        )
+
+        @Option(help: ArgumentHelp("The server's data directory.", valueName: "dir"))
+        var data: String
+
+        @Flag(help: "Verify the whole chain and set the checkpoint to the log's head (the server must be stopped).")
+        var reset = false
+
+        func run() async throws {
+            let path = try AuditCommand.logPath(data, command: "audit checkpoint")
+            let out = CommandOutput.current
+            let old: ChainCheckpoint?
+            do {
+                old = try ChainCheckpoint.read(directory: data)
+            } catch {
+                // An unreadable checkpoint is what a reset is for; without --reset, say so.
+                guard reset else { throw CommandExit.invalid("audit checkpoint: \(error)") }
+                old = nil
+            }
+            guard reset else {
+                if let old, let latest = old.latest {
+                    out.write("checkpoint \(ChainCheckpoint.file(in: data)): \(old.marks.count) marks")
+                    for mark in old.marks { out.write("  seq \(mark.seq)  \(mark.hash)") }
+                    out.write("newest: seq \(latest.seq)")
+                } else {
+                    out.write("no checkpoint marks in \(ChainCheckpoint.file(in: data))")
+                }
+                return
+            }
+            let lock: DataDirectoryLock
+            do {
+                lock = try DataDirectory.lock(data)
+            } catch {
+                throw CommandExit.invalid("audit checkpoint --reset: \(error)")
+            }
+            defer { lock.release() }
+            var checkpoint = ChainCheckpoint()
+            do {
+                let log = try EventLog.openReadOnly(path: path)
+                switch try log.verifyChain() {
+                case .broken(let seq, let reason):
+                    throw CommandExit.invalid(
+                        "audit checkpoint --reset: the chain itself is broken at seq \(seq): \(reason); "
+                            + "nothing was written. Restore the data directory from a backup whose chain verifies.")
+                case .intact(_, let head):
+                    if head > 0 { checkpoint.record(.init(seq: head, hash: try log.headHash())) }
+                }
+                try checkpoint.write(directory: data)
+            } catch let exit as CommandExit {
+                throw exit
+            } catch {
+                throw CommandExit.invalid("audit checkpoint --reset: \(error)")
+            }
+            let was = old?.latest.map { "seq \($0.seq), hash \($0.hash)" } ?? "no marks"
+            let now = checkpoint.latest.map { "seq \($0.seq), hash \($0.hash)" } ?? "no marks (empty log)"
+            out.write("checkpoint reset to \(now) (was \(was))")
         }
     }
 }

@@ -18,6 +18,11 @@ struct ServeCommand: AsyncParsableCommand {
             <data>/tls/ (reused on later starts); clients trust <data>/tls/ca.pem:
               curl --cacert data/tls/ca.pem https://127.0.0.1:8443/healthz
             SIGINT or SIGTERM shuts it down cleanly.
+
+            The data directory is made mode 0700 and locked (<data>/watershed.lock): a second server on it exits 1
+            naming the pid that holds it. At start the event log's hash chain is verified from the checkpoint
+            (<data>/chain-checkpoint.json) to the head; on a break the server exits 1 unless
+            --allow-broken-chain is given. After restoring a backup: watershed audit checkpoint --reset --data DIR.
             """
     )
 
@@ -35,6 +40,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("peer-key"), help: "Peer private key, PEM (default: --tls-key).") var peerKey: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
+    @Flag(
+        name: .customLong("allow-broken-chain"),
+        help: """
+            Start even if the event log's hash chain does not hold from the checkpoint to the head (logged; the \
+            checkpoint then starts over from the head). Without it such a log is refused.
+            """)
+    var allowBrokenChain = false
 
     func flags() -> [String: String] {
         let pairs: [(String, String?)] = [
@@ -59,7 +71,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let out = CommandOutput.current
         do {
-            let (app, info) = try await buildApplication(settings, logger: logger) { port in
+            let (app, info) = try await buildApplication(
+                settings, logger: logger, allowBrokenChain: allowBrokenChain
+            ) { port in
                 out.write("listening on https://\(settings.host):\(port) (province \(settings.province))")
             }
             out.write("loaded \(info.playbookSummaries.count) playbook files; event log head seq \(info.head)")

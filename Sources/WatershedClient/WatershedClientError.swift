@@ -60,6 +60,11 @@ public enum WatershedClientError: Error, Sendable, CustomStringConvertible {
                 return "not allowed (\(error.code)): \(error.message)"
             case (404, _):
                 return error.message.prefix(1).uppercased() + error.message.dropFirst() + " (\(error.code))"
+            case (503, "storage_full"):
+                return "the server's storage is full (storage_full): nothing was stored. Send it again once the "
+                    + "server's operator has freed disk space"
+            case (503, let code) where code.hasPrefix("storage_"):
+                return "the server could not store it (\(code)): \(error.message)"
             default:
                 let field = error.field.map { " [field \($0)]" } ?? ""
                 return "refused (\(status) \(error.code))\(field): \(error.message)"

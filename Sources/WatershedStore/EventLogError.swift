@@ -34,6 +34,8 @@ public enum ChainVerification: Equatable, Sendable {
     /// An empty log is `.intact(count: 0, head: 0)`.
     case intact(count: Int, head: Int64)
     /// The first event that does not hold: its `seq` and a sentence saying what is wrong (a seq gap, a `prevHash`
-    /// that is not the previous hash, a hash that does not match the stored bytes, or bytes that are not that event).
+    /// that is not the previous hash, a hash that does not match the stored bytes, bytes that are not that event, a
+    /// column derived from the bytes that says otherwise, a hash that is not the checkpoint's for that seq, or — the
+    /// seq after the head — events the checkpoint saw committed that are missing).
     case broken(seq: Int64, reason: String)
 }

@@ -33,7 +33,10 @@ import WatershedStore
             let (_, stored) = try await threeEvents(folder)
             let result = await runWatershed(["audit", "verify", "--data", folder])
             #expect(result.code == 0, "\(result.err)")
-            #expect(result.out == "chain intact: 3 events, head seq 3, head hash \(stored[2].hash)\n")
+            #expect(
+                result.out == "chain intact: 3 events, head seq 3, head hash \(stored[2].hash)\n"
+                    + "no checkpoint marks in \(folder)/chain-checkpoint.json: deleted newest events would not be "
+                    + "noticed (a server writes it as the log grows)\n")
             #expect(result.err.isEmpty)
         }
     }
@@ -44,7 +47,8 @@ import WatershedStore
             let result = await runWatershed(["audit", "verify", "--data", folder])
             #expect(result.code == 0)
             #expect(
-                result.out == "chain intact: 0 events, head seq 0, head hash \(String(repeating: "0", count: 64))\n")
+                result.out.hasPrefix(
+                    "chain intact: 0 events, head seq 0, head hash \(String(repeating: "0", count: 64))\n"))
         }
     }
 
@@ -89,6 +93,141 @@ import WatershedStore
             let result = await runWatershed(["audit", "verify", "--data", folder])
             #expect(result.code == 1)
             #expect(result.err.contains("not a database"), "\(result.err)")
+        }
+    }
+
+    /// Ten events with a checkpoint holding a mark at each (as a server flushing after every commit keeps).
+    func tenEventsWithCheckpoint(_ folder: String) async throws -> (EventLog, [StoredEvent]) {
+        let log = try EventLog.open(path: folder + "/watershed.sqlite")
+        let checkpointer = ChainCheckpointer(directory: folder, checkpoint: ChainCheckpoint())
+        log.onCommit { checkpointer.observe($0) }
+        var stored: [StoredEvent] = []
+        for number in 1...10 {
+            stored += try await log.append([
+                NewEvent(
+                    at: Date(timeIntervalSince1970: 1_768_464_000 + Double(number)), type: .taskAcknowledged,
+                    actor: .system(component: "test"), payload: ["number": .number(Double(number))])
+            ])
+            try checkpointer.flush()
+        }
+        return (log, stored)
+    }
+
+    /// Raw SQL on the log, the append-only guards dropped first (as someone with the file could).
+    func tamper(_ log: EventLog, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
+        try await log.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "DROP TRIGGER IF EXISTS event_no_update; DROP TRIGGER IF EXISTS event_no_delete")
+            try body(db)
+        }
+    }
+
+    @Test func intactChainWithCheckpoint() async throws {
+        try await withDataFolder { folder in
+            let (_, stored) = try await tenEventsWithCheckpoint(folder)
+            let result = await runWatershed(["audit", "verify", "--data", folder])
+            #expect(result.code == 0, "\(result.err)")
+            #expect(
+                result.out == "chain intact: 10 events, head seq 10, head hash \(stored[9].hash)\n"
+                    + "checkpoint holds: 10 marks up to seq 10 match\n")
+        }
+    }
+
+    /// Issue 15, item 16: the newest rows deleted — exit 1 naming seq 8, the first missing one, and the reset.
+    @Test func deletedNewestRowsNameTheFirstMissingSeq() async throws {
+        try await withDataFolder { folder in
+            let (log, _) = try await tenEventsWithCheckpoint(folder)
+            try await tamper(log) { db in try db.execute(sql: "DELETE FROM event WHERE seq >= 8") }
+            let result = await runWatershed(["audit", "verify", "--data", folder])
+            #expect(result.code == 1)
+            #expect(
+                result.err.hasPrefix("chain broken at seq 8: the log ends at seq 7, but the checkpoint says seq 10"),
+                "\(result.err)")
+            #expect(result.err.contains("seqs 8…10 are missing"))
+            #expect(result.err.contains("`watershed audit checkpoint --reset --data \(folder)`"))
+        }
+    }
+
+    /// Issue 15, item 16: seq 4 rewritten with every hash after it recomputed — exit 1 naming seq 4.
+    @Test func rewrittenEventWithRecomputedHashesNamesItsSeq() async throws {
+        try await withDataFolder { folder in
+            let (log, stored) = try await tenEventsWithCheckpoint(folder)
+            var bytes = stored[3].canonicalBytes
+            let index = bytes.firstRange(of: Data(#""number":"#.utf8))!.upperBound
+            bytes[index] = UInt8(ascii: "9")
+            var previous = stored[2].hash
+            var rows: [(Int64, Data, String, String)] = []
+            for event in stored[3...] {
+                let eventBytes = event.seq == 4 ? bytes : event.canonicalBytes
+                let hash = EventChain.hash(prevHash: previous, canonicalBytes: eventBytes)
+                rows.append((event.seq, eventBytes, previous, hash))
+                previous = hash
+            }
+            let rewritten = rows
+            try await tamper(log) { db in
+                for (seq, bytes, prevHash, hash) in rewritten {
+                    try db.execute(
+                        sql: "UPDATE event SET bytes = ?, prevHash = ?, hash = ? WHERE seq = ?",
+                        arguments: [bytes, prevHash, hash, seq])
+                }
+            }
+            let result = await runWatershed(["audit", "verify", "--data", folder])
+            #expect(result.code == 1)
+            #expect(result.err.hasPrefix("chain broken at seq 4: hash "), "\(result.err)")
+            #expect(result.err.contains("seq 4 was rewritten and the hashes after it recomputed"), "\(result.err)")
+        }
+    }
+
+    /// Issue 15, item 16: the `exercise` column flipped (not covered by the hash) — exit 1 naming seq 5.
+    @Test func flippedExerciseColumnNamesItsSeq() async throws {
+        try await withDataFolder { folder in
+            let (log, _) = try await tenEventsWithCheckpoint(folder)
+            try await tamper(log) { db in try db.execute(sql: "UPDATE event SET exercise = 1 WHERE seq = 5") }
+            let result = await runWatershed(["audit", "verify", "--data", folder])
+            #expect(result.code == 1)
+            #expect(
+                result.err == "chain broken at seq 5: the exercise column holds 1, but the stored bytes say 0\n",
+                "\(result.err)")
+        }
+    }
+
+    /// After a restore from an older backup: `audit checkpoint --reset` verifies the chain and sets the checkpoint
+    /// to the restored head, and `audit verify` passes again; a running server's lock refuses the reset.
+    @Test func resetAfterRestoreFromBackup() async throws {
+        try await withDataFolder { folder in
+            let (log, stored) = try await tenEventsWithCheckpoint(folder)
+            // The "backup" held seqs 1…6: the newer ones are gone.
+            try await tamper(log) { db in try db.execute(sql: "DELETE FROM event WHERE seq > 6") }
+            #expect(await runWatershed(["audit", "verify", "--data", folder]).code == 1)
+
+            let server = try DataDirectory.lock(folder)
+            let locked = await runWatershed(["audit", "checkpoint", "--reset", "--data", folder])
+            #expect(locked.code == 1)
+            #expect(locked.err.contains("in use by process \(getpid())"), "\(locked.err)")
+            server.release()
+
+            let reset = await runWatershed(["audit", "checkpoint", "--reset", "--data", folder])
+            #expect(reset.code == 0, "\(reset.err)")
+            #expect(
+                reset.out
+                    == "checkpoint reset to seq 6, hash \(stored[5].hash) (was seq 10, hash \(stored[9].hash))\n")
+            let verify = await runWatershed(["audit", "verify", "--data", folder])
+            #expect(verify.code == 0, "\(verify.err)")
+            #expect(verify.out.hasSuffix("checkpoint holds: 1 mark up to seq 6 match\n"), "\(verify.out)")
+            let shown = await runWatershed(["audit", "checkpoint", "--data", folder])
+            #expect(shown.out.hasSuffix("newest: seq 6\n"), "\(shown.out)")
+        }
+    }
+
+    /// A reset refuses a chain that is broken in itself, and writes nothing.
+    @Test func resetRefusesABrokenChain() async throws {
+        try await withDataFolder { folder in
+            let (log, _) = try await tenEventsWithCheckpoint(folder)
+            let before = try Data(contentsOf: URL(fileURLWithPath: ChainCheckpoint.file(in: folder)))
+            try await tamper(log) { db in try db.execute(sql: "DELETE FROM event WHERE seq = 3") }
+            let reset = await runWatershed(["audit", "checkpoint", "--reset", "--data", folder])
+            #expect(reset.code == 1)
+            #expect(reset.err.contains("the chain itself is broken at seq 4"), "\(reset.err)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: ChainCheckpoint.file(in: folder))) == before)
         }
     }
 }

@@ -32,12 +32,17 @@ public struct ServerStartInfo: Sendable {
 ///   - clock: the wall clock for event times and deadlines (tests pass a ``ManualWallClock``).
 ///   - runsScheduler: whether the deadline scheduler runs (always, in `watershed serve`); tests of other features
 ///     turn it off so that deadlines of their historic incidents (2012) do not append events while they count.
+///   - allowBrokenChain: start even when the event log's chain does not hold from the checkpoint to the head
+///     (`serve --allow-broken-chain`); the break is logged and the checkpoint starts over from the head.
 ///   - onServerRunning: called with the bound port once the server listens (tests pass port 0).
 /// - Returns: the application (a `Service`) and what a client needs to connect.
-/// - Throws: ``ServerStartupError`` for invalid playbooks, seeds, certificates or event log.
+/// - Throws: ``ServerStartupError`` for invalid playbooks, seeds, certificates or event log, a data directory
+///   another server holds (``ServerStartupError/dataDirectory(_:)``), or a broken chain
+///   (``ServerStartupError/brokenChain(_:)``).
 public func buildApplication(
     _ configuration: ServerConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
-    runsScheduler: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    runsScheduler: Bool = true, allowBrokenChain: Bool = false,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> (some ApplicationProtocol, ServerStartInfo) {
     // Playbooks and peers, with the same diagnostics as `watershed playbooks check`.
     let seedsFolder = URL(fileURLWithPath: configuration.seeds).appendingPathComponent(configuration.province)
@@ -59,13 +64,9 @@ public func buildApplication(
         throw ServerStartupError.invalidFiles(error.diagnostics.map(\.description))
     }
 
-    // Data directory, certificates, event log.
+    // Data directory (0700, locked against a second server), certificates, event log.
     let data = URL(fileURLWithPath: configuration.data)
-    do {
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-    } catch {
-        throw ServerStartupError.store("cannot create the data directory \(data.path): \(error)")
-    }
+    let dataLock = try DataDirectoryStartup.prepare(data, logger: logger)
     var caFile: String?
     var made = false
     let certificateFile: String
@@ -110,12 +111,8 @@ public func buildApplication(
     peerTLS.trustRoots = .certificates(peers.trustRoots)
     peerTLS.certificateVerification = .noHostnameVerification
     let linkTLS = try TLSSetup.clientConfiguration(certificateFile: linkCertificateFile, keyFile: linkKeyFile)
-    let log: EventLog
-    do {
-        log = try EventLog.open(path: data.appendingPathComponent("watershed.sqlite").path)
-    } catch {
-        throw ServerStartupError.store("\(error)")
-    }
+    let (log, checkpointer) = try DataDirectoryStartup.openLog(
+        data, allowBrokenChain: allowBrokenChain, logger: logger)
     let head = try log.head()
     let hub = PushHub(head: head)
     let metrics = ServerMetrics()
@@ -124,6 +121,7 @@ public func buildApplication(
     log.onCommit { events in
         hub.publish(events)
         metrics.appended(events.lazy.map(\.type.rawValue))
+        checkpointer.observe(events)
         commits.fire()
     }
     let drillTokens = DrillTokens()
@@ -138,8 +136,9 @@ public func buildApplication(
     let tickets = StreamTickets()
     let refusals = UpgradeRefusals()
     router.add(middleware: MetricsMiddleware(metrics: metrics))
-    router.add(middleware: UpgradeRefusalMiddleware<AppRequestContext>(refusals: refusals) { $0.channel })
     router.add(middleware: JSONErrorMiddleware<AppRequestContext>())
+    let storageFaults = StorageFaults(metrics: metrics, logger: logger)
+    router.add(middleware: StorageFaultMiddleware<AppRequestContext>(faults: storageFaults))
     let authenticator = TokenAuthenticator(registry: tokens, drillTokens: drillTokens, tickets: tickets, clock: clock)
     router.add(middleware: authenticator)
     Routes(
@@ -153,6 +152,7 @@ public func buildApplication(
     let peerRouter = Router(context: PeerRequestContext.self)
     peerRouter.add(middleware: UpgradeRefusalMiddleware<PeerRequestContext>(refusals: refusals) { $0.channel })
     peerRouter.add(middleware: JSONErrorMiddleware<PeerRequestContext>())
+    peerRouter.add(middleware: StorageFaultMiddleware<PeerRequestContext>(faults: storageFaults))
     // The neighbours we link to are watched for silence (each heard last, as far as we know, at the start).
     let liveness = PeerLiveness(
         peers: peers.peers.filter { $0.value.url != nil && $0.value.caForTLS != nil }.mapValues(\.silentAfter),
@@ -221,7 +221,9 @@ public func buildApplication(
             tlsConfiguration: tls),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
-        services: (runsScheduler ? [scheduler, peerWatch, drillRunner] : []) + [peerApp] + links,
+        // The data directory's service comes first, so it is shut down last (final checkpoint, then the lock).
+        services: [DataDirectoryService(lock: dataLock, checkpointer: checkpointer, logger: logger) as any Service]
+            + (runsScheduler ? [scheduler, peerWatch, drillRunner] : []) + [peerApp] + links,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     let info = ServerStartInfo(

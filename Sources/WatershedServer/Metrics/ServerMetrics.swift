@@ -18,6 +18,7 @@ import Prometheus
 /// | `watershed_push_lag_seconds` | histogram | a live event, from its commit to its frame written to a connection |
 /// | `watershed_peer_link_up{peer}` | gauge | 1 while our link to that neighbour's peer port is connected, else 0 |
 /// | `watershed_http_request_seconds{method,route,status}` | histogram | request latency by route pattern |
+/// | `watershed_storage_failures_total{kind}` | counter | requests refused for a storage failure (`full`, `io`, …) |
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` emits.
     public let registry = PrometheusCollectorRegistry()
@@ -92,6 +93,17 @@ public final class ServerMetrics: Sendable {
                 helpText: "1 while our link to the neighbour's peer port is connected, else 0."),
             labels: [("peer", peer)]
         ).set(to: up ? 1.0 : 0.0)
+    }
+
+    /// Counts one request refused because the storage failed, by kind (``WatershedStore/StorageFailure``'s raw
+    /// value: `full`, `io`, `busy`, `read_only`, `corrupt`).
+    func storageFailure(_ kind: String) {
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "watershed", subsystem: "storage", metricName: "failures", unitName: "total",
+                helpText: "Requests refused because the storage failed, by kind."),
+            labels: [("kind", kind)]
+        ).increment()
     }
 
     /// The text `/metrics` answers.

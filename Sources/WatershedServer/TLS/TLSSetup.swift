@@ -66,12 +66,18 @@ public enum ServerStartupError: Error, Sendable, CustomStringConvertible {
     case tls(String)
     /// The event log cannot be opened.
     case store(String)
+    /// The data directory cannot be made private or locked: another server holds it (the message names its pid).
+    case dataDirectory(String)
+    /// The event log's hash chain does not hold from the checkpoint to the head; the message says how to go on.
+    case brokenChain(String)
 
     public var description: String {
         switch self {
         case .invalidFiles(let lines): lines.joined(separator: "\n")
         case .tls(let message): "TLS: \(message)"
         case .store(let message): "event log: \(message)"
+        case .dataDirectory(let message): message
+        case .brokenChain(let message): message
         }
     }
 }
