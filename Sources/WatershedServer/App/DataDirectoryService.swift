@@ -8,7 +8,7 @@ import WatershedStore
 /// server, open the event log (0600) and check the tail of its hash chain against the checkpoint (issue 15,
 /// items 15–17).
 enum DataDirectoryStartup {
-    /// The sentence that tells an operator how to start on a log whose chain does not hold.
+    /// The `serve` flag that starts on a log whose chain does not hold (named in the refusal).
     static let overrideFlag = "--allow-broken-chain"
 
     /// Makes the data directory at `data` (mode 0700, narrowing an existing one) and takes its lock.
