@@ -73,6 +73,9 @@ import X509
         defer { pair.stop() }
         try await pair.guangxi.start()
         try await pair.guangdong.start()
+        // Guangxi started first, so its link may be waiting out a retry when Guangdong comes up: file once the link
+        // is connected, so the bound below measures the link, not its retry.
+        #expect(try await pair.guangxi.waitForLink(to: "440000"))
 
         let filed = try await pair.guangxi.request(
             .POST, "/v1/incidents", token: Self.gxCommander, body: Self.heRiverReport)

@@ -104,6 +104,28 @@ final class ServerProcess: @unchecked Sendable {
         return (Int(response.status.code), try? JSONSerialization.jsonObject(with: Data(buffer: bytes)))
     }
 
+    /// `GET path` on the people's port without a token: the body as text (for `/metrics`).
+    func text(_ path: String) async throws -> String {
+        let client = try HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration())
+        defer { client.shutdown { _ in } }
+        let response = try await client.execute(HTTPClientRequest(url: base + path), timeout: .seconds(30))
+        return String(buffer: try await response.body.collect(upTo: 16 << 20))
+    }
+
+    /// Waits (up to `seconds`) until this server's link to `peer` is connected (`watershed_peer_link_up`).
+    func waitForLink(to peer: String, seconds: Double = 90) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let metrics = try? await text("/metrics"),
+                metrics.contains("watershed_peer_link_up{peer=\"\(peer)\"} 1")
+            {
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
     /// Every event of the log, via `GET /v1/events` pages.
     func events(token: String) async throws -> [[String: Any]] {
         var all: [[String: Any]] = []
