@@ -41,13 +41,14 @@ import WatershedWire
 ///   whenever a message is ingested and whenever the held messages are listed.
 /// - A commander lists them (`GET /v1/cap/held`) and drops one (`DELETE /v1/cap/held/{id}`, ``drop(id:)``).
 ///
-/// Messages are taken one at a time (an actor), so the duplicate and reference checks and the append do not
-/// interleave.
+/// Messages are taken by an actor. It is re-entered while a store write is awaited, so a message about to be held
+/// is put in the index before its row is written (a referent applied meanwhile then finds it), and a row left over
+/// for a message applied meanwhile is removed when the index is read again (after a restart).
 public actor CAPIngest {
     /// Bounds on held messages, per peer; the defaults are local choices (no regulation sets them).
     public struct Limits: Sendable, Hashable {
-        /// Most messages one peer may have waiting. 100: a neighbour's thread of updates after a link outage of a
-        /// day has been a few dozen messages.
+        /// Most messages one peer may have waiting. 100: a local choice, well above the updates one missing Alert
+        /// should hold back, and a list a commander can still read.
         public var maxHeldPerPeer: Int
         /// Most bytes (documents as received) one peer may have waiting: 8 MiB, eight documents of the 1 MiB
         /// maximum.
