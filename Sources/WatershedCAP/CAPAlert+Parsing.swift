@@ -22,6 +22,14 @@ public struct CAPParseError: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String { "\(path): \(message)" }
 }
 
+extension CAPParseError {
+    /// Elements nested deeper than ``CAPAlert/maximumDepth``: `xml`, naming the limit.
+    static var tooDeep: CAPParseError {
+        CAPParseError(
+            path: "xml", message: "elements nest deeper than \(CAPAlert.maximumDepth) levels (the limit)")
+    }
+}
+
 extension CAPAlert {
     /// Parses a CAP 1.2 message.
     ///
@@ -32,9 +40,11 @@ extension CAPAlert {
     /// ``extensionNamespaces``. Inside `info` only CAP's own elements are accepted. Geometry is checked in code,
     /// not by the schema's patterns: a polygon is at least 4 `lat,lon` pairs with the first equal to the last,
     /// latitudes in −90…90 and longitudes in −180…180; a circle is `lat,lon radius` with a radius ≥ 0 km.
-    /// A document with a DOCTYPE is refused (no entity expansion from a peer's input).
+    /// A document with a DOCTYPE is refused (no entity expansion from a peer's input), and so is one whose elements
+    /// nest deeper than ``maximumDepth`` levels (checked by a flat pass before any tree is built, so hostile nesting
+    /// cannot exhaust the stack: issue 15, item 1).
     ///
-    /// - Throws: ``CAPParseError`` naming the element at fault.
+    /// - Throws: ``CAPParseError`` naming the element at fault (`xml` for the depth bound, with the limit).
     public init(xml data: Data) throws {
         let bytes = [UInt8](data)
         let outline = try RawOutline(bytes)
@@ -73,6 +83,14 @@ extension CAPAlert {
                 path: "alert.\(token.0)", message: "must be non-empty with no spaces, commas, < or & (CAP 1.2 §3.2.1)")
         }
     }
+
+    /// The deepest element nesting accepted, counting `alert` as level 1.
+    ///
+    /// CAP 1.2's own deepest path is 4 levels (`alert/info/area/geocode`, then `valueName`: 5); an xmldsig
+    /// `<Signature>` (W3C XML Signature, the element CAP 1.2 §3.3.2.1 allows) reaches about 8
+    /// (`Signature/KeyInfo/X509Data/X509IssuerSerial/X509IssuerName`). 64 leaves room for any extension while keeping
+    /// the tree and its recursive release far from the stack's size.
+    public static let maximumDepth = 64
 
     /// The children of `alert` that CAP 1.2 defines.
     static let alertElements: Set<String> = [
@@ -276,10 +294,12 @@ struct ElementReader {
 
 // MARK: - XML
 
-/// Builds the element tree with Foundation's `XMLParser` (libxml2), namespaces resolved.
+/// Builds the element tree with Foundation's `XMLParser` (libxml2), namespaces resolved; stops (and fails) at an
+/// element deeper than ``CAPAlert/maximumDepth``, a second guard behind ``RawOutline``'s.
 final class DOMBuilder: NSObject, XMLParserDelegate {
     private var stack: [DOMElement] = []
     private var root: DOMElement?
+    private var tooDeep = false
 
     static func parse(_ data: Data) throws -> DOMElement {
         let parser = XMLParser(data: data)
@@ -287,7 +307,9 @@ final class DOMBuilder: NSObject, XMLParserDelegate {
         parser.shouldResolveExternalEntities = false
         let builder = DOMBuilder()
         parser.delegate = builder
-        guard parser.parse(), let root = builder.root else {
+        let parsed = parser.parse()
+        if builder.tooDeep { throw CAPParseError.tooDeep }
+        guard parsed, let root = builder.root else {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "not well-formed"
             throw CAPParseError(path: "xml", message: "not well-formed XML (line \(parser.lineNumber)): \(reason)")
         }
@@ -298,6 +320,11 @@ final class DOMBuilder: NSObject, XMLParserDelegate {
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
+        guard stack.count < CAPAlert.maximumDepth else {
+            tooDeep = true
+            parser.abortParsing()
+            return
+        }
         let namespace = namespaceURI.flatMap { $0.isEmpty ? nil : $0 }
         stack.append(DOMElement(name: elementName, namespace: namespace, text: "", children: []))
     }
@@ -305,7 +332,7 @@ final class DOMBuilder: NSObject, XMLParserDelegate {
     func parser(
         _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?
     ) {
-        guard let element = stack.popLast() else { return }
+        guard !tooDeep, let element = stack.popLast() else { return }
         if stack.isEmpty {
             root = element
         } else {
@@ -393,6 +420,7 @@ struct RawOutline {
                         if depth == 1 { children.append(index..<end) }
                     } else {
                         depth += 1
+                        if depth > CAPAlert.maximumDepth { throw CAPParseError.tooDeep }
                     }
                 }
                 index = end

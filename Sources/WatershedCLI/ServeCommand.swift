@@ -47,12 +47,17 @@ struct ServeCommand: AsyncParsableCommand {
             checkpoint then starts over from the head). Without it such a log is refused.
             """)
     var allowBrokenChain = false
+    @Option(
+        name: .customLong("cap-held-hours"),
+        help: "Hours a peer's CAP message may wait for what it references before it expires (default 72).")
+    var capHeldHours: String?
 
     func flags() -> [String: String] {
         let pairs: [(String, String?)] = [
             ("province", province), ("host", host), ("port", port), ("peerPort", peerPort), ("data", data),
             ("playbooks", playbooks), ("seeds", seeds), ("tlsCert", tlsCert), ("tlsKey", tlsKey),
             ("peerCert", peerCert), ("peerKey", peerKey), ("logLevel", logLevel),
+            ("capHeldHours", capHeldHours),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

@@ -222,6 +222,17 @@ public final class WatershedClient: Sendable {
         try await get("/v1/drills/\(Self.pathSegment(id))/score")
     }
 
+    // MARK: CAP
+
+    /// `GET /v1/cap/held` (commander): the peers' CAP messages held for their references, refused or expired, oldest
+    /// first (docs/cap.md).
+    public func heldCAPMessages() async throws -> [CAPHeldMessage] { try await get("/v1/cap/held") }
+
+    /// `DELETE /v1/cap/held/{id}` (commander): drops a held CAP message; answers it as it was.
+    public func dropHeldCAPMessage(_ id: String) async throws -> CAPHeldMessage {
+        try await send(.DELETE, "/v1/cap/held/\(Self.pathSegment(id))", body: nil as DeclineBody?)
+    }
+
     // MARK: Plumbing
 
     func get<T: Decodable>(_ path: String) async throws -> T {

@@ -119,17 +119,33 @@ extension EventLog {
         }
     }
 
-    /// Held CAP messages still waiting (not refused), oldest first; only those from `peer` when given.
+    /// Held CAP messages still waiting (not refused), oldest first; only those from `peer` when given; with
+    /// `includingRefused`, the refused and expired ones too.
     ///
     /// - Throws: `DatabaseError`.
-    public func heldCAPMessages(peer: UnitCode? = nil) throws -> [HeldCAPMessage] {
+    public func heldCAPMessages(peer: UnitCode? = nil, includingRefused: Bool = false) throws -> [HeldCAPMessage] {
         try writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM cap_held WHERE refusal IS NULL AND (? IS NULL OR peer = ?) "
+                sql: "SELECT * FROM cap_held WHERE (? OR refusal IS NULL) AND (? IS NULL OR peer = ?) "
                     + "ORDER BY receivedAt, rowid",
-                arguments: [peer, peer]
+                arguments: [includingRefused, peer, peer]
             ).map(Self.heldMessage)
+        }
+    }
+
+    /// Removes a held CAP message (waiting or refused) for good: an operator's drop (issue 15, item 6).
+    ///
+    /// - Returns: whether a row was removed.
+    /// - Throws: `DatabaseError`; ``EventLogError/readOnly(path:)``.
+    @discardableResult
+    public func dropHeldCAPMessage(sender: String, identifier: String, sentUTC: String) async throws -> Bool {
+        if isReadOnly { throw EventLogError.readOnly(path: writer.path) }
+        return try await writer.write { db in
+            try db.execute(
+                sql: "DELETE FROM cap_held WHERE sender = ? AND identifier = ? AND sentUTC = ?",
+                arguments: [sender, identifier, sentUTC])
+            return db.changesCount > 0
         }
     }
 

@@ -8,8 +8,12 @@ import WatershedServer
 /// The drill role, stream tickets, `/metrics` and the pending peer notifications of a report, live over TLS.
 @Suite struct AccessTests {
     /// The Longjiang report marked as an exercise (CAP `status` Exercise).
-    static func exerciseReport() throws -> Data {
-        var object = try #require(try JSONSerialization.jsonObject(with: longjiangReport()) as? [String: Any])
+    /// The Longjiang report as an exercise, signed by `unit`: by default Liuzhou (450200), the drill token's own unit
+    /// and the only one it may report for (issue 15, item 12); Yizhou (451203) for the Yizhou officer.
+    static func exerciseReport(unit: String = "450200") throws -> Data {
+        let signed = String(decoding: longjiangReport(), as: UTF8.self)
+            .replacingOccurrences(of: #""reportingUnit":"451203""#, with: #""reportingUnit":"\#(unit)""#)
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(signed.utf8)) as? [String: Any])
         object["exercise"] = true
         return try JSONSerialization.data(withJSONObject: object)
     }

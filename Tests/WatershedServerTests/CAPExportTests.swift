@@ -87,7 +87,8 @@ import WatershedTestSupport
             #expect(!drillFeed.contains("<entry>"))
 
             // An exercise incident: status Exercise, in the drill token's feed (and the viewer's).
-            var object = try #require(try JSONSerialization.jsonObject(with: longjiangReport()) as? [String: Any])
+            var object = try #require(
+                try JSONSerialization.jsonObject(with: try AccessTests.exerciseReport()) as? [String: Any])
             object["exercise"] = true
             let drill = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.drill, body: try JSONSerialization.data(withJSONObject: object))

@@ -44,7 +44,13 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
         var object = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: fixture)) as? [String: Any])
         object["discoveredAt"] = discovery
-        if exercise { object["exercise"] = true }
+        if exercise {
+            // Filed by the Liuzhou drill token, which signs as its own unit (issue 15, item 12).
+            object["exercise"] = true
+            var signature = try #require(object["signature"] as? [String: Any])
+            signature["reportingUnit"] = "450200"
+            object["signature"] = signature
+        }
         return try file(try JSONSerialization.data(withJSONObject: object))
     }
 

@@ -275,6 +275,7 @@ import WatershedTestSupport
                 case "playbooks": defaults.playbooks
                 case "seeds": defaults.seeds
                 case "logLevel": defaults.logLevel
+                case "capHeldHours": String(defaults.capHeldHours)
                 default: nil
                 }
             if let expectedDefault { #expect(row[3] == "`\(expectedDefault)`", "default of \(key)") }

@@ -24,7 +24,7 @@ import WatershedTestSupport
             let second = try #require(secondReply.json?["incident"] as? [String: Any])
             let secondID = try #require(second["id"] as? String)
             let secondReference = try #require(second["reference"] as? String)
-            let drill = try await api.file(try AccessTests.exerciseReport())
+            let drill = try await api.file(try AccessTests.exerciseReport(unit: "451203"))
             #expect(secondReference == "GX-2012-0002", "the second incident of 2012 on a fresh server")
 
             func link(_ id: String, _ body: Data, token: String = DevToken.commander) async throws -> APIClient.Reply {

@@ -145,6 +145,40 @@ public struct InitialReport: Codable, Sendable, Hashable {
         self.signature = signature
     }
 
+    /// The earliest discovery time an initial report may give: 2000-01-01T00:00:00+08:00 (1999-12-31T16:00:00Z).
+    ///
+    /// The rules Watershed applies are younger — MEP Order No. 17 (2011) for report obligations, the 2014 national
+    /// plan for levels (DOMAIN.md §2) — so this leaves a decade of margin for replaying history (the shipped drills
+    /// are of 2012 and 2013), while refusing the typing slips that used to be stored: a year 0001 or 0000 (which
+    /// came back two days off), 0202 for 2026. Issue 15, item 10.
+    public static let earliestDiscovery = Date(timeIntervalSince1970: 946_656_000)
+
+    /// Why ``discoveredAt`` cannot be the discovery of an incident reported at `now`, or `nil` when it can.
+    ///
+    /// Bounds (issue 15, item 10): no later than `now` plus ``FollowUpReport/clockSkew`` (300 s, the skew already
+    /// allowed for the times in follow-up reports), no earlier than ``earliestDiscovery``. `now` is the time the
+    /// report is received on the clock the incident runs on: the wall clock, or a drill's clock for a drill's
+    /// report (so the historical drills, 2012 and 2013, file). The offline planner (`watershed plan`) does not
+    /// call this.
+    ///
+    /// - Returns: a ``FieldError`` on `discoveredAt`.
+    public func discoveryProblem(now: Date) -> FieldError? {
+        let latest = now.addingTimeInterval(FollowUpReport.clockSkew)
+        if discoveredAt > latest {
+            return FieldError(
+                field: "discoveredAt",
+                message: "is in the future: received at \(CanonicalJSON.timestamp(now)), and a discovery may be at "
+                    + "most \(Int(FollowUpReport.clockSkew)) s later (clock skew)")
+        }
+        if discoveredAt < Self.earliestDiscovery {
+            return FieldError(
+                field: "discoveredAt",
+                message: "is before \(CanonicalJSON.timestamp(Self.earliestDiscovery)), the earliest discovery "
+                    + "accepted (a slip in the year?)")
+        }
+        return nil
+    }
+
     /// The planner's input for this report.
     public func spillInput(ownProvince: UnitCode) -> SpillInput {
         SpillInput(

@@ -146,6 +146,10 @@ public func buildApplication(
         province: configuration.province
     ).register(on: router)
     DrillRoutes(incidents: incidents, clock: clock).register(on: router)
+    // One CAP ingest for both ports: peers post to it (8444), commanders list and drop its held messages (8443).
+    let capIngest = CAPIngest(
+        log: log, province: configuration.province, limits: configuration.capHeldLimits, logger: logger)
+    CAPHeldRoutes(ingest: capIngest, clock: clock).register(on: router)
     console.register(on: router)
 
     // The peer port (8444): mutual TLS, neighbours only.
@@ -163,7 +167,7 @@ public func buildApplication(
         clock: clock, logger: logger
     ).register(on: peerRouter)
     // CAP 1.2 from a known neighbour that does not run Watershed (the same mutual TLS; the peer is the certificate's).
-    mountCAPIngest(on: peerRouter, ingest: CAPIngest(log: log, province: configuration.province), clock: clock) {
+    mountCAPIngest(on: peerRouter, ingest: capIngest, clock: clock) {
         _, context in
         guard let peer = context.peer else {
             throw APIError(.forbidden, code: "unknown_peer", message: "the client certificate belongs to no known peer")

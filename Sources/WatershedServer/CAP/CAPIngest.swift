@@ -1,7 +1,10 @@
+import Crypto
 import Foundation
+import Logging
 import WatershedCAP
 import WatershedCore
 import WatershedStore
+import WatershedWire
 
 /// Takes CAP 1.2 messages from a known peer (`POST /v1/feeds/cap` on the peer port,
 /// ``mountCAPIngest(on:ingest:clock:peer:)``) and applies them to the event log as `CAPReceived` events.
@@ -24,9 +27,46 @@ import WatershedStore
 /// - The document is stored exactly as received in the event's payload (``CAPReceivedPayload/xml``): a
 ///   `<Signature>` is kept, never stripped.
 ///
-/// Messages are taken one at a time (an actor), so the duplicate and reference checks and the append do not
-/// interleave.
+/// Held messages (issue 15, item 6):
+/// - An `Update` or `Cancel` whose `references` name itself is refused at once (400), never held: it would wait
+///   for itself for ever.
+/// - They are indexed in memory by the identity each still waits for (rebuilt from `cap_held` on first use, so
+///   after a restart too): applying a message looks up the held messages waiting for it alone, and a message
+///   nothing waits for costs no parse of the held ones.
+/// - Each peer may have at most ``Limits/maxHeldPerPeer`` messages and ``Limits/maxHeldBytesPerPeer`` bytes
+///   waiting; a message over either bound is answered with a CAP Error (HTTP 429, retry once referents arrive)
+///   and not stored.
+/// - A message held longer than ``Limits/heldLifetime`` expires: it is marked refused in `cap_held` ("expired …"),
+///   so that sending it again is answered with a CAP Error saying so, and a warning is logged. Expiry is checked
+///   whenever a message is ingested and whenever the held messages are listed.
+/// - A commander lists them (`GET /v1/cap/held`) and drops one (`DELETE /v1/cap/held/{id}`, ``drop(id:)``).
+///
+/// Messages are taken by an actor. It is re-entered while a store write is awaited, so a message about to be held
+/// is put in the index before its row is written (a referent applied meanwhile then finds it), and a row left over
+/// for a message applied meanwhile is removed when the index is read again (after a restart).
 public actor CAPIngest {
+    /// Bounds on held messages, per peer; the defaults are local choices (no regulation sets them).
+    public struct Limits: Sendable, Hashable {
+        /// Most messages one peer may have waiting. 100: a local choice, well above the updates one missing Alert
+        /// should hold back, and a list a commander can still read.
+        public var maxHeldPerPeer: Int
+        /// Most bytes (documents as received) one peer may have waiting: 8 MiB, eight documents of the 1 MiB
+        /// maximum.
+        public var maxHeldBytesPerPeer: Int
+        /// How long a message may wait for its referents before it expires, in seconds: 72 h, a long weekend of a
+        /// neighbour's link being down.
+        public var heldLifetime: TimeInterval
+
+        /// Creates limits (defaults as documented on each property).
+        public init(
+            maxHeldPerPeer: Int = 100, maxHeldBytesPerPeer: Int = 8 << 20, heldLifetime: TimeInterval = 72 * 3_600
+        ) {
+            self.maxHeldPerPeer = maxHeldPerPeer
+            self.maxHeldBytesPerPeer = maxHeldBytesPerPeer
+            self.heldLifetime = heldLifetime
+        }
+    }
+
     /// What happened to a message.
     public enum Outcome: Sendable, Hashable {
         /// Applied: the seqs of its `CAPReceived` event and of held messages it released, in order.
@@ -46,7 +86,8 @@ public actor CAPIngest {
     public struct Answer: Sendable {
         /// What happened.
         public var outcome: Outcome
-        /// 200 applied, duplicate or acknowledged; 202 held; 400 not CAP 1.2; 422 refused by a rule.
+        /// 200 applied, duplicate or acknowledged; 202 held; 400 not CAP 1.2 or referencing itself; 422 refused by
+        /// a rule; 429 over the peer's bound on held messages.
         public var httpStatus: Int
         /// The CAP Ack or Error document.
         public var document: String
@@ -54,11 +95,35 @@ public actor CAPIngest {
 
     let log: EventLog
     let province: UnitCode
+    /// The bounds on held messages.
+    public let limits: Limits
+    let logger: Logger
 
-    /// A service appending to `log` for this server's `province` (the sender of its answers).
-    public init(log: EventLog, province: UnitCode) {
+    /// A held message waiting for its referents, parsed once.
+    struct Waiting {
+        var message: HeldCAPMessage
+        var alert: CAPAlert
+        /// The referenced identities not yet applied.
+        var missing: Set<CAPMessageKey>
+    }
+
+    /// Held messages still waiting, by their own identity.
+    private var waiting: [CAPMessageKey: Waiting] = [:]
+    /// The index: for each identity not yet applied, the held messages waiting for it.
+    private var dependents: [CAPMessageKey: Set<CAPMessageKey>] = [:]
+    /// Whether ``waiting`` has been read from `cap_held`.
+    private var loaded = false
+
+    /// A service appending to `log` for this server's `province` (the sender of its answers), holding messages
+    /// within `limits`, logging expiries and drops to `logger`.
+    public init(
+        log: EventLog, province: UnitCode, limits: Limits = Limits(),
+        logger: Logger = Logger(label: "watershed.cap")
+    ) {
         self.log = log
         self.province = province
+        self.limits = limits
+        self.logger = logger
     }
 
     /// Ingests one document from `peer`, received at `now`.
@@ -91,6 +156,13 @@ public actor CAPIngest {
                 alert: alert, now: now)
         }
         let key = alert.key
+        if alert.msgType != .alert, alert.references.contains(where: { $0.key == key }) {
+            return refusal(
+                "the \(alert.msgType.rawValue) references itself (\(key)); a message can only reference earlier ones "
+                    + "(CAP 1.2 §3.2.1 references)", alert: alert, now: now, status: 400)
+        }
+        try await loadHeld(now: now)
+        try await expire(now: now)
         if try log.capMessage(sender: key.sender, identifier: key.identifier, sentUTC: key.sentUTC) != nil {
             return answer(.duplicate, alert: alert, now: now, note: "already received and applied")
         }
@@ -102,16 +174,35 @@ public actor CAPIngest {
         case .refused(let reason):
             return refusal(reason, alert: alert, now: now)
         case .waiting(let missing):
-            try await log.holdCAPMessage(
-                HeldCAPMessage(
-                    sender: key.sender, identifier: key.identifier, sentUTC: key.sentUTC, peer: peer, receivedAt: now,
-                    xml: xml))
+            let mine = waiting.values.filter { $0.message.peer == peer }
+            let bytes = mine.reduce(0) { $0 + $1.message.xml.count }
+            if mine.count + 1 > limits.maxHeldPerPeer || bytes + xml.count > limits.maxHeldBytesPerPeer {
+                return refusal(
+                    "not held: peer \(peer) has \(mine.count) message(s) of \(bytes) bytes waiting for their "
+                        + "references, and the limit is \(limits.maxHeldPerPeer) messages or "
+                        + "\(limits.maxHeldBytesPerPeer) bytes; send it again once its references have been sent",
+                    alert: alert, now: now, status: 429)
+            }
+            let message = HeldCAPMessage(
+                sender: key.sender, identifier: key.identifier, sentUTC: key.sentUTC, peer: peer, receivedAt: now,
+                xml: xml)
+            // Indexed before the write is awaited, so that a referent applied meanwhile (the actor is re-entered at
+            // each await) finds it. Should its release commit before this row, the row is left over for a message
+            // already applied: ``loadHeld(now:)`` removes such rows.
+            index(Waiting(message: message, alert: alert, missing: Set(missing.map(\.key))))
+            do {
+                try await log.holdCAPMessage(message)
+            } catch {
+                unindex(key)
+                throw error
+            }
+            let names = missing.map(\.description)
             return answer(
-                .held(waitingFor: missing), alert: alert, now: now,
-                note: "held until the referenced message(s) arrive: " + missing.joined(separator: " "))
+                .held(waitingFor: names), alert: alert, now: now,
+                note: "held until the referenced message(s) arrive: " + names.joined(separator: " "))
         case .ready(let incident):
             var seqs = [try await apply(alert, xml: xml, incident: incident, peer: peer, now: now, wasHeld: false)]
-            seqs += try await release(now: now)
+            seqs += try await release(after: key, now: now)
             return answer(
                 .applied(seqs), alert: alert, now: now,
                 note: seqs.count > 1 ? "applied; released \(seqs.count - 1) held message(s)" : "applied")
@@ -121,7 +212,7 @@ public actor CAPIngest {
     /// Where a message belongs.
     enum Resolution {
         case ready(UUID)
-        case waiting([String])
+        case waiting([CAPReference])
         case refused(String)
     }
 
@@ -133,13 +224,13 @@ public actor CAPIngest {
             return .refused("a \(alert.msgType.rawValue) that references nothing cannot \(verb) anything")
         }
         var incidents: [UUID] = []
-        var missing: [String] = []
+        var missing: [CAPReference] = []
         for reference in alert.references {
             let key = reference.key
             if let record = try log.capMessage(sender: key.sender, identifier: key.identifier, sentUTC: key.sentUTC) {
                 if !incidents.contains(record.incident) { incidents.append(record.incident) }
             } else {
-                missing.append(reference.description)
+                missing.append(reference)
             }
         }
         if alert.msgType == .cancel, incidents.count > 1 {
@@ -178,31 +269,170 @@ public actor CAPIngest {
         return stored[0].seq
     }
 
-    /// Applies every held message whose referents have all arrived, oldest first, until none is ready (one release
-    /// can make the next ready); marks refused a held Cancel whose referents span several incidents. Each is
-    /// applied as from the peer that sent it. Returns the seqs applied.
-    func release(now: Date) async throws -> [Int64] {
+    /// Applies the held messages that were waiting for `key` (just applied) and now have every referent, oldest
+    /// first, then those waiting for them in turn; marks refused a held Cancel whose referents span several
+    /// incidents. Each is applied as from the peer that sent it. Only the messages the index lists for an applied
+    /// identity are looked at. Returns the seqs applied.
+    func release(after key: CAPMessageKey, now: Date) async throws -> [Int64] {
         var seqs: [Int64] = []
-        var progress = true
-        while progress {
-            progress = false
-            for held in try log.heldCAPMessages() {
-                guard let alert = try? CAPAlert(xml: held.xml) else { continue }
-                switch try resolve(alert) {
-                case .waiting:
-                    continue
+        var applied = [key]
+        var next = 0
+        // Each pass removes the applied identity's entry from the index, and each held message is applied at most
+        // once, so this ends after at most one pass per held message (plus the first).
+        while next < applied.count {
+            let found = applied[next]
+            next += 1
+            guard let keys = dependents.removeValue(forKey: found) else { continue }
+            let ready = keys.compactMap { waiting[$0] }.sorted { $0.message.receivedAt < $1.message.receivedAt }
+            for var entry in ready {
+                entry.missing.remove(found)
+                waiting[entry.alert.key] = entry
+                guard entry.missing.isEmpty else { continue }
+                let heldKey = entry.alert.key
+                switch try resolve(entry.alert) {
+                case .waiting(let missing):
+                    // Not expected (the index says all arrived); index it again rather than lose it.
+                    entry.missing = Set(missing.map(\.key))
+                    index(entry)
                 case .refused(let reason):
+                    unindex(heldKey)
                     try await log.refuseHeldCAPMessage(
-                        sender: held.sender, identifier: held.identifier, sentUTC: held.sentUTC, reason: reason)
+                        sender: entry.message.sender, identifier: entry.message.identifier,
+                        sentUTC: entry.message.sentUTC, reason: reason)
                 case .ready(let incident):
                     seqs.append(
                         try await apply(
-                            alert, xml: held.xml, incident: incident, peer: held.peer, now: now, wasHeld: true))
-                    progress = true
+                            entry.alert, xml: entry.message.xml, incident: incident, peer: entry.message.peer,
+                            now: now, wasHeld: true))
+                    unindex(heldKey)
+                    applied.append(heldKey)
                 }
             }
         }
         return seqs
+    }
+
+    // MARK: Held messages
+
+    /// Reads the waiting messages from `cap_held` into the index, once (parsing each); one whose referents have all
+    /// arrived meanwhile is released now.
+    func loadHeld(now: Date) async throws {
+        guard !loaded else { return }
+        loaded = true
+        do {
+            try await readHeld(now: now)
+        } catch {
+            // Read again, whole, by the next ingest.
+            (waiting, dependents, loaded) = ([:], [:], false)
+            throw error
+        }
+    }
+
+    private func readHeld(now: Date) async throws {
+        var arrived: [CAPMessageKey] = []
+        for message in try log.heldCAPMessages() {
+            if try log.capMessage(sender: message.sender, identifier: message.identifier, sentUTC: message.sentUTC)
+                != nil
+            {
+                // Applied already (its row outlived its release): nothing to wait for.
+                try await log.dropHeldCAPMessage(
+                    sender: message.sender, identifier: message.identifier, sentUTC: message.sentUTC)
+                continue
+            }
+            guard let alert = try? CAPAlert(xml: message.xml) else { continue }
+            switch try resolve(alert) {
+            case .waiting(let missing):
+                index(Waiting(message: message, alert: alert, missing: Set(missing.map(\.key))))
+            case .ready, .refused:
+                // Everything it references is applied: index it under its first reference, released below.
+                guard let first = alert.references.first?.key else { continue }
+                index(Waiting(message: message, alert: alert, missing: [first]))
+                arrived.append(first)
+            }
+        }
+        for key in arrived { _ = try await release(after: key, now: now) }
+    }
+
+    private func index(_ entry: Waiting) {
+        let key = entry.alert.key
+        waiting[key] = entry
+        for missing in entry.missing { dependents[missing, default: []].insert(key) }
+    }
+
+    private func unindex(_ key: CAPMessageKey) {
+        guard let entry = waiting.removeValue(forKey: key) else { return }
+        for missing in entry.missing {
+            dependents[missing]?.remove(key)
+            if dependents[missing]?.isEmpty == true { dependents[missing] = nil }
+        }
+    }
+
+    /// Marks refused ("expired …") every waiting message received ``Limits/heldLifetime`` or longer before `now`,
+    /// logging a warning for each.
+    func expire(now: Date) async throws {
+        let cutoff = now.addingTimeInterval(-limits.heldLifetime)
+        for entry in waiting.values where entry.message.receivedAt <= cutoff {
+            let reason =
+                "expired: held since \(CanonicalJSON.timestamp(entry.message.receivedAt)) for its references ("
+                + entry.missing.map(\.description).sorted().joined(separator: " ")
+                + "), longer than the \(Int(limits.heldLifetime)) s a message may wait"
+            try await log.refuseHeldCAPMessage(
+                sender: entry.message.sender, identifier: entry.message.identifier, sentUTC: entry.message.sentUTC,
+                reason: reason)
+            unindex(entry.alert.key)
+            logger.warning(
+                "held CAP message expired",
+                metadata: [
+                    "peer": "\(entry.message.peer)", "cap": "\(entry.alert.key)", "reason": "\(reason)",
+                ])
+        }
+    }
+
+    /// The id of a held message in the API: the first 16 hexadecimal digits of SHA-256 of
+    /// `sender,identifier,sent` (sent in UTC), stable across restarts and safe in a path.
+    static func heldID(sender: String, identifier: String, sentUTC: String) -> String {
+        SHA256.hash(data: Data("\(sender),\(identifier),\(sentUTC)".utf8)).prefix(8)
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Every message in `cap_held` — waiting, refused or expired — oldest first, after expiring those due at `now`.
+    ///
+    /// - Throws: the log's errors.
+    public func heldMessages(now: Date) async throws -> [CAPHeldMessage] {
+        try await loadHeld(now: now)
+        try await expire(now: now)
+        return try log.heldCAPMessages(includingRefused: true).map { message in
+            let alert = try? CAPAlert(xml: message.xml)
+            let key = alert?.key
+            return CAPHeldMessage(
+                id: Self.heldID(sender: message.sender, identifier: message.identifier, sentUTC: message.sentUTC),
+                peer: message.peer, sender: message.sender, identifier: message.identifier, sent: message.sentUTC,
+                msgType: alert?.msgType.rawValue ?? "", receivedAt: message.receivedAt,
+                expiresAt: message.refusal == nil ? message.receivedAt.addingTimeInterval(limits.heldLifetime) : nil,
+                bytes: message.xml.count,
+                waitingFor: key.flatMap { waiting[$0] }?.missing.map(\.description).sorted() ?? [],
+                refusal: message.refusal)
+        }
+    }
+
+    /// Drops the held message with this id (``heldID(sender:identifier:sentUTC:)``) from `cap_held` and the index,
+    /// logging it; it will never be applied (sent again, it is taken as new).
+    ///
+    /// - Returns: the message as it was listed, or `nil` when no held message has this id.
+    /// - Throws: the log's errors.
+    public func drop(id: String, now: Date) async throws -> CAPHeldMessage? {
+        guard let found = try await heldMessages(now: now).first(where: { $0.id == id }) else { return nil }
+        try await log.dropHeldCAPMessage(sender: found.sender, identifier: found.identifier, sentUTC: found.sent)
+        if let entry = waiting.values.first(where: {
+            $0.message.sender == found.sender && $0.message.identifier == found.identifier
+                && $0.message.sentUTC == found.sent
+        }) {
+            unindex(entry.alert.key)
+        }
+        logger.notice(
+            "held CAP message dropped",
+            metadata: ["peer": "\(found.peer)", "cap": "\(found.sender),\(found.identifier),\(found.sent)"])
+        return found
     }
 
     // MARK: Answers

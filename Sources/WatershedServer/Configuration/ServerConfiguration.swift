@@ -31,6 +31,14 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     public var peerKey: String?
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// Hours a CAP message from a peer may wait for the messages it references before it expires (1…8760; issue 15,
+    /// item 6): ``CAPIngest/Limits/heldLifetime``.
+    public var capHeldHours: Int = 72
+
+    /// The bounds on held CAP messages: ``capHeldHours``, with the default per-peer count and bytes.
+    public var capHeldLimits: CAPIngest.Limits {
+        CAPIngest.Limits(heldLifetime: TimeInterval(capHeldHours) * 3_600)
+    }
 
     /// The defaults.
     public init() {}
@@ -39,7 +47,7 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// variable `WATERSHED_` plus the upper snake-case key (`peerPort` → `--peer-port`, `WATERSHED_PEER_PORT`).
     public static let keys = [
         "province", "host", "port", "peerPort", "data", "playbooks", "seeds", "tlsCert", "tlsKey", "peerCert",
-        "peerKey", "logLevel",
+        "peerKey", "logLevel", "capHeldHours",
     ]
 
     /// The log levels `logLevel` accepts (swift-log's `Logger.Level` raw values).
@@ -152,6 +160,11 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
         case "tlsKey": tlsKey = value
         case "peerCert": peerCert = value
         case "peerKey": peerKey = value
+        case "capHeldHours":
+            guard let hours = Int(value), (1...8_760).contains(hours) else {
+                throw Problem(origin: origin, message: "\"\(value)\" is not a number of hours (1–8760)")
+            }
+            capHeldHours = hours
         default: logLevel = value
         }
     }
@@ -205,6 +218,7 @@ private struct ConfigFile: Decodable {
     var peerCert: String?
     var peerKey: String?
     var logLevel: String?
+    var capHeldHours: Int?
 
     /// The values present, each with its origin `file:line:column: key`.
     static func read(_ file: String) throws -> [(key: String, value: String, origin: String)] {
@@ -226,7 +240,7 @@ private struct ConfigFile: Decodable {
             ("peerPort", decoded.peerPort.map(String.init)), ("data", decoded.data),
             ("playbooks", decoded.playbooks), ("seeds", decoded.seeds), ("tlsCert", decoded.tlsCert),
             ("tlsKey", decoded.tlsKey), ("peerCert", decoded.peerCert), ("peerKey", decoded.peerKey),
-            ("logLevel", decoded.logLevel),
+            ("logLevel", decoded.logLevel), ("capHeldHours", decoded.capHeldHours.map(String.init)),
         ]
         return values.compactMap { key, value in
             guard let value else { return nil }

@@ -119,12 +119,14 @@ public actor IncidentService {
     /// one append, so they are committed together and in that order. The report's `exercise` flag marks every event.
     ///
     /// - Parameter idempotencyKey: a checked `Idempotency-Key` (``Idempotency/validate(_:)``), or `nil`.
-    /// - Throws: ``APIError`` 422 naming the first field at fault, 409 for a key used with another request
-    ///   (nothing is appended).
+    /// - Throws: ``APIError`` 403 on `signature.reportingUnit` for a unit the token may not report for
+    ///   (``checkReportingUnit(_:of:)``), 422 naming the first field at fault, 409 for a key used with another
+    ///   request (nothing is appended).
     func fileInitialReport(
         _ report: InitialReport, by identity: Identity, now: Date, idempotencyKey: String? = nil
     ) async throws -> FiledReport {
-        try await withIdempotency(
+        try checkReportingUnit(report.signature.reportingUnit, of: identity)
+        return try await withIdempotency(
             idempotencyKey, identity: identity, route: "POST /v1/incidents", body: report, now: now
         ) { claim in
             let exercise = report.exercise ?? false
@@ -144,6 +146,10 @@ public actor IncidentService {
         _ report: InitialReport, by identity: Identity, now: Date, exercise: Bool, claim: IdempotencyClaim?,
         drill: (link: DrillLink, peers: [UnitCode], wall: Date)? = nil
     ) throws -> ([NewEvent], UUID) {
+        // The discovery time, on the incident's clock: the wall clock here, the drill's for a drill (issue 15, item 10).
+        if let problem = report.discoveryProblem(now: now) {
+            throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
+        }
         // One planner run: the checks place a planner error on the report's field, and keep the plan otherwise.
         let checked = report.checked(in: basin, ownProvince: province)
         guard let plan = checked.plan else {
@@ -193,6 +199,38 @@ public actor IncidentService {
         return ([first] + rest, incident)
     }
 
+    /// Refuses a report signed (MEP Order No. 17 Art. 14: the reporting unit) for a unit the token may not report
+    /// for (issue 15, item 12; DESIGN.md "Terms used in names", *reporting unit*):
+    /// - any token: its own unit;
+    /// - a commander: any unit of its own province (the first two digits of the GB/T 2260 code);
+    /// - an officer, or a drill token on an exercise: a unit below its own in `playbooks/units.yaml` (a county of
+    ///   its city) that the province's organisation seed (`seeds/<province>/organisation.yaml`) lists — the seed
+    ///   says which units act in this province's response, so a unit it leaves out is reported for by no one
+    ///   else.
+    ///
+    /// A unit the basin does not know is left to the report's own checks (422 "unknown unit").
+    ///
+    /// - Throws: ``APIError`` 403 `reporting_unit`, field `signature.reportingUnit`.
+    func checkReportingUnit(_ unit: UnitCode, of identity: Identity) throws {
+        guard unit != identity.unit, basin.unit(unit) != nil else { return }
+        if identity.has(.commander) {
+            if unit.provinceCode == identity.unit.provinceCode { return }
+        } else if organisation.units[unit] != nil,
+            basin.ancestry(of: unit).dropFirst().contains(where: { $0.code == identity.unit })
+        {
+            return
+        }
+        let scope =
+            identity.has(.commander)
+            ? "its own unit or another unit of province \(identity.unit.provinceCode)"
+            : "its own unit \(identity.unit) or a unit below it that seeds/\(organisation.province)/organisation.yaml lists"
+        throw APIError(
+            .forbidden, code: "reporting_unit",
+            message: "token \(identity.tokenID) (unit \(identity.unit)) may not sign a report as unit \(unit); "
+                + "it reports for \(scope)",
+            field: "signature.reportingUnit")
+    }
+
     /// The next incident reference, `GX-2026-0007`: this province's abbreviation, the year in China Standard Time, a
     /// serial within the year.
     func nextReference(now: Date) -> String {
@@ -217,12 +255,14 @@ public actor IncidentService {
     /// - Parameters:
     ///   - key: the incident's UUID or reference.
     ///   - idempotencyKey: a checked `Idempotency-Key`, or `nil`.
-    /// - Throws: ``APIError`` 404 for an unknown incident, 409 for a closed one or a key used with another
+    /// - Throws: ``APIError`` 404 for an unknown incident, 403 on `signature.reportingUnit` for a unit the token
+    ///   may not report for (``checkReportingUnit(_:of:)``), 409 for a closed one or a key used with another
     ///   request, 422 naming the first field at fault (nothing is appended).
     func fileReport(
         _ report: FollowUpReport, on key: String, by identity: Identity, now: Date, idempotencyKey: String? = nil
     ) async throws -> FiledReport {
         guard let incident = find(key)?.id else { throw Self.unknown(key) }
+        try checkReportingUnit(report.signature.reportingUnit, of: identity)
         let route = "POST /v1/incidents/\(incident.uuidString)/reports"
         return try await withIdempotency(idempotencyKey, identity: identity, route: route, body: report, now: now) {
             claim in

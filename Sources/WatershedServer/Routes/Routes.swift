@@ -331,12 +331,35 @@ struct Routes: Sendable {
     }
 
     /// Decodes a JSON body of at most 1 MiB, naming the field at fault on error.
-    static func decodeBody<T: Decodable>(_ request: Request, context: AppRequestContext) async throws -> T {
+    ///
+    /// The same strict checks hold for every body accepted (issue 15, items 1 and 11):
+    /// - Encoding: JSON between systems is UTF-8 (RFC 8259 §8.1). A leading UTF-8 byte order mark is ignored, as
+    ///   §8.1 allows; UTF-16 or UTF-32 (with or without a byte order mark, told apart by the zero bytes around the
+    ///   first ASCII character, RFC 4627 §3) or a `charset` other than UTF-8 in `Content-Type` is refused with
+    ///   415 `unsupported_encoding`, field `body` — never decoded by a path that skips the checks below.
+    /// - Syntax and depth: the bytes are read once by ``JSONValue/parse(_:)``, which refuses invalid UTF-8 and
+    ///   nesting deeper than 512 levels (400 `invalid_body`, field `body`, the message naming the limit) before
+    ///   Foundation's recursive `JSONDecoder` sees them.
+    /// - Fields: a member the type does not have is 400 `unknown_field` naming it (``unknownField(in:decoded:)``).
+    ///
+    /// - Throws: ``APIError`` 413 over 1 MiB, 415 for another encoding, 400 as above or naming the field a
+    ///   `DecodingError` points at.
+    static func decodeBody<T: Codable>(_ request: Request, context: AppRequestContext) async throws -> T {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
         } catch {
             throw APIError(.contentTooLarge, code: "body_too_large", message: "the body is over 1 MiB", field: "body")
+        }
+        let data = try Self.utf8JSON(Data(buffer: buffer), contentType: request.headers[.contentType])
+        let sent: JSONValue
+        switch Result(catching: { () throws(JSONParseError) -> JSONValue in try JSONValue.parse(data) }) {
+        case .success(let value):
+            sent = value
+        case .failure(let error):
+            throw APIError(
+                .badRequest, code: "invalid_body", message: "the body is not valid JSON: \(error.reason)",
+                field: "body")
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -348,7 +371,6 @@ struct Routes: Sendable {
             }
             return date
         }
-        let data = Data(buffer: buffer)
         let value: T
         do {
             value = try decoder.decode(T.self, from: data)
@@ -358,7 +380,12 @@ struct Routes: Sendable {
         } catch {
             throw APIError(.badRequest, code: "invalid_body", message: "the body is not valid JSON", field: "body")
         }
-        if let unknown = Self.unknownField(in: data, decoded: value) {
+        guard let echoed = try? JSONValue(encoding: value) else {
+            // Fail closed: a body whose fields cannot be checked is not accepted.
+            throw APIError(
+                .badRequest, code: "invalid_body", message: "the body's fields cannot be checked", field: "body")
+        }
+        if let unknown = Self.unknownField(in: sent, decoded: echoed) {
             throw APIError(
                 .badRequest, code: "unknown_field",
                 message: "unknown field \"\(unknown.split(separator: ".").last.map(String.init) ?? unknown)\""
@@ -368,15 +395,44 @@ struct Routes: Sendable {
         return value
     }
 
+    /// The UTF-8 bytes of a JSON body: `data` without a leading UTF-8 byte order mark (EF BB BF).
+    ///
+    /// - Parameter contentType: the `Content-Type` header; a `charset` parameter other than `utf-8` is refused.
+    /// - Throws: ``APIError`` 415 `unsupported_encoding`, field `body`, for UTF-16 or UTF-32: a byte order mark
+    ///   FE FF, FF FE (UTF-16; FF FE 00 00 is UTF-32LE) or 00 00 FE FF, or a zero byte among the first four (a JSON
+    ///   text starts with an ASCII character, so UTF-16/32 without a mark puts zeros beside it, RFC 4627 §3).
+    static func utf8JSON(_ data: Data, contentType: String?) throws -> Data {
+        func refuse(_ found: String) -> APIError {
+            APIError(
+                .unsupportedMediaType, code: "unsupported_encoding",
+                message: "the body is \(found); send JSON in UTF-8 (RFC 8259 §8.1)", field: "body")
+        }
+        if let contentType {
+            for parameter in contentType.split(separator: ";").dropFirst() {
+                let pair = parameter.split(separator: "=", maxSplits: 1).map {
+                    $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                }
+                if pair.count == 2, pair[0].lowercased() == "charset",
+                    !["utf-8", "utf8"].contains(pair[1].lowercased())
+                {
+                    throw refuse("declared charset=\(pair[1])")
+                }
+            }
+        }
+        let head = Array(data.prefix(4))
+        if head.starts(with: [0xEF, 0xBB, 0xBF]) { return Data(data.dropFirst(3)) }
+        if head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0, 0, 0xFE, 0xFF]) {
+            throw refuse("UTF-16 or UTF-32 (a byte order mark)")
+        }
+        if head.contains(0) { throw refuse("UTF-16 or UTF-32 (zero bytes at the start)") }
+        return data
+    }
+
     /// The first member of the request body that the decoded value does not have — a misspelt or unknown field,
-    /// which `Decodable` would otherwise ignore silently (`"levelchange"` for `"levelChange"`). Found by encoding
-    /// the decoded value again and walking both JSON trees; `null` members are skipped (an absent optional encodes
-    /// as nothing). Dotted path with `[i]` for array elements, as in the `field` of other errors.
-    static func unknownField<T: Decodable>(in data: Data, decoded: T) -> String? {
-        guard let encodable = decoded as? any Encodable,
-            let sent = try? JSONValue.parse(data),
-            let echoed = try? JSONValue(encoding: encodable)
-        else { return nil }
+    /// which `Decodable` would otherwise ignore silently (`"levelchange"` for `"levelChange"`). Found by walking
+    /// the body as sent and the decoded value encoded again side by side; `null` members are skipped (an absent
+    /// optional encodes as nothing). Dotted path with `[i]` for array elements, as in the `field` of other errors.
+    static func unknownField(in sent: JSONValue, decoded echoed: JSONValue) -> String? {
         func walk(_ sent: JSONValue, _ echoed: JSONValue, _ path: String) -> String? {
             switch (sent, echoed) {
             case (.object(let members), .object(let known)):

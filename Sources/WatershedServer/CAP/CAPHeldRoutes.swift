@@ -1,0 +1,33 @@
+import Foundation
+import Hummingbird
+import WatershedCore
+import WatershedWire
+
+/// Held CAP messages on the people's port (issue 15, item 6; docs/cap.md "Held messages"), for commanders:
+///
+/// - `GET /v1/cap/held`: every message in `cap_held` — waiting, refused or expired — as ``CAPHeldMessage``, oldest
+///   first (at most ``CAPIngest/Limits/maxHeldPerPeer`` per peer wait at once, so the list stays short).
+/// - `DELETE /v1/cap/held/{id}`: drops one (it is never applied; sent again, it is taken as new); `200` with the
+///   entry as it was, 404 `unknown_held_message` on `id`.
+///
+/// Other tokens get 403 (field-less, as for any role).
+struct CAPHeldRoutes: Sendable {
+    let ingest: CAPIngest
+    let clock: any WallClock
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/v1/cap/held") { _, context in
+            _ = try context.require(.commander)
+            return try JSONResponse.make(try await ingest.heldMessages(now: clock.now))
+        }
+        router.delete("/v1/cap/held/:id") { _, context in
+            _ = try context.require(.commander)
+            let id = try context.parameters.require("id")
+            guard let dropped = try await ingest.drop(id: id, now: clock.now) else {
+                throw APIError(
+                    .notFound, code: "unknown_held_message", message: "no held CAP message \"\(id)\"", field: "id")
+            }
+            return try JSONResponse.make(dropped)
+        }
+    }
+}
