@@ -226,7 +226,7 @@ public final class WatershedClient: Sendable {
 
     /// `GET /v1/cap/held` (commander): the peers' CAP messages held for their references, refused or expired, oldest
     /// first (docs/cap.md).
-    public func heldCAPMessages() async throws -> [CAPHeldMessage] { try await get("/v1/cap/held") }
+    public func heldCAPMessages() async throws -> [CAPHeldMessage] { try await getAll("/v1/cap/held") }
 
     /// `DELETE /v1/cap/held/{id}` (commander): drops a held CAP message; answers it as it was.
     public func dropHeldCAPMessage(_ id: String) async throws -> CAPHeldMessage {

@@ -82,6 +82,19 @@ import WatershedServer
                 #expect(reply.errorCode == code, "\(path)")
                 #expect(reply.errorField == field, "\(path)")
             }
+            // Held CAP messages are a commander's list; they page too.
+            for (path, code, field) in [
+                ("/v1/cap/held?page=2", "unknown_parameter", "page"),
+                ("/v1/cap/held?limit=0", "invalid_field", "limit"),
+            ] {
+                let reply = try await api.request(.GET, path, token: DevToken.commander)
+                #expect(reply.status == 400, "\(path)")
+                #expect(reply.errorCode == code, "\(path)")
+                #expect(reply.errorField == field, "\(path)")
+            }
+            let held = try await api.request(.GET, "/v1/cap/held?limit=5", token: DevToken.commander)
+            #expect(held.status == 200)
+            #expect(String(decoding: held.body, as: UTF8.self) == "[]")
         }
     }
 }

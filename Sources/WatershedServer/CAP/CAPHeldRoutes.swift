@@ -6,7 +6,7 @@ import WatershedWire
 /// Held CAP messages on the people's port (issue 15, item 6; docs/cap.md "Held messages"), for commanders:
 ///
 /// - `GET /v1/cap/held`: every message in `cap_held` — waiting, refused or expired — as ``CAPHeldMessage``, oldest
-///   first (at most ``CAPIngest/Limits/maxHeldPerPeer`` per peer wait at once, so the list stays short).
+///   first, a page at a time (``PageRequest``: expired and refused entries stay until dropped).
 /// - `DELETE /v1/cap/held/{id}`: drops one (it is never applied; sent again, it is taken as new); `200` with the
 ///   entry as it was, 404 `unknown_held_message` on `id`.
 ///
@@ -16,9 +16,13 @@ struct CAPHeldRoutes: Sendable {
     let clock: any WallClock
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("/v1/cap/held") { _, context in
+        router.get("/v1/cap/held") { request, context in
             _ = try context.require(.commander)
-            return try JSONResponse.make(try await ingest.heldMessages(now: clock.now))
+            try Routes.allowQuery(request, ["limit", "cursor"])
+            let page = try PageRequest(request)
+            let held = try await ingest.heldMessages(now: clock.now)
+            let sliced = try await page.slice(held, id: \.id) { held.map(\.id) }
+            return try page.response(sliced, id: \.id, request: request)
         }
         router.delete("/v1/cap/held/:id") { _, context in
             _ = try context.require(.commander)

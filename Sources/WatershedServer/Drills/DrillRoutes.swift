@@ -30,8 +30,8 @@ struct DrillRoutes: Sendable {
             try Routes.allowQuery(request, ["limit", "cursor"])
             let page = try PageRequest(request)
             let drills = await incidents.drillSummaries()
-            let sliced = try await page.slice(drills, id: \.id) { drills.map(\.id) }
-            return try page.response(sliced, id: \.id, request: request)
+            let sliced = try await page.slice(drills, id: \.id.uuidString) { drills.map(\.id.uuidString) }
+            return try page.response(sliced, id: \.id.uuidString, request: request)
         }
         router.get("/v1/drills/:id") { _, context in
             _ = try context.requireReader()

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// A page of a list endpoint (`GET /v1/incidents`, `/v1/tasks`, `/v1/drills`): `?limit=` (default
+/// A page of a list endpoint (`GET /v1/incidents`, `/v1/tasks`, `/v1/drills`, `/v1/cap/held`): `?limit=` (default
 /// ``defaultLimit``, at most ``maximumLimit``) and `?cursor=` (the id of the last item of the page before). The body
 /// stays a JSON array; when more items follow, the answer carries `Link: <…&cursor=ID>; rel="next"` (RFC 8288 §3) —
 /// the same query with the cursor of this page's last item — so that no answer grows with the log.
@@ -13,12 +13,12 @@ struct PageRequest: Sendable {
     static let maximumLimit = 1_000
 
     var limit: Int
-    var cursor: UUID?
+    /// The id of the last item of the page before (a UUID, or a held CAP message's id), as sent.
+    var cursor: String?
 
     /// Reads `limit` and `cursor`.
     ///
-    /// - Throws: ``APIError`` 400 naming `limit` (not a whole number in 1…``maximumLimit``) or `cursor` (not a
-    ///   UUID).
+    /// - Throws: ``APIError`` 400 naming `limit` (not a whole number in 1…``maximumLimit``).
     init(_ request: Request) throws {
         let query = request.uri.queryParameters
         if let text = query.get("limit") {
@@ -31,15 +31,7 @@ struct PageRequest: Sendable {
         } else {
             limit = Self.defaultLimit
         }
-        if let text = query.get("cursor") {
-            guard let id = UUID(uuidString: String(text)) else {
-                throw APIError(
-                    .badRequest, code: "invalid_field",
-                    message: "cursor is the id of the last item of the page before (from the Link header)",
-                    field: "cursor")
-            }
-            cursor = id
-        }
+        cursor = query.get("cursor").map { String($0) }
     }
 
     /// The page of `items` (in the list's order) after the item whose id is the cursor, and whether more follow.
@@ -48,7 +40,7 @@ struct PageRequest: Sendable {
     /// that names no item is a 400.
     ///
     /// - Throws: ``APIError`` 400 naming `cursor`.
-    func slice<Item>(_ items: [Item], id: (Item) -> UUID, order: () async -> [UUID]) async throws -> (
+    func slice<Item>(_ items: [Item], id: (Item) -> String, order: () async -> [String]) async throws -> (
         page: [Item], more: Bool
     ) {
         var rest = items[...]
@@ -57,7 +49,7 @@ struct PageRequest: Sendable {
             guard let place = order.firstIndex(of: cursor) else {
                 throw APIError(
                     .badRequest, code: "invalid_field",
-                    message: "cursor \(cursor.uuidString) names no item of this list",
+                    message: "cursor \"\(cursor)\" names no item of this list (take it from the Link header)",
                     field: "cursor")
             }
             let position = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
@@ -67,11 +59,11 @@ struct PageRequest: Sendable {
     }
 
     /// `Link: <path?query&cursor=last>; rel="next"` for `request`, keeping its other query items.
-    static func nextLink(_ request: Request, after last: UUID, limit: Int) -> String {
+    static func nextLink(_ request: Request, after last: String, limit: Int) -> String {
         var items = URLComponents(string: "http://x\(request.uri.description)")?.queryItems ?? []
         items.removeAll { $0.name == "cursor" || $0.name == "limit" }
         items.append(URLQueryItem(name: "limit", value: String(limit)))
-        items.append(URLQueryItem(name: "cursor", value: last.uuidString))
+        items.append(URLQueryItem(name: "cursor", value: last))
         var components = URLComponents()
         components.path = request.uri.path
         components.queryItems = items
@@ -79,7 +71,7 @@ struct PageRequest: Sendable {
     }
 
     /// The JSON answer of a page: the items, with a `Link` to the next page when there is one.
-    func response<Item: Encodable>(_ sliced: (page: [Item], more: Bool), id: (Item) -> UUID, request: Request) throws
+    func response<Item: Encodable>(_ sliced: (page: [Item], more: Bool), id: (Item) -> String, request: Request) throws
         -> Response
     {
         var response = try JSONResponse.make(sliced.page)

@@ -81,7 +81,9 @@ struct Routes: Sendable {
             }
             // Without plans (tens of KB each): a list is for choosing; `GET /v1/incidents/{id}` has the plan.
             let listed = await incidents.list(state: state).filter { !reader.isDrillOnly || $0.exercise }
-            let sliced = try await page.slice(listed, id: \.id) { await incidents.list(state: nil).map(\.id) }
+            let sliced = try await page.slice(listed, id: \.id.uuidString) {
+                await incidents.list(state: nil).map(\.id.uuidString)
+            }
             let deadlines = await incidents.nextDeadlines()
             let lean = sliced.page.map { incident in
                 var lean = incident.withoutPlan
@@ -89,7 +91,7 @@ struct Routes: Sendable {
                 lean.nextDeadlineTask = deadlines[incident.id]?.task
                 return lean
             }
-            return try page.response((lean, sliced.more), id: \.id, request: request)
+            return try page.response((lean, sliced.more), id: \.id.uuidString, request: request)
         }
         router.get("/v1/incidents/:id") { _, context in
             _ = try context.requireIdentity()
@@ -181,10 +183,10 @@ struct Routes: Sendable {
                 for task in list where await incidents.isExercise(task) { kept.append(task) }
                 list = kept
             }
-            let sliced = try await page.slice(list, id: \.id) {
-                await incidents.tasks(assignee: nil, unit: nil, state: nil, incident: incident).map(\.id)
+            let sliced = try await page.slice(list, id: \.id.uuidString) {
+                await incidents.tasks(assignee: nil, unit: nil, state: nil, incident: incident).map(\.id.uuidString)
             }
-            return try page.response(sliced, id: \.id, request: request)
+            return try page.response(sliced, id: \.id.uuidString, request: request)
         }
         router.get("/v1/tasks/:id") { _, context in
             _ = try context.requireIdentity()
