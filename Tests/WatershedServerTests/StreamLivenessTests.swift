@@ -1,4 +1,6 @@
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import Testing
 
 @testable import WatershedServer
@@ -87,5 +89,61 @@ import Testing
     /// The ping the stream writes itself is an empty, final ping frame (RFC 6455 §5.2, §5.5.2): 0x89, length 0.
     @Test func pingFrame() {
         #expect(Array(LiveSink.pingFrame.readableBytesView) == [0x89, 0x00])
+    }
+
+    #if os(Linux)
+        /// `TCPInfoHead` reads the kernel's `tcpi_bytes_acked` at the offset `<linux/tcp.h>` gives: over a real loopback
+        /// connection, after the server writes 100,000 bytes and the client has read them all, the server's count of
+        /// acknowledged bytes is at least 100,000 (the handshake adds 1) and far below 2^32 (a misread word would not be).
+        @Test func bytesAckedIsReadFromTheKernel() async throws {
+            let group = MultiThreadedEventLoopGroup.singleton
+            let accepted = NIOLockedValueBox<(any Channel)?>(nil)
+            let server = try await ServerBootstrap(group: group)
+                .childChannelInitializer { channel in
+                    accepted.withLockedValue { $0 = channel }
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                }
+                .bind(host: "127.0.0.1", port: 0).get()
+            defer { server.close(promise: nil) }
+            let received = NIOLockedValueBox(0)
+            let client = try await ClientBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.pipeline.addHandler(CountingReader(received: received))
+                }
+                .connect(host: "127.0.0.1", port: server.localAddress!.port!).get()
+            defer { client.close(promise: nil) }
+            var child: (any Channel)?
+            for _ in 0..<200 where child == nil {
+                child = accepted.withLockedValue { $0 }
+                if child == nil { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            let connection = try #require(child)
+            try await connection.writeAndFlush(ByteBuffer(repeating: 0x41, count: 100_000)).get()
+            for _ in 0..<500 where received.withLockedValue({ $0 }) < 100_000 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(received.withLockedValue { $0 } == 100_000)
+            let provider = try #require(connection as? any SocketOptionProvider)
+            var acked: UInt64 = 0
+            for _ in 0..<100 {
+                let info: TCPInfoHead = try await provider.unsafeGetSocketOption(level: .tcp, name: .tcp_info).get()
+                acked = info.bytesAcked
+                if acked >= 100_000 { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(acked >= 100_000)
+            #expect(acked < 200_000)
+        }
+    #endif
+}
+
+/// Counts the bytes a client channel reads.
+private final class CountingReader: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let received: NIOLockedValueBox<Int>
+    init(received: NIOLockedValueBox<Int>) { self.received = received }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let count = Self.unwrapInboundIn(data).readableBytes
+        received.withLockedValue { $0 += count }
     }
 }
