@@ -105,6 +105,47 @@ import WatershedServer
         }
     }
 
+    /// Slow readers are not dead (issue 15, item 7: clients reading ~1 KB/s were dropped with `1001 Ping timeout`).
+    /// Three clients with 4 KiB receive buffers read one buffer's worth every 500 ms (at most ~8 KB/s) while ~1.5 MB
+    /// of events arrive — well within their 8 MiB budgets — so the server's pings wait behind unread data and their
+    /// pongs come late. 45 s later (four ping periods, past the 30 s dead rule) every one is still connected, has no
+    /// close frame, and has what it read in order; read at full speed again, each gets every event.
+    @Test(.timeLimit(.minutes(3))) func slowReadersAreNotDroppedForLatePongs() async throws {
+        let data = try LiveServer.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        try await HeavyTests.exclusive {
+            try await LiveServer.run(data: data) { handle in
+                var slow: [RawStreamClient] = []
+                for _ in 0..<3 {
+                    let client = try await RawStreamClient.connect(handle, after: 0, receiveBuffer: 4 << 10)
+                    try await client.waitForUpgrade()
+                    slow.append(client)
+                }
+                let throttles = slow.map { $0.readSlowly(every: .milliseconds(500)) }
+                // ~30 reports: PlanComputed frames are ~47 KB, so about 1.5 MB of events.
+                let head = try await Self.fileReports(handle, until: 300, writers: 2)
+                try await Task.sleep(for: .seconds(45))
+                for (index, client) in slow.enumerated() {
+                    let (ended, close) = client.ending
+                    #expect(!ended, "slow client \(index) was dropped (close \(String(describing: close)))")
+                    let seqs = client.seqs
+                    #expect(seqs == (seqs.isEmpty ? [] : Array(1...Int64(seqs.count))))
+                    #expect(seqs.count < Int(head), "slow client \(index) was not behind")
+                }
+                for throttle in throttles { throttle.cancel() }
+                for client in slow { client.resumeReading() }
+                for (index, client) in slow.enumerated() {
+                    try await poll(timeout: .seconds(60), "slow client \(index) catching up") {
+                        client.seqs.count >= Int(head)
+                    }
+                    #expect(client.seqs == Array(1...head))
+                    #expect(client.pongs >= 1)
+                    client.close()
+                }
+            }
+        }
+    }
+
     /// Posts Longjiang reports from `writers` concurrent writers until the head reaches `target`;
     /// returns the head.
     static func fileReports(_ handle: LiveServer.Handle, until target: Int64, writers: Int) async throws -> Int64 {
@@ -240,6 +281,7 @@ final class RawStreamClient: ChannelInboundHandler, @unchecked Sendable {
     private var switched = false
     private var closeFrame: Close?
     private var ended = false
+    private var pongCount = 0
     private var channel: (any Channel)?
 
     // Event-loop state.
@@ -287,6 +329,25 @@ final class RawStreamClient: ChannelInboundHandler, @unchecked Sendable {
         channel.close(promise: nil)
     }
 
+    /// Reads slowly: auto-read off, and one read (at most a receive buffer's worth) every `interval`, until the
+    /// returned task is cancelled. Pings are answered as they are read, so a pong waits behind the data not read yet.
+    func readSlowly(every interval: Duration) -> Task<Void, Never> {
+        pauseReading()
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let channel = lock.withLock({ channel }) else { return }
+                channel.read()
+            }
+        }
+    }
+
+    /// Whether the connection has ended (closed by either side), and the close frame if one came.
+    var ending: (ended: Bool, close: Close?) { lock.withLock { (ended, closeFrame) } }
+
+    /// Pings read, and pongs sent for them.
+    var pongs: Int { lock.withLock { pongCount } }
+
     func waitForUpgrade() async throws {
         try await poll(timeout: .seconds(30), "the upgrade") { self.lock.withLock { self.switched || self.ended } }
         try #require(lock.withLock { switched })
@@ -323,6 +384,15 @@ final class RawStreamClient: ChannelInboundHandler, @unchecked Sendable {
                     received(message)
                     message = []
                 }
+            case 0x9:
+                // A ping: answer with a masked pong carrying the same payload (RFC 6455 §5.5.3, §5.3).
+                var pong = ByteBuffer()
+                pong.writeInteger(UInt8(0x8A))
+                pong.writeInteger(UInt8(0x80 | UInt8(payload.count)))
+                pong.writeBytes([0, 0, 0, 0])
+                pong.writeBytes(payload)
+                context.writeAndFlush(NIOAny(pong), promise: nil)
+                lock.withLock { pongCount += 1 }
             case 0x8:
                 let code = payload.count >= 2 ? Int(payload[0]) << 8 | Int(payload[1]) : 1005
                 let reason = String(decoding: payload.dropFirst(2), as: UTF8.self)
