@@ -661,6 +661,7 @@ def run_server_surface(surface, server: Server, seed: int, cases: int, seconds: 
     lock = threading.Lock()
     in_flight: dict[int, list] = {}  # case → its input, while it is being sent
     restarts = [0]  # at most 3 a surface; then the surface stops
+    crashed: set[int] = set()  # server generations whose death is counted
     if not server.alive():
         server.start()
 
@@ -697,7 +698,8 @@ def run_server_surface(surface, server: Server, seed: int, cases: int, seconds: 
                 suspects = dict(in_flight)
                 del in_flight[i]
                 if not server.alive() or server.starts != generation:
-                    if server.starts == generation:
+                    if server.starts == generation and generation not in crashed:
+                        crashed.add(generation)
                         # The server died while this case (or one beside it) was in flight: one crash, every
                         # case then in flight a suspect; start it again and go on with the rest of the surface.
                         tally.cases += 1
