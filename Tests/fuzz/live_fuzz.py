@@ -781,6 +781,8 @@ def run_playbooks(playbooks: Playbooks, seed: int, cases: int, seconds: float, w
         try:
             # A batch may take longer than one file; only a case that takes over 5 s alone is a hang.
             code, output, _ = playbooks.check(files, HANG_SECONDS if alone else 4 * HANG_SECONDS)
+            if only is not None:
+                print(f"input: {inputs[only][:SHOW * 4]!r}\nexit {code}:\n{output[-2000:]}")
             if not alone and code in (0, 1):
                 with tally.lock:
                     if code == 0:
