@@ -689,7 +689,7 @@ def run_server_surface(surface, server: Server, seed: int, cases: int, seconds: 
                 # A connection dropped without an answer may be the server dying: give it a moment to be reaped,
                 # so that the crash is laid to this case and not to the next.
                 try:
-                    server.process.wait(timeout=1.0)
+                    server.process.wait(timeout=0.2)
                 except subprocess.TimeoutExpired:
                     pass
             if only is not None:
