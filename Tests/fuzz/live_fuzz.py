@@ -20,7 +20,8 @@ mutates, case by case, what a client or a neighbour can send:
 Asserted for the server surfaces: the process stays alive (no crash), no 5xx, every request answered (or its
 connection closed) within 5 s (else a hang), and the server's RSS (VmRSS in /proc/PID/status) at most twice its value
 at the start. For playbooks: exit 0, or exit 1 with `file:line:column` lines; never another exit code, a signal or a
-run over 5 s.
+run over 5 s. The server runs with SWIFT_BACKTRACE=enable=no (unless set), so a crash ends it at once; after a crash
+it is started again, at most three times a surface, and every case in flight is named a suspect.
 
 Each surface runs until --cases cases (default 2,000) or --seconds seconds (default 50), whichever comes first. Case i
 of a surface is generated from random.Random("SEED:SURFACE:i") alone, so `--seed S --replay SURFACE:i` re-sends
