@@ -341,6 +341,10 @@ class Reports:
         self.server = server
         self.initials = [json.loads((REPO / "Tests/Fixtures" / f).read_text())
                          for f in ("longjiang-initial-report.json", "he-river-initial-report.json")]
+        # Signed as the officer's own unit (Yizhou, 451203), so that the unmutated body is one the server accepts
+        # (issue 15 item 12: the reporting unit is the token's) and mutations start from a valid report.
+        for report in self.initials:
+            report["signature"]["reportingUnit"] = "451203"
         status, body, _ = https(server, "POST", "/v1/incidents", json.dumps(self.initials[0]).encode(),
                                 {"Authorization": f"Bearer {OFFICER}", "Content-Type": "application/json"})
         if status != 201:
@@ -351,7 +355,7 @@ class Reports:
             "kind": "followUp", "summary": "cadmium 0.012 mg/L at Lalang",
             "monitoring": [{"sampledAt": "2012-01-16T08:00:00+08:00", "pollutant": "cadmium",
                             "concentrationMgL": 0.012}],
-            "levelChange": {"from": "IV", "to": "III", "at": "2012-01-16T09:00:00+08:00"},
+            "levelChange": {"to": "III", "at": "2012-01-16T09:00:00+08:00"},
             "measuresTaken": ["lime dosing at Lalang"],
             "casualties": {"deaths": 0, "poisonedOrInjured": 0, "evacuated": 0}, "signature": signature,
         }
