@@ -639,11 +639,12 @@ class Tally:
         self.name = name
         self.cases = self.ok2 = self.client4 = self.closed = self.restart_lost = 0
         self.crashes = self.server5 = self.hangs = self.rss = 0
+        self.setup_failed = False
         self.findings: list[str] = []
         self.lock = threading.Lock()
 
     def failed(self) -> bool:
-        return bool(self.crashes or self.server5 or self.hangs or self.rss)
+        return bool(self.setup_failed or self.crashes or self.server5 or self.hangs or self.rss)
 
     def line(self) -> str:
         ok, refused = ("exit 0", "exit 1") if self.name == "playbooks" else ("2xx", "4xx")
@@ -868,7 +869,18 @@ def main() -> int:
                 tally = run_playbooks(Playbooks(server, args.binary, work), seed, args.cases, args.seconds,
                                       max(1, min(args.workers, os.cpu_count() or 2)), only)
             else:
-                surface = builders[name](server)
+                try:
+                    if not server.alive():
+                        server.start()
+                    surface = builders[name](server)
+                except (RuntimeError, OSError) as error:
+                    # A surface that cannot start (say the unmutated fixture is refused) fails; the others run.
+                    tally = Tally(name)
+                    tally.setup_failed = True
+                    tally.findings.append(f"SETUP: {error}")
+                    tallies.append(tally)
+                    print(f"{name:<10} could not start: {error}", flush=True)
+                    continue
                 tally = run_server_surface(surface, server, seed, args.cases, args.seconds, args.workers, only)
             print(f"{tally.line()}  ({time.monotonic() - started:.0f} s"
                   + (f", RSS {server.rss_kb() // 1024} MB" if server and server.alive() else "") + ")", flush=True)
