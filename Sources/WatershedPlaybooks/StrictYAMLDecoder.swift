@@ -270,6 +270,7 @@ public struct StrictYAMLDecoder: Sendable {
             if indent == scalars.count || scalars[indent] == "#" || scalars[indent] == "\r" { return .neutral }
             if indent > column - 1 { return .nested }
             if indent == column - 1 { return .sibling(key(at: scalars)) }
+            guard scalars.count >= column - 1 else { return .outside }  // ends before the keys' column
             let between = scalars[indent..<(column - 1)]
             if between.first == "-", between.last == " ", between.allSatisfy({ $0 == "-" || $0 == " " }) {
                 return .entryStart(key(at: scalars))
