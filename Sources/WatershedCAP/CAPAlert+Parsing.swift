@@ -352,8 +352,8 @@ final class DOMBuilder: NSObject, XMLParserDelegate {
 }
 
 /// The byte ranges of the root element's children and the root's prefixed namespace declarations, found by a
-/// lexical pass over the document (comments, CDATA, processing instructions and quoted attribute values
-/// skipped), so that elements CAP does not define are kept exactly as the sender wrote them.
+/// lexical pass over the document (comments, CDATA, the XML declaration and quoted attribute values skipped; any other
+/// processing instruction refused), so that elements CAP does not define are kept exactly as the sender wrote them.
 struct RawOutline {
     var children: [Range<Int>] = []
     var rootNamespaces: [String: String] = [:]
@@ -388,6 +388,18 @@ struct RawOutline {
             } else if starts("<![CDATA[", at: index) {
                 index = try skip(past: "]]>", from: index + 9)
             } else if starts("<?", at: index) {
+                // Only the XML declaration, at the very start (XML 1.0 §2.8; after a UTF-8 byte order mark). CAP has
+                // no use for processing instructions, and Foundation's XMLParser crashes on an empty one (`<?pi?>`,
+                // found by the CAP fuzz target).
+                let start = starts("\u{FEFF}", at: 0) ? 3 : 0
+                guard index == start, starts("<?xml", at: index), index + 5 < bytes.count,
+                    [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index + 5])
+                else {
+                    throw CAPParseError(
+                        path: "xml",
+                        message: "a processing instruction (<?…?>) is not accepted in CAP; only the XML declaration, "
+                            + "at the start")
+                }
                 index = try skip(past: "?>", from: index + 2)
             } else if starts("<!", at: index) {
                 throw CAPParseError(path: "xml", message: "a DOCTYPE or entity declaration is not accepted in CAP")

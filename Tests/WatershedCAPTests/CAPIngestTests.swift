@@ -46,6 +46,36 @@ struct CAPIngestTests {
         return document
     }
 
+    /// The same message sent eight times at once (a neighbour's retries crossing): every answer is 200 — applied once,
+    /// duplicate seven times — and the log has one `CAPReceived` (the live fuzzer saw 2 × 500 with an empty body).
+    /// The same for an Update whose referent is absent: held once, duplicate seven times.
+    @Test func theSameMessageAtOnceIsAppliedOnce() async throws {
+        try await Self.withLogFolder { path in
+            let log = try EventLog.open(path: path)
+            let ingest = CAPIngest(log: log, province: "450000")
+            for (document, applied) in [
+                (try Self.fixture("02-oasis-A2-severe-thunderstorm-warning.xml"), true),
+                (try Self.fixture(Self.update03), false),
+            ] {
+                let answers = try await withThrowingTaskGroup(of: CAPIngest.Answer.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask { try await ingest.ingest(document, from: "440000", now: Self.now) }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(answers.filter { $0.outcome == .duplicate }.count == 7)
+                if applied {
+                    #expect(answers.allSatisfy { $0.httpStatus == 200 })
+                } else {
+                    #expect(answers.filter { $0.httpStatus == 202 }.count == 1)
+                    #expect(answers.filter { $0.httpStatus == 200 }.count == 7)
+                }
+            }
+            let events = try log.events(after: 0, limit: 100)
+            #expect(events.filter { $0.type == .capReceived }.count == 1)
+        }
+    }
+
     /// Fixture 03, whose referent is absent, is held in the store; it survives a restart (the log closed and
     /// opened again) and is applied — once — when its referent is ingested.
     @Test func heldUpdateSurvivesRestartAndIsAppliedOnce() async throws {

@@ -143,6 +143,18 @@ struct CAPParsingTests {
         }
     }
 
+    /// A processing instruction other than the XML declaration is refused before Foundation's parser sees it: the
+    /// 65-byte document the CAP fuzz target found (`<?pi?>` inside `alert`) crashed the server, and a stylesheet PI
+    /// or a declaration that is not at the start is no more CAP.
+    @Test(arguments: [
+        #"<?xml version="1.0"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><?pi?></alert>"#,
+        #"<?xml-stylesheet href="a.xsl"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>"#,
+        #" <?xml version="1.0"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>"#,
+    ])
+    func processingInstructionsAreRefused(_ document: String) {
+        refused(document, "xml")
+    }
+
     /// Geometry is checked in code: an open ring, too few points, a latitude out of range.
     @Test(arguments: [
         "38.47,-120.14 38.34,-119.95 38.52,-119.74 38.62,-119.89",

@@ -169,7 +169,8 @@ struct TokenAuthenticator: RouterMiddleware {
 
 /// Gives every error the `{"error": {"code", "message", "field"}}` body: Hummingbird's own errors (no route for the
 /// path or method, a malformed request) arrive as `HTTPError` with an empty body; they become ``APIError``s with
-/// the same status — `no_route` (field `path`) for a 404, `http_error` otherwise.
+/// the same status — `no_route` (field `path`) for a 404, `http_error` otherwise. Any other error is logged and
+/// answered 500 `internal_error`, with no internals in the body.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -189,6 +190,22 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             throw APIError(
                 error.status, code: "http_error", message: error.body ?? error.status.reasonPhrase)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // Anything else is a fault of ours: logged with what it was, answered with the JSON body and no internals
+            // (a CAP message posted twice at once used to end here as an empty 500 with nothing logged).
+            context.logger.error(
+                "request failed",
+                metadata: [
+                    "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
+                    "error": "\(String(reflecting: error))",
+                ])
+            throw APIError(
+                .internalServerError, code: "internal_error",
+                message: "the server could not handle this request; the failure is in its log")
         }
     }
 }

@@ -194,6 +194,11 @@ public actor CAPIngest {
                 try await log.holdCAPMessage(message)
             } catch {
                 unindex(key)
+                // The same message, sent again at once, was held by the other request meanwhile (the actor is
+                // re-entered at each await): a duplicate, not a failure (found by the live fuzzer).
+                if try log.heldCAPMessage(sender: key.sender, identifier: key.identifier, sentUTC: key.sentUTC) != nil {
+                    return answer(.duplicate, alert: alert, now: now, note: "already received; held for its references")
+                }
                 throw error
             }
             let names = missing.map(\.description)
@@ -201,7 +206,19 @@ public actor CAPIngest {
                 .held(waitingFor: names), alert: alert, now: now,
                 note: "held until the referenced message(s) arrive: " + names.joined(separator: " "))
         case .ready(let incident):
-            var seqs = [try await apply(alert, xml: xml, incident: incident, peer: peer, now: now, wasHeld: false)]
+            let seq: Int64
+            do {
+                seq = try await apply(alert, xml: xml, incident: incident, peer: peer, now: now, wasHeld: false)
+            } catch {
+                // The same message, sent again at once, was applied by the other request meanwhile (the actor is
+                // re-entered at each await, so both passed the duplicate check): its row now exists and this append
+                // was refused whole. A duplicate, not a 500 (found by the live fuzzer: 8 copies at once, 2 × 500).
+                if try log.capMessage(sender: key.sender, identifier: key.identifier, sentUTC: key.sentUTC) != nil {
+                    return answer(.duplicate, alert: alert, now: now, note: "already received and applied")
+                }
+                throw error
+            }
+            var seqs = [seq]
             seqs += try await release(after: key, now: now)
             return answer(
                 .applied(seqs), alert: alert, now: now,
