@@ -35,12 +35,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("peer-key"), help: "Peer private key, PEM (default: --tls-key).") var peerKey: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
+    @Option(
+        name: .customLong("max-connections"),
+        help: "Most connections both ports hold at once (default 16384, lowered to fit the descriptor limit).")
+    var maxConnections: String?
 
     func flags() -> [String: String] {
         let pairs: [(String, String?)] = [
             ("province", province), ("host", host), ("port", port), ("peerPort", peerPort), ("data", data),
             ("playbooks", playbooks), ("seeds", seeds), ("tlsCert", tlsCert), ("tlsKey", tlsKey),
             ("peerCert", peerCert), ("peerKey", peerKey), ("logLevel", logLevel),
+            ("maxConnections", maxConnections),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }
@@ -74,8 +79,12 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
             out.write("shut down cleanly")
-        } catch let error as ServerStartupError {
-            throw CommandExit.invalid(error.description)
+        } catch let error as CommandExit {
+            throw error
+        } catch {
+            // A port in use, a bad certificate, …: one sentence naming what, and exit 1 (issue 15, item 19).
+            guard let startup = ServerStartupError.explaining(error, configuration: settings) else { throw error }
+            throw CommandExit.invalid(startup.description)
         }
     }
 }

@@ -275,6 +275,7 @@ import WatershedTestSupport
                 case "playbooks": defaults.playbooks
                 case "seeds": defaults.seeds
                 case "logLevel": defaults.logLevel
+                case "maxConnections": String(defaults.maxConnections)
                 default: nil
                 }
             if let expectedDefault { #expect(row[3] == "`\(expectedDefault)`", "default of \(key)") }

@@ -32,9 +32,11 @@ public struct ServerStartInfo: Sendable {
 ///   - clock: the wall clock for event times and deadlines (tests pass a ``ManualWallClock``).
 ///   - runsScheduler: whether the deadline scheduler runs (always, in `watershed serve`); tests of other features
 ///     turn it off so that deadlines of their historic incidents (2012) do not append events while they count.
-///   - onServerRunning: called with the bound port once the server listens (tests pass port 0).
+///   - onServerRunning: called with the people's port once both ports listen (tests pass port 0).
 /// - Returns: the application (a `Service`) and what a client needs to connect.
-/// - Throws: ``ServerStartupError`` for invalid playbooks, seeds, certificates or event log.
+/// - Throws: ``ServerStartupError`` for invalid playbooks, seeds, certificates or event log, a port that cannot be had
+///   (``ServerStartupError/listen(_:)``, naming the port and the listener), or a descriptor limit that leaves no room
+///   for connections.
 public func buildApplication(
     _ configuration: ServerConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
     runsScheduler: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -58,6 +60,10 @@ public func buildApplication(
     } catch {
         throw ServerStartupError.invalidFiles(error.diagnostics.map(\.description))
     }
+
+    // Both ports first: a port in use stops the start before anything is made or said (issue 15, item 19).
+    try await Listeners.probe(host: configuration.host, port: configuration.port, listener: "people's port")
+    try await Listeners.probe(host: configuration.host, port: configuration.peerPort, listener: "peer port")
 
     // Data directory, certificates, event log.
     let data = URL(fileURLWithPath: configuration.data)
@@ -133,6 +139,32 @@ public func buildApplication(
     let scheduler = DeadlineScheduler(incidents: incidents, clock: clock, logger: logger)
     let drillRunner = DrillRunner(incidents: incidents, clock: clock, logger: logger)
 
+    // Descriptors: the soft limit raised to the hard one, and the connection cap kept below it (issue 15, item 2).
+    let limits = DescriptorLimit.raise()
+    let openDescriptors = DescriptorLimit.openCount()
+    let cap = DescriptorLimit.connectionCap(
+        configured: configuration.maxConnections, soft: limits.soft, open: openDescriptors)
+    guard cap >= 1 else {
+        throw ServerStartupError.descriptors(
+            "the descriptor limit (\(limits.soft), hard \(limits.hard)) leaves no room for connections after the "
+                + "\(openDescriptors) open and \(DescriptorLimit.reserve) kept back; raise it (ulimit -n, LimitNOFILE=)"
+        )
+    }
+    let lowered =
+        cap < configuration.maxConnections
+        ? " (maxConnections \(configuration.maxConnections) lowered: \(openDescriptors) descriptors open, "
+            + "\(DescriptorLimit.reserve) kept back)" : ""
+    logger.notice(
+        "descriptor limit: soft \(limits.soft) (was \(limits.before)), hard \(limits.hard); connection cap \(cap)\(lowered)"
+    )
+    let limiter = ConnectionLimiter(cap: cap, metrics: metrics, logger: logger)
+    func guarding(_ listener: ConnectionGuard.Listener) -> ConnectionGuard {
+        ConnectionGuard(
+            listener: listener, limiter: limiter, timeouts: configuration.connectionTimeouts, metrics: metrics,
+            logger: logger)
+    }
+    let readiness = ListenerReadiness(onBoth: onServerRunning)
+
     let console = try ConsoleAssets.bundled()
     let router = Router(context: AppRequestContext.self)
     let tickets = StreamTickets()
@@ -169,19 +201,20 @@ public func buildApplication(
     }
     let peerApp = Application(
         router: peerRouter,
-        server: try .tls(
-            .http1WebSocketUpgrade(
-                webSocketRouter: peerRouter,
-                configuration: .init(
-                    http1: http1Configuration(),
-                    ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10))))),
+        server: try .guardedTLS(
+            webSocketRouter: peerRouter,
+            configuration: .init(
+                http1: http1Configuration(),
+                ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10)))),
+            tlsConfiguration: peerTLS,
             // NIOSSL's custom verification replaces BoringSSL's: a pinned certificate is accepted whoever signed it,
-            // a CA-signed one is verified against the peers' CAs, anything else fails the handshake.
-            configuration: TLSChannelConfiguration(
-                tlsConfiguration: peerTLS,
-                customAsyncVerificationCallback: { chain in await peers.verify(chain) })),
+            // a CA-signed one is verified against the peers' CAs, anything else (or one without clientAuth) fails the
+            // handshake.
+            verification: { chain, _ in await peers.verify(chain) },
+            guarding: guarding(.peer)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.peerPort), serverName: "watershed-peer"),
+        onServerRunning: { _ in await readiness.peer() },
         logger: logger)
     let peerWatch = PeerWatch(
         incidents: incidents, names: loaded.basin.agreements.mapValues(\.name), liveness: liveness, clock: clock,
@@ -201,17 +234,21 @@ public func buildApplication(
 
     let app = Application(
         router: router,
-        server: try .tls(
-            .http1WebSocketUpgrade(
-                webSocketRouter: router,
-                configuration: .init(
-                    http1: http1Configuration(),
-                    ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10))))),
-            tlsConfiguration: tls),
+        server: try .guardedTLS(
+            webSocketRouter: router,
+            configuration: .init(
+                http1: http1Configuration(),
+                ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10)))),
+            tlsConfiguration: tls, verification: nil, guarding: guarding(.people)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
-        services: (runsScheduler ? [scheduler, peerWatch, drillRunner] : []) + [peerApp] + links,
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        services: (runsScheduler ? [scheduler, peerWatch, drillRunner] : [])
+            + [
+                NamedListener(
+                    wrapped: peerApp, host: configuration.host, port: configuration.peerPort, listener: "peer port")
+            ]
+            + links,
+        onServerRunning: { channel in await readiness.people(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     let info = ServerStartInfo(
         caFile: caFile, madeCertificates: made, playbookSummaries: loaded.files.map(\.description), head: head)
@@ -219,9 +256,9 @@ public func buildApplication(
 }
 
 /// HTTP/1.1: a connection that sends nothing for 30 s after its request head (a body left half-sent, a client that
-/// went away) is closed. WebSocket connections, once upgraded, are kept alive by pings instead. (A request head
-/// over the decoder's 80 KiB limit is not answered and the connection not closed by this — hummingbird-websocket's
-/// upgrade pipeline installs the idle handler only after a head is read; see the stop note.)
+/// went away) is closed. WebSocket connections, once upgraded, are kept alive by pings instead. hummingbird-websocket's
+/// upgrade pipeline installs this idle handler only after a first head is read: until then ``ConnectionWatchHandler``
+/// times the connection out, and ``HTTPErrorAnswerHandler`` answers a head the decoder cannot read.
 func http1Configuration() -> HTTP1Channel.Configuration {
     HTTP1Channel.Configuration(idleTimeout: .seconds(30))
 }

@@ -31,6 +31,13 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     public var peerKey: String?
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// The most connections both ports hold at once; a new one beyond it is closed at once (counted and logged).
+    /// The server lowers it at start to what the descriptor limit leaves after those in use and a reserve
+    /// (``DescriptorLimit/reserve``). The default admits the benchmark's 10,000 stream subscribers with room for
+    /// people's requests and peers (issue 15, item 2).
+    public var maxConnections: Int = 16_384
+    /// Timeouts for connections that have not yet sent a request head; not a setting (tests shorten them).
+    public var connectionTimeouts = ConnectionTimeouts()
 
     /// The defaults.
     public init() {}
@@ -39,7 +46,7 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// variable `WATERSHED_` plus the upper snake-case key (`peerPort` → `--peer-port`, `WATERSHED_PEER_PORT`).
     public static let keys = [
         "province", "host", "port", "peerPort", "data", "playbooks", "seeds", "tlsCert", "tlsKey", "peerCert",
-        "peerKey", "logLevel",
+        "peerKey", "logLevel", "maxConnections",
     ]
 
     /// The log levels `logLevel` accepts (swift-log's `Logger.Level` raw values).
@@ -99,7 +106,7 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// - Throws: ``Problem`` naming the flag, the variable, or the config file's `file:line:column`
     ///   and key of a value that cannot be used: a wrong type, a port outside 0–65535, an unknown
     ///   log level or province, a certificate without its key (or a key without its certificate),
-    ///   the same non-zero port twice.
+    ///   the same non-zero port twice, a `maxConnections` below 1.
     public static func resolve(flags: [String: String], environment: [String: String], configFile: String?) throws
         -> ServerConfiguration
     {
@@ -152,6 +159,11 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
         case "tlsKey": tlsKey = value
         case "peerCert": peerCert = value
         case "peerKey": peerKey = value
+        case "maxConnections":
+            guard let number = Int(value), number >= 1 else {
+                throw Problem(origin: origin, message: "\"\(value)\" is not a number of connections (1 or more)")
+            }
+            maxConnections = number
         default: logLevel = value
         }
     }
@@ -205,6 +217,7 @@ private struct ConfigFile: Decodable {
     var peerCert: String?
     var peerKey: String?
     var logLevel: String?
+    var maxConnections: Int?
 
     /// The values present, each with its origin `file:line:column: key`.
     static func read(_ file: String) throws -> [(key: String, value: String, origin: String)] {
@@ -226,7 +239,7 @@ private struct ConfigFile: Decodable {
             ("peerPort", decoded.peerPort.map(String.init)), ("data", decoded.data),
             ("playbooks", decoded.playbooks), ("seeds", decoded.seeds), ("tlsCert", decoded.tlsCert),
             ("tlsKey", decoded.tlsKey), ("peerCert", decoded.peerCert), ("peerKey", decoded.peerKey),
-            ("logLevel", decoded.logLevel),
+            ("logLevel", decoded.logLevel), ("maxConnections", decoded.maxConnections.map(String.init)),
         ]
         return values.compactMap { key, value in
             guard let value else { return nil }

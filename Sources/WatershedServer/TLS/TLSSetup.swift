@@ -66,12 +66,18 @@ public enum ServerStartupError: Error, Sendable, CustomStringConvertible {
     case tls(String)
     /// The event log cannot be opened.
     case store(String)
+    /// A port cannot be listened on: the sentence names the listener (people's port or peer port) and the address.
+    case listen(String)
+    /// The descriptor limit leaves no room for connections.
+    case descriptors(String)
 
     public var description: String {
         switch self {
         case .invalidFiles(let lines): lines.joined(separator: "\n")
         case .tls(let message): "TLS: \(message)"
         case .store(let message): "event log: \(message)"
+        case .listen(let message): message
+        case .descriptors(let message): message
         }
     }
 }
