@@ -61,8 +61,8 @@ enum GuardedServer {
     }
 }
 
-/// Connections that never speak, requests the decoder cannot read, clients that do not trust the certificate
-/// (issue 15, items 2, 3 and 20), against a live server over real TLS on loopback.
+/// Connections that never speak, requests the decoder cannot read, clients that do not trust the certificate, HSTS
+/// (issue 15, items 2, 3, 14 and 20), against a live server over real TLS on loopback.
 @Suite struct ConnectionGuardTests {
     /// One second for each step, so the test sees every timeout fire.
     static let short = ConnectionTimeouts(handshake: .seconds(1), firstRequest: .seconds(1), header: .seconds(1))
@@ -118,8 +118,8 @@ enum GuardedServer {
         }
     }
 
-    /// Item 3's inputs on the people's port, each on its own connection: the status, the error's `field`, and the
-    /// connection closed after the answer. Expected statuses from RFC 6585 §5 (431), RFC 9112 §3 (414
+    /// Item 3's inputs on the people's port, each on its own connection: the status, the error's `field`, the HSTS
+    /// header, and the connection closed after the answer. Expected statuses from RFC 6585 §5 (431), RFC 9112 §3 (414
     /// for a request line over what the server accepts), RFC 9110 §8.6 and RFC 9112 §6.1 (400).
     @Test func unreadableRequestsAreAnsweredAndClosed() async throws {
         let bigHeader = "X-Big: " + String(repeating: "a", count: 81 * 1024) + "\r\n"
@@ -154,6 +154,7 @@ enum GuardedServer {
                     let error = (json as? [String: Any])?["error"] as? [String: Any]
                     #expect(error?["field"] as? String == item.field, "\(item.name): \(answer?.body ?? "no answer")")
                     #expect(answer?.headers["connection"] == "close", "\(item.name)")
+                    #expect(answer?.headers["strict-transport-security"] == "max-age=31536000", "\(item.name)")
                     #expect(await connection.closed(within: .seconds(5)), "\(item.name): the connection is closed")
                 }
                 // And the server still answers.
@@ -202,6 +203,19 @@ enum GuardedServer {
         let loud = log.all.filter { $0.level >= .error }
         #expect(loud.isEmpty, "\(loud.map(\.message))")
         #expect(!log.all.contains { $0.message.contains("Error handling upgrade result") })
+    }
+
+    /// Item 14: every answer of the people's port carries HSTS (RFC 6797 §6.1, one year), errors included.
+    @Test func peoplesPortSendsHSTS() async throws {
+        try await LiveServer.withAPI { handle, api in
+            for (path, status) in [("/healthz", 200), ("/v1/me", 401), ("/no/such/route", 404)] {
+                var request = HTTPClientRequest(url: handle.base + path)
+                request.method = .GET
+                let response = try await api.client.execute(request, timeout: .seconds(10))
+                #expect(Int(response.status.code) == status, "\(path)")
+                #expect(response.headers["Strict-Transport-Security"] == ["max-age=31536000"], "\(path)")
+            }
+        }
     }
 
     /// The default cap admits the benchmark's 10,000 subscribers on a host whose hard limit is 20,000 (this one's,

@@ -35,8 +35,8 @@ public struct ServerStartInfo: Sendable {
 ///   - onServerRunning: called with the people's port once both ports listen (tests pass port 0).
 /// - Returns: the application (a `Service`) and what a client needs to connect.
 /// - Throws: ``ServerStartupError`` for invalid playbooks, seeds, certificates or event log, a port that cannot be had
-///   (``ServerStartupError/listen(_:)``, naming the port and the listener), or a descriptor limit that leaves no room
-///   for connections.
+///   (``ServerStartupError/listen(_:)``, naming the port and the listener), a peer certificate without `clientAuth`
+///   while neighbours are linked to, or a descriptor limit that leaves no room for connections.
 public func buildApplication(
     _ configuration: ServerConfiguration, logger: Logger, clock: any WallClock = SystemWallClock(),
     runsScheduler: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -116,6 +116,22 @@ public func buildApplication(
     peerTLS.trustRoots = .certificates(peers.trustRoots)
     peerTLS.certificateVerification = .noHostnameVerification
     let linkTLS = try TLSSetup.clientConfiguration(certificateFile: linkCertificateFile, keyFile: linkKeyFile)
+    try checkPeerCertificates(
+        configuration, peerCertificateFile: peerCertificateFile, linkCertificateFile: linkCertificateFile,
+        links: peers.peers.values.contains { $0.url != nil && $0.caForTLS != nil }, logger: logger)
+    let development = configuration.tlsCert == nil
+    let inUse: [CertificateChecks.InUse] = [
+        .init(role: "the people's port certificate", file: certificateFile, development: development),
+        .init(
+            role: "the peer port certificate", file: peerCertificateFile,
+            development: development && configuration.peerCert == nil),
+        .init(
+            role: "the peer-link client certificate", file: linkCertificateFile,
+            development: development && configuration.peerCert == nil),
+    ]
+    for warning in CertificateChecks.expiryWarnings(inUse, dataDirectory: data) {
+        logger.warning("certificate expiring: \(warning)")
+    }
     let log: EventLog
     do {
         log = try EventLog.open(path: data.appendingPathComponent("watershed.sqlite").path)
@@ -168,6 +184,7 @@ public func buildApplication(
     let console = try ConsoleAssets.bundled()
     let router = Router(context: AppRequestContext.self)
     let tickets = StreamTickets()
+    router.add(middleware: StrictTransportSecurityMiddleware<AppRequestContext>())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: JSONErrorMiddleware<AppRequestContext>())
     router.add(
@@ -210,7 +227,7 @@ public func buildApplication(
             // NIOSSL's custom verification replaces BoringSSL's: a pinned certificate is accepted whoever signed it,
             // a CA-signed one is verified against the peers' CAs, anything else (or one without clientAuth) fails the
             // handshake.
-            verification: { chain, _ in await peers.verify(chain) },
+            verification: { chain, note in await peers.verify(chain, note: note) },
             guarding: guarding(.peer)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.peerPort), serverName: "watershed-peer"),
@@ -239,7 +256,8 @@ public func buildApplication(
             configuration: .init(
                 http1: http1Configuration(),
                 ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10)))),
-            tlsConfiguration: tls, verification: nil, guarding: guarding(.people)),
+            tlsConfiguration: tls, verification: nil, guarding: guarding(.people),
+            answerHeaders: ["Strict-Transport-Security": StrictTransportSecurityMiddleware<AppRequestContext>.value]),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
         services: (runsScheduler ? [scheduler, peerWatch, drillRunner] : [])
@@ -253,6 +271,35 @@ public func buildApplication(
     let info = ServerStartInfo(
         caFile: caFile, madeCertificates: made, playbookSummaries: loaded.files.map(\.description), head: head)
     return (app, info)
+}
+
+/// Checks the certificates our peer side uses (issue 15, item 13): the one our links present to neighbours must list
+/// `clientAuth` (their peer ports require it), the peer port's own must allow `serverAuth` (their links expect it).
+/// `--peer-cert` defaults to `--tls-cert`, and a typical server certificate has `serverAuth` only.
+///
+/// - Throws: ``ServerStartupError/tls(_:)`` saying what is missing and what to give, when neighbours are linked to
+///   (every link would fail); otherwise the problem is logged as a warning (no link uses it yet).
+func checkPeerCertificates(
+    _ configuration: ServerConfiguration, peerCertificateFile: String, linkCertificateFile: String, links: Bool,
+    logger: Logger
+) throws {
+    let origin =
+        configuration.peerCert != nil
+        ? "--peer-cert" : "--peer-cert (not given, so the --tls-cert certificate)"
+    var problems: [String] = []
+    if let problem = CertificateChecks.usageProblem(file: linkCertificateFile, needs: .clientAuth) {
+        problems.append("the peer certificate \(linkCertificateFile), \(origin), \(problem)")
+    }
+    if let problem = CertificateChecks.usageProblem(file: peerCertificateFile, needs: .serverAuth) {
+        problems.append("the peer port certificate \(peerCertificateFile), \(origin), \(problem)")
+    }
+    guard !problems.isEmpty else { return }
+    let advice =
+        "give --peer-cert and --peer-key with a certificate whose extended key usage lists both serverAuth and "
+        + "clientAuth (`watershed certs` makes such sets)"
+    let message = problems.joined(separator: "; ") + "; " + advice
+    if links { throw ServerStartupError.tls(message) }
+    logger.warning("\(message)")
 }
 
 /// HTTP/1.1: a connection that sends nothing for 30 s after its request head (a body left half-sent, a client that
