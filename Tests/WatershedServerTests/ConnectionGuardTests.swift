@@ -196,12 +196,39 @@ enum GuardedServer {
         #expect(failures.count == 3)
         for line in failures {
             #expect(line.level == .info)
-            #expect(line.metadata["peer"]?.contains("127.0.0.1") == true, "\(line.metadata)")
+            #expect(line.metadata["peer"]?.hasPrefix("127.0.0.1:") == true, "\(line.metadata)")
             // BoringSSL's reason for the client's alert: it does not know the CA that signed the certificate.
             #expect(line.metadata["reason"]?.contains("TLSV1_ALERT_UNKNOWN_CA") == true, "\(line.metadata)")
         }
         let loud = log.all.filter { $0.level >= .error }
         #expect(loud.isEmpty, "\(loud.map(\.message))")
+        #expect(!log.all.contains { $0.message.contains("Error handling upgrade result") })
+    }
+
+    /// Item 20 with the issue's client: `watershed incidents` without `--ca` (it does not trust the development CA)
+    /// exits 3, and the server logs one info line per connection the client tried (the CLI tries several: 12 here,
+    /// as in the issue), each from another client port — no error lines, none of hummingbird-websocket's "Error
+    /// handling upgrade result".
+    @Test func theCLIWithoutTheCALeavesOneLinePerAttempt() async throws {
+        let log = CapturedLog()
+        try await GuardedServer.withData { data in
+            try await GuardedServer.run(data: data, logger: log.logger(level: .debug)) { ports in
+                let result = await watershed([
+                    "incidents", "--server", "https://127.0.0.1:\(ports.people)", "--token", DevToken.viewer,
+                ])
+                #expect(result.code == 3, "\(result.err)")
+                for _ in 0..<100 where !log.all.contains(where: { $0.message.hasPrefix("TLS handshake failed") }) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+        }
+        let failures = log.all.filter { $0.message == "TLS handshake failed on the people's port" }
+        #expect(!failures.isEmpty)
+        #expect(Set(failures.compactMap { $0.metadata["peer"] }).count == failures.count, "one line per connection")
+        #expect(failures.allSatisfy { $0.level == .info && $0.metadata["peer"]?.hasPrefix("127.0.0.1:") == true })
+        #expect(failures.allSatisfy { $0.metadata["reason"] == "TLSV1_ALERT_UNKNOWN_CA" })
+        #expect(
+            log.all.filter { $0.level >= .error }.isEmpty, "\(log.all.filter { $0.level >= .error }.map(\.message))")
         #expect(!log.all.contains { $0.message.contains("Error handling upgrade result") })
     }
 

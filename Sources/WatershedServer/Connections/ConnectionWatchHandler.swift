@@ -102,7 +102,7 @@ final class ConnectionWatchHandler: ChannelInboundHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if let address = context.channel.remoteAddress { peer = address.description }
+        if let address = context.channel.remoteAddress { peer = Self.text(address) }
         arm(.handshake, after: guarding.timeouts.handshake, context: context)
     }
 
@@ -112,7 +112,7 @@ final class ConnectionWatchHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if let address = context.channel.remoteAddress { peer = address.description }
+        if let address = context.channel.remoteAddress { peer = Self.text(address) }
         context.fireChannelActive()
     }
 
@@ -242,6 +242,12 @@ final class ConnectionWatchHandler: ChannelInboundHandler, RemovableChannelHandl
             metadata: ["listener": "\(guarding.listener.name)", "peer": "\(peer)"])
         finish()
         context.close(promise: nil)
+    }
+
+    /// `127.0.0.1:50412` or `[::1]:50412` (NIO's own description is `[IPv4]127.0.0.1/127.0.0.1:50412`).
+    static func text(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return address.description }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     /// Whether `error` only says the client closed the connection before the handshake ended.
