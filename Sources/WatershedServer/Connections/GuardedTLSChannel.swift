@@ -145,9 +145,10 @@ extension HTTPServerBuilder {
     /// - Throws: NIOSSL's error when the TLS settings cannot make a context (a key that is not the certificate's).
     static func guardedTLS(
         configuration: HTTP1WebSocketUpgradeChannel.Configuration,
-        shouldUpgrade: @escaping @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
-            WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
-        >,
+        shouldUpgrade:
+            @escaping @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<
+                WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
+            >,
         tlsConfiguration: TLSConfiguration, verification: GuardedTLSChannel<HTTP1WebSocketUpgradeChannel>.Verification?,
         guarding: ConnectionGuard, answerHeaders: HTTPHeaders = [:]
     ) throws -> HTTPServerBuilder {
