@@ -170,6 +170,10 @@ public actor CAPIngest {
             if let reason = held.refusal { return refusal(reason, alert: alert, now: now) }
             return answer(.duplicate, alert: alert, now: now, note: "already received; held for its references")
         }
+        if waiting[key] != nil {
+            // Being held by a request still writing it (the actor is re-entered at each await): the same message.
+            return answer(.duplicate, alert: alert, now: now, note: "already received; held for its references")
+        }
         switch try resolve(alert) {
         case .refused(let reason):
             return refusal(reason, alert: alert, now: now)
