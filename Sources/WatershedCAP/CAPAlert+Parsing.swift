@@ -47,6 +47,7 @@ extension CAPAlert {
     /// - Throws: ``CAPParseError`` naming the element at fault (`xml` for the depth bound, with the limit).
     public init(xml data: Data) throws {
         let bytes = [UInt8](data)
+        try Self.refuseProcessingInstructions(bytes)
         let outline = try RawOutline(bytes)
         let root = try DOMBuilder.parse(data)
         guard root.name == "alert", root.namespace == Self.namespace else {
@@ -81,6 +82,30 @@ extension CAPAlert {
         where token.1.isEmpty || token.1.contains(where: { $0 == " " || $0 == "," || $0 == "<" || $0 == "&" }) {
             throw CAPParseError(
                 path: "alert.\(token.0)", message: "must be non-empty with no spaces, commas, < or & (CAP 1.2 §3.2.1)")
+        }
+    }
+
+    /// Refuses `<?` anywhere but the XML declaration at the very start (after a UTF-8 byte order mark), whatever
+    /// surrounds it — text, a tag, a comment: CAP has no use for processing instructions, and Foundation's XMLParser
+    /// crashes on some (`<?pi?>` in a closing tag or between elements, found by the fuzzers).
+    ///
+    /// - Throws: ``CAPParseError`` at `xml`.
+    static func refuseProcessingInstructions(_ bytes: [UInt8]) throws {
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var index = 0
+        while index + 1 < bytes.count {
+            if bytes[index] == UInt8(ascii: "<"), bytes[index + 1] == UInt8(ascii: "?") {
+                let declaration =
+                    index == start && bytes[index...].starts(with: Array("<?xml".utf8)) && index + 5 < bytes.count
+                    && [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index + 5])
+                guard declaration else {
+                    throw CAPParseError(
+                        path: "xml",
+                        message: "a processing instruction (<?…?>) is not accepted in CAP; only the XML declaration, "
+                            + "at the start")
+                }
+            }
+            index += 1
         }
     }
 
@@ -415,6 +440,10 @@ struct RawOutline {
                         quote = byte
                     } else if byte == UInt8(ascii: ">") {
                         break
+                    } else if byte == UInt8(ascii: "<") {
+                        // `</param<?pi?>`: not XML, and a processing instruction inside it crashes Foundation's
+                        // XMLParser (found by the live fuzzer).
+                        throw CAPParseError(path: "xml", message: "a '<' inside a tag")
                     }
                     cursor += 1
                 }

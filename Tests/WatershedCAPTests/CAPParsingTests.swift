@@ -150,6 +150,10 @@ struct CAPParsingTests {
         #"<?xml version="1.0"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><?pi?></alert>"#,
         #"<?xml-stylesheet href="a.xsl"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>"#,
         #" <?xml version="1.0"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"/>"#,
+        // Inside tags, as the live fuzzer sent them: each crashed the server.
+        #"<?xml version="1.0"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><note>x</note</<?pi?>>"#,
+        #"<?xml version="1.0"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><note>x</note<?pi?></alert>"#,
+        #"<?xml version="1.0"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><!-- <?pi?> --></alert>"#,
     ])
     func processingInstructionsAreRefused(_ document: String) {
         refused(document, "xml")
