@@ -68,11 +68,17 @@ enum LiveServer {
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {
+                // A server that ends before it listens (a failed start) ends the wait for its port below, so the
+                // test fails with the server's error instead of waiting forever.
+                defer { continuation.finish() }
                 try await group.run()
                 return nil
             }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
+            guard let port = await iterator.next() else {
+                try await tasks.waitForAll()
+                throw LiveServerError.endedBeforeListening
+            }
             do {
                 let result = try await body(Handle(port: port, caFile: info.caFile!, data: data))
                 await group.triggerGracefulShutdown()
@@ -214,4 +220,10 @@ actor HeavyTests {
             throw error
         }
     }
+}
+
+/// Why ``LiveServer/run(data:port:peerPort:province:clock:scheduler:_:)`` could not hand a server to its body.
+enum LiveServerError: Error {
+    /// The application ended without error before it listened.
+    case endedBeforeListening
 }
