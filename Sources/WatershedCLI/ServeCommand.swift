@@ -51,6 +51,10 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("cap-held-hours"),
         help: "Hours a peer's CAP message may wait for what it references before it expires (default 72).")
     var capHeldHours: String?
+    @Option(
+        name: .customLong("max-connections"),
+        help: "Most connections both ports hold at once (default 16384, lowered to fit the descriptor limit).")
+    var maxConnections: String?
 
     func flags() -> [String: String] {
         let pairs: [(String, String?)] = [
@@ -58,6 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("playbooks", playbooks), ("seeds", seeds), ("tlsCert", tlsCert), ("tlsKey", tlsKey),
             ("peerCert", peerCert), ("peerKey", peerKey), ("logLevel", logLevel),
             ("capHeldHours", capHeldHours),
+            ("maxConnections", maxConnections),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }
@@ -93,8 +98,12 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
             out.write("shut down cleanly")
-        } catch let error as ServerStartupError {
-            throw CommandExit.invalid(error.description)
+        } catch let error as CommandExit {
+            throw error
+        } catch {
+            // A port in use, a bad certificate, …: one sentence naming what, and exit 1 (issue 15, item 19).
+            guard let startup = ServerStartupError.explaining(error, configuration: settings) else { throw error }
+            throw CommandExit.invalid(startup.description)
         }
     }
 }

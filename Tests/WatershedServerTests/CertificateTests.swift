@@ -117,9 +117,9 @@ import X509
         for certificate in [try files.ca, try files.server] {
             #expect(certificate.notValidBefore <= now)
             #expect(certificate.notValidBefore >= now.addingTimeInterval(-3_600 - 60))
-            #expect(certificate.notValidAfter > now.addingTimeInterval(824 * 86_400))
-            // CA/Browser Forum baseline: at most 825 days for a server certificate made in 2018–2020 rules.
-            #expect(certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore) <= 826 * 86_400)
+            #expect(certificate.notValidAfter > now.addingTimeInterval(396 * 86_400))
+            // CA/Browser Forum Baseline Requirements §6.3.2: at most 398 days since 2020-09-01; we keep to 397.
+            #expect(certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore) <= 397 * 86_400)
         }
     }
 
@@ -199,9 +199,10 @@ import X509
 
     @Test func expiredSetIsRemade() throws {
         let files = try Self.made()
-        #expect(files.certificates.isUsable(now: Date().addingTimeInterval(800 * 86_400)))
-        #expect(!files.certificates.isUsable(now: Date().addingTimeInterval(900 * 86_400)))
-        #expect(try files.certificates.ensure(now: Date().addingTimeInterval(900 * 86_400)))
+        // Valid 397 days from an hour before it was made (DevelopmentCertificates.validity).
+        #expect(files.certificates.isUsable(now: Date().addingTimeInterval(390 * 86_400)))
+        #expect(!files.certificates.isUsable(now: Date().addingTimeInterval(400 * 86_400)))
+        #expect(try files.certificates.ensure(now: Date().addingTimeInterval(400 * 86_400)))
     }
 
     // MARK: TLSSetup

@@ -276,6 +276,7 @@ import WatershedTestSupport
                 case "seeds": defaults.seeds
                 case "logLevel": defaults.logLevel
                 case "capHeldHours": String(defaults.capHeldHours)
+                case "maxConnections": String(defaults.maxConnections)
                 default: nil
                 }
             if let expectedDefault { #expect(row[3] == "`\(expectedDefault)`", "default of \(key)") }

@@ -34,9 +34,11 @@ public struct ServerStartInfo: Sendable {
 ///     turn it off so that deadlines of their historic incidents (2012) do not append events while they count.
 ///   - allowBrokenChain: start even when the event log's chain does not hold from the checkpoint to the head
 ///     (`serve --allow-broken-chain`); the break is logged and the checkpoint starts over from the head.
-///   - onServerRunning: called with the bound port once the server listens (tests pass port 0).
+///   - onServerRunning: called with the people's port once both ports listen (tests pass port 0).
 /// - Returns: the application (a `Service`) and what a client needs to connect.
-/// - Throws: ``ServerStartupError`` for invalid playbooks, seeds, certificates or event log, a data directory
+/// - Throws: ``ServerStartupError`` for invalid playbooks, seeds, certificates or event log, a port that cannot be had
+///   (``ServerStartupError/listen(_:)``, naming the port and the listener), a peer certificate without `clientAuth`
+///   while neighbours are linked to, a descriptor limit that leaves no room for connections, a data directory
 ///   another server holds (``ServerStartupError/dataDirectory(_:)``), or a broken chain
 ///   (``ServerStartupError/brokenChain(_:)``).
 public func buildApplication(
@@ -63,6 +65,10 @@ public func buildApplication(
     } catch {
         throw ServerStartupError.invalidFiles(error.diagnostics.map(\.description))
     }
+
+    // Both ports first: a port in use stops the start before anything is made or said (issue 15, item 19).
+    try await Listeners.probe(host: configuration.host, port: configuration.port, listener: "people's port")
+    try await Listeners.probe(host: configuration.host, port: configuration.peerPort, listener: "peer port")
 
     // Data directory (0700, locked against a second server), certificates, event log.
     let data = URL(fileURLWithPath: configuration.data)
@@ -111,6 +117,22 @@ public func buildApplication(
     peerTLS.trustRoots = .certificates(peers.trustRoots)
     peerTLS.certificateVerification = .noHostnameVerification
     let linkTLS = try TLSSetup.clientConfiguration(certificateFile: linkCertificateFile, keyFile: linkKeyFile)
+    try checkPeerCertificates(
+        configuration, peerCertificateFile: peerCertificateFile, linkCertificateFile: linkCertificateFile,
+        links: peers.peers.values.contains { $0.url != nil && $0.caForTLS != nil }, logger: logger)
+    let development = configuration.tlsCert == nil
+    let inUse: [CertificateChecks.InUse] = [
+        .init(role: "the people's port certificate", file: certificateFile, development: development),
+        .init(
+            role: "the peer port certificate", file: peerCertificateFile,
+            development: development && configuration.peerCert == nil),
+        .init(
+            role: "the peer-link client certificate", file: linkCertificateFile,
+            development: development && configuration.peerCert == nil),
+    ]
+    for warning in CertificateChecks.expiryWarnings(inUse, dataDirectory: data) {
+        logger.warning("certificate expiring: \(warning)")
+    }
     let (log, checkpointer) = try DataDirectoryStartup.openLog(
         data, allowBrokenChain: allowBrokenChain, logger: logger)
     let head = try log.head()
@@ -131,10 +153,37 @@ public func buildApplication(
     let scheduler = DeadlineScheduler(incidents: incidents, clock: clock, logger: logger)
     let drillRunner = DrillRunner(incidents: incidents, clock: clock, logger: logger)
 
+    // Descriptors: the soft limit raised to the hard one, and the connection cap kept below it (issue 15, item 2).
+    let limits = DescriptorLimit.raise()
+    let openDescriptors = DescriptorLimit.openCount()
+    let cap = DescriptorLimit.connectionCap(
+        configured: configuration.maxConnections, soft: limits.soft, open: openDescriptors)
+    guard cap >= 1 else {
+        throw ServerStartupError.descriptors(
+            "the descriptor limit (\(limits.soft), hard \(limits.hard)) leaves no room for connections after the "
+                + "\(openDescriptors) open and \(DescriptorLimit.reserve) kept back; raise it (ulimit -n, LimitNOFILE=)"
+        )
+    }
+    let lowered =
+        cap < configuration.maxConnections
+        ? " (maxConnections \(configuration.maxConnections) lowered: \(openDescriptors) descriptors open, "
+            + "\(DescriptorLimit.reserve) kept back)" : ""
+    logger.notice(
+        "descriptor limit: soft \(limits.soft) (was \(limits.before)), hard \(limits.hard); connection cap \(cap)\(lowered)"
+    )
+    let limiter = ConnectionLimiter(cap: cap, metrics: metrics, logger: logger)
+    func guarding(_ listener: ConnectionGuard.Listener) -> ConnectionGuard {
+        ConnectionGuard(
+            listener: listener, limiter: limiter, timeouts: configuration.connectionTimeouts, metrics: metrics,
+            logger: logger)
+    }
+    let readiness = ListenerReadiness(onBoth: onServerRunning)
+
     let console = try ConsoleAssets.bundled()
     let router = Router(context: AppRequestContext.self)
     let tickets = StreamTickets()
     let refusals = UpgradeRefusals()
+    router.add(middleware: StrictTransportSecurityMiddleware<AppRequestContext>())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: JSONErrorMiddleware<AppRequestContext>())
     let storageFaults = StorageFaults(metrics: metrics, logger: logger)
@@ -176,19 +225,20 @@ public func buildApplication(
     }
     let peerApp = Application(
         router: peerRouter,
-        server: try .tls(
-            .http1WebSocketUpgrade(
-                webSocketRouter: peerRouter,
-                configuration: .init(
-                    http1: http1Configuration(refusals: refusals),
-                    ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10))))),
+        server: try .guardedTLS(
+            webSocketRouter: peerRouter,
+            configuration: .init(
+                http1: http1Configuration(refusals: refusals),
+                ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10)))),
+            tlsConfiguration: peerTLS,
             // NIOSSL's custom verification replaces BoringSSL's: a pinned certificate is accepted whoever signed it,
-            // a CA-signed one is verified against the peers' CAs, anything else fails the handshake.
-            configuration: TLSChannelConfiguration(
-                tlsConfiguration: peerTLS,
-                customAsyncVerificationCallback: { chain in await peers.verify(chain) })),
+            // a CA-signed one is verified against the peers' CAs, anything else (or one without clientAuth) fails the
+            // handshake.
+            verification: { chain, note in await peers.verify(chain, note: note) },
+            guarding: guarding(.peer)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.peerPort), serverName: "watershed-peer"),
+        onServerRunning: { _ in await readiness.peer() },
         logger: logger)
     let peerWatch = PeerWatch(
         incidents: incidents, names: loaded.basin.agreements.mapValues(\.name), liveness: liveness, clock: clock,
@@ -214,31 +264,65 @@ public func buildApplication(
     )
     let app = Application(
         router: router,
-        server: try .tls(
-            .http1WebSocketUpgrade(
-                configuration: .init(
-                    http1: http1Configuration(refusals: refusals),
-                    ws: .init(maxFrameSize: 1 << 16, autoPing: .disabled)),
-                shouldUpgrade: { head, channel, logger in
-                    await stream.shouldUpgrade(head, channel: channel, logger: logger)
-                }),
-            tlsConfiguration: tls),
+        server: try .guardedTLS(
+            configuration: .init(
+                http1: http1Configuration(refusals: refusals),
+                ws: .init(maxFrameSize: 1 << 16, autoPing: .disabled)),
+            shouldUpgrade: { head, channel, logger in
+                await stream.shouldUpgrade(head, channel: channel, logger: logger)
+            },
+            tlsConfiguration: tls, verification: nil, guarding: guarding(.people),
+            answerHeaders: ["Strict-Transport-Security": StrictTransportSecurityMiddleware<AppRequestContext>.value]),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
         // The data directory's service comes first, so it is shut down last (final checkpoint, then the lock).
         services: [DataDirectoryService(lock: dataLock, checkpointer: checkpointer, logger: logger) as any Service]
-            + (runsScheduler ? [scheduler, peerWatch, drillRunner] : []) + [peerApp] + links,
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            + (runsScheduler ? [scheduler, peerWatch, drillRunner] : [])
+            + [
+                NamedListener(
+                    wrapped: peerApp, host: configuration.host, port: configuration.peerPort, listener: "peer port")
+            ]
+            + links,
+        onServerRunning: { channel in await readiness.people(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     let info = ServerStartInfo(
         caFile: caFile, madeCertificates: made, playbookSummaries: loaded.files.map(\.description), head: head)
     return (app, info)
 }
 
+/// Checks the certificates our peer side uses (issue 15, item 13): the one our links present to neighbours must list
+/// `clientAuth` (their peer ports require it), the peer port's own must allow `serverAuth` (their links expect it).
+/// `--peer-cert` defaults to `--tls-cert`, and a typical server certificate has `serverAuth` only.
+///
+/// - Throws: ``ServerStartupError/tls(_:)`` saying what is missing and what to give, when neighbours are linked to
+///   (every link would fail); otherwise the problem is logged as a warning (no link uses it yet).
+func checkPeerCertificates(
+    _ configuration: ServerConfiguration, peerCertificateFile: String, linkCertificateFile: String, links: Bool,
+    logger: Logger
+) throws {
+    let origin =
+        configuration.peerCert != nil
+        ? "--peer-cert" : "--peer-cert (not given, so the --tls-cert certificate)"
+    var problems: [String] = []
+    if let problem = CertificateChecks.usageProblem(file: linkCertificateFile, needs: .clientAuth) {
+        problems.append("the peer certificate \(linkCertificateFile), \(origin), \(problem)")
+    }
+    if let problem = CertificateChecks.usageProblem(file: peerCertificateFile, needs: .serverAuth) {
+        problems.append("the peer port certificate \(peerCertificateFile), \(origin), \(problem)")
+    }
+    guard !problems.isEmpty else { return }
+    let advice =
+        "give --peer-cert and --peer-key with a certificate whose extended key usage lists both serverAuth and "
+        + "clientAuth (`watershed certs` makes such sets)"
+    let message = problems.joined(separator: "; ") + "; " + advice
+    if links { throw ServerStartupError.tls(message) }
+    logger.warning("\(message)")
+}
+
 /// HTTP/1.1: a connection that sends nothing for 30 s after its request head (a body left half-sent, a client that
-/// went away) is closed. WebSocket connections, once upgraded, are kept alive by pings instead. (A request head
-/// over the decoder's 80 KiB limit is not answered and the connection not closed by this — hummingbird-websocket's
-/// upgrade pipeline installs the idle handler only after a head is read; see the stop note.) A declined WebSocket
+/// went away) is closed. WebSocket connections, once upgraded, are kept alive by pings instead. hummingbird-websocket's
+/// upgrade pipeline installs this idle handler only after a first head is read: until then ``ConnectionWatchHandler``
+/// times the connection out, and ``HTTPErrorAnswerHandler`` answers a head the decoder cannot read. A declined WebSocket
 /// upgrade gets its refusal's status and JSON body (``UpgradeRefusalWriter``).
 func http1Configuration(refusals: UpgradeRefusals) -> HTTP1Channel.Configuration {
     HTTP1Channel.Configuration(

@@ -39,6 +39,13 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     public var capHeldLimits: CAPIngest.Limits {
         CAPIngest.Limits(heldLifetime: TimeInterval(capHeldHours) * 3_600)
     }
+    /// The most connections both ports hold at once; a new one beyond it is closed at once (counted and logged).
+    /// The server lowers it at start to what the descriptor limit leaves after those in use and a reserve
+    /// (``DescriptorLimit/reserve``). The default admits the benchmark's 10,000 stream subscribers with room for
+    /// people's requests and peers (issue 15, item 2).
+    public var maxConnections: Int = 16_384
+    /// Timeouts for connections that have not yet sent a request head; not a setting (tests shorten them).
+    public var connectionTimeouts = ConnectionTimeouts()
 
     /// The defaults.
     public init() {}
@@ -47,7 +54,7 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// variable `WATERSHED_` plus the upper snake-case key (`peerPort` → `--peer-port`, `WATERSHED_PEER_PORT`).
     public static let keys = [
         "province", "host", "port", "peerPort", "data", "playbooks", "seeds", "tlsCert", "tlsKey", "peerCert",
-        "peerKey", "logLevel", "capHeldHours",
+        "peerKey", "logLevel", "capHeldHours", "maxConnections",
     ]
 
     /// The log levels `logLevel` accepts (swift-log's `Logger.Level` raw values).
@@ -107,7 +114,7 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// - Throws: ``Problem`` naming the flag, the variable, or the config file's `file:line:column`
     ///   and key of a value that cannot be used: a wrong type, a port outside 0–65535, an unknown
     ///   log level or province, a certificate without its key (or a key without its certificate),
-    ///   the same non-zero port twice.
+    ///   the same non-zero port twice, a `maxConnections` below 1.
     public static func resolve(flags: [String: String], environment: [String: String], configFile: String?) throws
         -> ServerConfiguration
     {
@@ -165,6 +172,11 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
                 throw Problem(origin: origin, message: "\"\(value)\" is not a number of hours (1–8760)")
             }
             capHeldHours = hours
+        case "maxConnections":
+            guard let number = Int(value), number >= 1 else {
+                throw Problem(origin: origin, message: "\"\(value)\" is not a number of connections (1 or more)")
+            }
+            maxConnections = number
         default: logLevel = value
         }
     }
@@ -219,6 +231,7 @@ private struct ConfigFile: Decodable {
     var peerKey: String?
     var logLevel: String?
     var capHeldHours: Int?
+    var maxConnections: Int?
 
     /// The values present, each with its origin `file:line:column: key`.
     static func read(_ file: String) throws -> [(key: String, value: String, origin: String)] {
@@ -241,6 +254,7 @@ private struct ConfigFile: Decodable {
             ("playbooks", decoded.playbooks), ("seeds", decoded.seeds), ("tlsCert", decoded.tlsCert),
             ("tlsKey", decoded.tlsKey), ("peerCert", decoded.peerCert), ("peerKey", decoded.peerKey),
             ("logLevel", decoded.logLevel), ("capHeldHours", decoded.capHeldHours.map(String.init)),
+            ("maxConnections", decoded.maxConnections.map(String.init)),
         ]
         return values.compactMap { key, value in
             guard let value else { return nil }

@@ -151,24 +151,42 @@ public struct PeerDirectory: Sendable {
     }
 
     /// The peer port's verification of a client's certificate chain (leaf first), run by NIOSSL in place of
-    /// BoringSSL's own (a custom verification callback): the leaf is accepted when its SHA-256 (of its DER bytes) is
-    /// a peer's pinned `certSHA256` and `now` lies within its validity period — whoever signed it — or when the chain
-    /// verifies to one of the peers' CAs under RFC 5280 (signatures, validity at `now`, CA constraints; swift-
-    /// certificates' `RFC5280Policy`). Anything else fails the handshake. NIOSSL has already refused a connection with
-    /// no certificate (the port's verification mode requires one).
+    /// BoringSSL's own (a custom verification callback): the leaf must allow client authentication — its extended key
+    /// usage lists `clientAuth` (RFC 5280 §4.2.1.12: "id-kp-clientAuth … TLS WWW client authentication"; a neighbour's
+    /// *server* certificate, `serverAuth` only, is refused: issue 15, item 13) — and it is accepted when its SHA-256 (of
+    /// its DER bytes) is a peer's pinned `certSHA256` and `now` lies within its validity period — whoever signed it — or
+    /// when the chain verifies to one of the peers' CAs under RFC 5280 (signatures, validity at `now`, CA constraints;
+    /// swift-certificates' `RFC5280Policy`). Anything else fails the handshake. NIOSSL has already refused a connection
+    /// with no certificate (the port's verification mode requires one).
     ///
-    /// - Parameter now: the time to check validity at: the real time, as BoringSSL would (not the injected clock,
-    ///   which a test or a drill may set to 2013).
-    func verify(_ chain: [NIOSSLCertificate], now: Date = Date()) async -> NIOSSLVerificationResult {
+    /// - Parameters:
+    ///   - now: the time to check validity at: the real time, as BoringSSL would (not the injected clock, which a test
+    ///     or a drill may set to 2013).
+    ///   - note: told why a certificate is refused, for the one log line of the failed handshake.
+    func verify(_ chain: [NIOSSLCertificate], now: Date = Date(), note: VerificationNote? = nil) async
+        -> NIOSSLVerificationResult
+    {
         guard let first = chain.first, let der = try? first.toDERBytes(),
             let leaf = try? Certificate(derEncoded: der)
-        else { return .failed }
+        else {
+            note?.refuse("the client certificate cannot be read")
+            return .failed
+        }
+        if let missing = Self.clientAuthProblem(leaf) {
+            note?.refuse("the client certificate \(leaf.subject) \(missing)")
+            return .failed
+        }
         let digest = Array(SHA256.hash(data: der))
         if peers.values.contains(where: { $0.pinnedSHA256 == digest }) {
-            return leaf.notValidBefore <= now && now < leaf.notValidAfter ? .certificateVerified : .failed
+            if leaf.notValidBefore <= now && now < leaf.notValidAfter { return .certificateVerified }
+            note?.refuse("the pinned client certificate \(leaf.subject) is not valid now (\(leaf.notValidAfter))")
+            return .failed
         }
         let roots = peers.values.compactMap(\.ca)
-        guard !roots.isEmpty else { return .failed }
+        guard !roots.isEmpty else {
+            note?.refuse("no neighbour's CA is configured, and the client certificate is not pinned")
+            return .failed
+        }
         let intermediates = chain.dropFirst().compactMap { certificate in
             (try? certificate.toDERBytes()).flatMap { try? Certificate(derEncoded: $0) }
         }
@@ -177,6 +195,20 @@ public struct PeerDirectory: Sendable {
         }
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
         if case .validCertificate = result { return .certificateVerified }
+        note?.refuse(
+            "the client certificate \(leaf.subject) (issuer \(leaf.issuer)) is neither pinned nor signed by a "
+                + "neighbour's CA, or is not valid now")
         return .failed
+    }
+
+    /// What keeps `certificate` from serving as a TLS client certificate, or `nil`: its extended key usage must list
+    /// `clientAuth` (RFC 5280 §4.2.1.12). Says what it lists instead, or that it has none.
+    static func clientAuthProblem(_ certificate: Certificate) -> String? {
+        guard let usage = try? certificate.extensions.extendedKeyUsage else {
+            return "has no extended key usage; the peer port requires clientAuth"
+        }
+        if usage.contains(.clientAuth) { return nil }
+        let listed = usage.map(\.description).joined(separator: ", ")
+        return "has extended key usage \(listed) without clientAuth; the peer port requires clientAuth"
     }
 }

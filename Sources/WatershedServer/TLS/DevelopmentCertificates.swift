@@ -26,6 +26,12 @@ public struct DevelopmentCertificates: Sendable {
     /// `peer-client-key.pem`: its private key (mode 0600).
     public var peerClientKeyFile: URL { directory.appendingPathComponent("peer-client-key.pem") }
 
+    /// How long every development certificate is valid, from an hour before it is made: 397 days. The CA/Browser
+    /// Forum's Baseline Requirements (§6.3.2, since 2020-09-01) allow a subscriber certificate at most 398 days, and
+    /// Apple and Chrome refuse longer ones; 397 keeps a day of margin for clocks and time zones (issue 15, item 14).
+    /// `serve` warns at start when fewer than ``CertificateChecks/warningDays`` remain.
+    public static let validity: TimeInterval = 397 * 86_400
+
     /// Creates a handle on `<data>/tls`.
     public init(dataDirectory: URL) {
         self.directory = dataDirectory.appendingPathComponent("tls")
@@ -76,7 +82,7 @@ public struct DevelopmentCertificates: Sendable {
     ///   - hostName: an extra DNS SAN (the machine's host name), if any.
     ///   - caCommonName: the CA's common name (one per province, e.g. `Watershed 450000 development CA`, so two
     ///     provinces' CAs never share a subject).
-    ///   - now: the start of validity (an hour earlier, for clock skew); valid 825 days.
+    ///   - now: the start of validity (an hour earlier, for clock skew); valid ``validity`` (397 days) from there.
     /// - Throws: file-system errors, or X509 errors while signing.
     @discardableResult
     public func ensure(
@@ -139,7 +145,7 @@ public struct DevelopmentCertificates: Sendable {
         }
     }
 
-    /// Issues a peer-client certificate for `province` signed by `ca` (ECDSA P-256, SHA-256, valid 825 days, client
+    /// Issues a peer-client certificate for `province` signed by `ca` (ECDSA P-256, SHA-256, valid ``validity``, client
     /// authentication only).
     public static func issuePeerClient(
         province: String, ca: Certificate, caKey: P256.Signing.PrivateKey, now: Date = Date()
@@ -148,7 +154,7 @@ public struct DevelopmentCertificates: Sendable {
         let publicKey = Certificate.PublicKey(key.publicKey)
         let certificate = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: publicKey,
-            notValidBefore: now.addingTimeInterval(-3_600), notValidAfter: now.addingTimeInterval(825 * 86_400),
+            notValidBefore: now.addingTimeInterval(-3_600), notValidAfter: now.addingTimeInterval(-3_600 + validity),
             issuer: ca.subject, subject: try peerClientName(province: province), signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
@@ -211,7 +217,7 @@ public struct DevelopmentCertificates: Sendable {
             CommonName("localhost")
         }
         let notBefore = now.addingTimeInterval(-3_600)
-        let notAfter = now.addingTimeInterval(825 * 86_400)
+        let notAfter = notBefore.addingTimeInterval(validity)
         let ca = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: caPublicKey,
             notValidBefore: notBefore, notValidAfter: notAfter, issuer: caName, subject: caName,

@@ -70,6 +70,10 @@ public enum ServerStartupError: Error, Sendable, CustomStringConvertible {
     case dataDirectory(String)
     /// The event log's hash chain does not hold from the checkpoint to the head; the message says how to go on.
     case brokenChain(String)
+    /// A port cannot be listened on: the sentence names the listener (people's port or peer port) and the address.
+    case listen(String)
+    /// The descriptor limit leaves no room for connections.
+    case descriptors(String)
 
     public var description: String {
         switch self {
@@ -78,6 +82,8 @@ public enum ServerStartupError: Error, Sendable, CustomStringConvertible {
         case .store(let message): "event log: \(message)"
         case .dataDirectory(let message): message
         case .brokenChain(let message): message
+        case .listen(let message): message
+        case .descriptors(let message): message
         }
     }
 }
