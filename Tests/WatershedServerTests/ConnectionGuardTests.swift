@@ -101,16 +101,17 @@ enum GuardedServer {
                     #expect(await silent.closed(within: .seconds(6)), "TLS then nothing on the \(name)")
 
                     // Half-sent headers.
-                    let half = try await RawConnection.connect(port: port, tls: tls)
-                    try await half.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+                    // Written from the event loop as the connection comes up (the test task may resume after 1 s).
+                    let half = try await RawConnection.connect(
+                        port: port, tls: tls, first: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
                     #expect(await half.handshake(within: .seconds(5)))
                     #expect(await half.closed(within: .seconds(6)), "half-sent headers on the \(name)")
 
                     // A request sent in time is answered, and its connection kept for the next one.
-                    // Written at once (NIOSSL sends it as soon as the handshake ends): the test task may resume
-                    // after the 1 s limits when the machine is busy.
-                    let prompt = try await RawConnection.connect(port: port, tls: tls)
-                    try await prompt.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    // Written from the event loop as the connection comes up (NIOSSL sends it as soon as the handshake
+                    // ends): the test task may resume after the 1 s limits when the machine is busy.
+                    let prompt = try await RawConnection.connect(
+                        port: port, tls: tls, first: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                     #expect(await prompt.handshake(within: .seconds(5)))
                     let answer = await prompt.response(within: .seconds(5))
                     #expect(answer?.status == 200, "a prompt request on the \(name)")

@@ -42,8 +42,23 @@ final class RawConnection: Sendable {
         self.collector = collector
     }
 
+    /// Writes its bytes as soon as the connection is up (through TLS, once the handshake ends), on the event loop:
+    /// what must be sent within a server's timeout is then sent however late the test task resumes.
+    final class WriteOnActive: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let text: String
+
+        init(_ text: String) { self.text = text }
+
+        func channelActive(context: ChannelHandlerContext) {
+            context.writeAndFlush(NIOAny(ByteBuffer(string: text)), promise: nil)
+            context.fireChannelActive()
+        }
+    }
+
     /// Connects to `127.0.0.1:port`; with `tls`, starts a TLS handshake (not waited for: see ``handshake(within:)``).
-    static func connect(port: Int, tls: TLSConfiguration? = nil) async throws -> RawConnection {
+    /// `first` is written as soon as the connection is up (``WriteOnActive``).
+    static func connect(port: Int, tls: TLSConfiguration? = nil, first: String? = nil) async throws -> RawConnection {
         let collector = Collector()
         let context = try tls.map { try NIOSSLContext(configuration: $0) }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -55,6 +70,7 @@ final class RawConnection: Sendable {
                             try NIOSSLClientHandler(context: context, serverHostname: nil))
                     }
                     try channel.pipeline.syncOperations.addHandler(collector)
+                    if let first { try channel.pipeline.syncOperations.addHandler(WriteOnActive(first)) }
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()

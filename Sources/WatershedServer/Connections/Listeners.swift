@@ -14,7 +14,13 @@ import ServiceLifecycle
 /// stops the start with a sentence naming the port and the listener, and "listening on" is said only once both
 /// listen.
 enum Listeners {
-    /// Binds `host:port` and lets it go again, to learn whether the listener can have it; port 0 is always free.
+    /// Binds a socket to `host:port` without listening on it and closes it again, to learn whether the listener can
+    /// have the port; port 0 is always free.
+    ///
+    /// The socket never listens: a client retrying meanwhile (a follower waiting for the server to come back) gets
+    /// "connection refused" and tries again, rather than being accepted by a listener about to go away and left
+    /// waiting on a connection nobody serves (what a listening probe did: it hung a test's follower for good). With
+    /// `SO_REUSEADDR`, as the real listener binds, Linux refuses the bind only while another socket listens there.
     ///
     /// - Parameter listener: "people's port" or "peer port", for the message.
     /// - Throws: ``ServerStartupError/listen(_:)`` naming the listener, the address and why: in use (another server,
@@ -23,13 +29,29 @@ enum Listeners {
     static func probe(host: String, port: Int, listener: String) async throws {
         guard port != 0 else { return }
         do {
-            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: host, port: port).get()
-            try await channel.close().get()
+            let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+            try bindOnly(address)
         } catch {
             throw ServerStartupError.listen(describe(error, host: host, port: port, listener: listener))
         }
+    }
+
+    /// `socket`, `setsockopt(SO_REUSEADDR)`, `bind`, `close`.
+    ///
+    /// - Throws: `IOError` with the failing call's errno.
+    private static func bindOnly(_ address: SocketAddress) throws {
+        #if canImport(Glibc)
+            let stream = Int32(SOCK_STREAM.rawValue)
+        #else
+            let stream = SOCK_STREAM
+        #endif
+        let descriptor = socket(address.protocol.rawValue, stream, 0)
+        guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        defer { close(descriptor) }
+        var on: Int32 = 1
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        let result = address.withSockAddr { pointer, size in bind(descriptor, pointer, socklen_t(size)) }
+        guard result == 0 else { throw IOError(errnoCode: errno, reason: "bind") }
     }
 
     /// A sentence for a bind error: `the peer port 127.0.0.1:8444 is in use (…)`.
