@@ -125,7 +125,8 @@ enum ClientFormat {
             let obligation = due.obligation
             obligations.add([
                 report(obligation.report), "\(obligation.fromName) (\(obligation.fromUnit))",
-                obligation.dueBy.map { time($0) } ?? "by \(time(obligation.latestDueBy)) at the latest", due.state,
+                obligation.dueBy.map { time($0) } ?? "by \(time(obligation.latestDueBy)) at the latest",
+                due.state.rawValue,
             ])
         }
         sections.append(
@@ -159,7 +160,7 @@ enum ClientFormat {
                     "\(notification.name) (\(notification.province))", notification.boundaryName,
                     notification.kind == .sharedWater ? "none predicted (shared water)" : time(notification.crossingAt),
                     time(notification.deadline), notification.requirement.rawValue,
-                    entry.delivery + (entry.acceptedBy.map { " by \($0)" } ?? "")
+                    entry.delivery.rawValue + (entry.acceptedBy.map { " by \($0)" } ?? "")
                         + (entry.peerReference.map { " as \($0)" } ?? ""),
                 ])
             }

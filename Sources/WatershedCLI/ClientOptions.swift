@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WatershedClient
 import WatershedCore
+import WatershedWire
 
 /// The flags every client command shares (DESIGN.md "Commands"): where the server is, who is calling, which CA to
 /// trust, and how to print. Each flag falls back to its environment variable, then to its default.
@@ -71,14 +72,7 @@ struct ClientOptions: ParsableArguments {
 /// JSON for `--json`: key-sorted, times in RFC 3339 UTC with milliseconds (as the API writes them).
 enum ClientJSON {
     static func encode(_ value: some Encodable, pretty: Bool = true) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting =
-            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(CanonicalJSON.timestamp(date))
-        }
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try WireJSON.makeEncoder(pretty: pretty).encode(value), as: UTF8.self)
     }
 }
 

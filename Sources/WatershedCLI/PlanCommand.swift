@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WatershedCore
+import WatershedWire
 
 /// `watershed plan …`: plans a spill offline from the playbooks.
 struct PlanCommand: AsyncParsableCommand {
@@ -140,10 +141,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     /// The plan document as pretty, key-sorted JSON with RFC 3339 times.
     static func encodeJSON(_ plan: PlanDocument) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(plan), as: UTF8.self)
+        String(decoding: try WireJSON.makeEncoder(pretty: true).encode(plan), as: UTF8.self)
     }
 
     static func message(for error: PlanError, basin: Basin) -> String {

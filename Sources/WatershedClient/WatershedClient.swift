@@ -377,29 +377,12 @@ public final class WatershedClient: Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    /// The JSON encoder of request bodies (times as RFC 3339, keys sorted).
-    public static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
+    /// The JSON encoder of request bodies (``WireJSON``: times with milliseconds, keys sorted).
+    public static let encoder = WireJSON.encoder
 
     /// The JSON decoder of answers and report files: times as RFC 3339 with an offset, with or without fractions
-    /// (``CanonicalJSON/date(fromTimestamp:)``).
-    public static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = CanonicalJSON.date(fromTimestamp: text) else {
-                throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "\"\(text)\" is not an RFC 3339 time")
-            }
-            return date
-        }
-        return decoder
-    }()
+    /// (``WireJSON``).
+    public static let decoder = WireJSON.decoder
 }
 
 /// A server's address: `https://host[:port]`, port 8443 when not given.

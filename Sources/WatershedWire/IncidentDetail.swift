@@ -7,127 +7,16 @@ import WatershedCore
 /// JSON: the ``IncidentSummary`` keys, plus `initialReport`, `reports`, `tasks`, `obligations`, `timeline`,
 /// `notifications`, `origin` (a neighbour's incident) and `linked` (incidents linked as the same spill).
 public struct IncidentDetail: Codable, Sendable, Hashable {
-    /// A report obligation that became due (`ObligationDue`).
-    public struct DueObligation: Codable, Sendable, Hashable {
-        /// The event's seq.
-        public var seq: Int64
-        /// When it was recorded.
-        public var at: Date
-        /// The obligation (MEP Order No. 17).
-        public var obligation: ReportObligation
-        /// `due`, `met` (a report filed through the API met it) or `cancelled` (a level change made it moot).
-        public var state: String
-        /// The seq of its `ObligationMet`, once met.
-        public var metSeq: Int64?
-
-        /// Creates an entry.
-        public init(seq: Int64, at: Date, obligation: ReportObligation, state: String, metSeq: Int64?) {
-            self.seq = seq
-            self.at = at
-            self.obligation = obligation
-            self.state = state
-            self.metSeq = metSeq
-        }
-    }
-
-    /// A follow-up or final report (`ReportFiled`).
-    public struct FiledReportEntry: Codable, Sendable, Hashable {
-        /// The event's seq.
-        public var seq: Int64
-        /// When it was filed.
-        public var at: Date
-        /// Who filed it.
-        public var actor: EventActor
-        /// The report.
-        public var report: FollowUpReport
-
-        /// Creates an entry.
-        public init(seq: Int64, at: Date, actor: EventActor, report: FollowUpReport) {
-            self.seq = seq
-            self.at = at
-            self.actor = actor
-            self.report = report
-        }
-    }
-
-    /// One event of the incident.
-    public struct TimelineEntry: Codable, Sendable, Hashable {
-        /// The global seq.
-        public var seq: Int64
-        /// The event type.
-        public var type: EventType
-        /// Wall time.
-        public var at: Date
-        /// Who caused it.
-        public var actor: EventActor
-        /// For a task event, the task's reference (`GX-2026-0007/T3`), so a timeline says which task.
-        public var task: String?
-        /// For a peer event (`PeerNotified`, `PeerReceived`, `PeerAccepted`), the neighbouring province.
-        public var province: UnitCode?
-
-        /// Creates an entry.
-        public init(
-            seq: Int64, type: EventType, at: Date, actor: EventActor, task: String? = nil, province: UnitCode? = nil
-        ) {
-            self.seq = seq
-            self.type = type
-            self.at = at
-            self.actor = actor
-            self.task = task
-            self.province = province
-        }
-    }
-
-    /// A notification to a neighbouring province (`PeerNotified`) and how far its delivery got over the peer link.
-    public struct NotificationEntry: Codable, Sendable, Hashable {
-        /// The seq of the `PeerNotified`.
-        public var seq: Int64
-        /// What the plan said is due (neighbour, boundary, crossing, deadline, requirement; MEP Order No. 17 Art. 8).
-        public var notification: PeerNotification
-        /// `pending`, `received` (the neighbour's server stored it) or `accepted` (its duty officer acknowledged).
-        public var delivery: String
-        /// When our log recorded *received* and *accepted*.
-        public var receivedAt: Date?
-        public var acceptedAt: Date?
-        /// Who accepted it there (`unit/position`) and their reference for it.
-        public var acceptedBy: String?
-        public var peerReference: String?
-
-        /// Creates an entry for a notification not yet delivered.
-        public init(seq: Int64, notification: PeerNotification) {
-            self.seq = seq
-            self.notification = notification
-            self.delivery = "pending"
-        }
-    }
-
-    /// Another incident linked to this one as a report of the same spill (`IncidentLinked`).
-    public struct LinkEntry: Codable, Sendable, Hashable {
-        /// The seq of this incident's `IncidentLinked`.
-        public var seq: Int64
-        /// When the link was made.
-        public var at: Date
-        /// The commander who made it.
-        public var actor: EventActor
-        /// The other incident's UUID on this server.
-        public var incident: UUID
-        /// Its reference on this server.
-        public var reference: String
-        /// Its origin, when a neighbour reported it.
-        public var origin: IncidentOrigin?
-
-        /// Creates an entry.
-        public init(
-            seq: Int64, at: Date, actor: EventActor, incident: UUID, reference: String, origin: IncidentOrigin? = nil
-        ) {
-            self.seq = seq
-            self.at = at
-            self.actor = actor
-            self.incident = incident
-            self.reference = reference
-            self.origin = origin
-        }
-    }
+    /// A report obligation and where it stands (the incident model's, ``Incident/Obligation``).
+    public typealias DueObligation = Incident.Obligation
+    /// A follow-up or final report as filed (``Incident/FiledReport``).
+    public typealias FiledReportEntry = Incident.FiledReport
+    /// One event of the incident (``Incident/TimelineEntry``).
+    public typealias TimelineEntry = Incident.TimelineEntry
+    /// A notification to a neighbour and its acknowledgements (``Incident/Notification``).
+    public typealias NotificationEntry = Incident.Notification
+    /// An incident linked to this one (``Incident/Link``).
+    public typealias LinkEntry = Incident.Link
 
     /// State, level, current plan and the other list fields.
     public var incident: IncidentSummary
@@ -195,5 +84,15 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         self.tasks = tasks
         self.obligations = obligations
         self.timeline = timeline
+    }
+}
+
+extension IncidentDetail {
+    /// The detail of `incident`: a read-out of the incident model.
+    public init(_ incident: Incident) {
+        self.init(
+            incident: IncidentSummary(incident), initialReport: incident.initialReport, reports: incident.reports,
+            tasks: incident.tasks, obligations: incident.obligations, timeline: incident.timeline,
+            notifications: incident.notifications, origin: incident.origin, linked: incident.linked)
     }
 }

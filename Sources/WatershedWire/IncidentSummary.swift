@@ -81,3 +81,14 @@ public struct IncidentCreated: Codable, Sendable, Hashable {
         self.lastSeq = lastSeq
     }
 }
+
+extension IncidentSummary {
+    /// The summary of `incident`: a read-out of the incident model (no next deadline: the caller adds it).
+    public init(_ incident: Incident) {
+        self.init(
+            id: incident.id, reference: incident.reference, state: incident.state.rawValue, level: incident.level,
+            discoveredAt: incident.initialReport.discoveredAt, place: incident.initialReport.place,
+            pollutant: incident.initialReport.pollutant, spillUnit: incident.spillUnit, exercise: incident.exercise,
+            reportedSeq: incident.reportedSeq, plan: incident.plan, closedAt: incident.closedAt)
+    }
+}

@@ -64,27 +64,6 @@ public struct PeerLinkMessage: Codable, Sendable, Hashable {
         self = try Self.decoder.decode(Self.self, from: Data(text.utf8))
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(CanonicalJSON.timestamp(date))
-        }
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = CanonicalJSON.date(fromTimestamp: text) else {
-                throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "\"\(text)\" is not an RFC 3339 time")
-            }
-            return date
-        }
-        return decoder
-    }()
+    static let encoder = WireJSON.encoder
+    static let decoder = WireJSON.decoder
 }

@@ -295,6 +295,30 @@ import WatershedCore
             ])
     }
 
+    /// The provincial duty chief is also the commander: the task, escalated to the province, is declined by them as
+    /// commander, for the county. It goes to the next one above the county — the city — not to nobody.
+    @Test func commandersDeclineOfAnEscalatedTaskPassesItAboveTheAssignee() throws {
+        var task = Self.dispatched()
+        // 08:00 dispatched to the county, ackBy 08:15; at 08:16 step 1 to the city (ackBy 08:15 + 15 = 08:30); at 08:32
+        // step 2 to the province (ackBy 08:45). Nothing is due again before 08:45.
+        Self.fold(&task, task.deadlinePassed(at: Self.time("08:16")))
+        Self.fold(&task, task.deadlinePassed(at: Self.time("08:32")))
+        #expect(task.escalatedTo == [Self.city, Self.province])
+        // 08:40, as commander: to the city, ackBy 08:40 + 15 = 08:55.
+        let changes = try task.decline(
+            by: Self.province, reason: "the county has no boat", at: Self.time("08:40"), isCommander: true)
+        #expect(
+            changes == [
+                .declined(
+                    TaskDeclined(
+                        task: Self.taskID, by: Self.province, reason: "the county has no boat",
+                        redispatchedTo: Self.city, ackBy: Self.time("08:55"), at: Self.time("08:40")))
+            ])
+        // Not as commander, the province declines its own escalated share: nobody is above it.
+        let own = try task.decline(by: Self.province, reason: "not ours", at: Self.time("08:40"))
+        #expect(own.map(\.eventType) == [.taskDeclined, .taskUnowned])
+    }
+
     @Test func declineAtTheTopLeavesTheTaskUnowned() throws {
         var task = Self.dispatched(to: Self.province)
         Self.fold(&task, try task.decline(by: Self.province, reason: "not ours", at: Self.time("08:02")))

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
+import WatershedCore
 import WatershedServer
 
 /// The duty-officer console's files (issue 8) are served at `/` without a token, with their content types, and
@@ -97,7 +98,9 @@ import WatershedServer
             let next = try #require(first["nextDeadline"] as? String)
             let task = try #require(first["nextDeadlineTask"] as? String)
             #expect(task.hasPrefix("\(first["reference"] as? String ?? "?")/T"))
-            let at = try #require(ISO8601DateFormatter().date(from: next))
+            // Three fractional digits, as every answer writes times (WireJSON).
+            #expect(next.count == "2026-01-15T08:00:00.000Z".count && next.hasSuffix("Z"), "\(next)")
+            let at = try #require(CanonicalJSON.date(fromTimestamp: next))
             #expect(at > Date().addingTimeInterval(-60))
             #expect(at < Date().addingTimeInterval(5 * 3600))
             #expect(first["plan"] == nil)

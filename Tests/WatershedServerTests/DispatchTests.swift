@@ -65,10 +65,10 @@ import WatershedServer
             let county = try #require(entry("initial-451203"))
             let countyObligation = try #require(county["obligation"] as? [String: Any])
             #expect(countyObligation["withinH"] as? Double == 2)
-            #expect(countyObligation["dueBy"] as? String == "2012-01-15T02:00:00Z")
+            #expect(countyObligation["dueBy"] as? String == "2012-01-15T02:00:00.000Z")
             #expect(county["state"] as? String == "met")
             let region = try #require(entry("initial-450000-mee"))
-            #expect((region["obligation"] as? [String: Any])?["dueBy"] as? String == "2012-01-15T02:00:00Z")
+            #expect((region["obligation"] as? [String: Any])?["dueBy"] as? String == "2012-01-15T02:00:00.000Z")
             #expect(region["state"] as? String == "due")
             #expect(obligations.count == 2)
             #expect(try await Self.events(api, type: "ObligationMet").count == 1)
@@ -78,7 +78,7 @@ import WatershedServer
             let task = try #require(reportTasks.first)
             #expect(task["obligation"] as? String == "initial-450000-mee")
             #expect(Self.assignee(task) == "450000/provincial-duty-chief")
-            #expect(task["dueBy"] as? String == "2012-01-15T02:00:00Z")
+            #expect(task["dueBy"] as? String == "2012-01-15T02:00:00.000Z")
         }
     }
 
@@ -104,7 +104,7 @@ import WatershedServer
             let county = try #require(before.first)
             #expect(county["obligation"] as? String == "initial-451203")
             #expect(Self.assignee(county) == "451203/county-duty-officer")
-            #expect(county["dueBy"] as? String == "2012-01-15T04:00:00Z")
+            #expect(county["dueBy"] as? String == "2012-01-15T04:00:00.000Z")
 
             clock.advance(to: try #require(ReportsTests.date("2012-01-15T02:00:00Z")))
             let change = ReportsTests.report(#""levelChange":{"to":"II","at":"2012-01-15T10:00:00+08:00"}"#)
@@ -116,11 +116,11 @@ import WatershedServer
             #expect(after.first { $0["id"] as? String == county["id"] as? String }?["state"] as? String == "cancelled")
             let countyNew = try #require(after.first { $0["obligation"] as? String == "initial-451203/level-change-1" })
             #expect(countyNew["state"] as? String == "dispatched")
-            #expect(countyNew["dueBy"] as? String == "2012-01-15T04:00:00Z")
+            #expect(countyNew["dueBy"] as? String == "2012-01-15T04:00:00.000Z")
             #expect(Self.assignee(countyNew) == "451203/county-duty-officer")
             let regionNew = try #require(
                 after.first { $0["obligation"] as? String == "initial-450000-mee/level-change-1" })
-            #expect(regionNew["dueBy"] as? String == "2012-01-15T05:00:00Z")
+            #expect(regionNew["dueBy"] as? String == "2012-01-15T05:00:00.000Z")
             #expect(after.count == 3)
             let obligations = try #require(try await api.detail(id)["obligations"] as? [[String: Any]])
             let old = obligations.first { ($0["obligation"] as? [String: Any])?["id"] as? String == "initial-451203" }

@@ -194,7 +194,7 @@ import WatershedServer
 
             let after = try await api.detail(id)
             let plan = try #require(after["plan"] as? [String: Any])
-            #expect(Self.earliest("longjiang-luodong-section", in: plan) == "2012-01-17T00:00:00Z")
+            #expect(Self.earliest("longjiang-luodong-section", in: plan) == "2012-01-17T00:00:00.000Z")
             // Below the section: shifted by t_obs − t_pred(Luodong), t_pred from the plan before.
             let predicted = try #require(Self.date(Self.earliest("longjiang-luodong-section", in: oldPlan)))
             let observed = try #require(Self.date("2012-01-17T00:00:00Z"))
@@ -231,13 +231,13 @@ import WatershedServer
             let afterChange = obligations.compactMap { $0["obligation"] as? [String: Any] }
                 .filter { $0["anchor"] as? String == "levelChange" }
             let county = try #require(afterChange.first { $0["fromUnit"] as? String == "451203" })
-            #expect(county["dueBy"] as? String == "2012-01-16T04:00:00Z")
+            #expect(county["dueBy"] as? String == "2012-01-16T04:00:00.000Z")
             #expect(county["withinH"] as? Double == 2)
             #expect(county["majorPath"] as? Bool == true)
             // The discovery obligation on the IV path stays as it was: 4 h after 00:00Z.
             let discovery = obligations.compactMap { $0["obligation"] as? [String: Any] }
                 .first { $0["anchor"] as? String == "discovery" }
-            #expect(discovery?["dueBy"] as? String == "2012-01-15T04:00:00Z")
+            #expect(discovery?["dueBy"] as? String == "2012-01-15T04:00:00.000Z")
             let timeline = try #require(detail["timeline"] as? [[String: Any]])
             #expect(timeline.map { $0["type"] as? String }.contains("LevelSet"))
 

@@ -187,20 +187,29 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
     }
 
     /// Declines the task (while dispatched or acknowledged): it goes to the next assignee above the current one
-    /// in the frozen chain (above the decliner, when a position the task was escalated to declines; a commander
-    /// declining for the assignee passes it to the next one above the assignee, not above the commander), back to
-    /// ``TaskState/dispatched`` at escalation step 0 with `ackBy = at + policy.ackMinutes` (the policy frozen at
-    /// dispatch). With nobody above, `TaskDeclined` has no new assignee and `TaskUnowned(declinedAtTop)` follows.
+    /// in the frozen chain, back to ``TaskState/dispatched`` at escalation step 0 with
+    /// `ackBy = at + policy.ackMinutes` (the policy frozen at dispatch). With nobody above, `TaskDeclined` has no new
+    /// assignee and `TaskUnowned(declinedAtTop)` follows.
     ///
+    /// Who declines decides where "above" starts:
+    /// - a position the task was escalated to (not a commander) passes it on above itself — it was asked because
+    ///   those below did not answer, and it says the task is not its own either;
+    /// - the assignee passes it to the next one above it;
+    /// - a commander decides *for the assignee*, so the task goes to the next one above the assignee — also when the
+    ///   commander's own position is one the task was escalated to (the provincial duty chief who commands): a
+    ///   commander's decline never leaves a task unowned while someone is above the assignee. Decided for issue 16
+    ///   (the documented rule); before, such a decline left the task unowned with nobody re-dispatched.
+    ///
+    /// - Parameter isCommander: whether the decliner acts as commander (the `commander` role).
     /// - Returns: The deadlines passed by `at`, then `TaskDeclined` (and `TaskUnowned`).
     /// - Throws: ``TaskTransitionError`` when in progress, done or cancelled.
-    public func decline(by actor: Assignee, reason: String, at: Date) throws(TaskTransitionError) -> [TaskChange] {
+    public func decline(by actor: Assignee, reason: String, at: Date, isCommander: Bool = false)
+        throws(TaskTransitionError) -> [TaskChange]
+    {
         try require([.dispatched, .acknowledged], for: .decline)
         return caughtUp(at: at) { task in
             var above = task.chainAboveAssignee
-            // A position the task was escalated to passes it on above itself; anyone else (the assignee, or a
-            // commander deciding for it) passes it to the next one above the assignee.
-            if task.escalatedTo.contains(actor), let index = above.firstIndex(of: actor) {
+            if !isCommander, task.escalatedTo.contains(actor), let index = above.firstIndex(of: actor) {
                 above.removeFirst(index + 1)
             }
             guard let next = above.first else {

@@ -22,8 +22,11 @@ public struct DrillClock: Codable, Sendable, Hashable {
     }
 
     /// The drill time at the wall time `wall`.
+    ///
+    /// Rounded to the millisecond, as the log stores `drillAt`: a decision compares deadlines with the time it records
+    /// (an acknowledgement at exactly its deadline is in time), never with a finer one.
     public func drillTime(atWall wall: Date) -> Date {
-        drillStart.addingTimeInterval(wall.timeIntervalSince(wallStart) * factor)
+        CanonicalJSON.roundedToMilliseconds(drillStart.addingTimeInterval(wall.timeIntervalSince(wallStart) * factor))
     }
 
     /// The wall time at which the drill clock reads `drill`.

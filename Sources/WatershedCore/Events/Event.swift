@@ -21,6 +21,10 @@ public struct NewEvent: Sendable, Hashable {
     public var drillAt: Date?
     /// The type-specific body; an empty object when there is none.
     public var payload: JSONValue
+    /// The payload as the typed event it was made from (``init(id:at:incident:actor:exercise:drillAt:event:)``), so
+    /// that the fold after the commit need not read back what was just written (a plan is tens of KB); `nil` for an
+    /// event made from JSON. Not stored: the log keeps `payload`.
+    public var typed: IncidentEvent?
 
     /// Creates an event; `id` defaults to a random UUID.
     public init(

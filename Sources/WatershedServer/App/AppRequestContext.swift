@@ -94,14 +94,9 @@ struct APIError: Error, HTTPResponseError {
     }
 }
 
-/// JSON responses with RFC 3339 times.
+/// JSON responses (``WireJSON``: times with three fractional digits, as the stream writes them).
 enum JSONResponse {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    static let encoder = WireJSON.encoder
 
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try encoder.encode(value)

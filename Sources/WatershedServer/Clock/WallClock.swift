@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WatershedCore
 
 /// The wall clock the server reads — injected, so tests and drills control time (DESIGN.md "Rules that hold
 /// everywhere": time comes from an injected clock). Real incidents run on ``SystemWallClock``.
@@ -15,7 +16,9 @@ public protocol WallClock: Sendable {
 /// The machine's clock: `Date()` and `Task.sleep`.
 public struct SystemWallClock: WallClock {
     public init() {}
-    public var now: Date { Date() }
+    /// The time, rounded to the millisecond as the log stores it: what a decision compares (an acknowledgement
+    /// against its deadline) is what is written, so an acknowledgement stored at exactly its deadline was in time.
+    public var now: Date { CanonicalJSON.roundedToMilliseconds(Date()) }
     public func sleep(until deadline: Date) async throws {
         // At most a day at a time (a far deadline would overflow the milliseconds); the caller's deadline is
         // checked again after each day.

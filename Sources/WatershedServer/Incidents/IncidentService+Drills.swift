@@ -44,31 +44,26 @@ struct DrillBook: Sendable {
     func clock(of incident: UUID) -> DrillClock? { ofIncident[incident].flatMap { drills[$0]?.clock } }
 
     /// Applies one committed event; registers and removes drill tokens as drills start and end.
-    mutating func fold(_ event: StoredEvent, tokens: DrillTokens) {
-        // Only exercise events concern drills: a real incident's report is never decoded here.
+    mutating func fold(_ event: RecordedEvent, tokens: DrillTokens) {
+        // Only exercise events concern drills.
         guard event.exercise else { return }
-        switch event.type {
-        case .drillStarted:
-            guard let started = try? event.payload.decode(DrillStartedPayload.self) else { return }
+        switch event.event {
+        case .drillStarted(let started):
             drills[started.drill] = State(
                 id: started.drill, started: started, scenario: started.scenario.id, title: started.scenario.title,
                 titleZh: started.scenario.titleZh, clock: started.clock, origin: started.origin,
                 peers: started.scenario.peers, startedSeq: event.seq)
             order.append(started.drill)
             tokens.register(drill: started.drill, participants: started.participants)
-        case .drillInjected:
-            guard let injected = try? event.payload.decode(DrillInjectedPayload.self) else { return }
+        case .drillInjected(let injected):
             drills[injected.drill]?.played.insert(injected.index)
             if let incident = event.incident { add(incident, to: injected.drill) }
-        case .drillEnded:
-            guard let ended = try? event.payload.decode(DrillEndedPayload.self) else { return }
+        case .drillEnded(let ended):
             drills[ended.drill]?.endedAt = event.at
             drills[ended.drill]?.endReason = ended.reason
             tokens.end(drill: ended.drill)
-        case .incidentReported:
-            guard let incident = event.incident,
-                let reported = try? event.payload.decode(IncidentReportedPayload.self), let link = reported.drill
-            else { return }
+        case .reported(let reported):
+            guard let incident = event.incident, let link = reported.drill else { return }
             if drills[link.drill] == nil {
                 // A neighbour's joint drill, known here through its incident.
                 drills[link.drill] = State(
@@ -374,7 +369,7 @@ extension IncidentService {
         var events: [NewEvent] = []
         for incident in incidents {
             let make = EventMaker(incident: incident, actor: actor, now: drillNow, exercise: true, wall: wall)
-            for task in (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }) where task.state.isOpen {
+            for task in book.tasks(of: incident) where task.state.isOpen {
                 for change in (try? task.cancel(reason: "drillEnded", at: drillNow)) ?? [] {
                     events.append(try event(make, change: change))
                 }

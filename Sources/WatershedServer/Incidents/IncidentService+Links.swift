@@ -41,36 +41,23 @@ extension IncidentService {
         let locks = [first.id, second.id].map { "incident " + $0.uuidString }.sorted()
         for lock in locks { await acquire(lock) }
         defer { for lock in locks.reversed() { release(lock) } }
-        guard let detail = try detail(of: first.id) else { throw Self.unknown(key) }
+        guard let detail = book.incident(first.id), let other = book.incident(second.id) else {
+            throw Self.unknown(key)
+        }
         guard !detail.linked.contains(where: { $0.incident == second.id }) else {
             throw APIError(
                 .conflict, code: "already_linked",
                 message: "\(first.reference) and \(second.reference) are already linked", field: "incident")
         }
-        let origins = [detail.origin, try origin(of: second.id)]
+        let origins = [detail.origin, other.origin]
         var events: [NewEvent] = []
         for (this, that, origin) in [(first, second, origins[1]), (second, first, origins[0])] {
             let make = EventMaker(incident: this.id, identity: identity, now: now, exercise: this.exercise)
             events.append(
-                try make(
-                    .incidentLinked, IncidentLinkedPayload(linked: that.id, reference: that.reference, origin: origin)))
+                try make(.linked(IncidentLinkedPayload(linked: that.id, reference: that.reference, origin: origin))))
         }
-        let stored = try await append(events)
-        var linked = detail.linked
-        if let own = stored.first {
-            linked.append(
-                IncidentDetail.LinkEntry(
-                    seq: own.seq, at: own.at, actor: own.actor, incident: second.id, reference: second.reference,
-                    origin: origins[1]))
-        }
-        return IncidentLinks(incident: first.id, reference: first.reference, linked: linked)
-    }
-
-    /// The origin of an incident a neighbour reported to us (from its first event), `nil` for our own.
-    private nonisolated func origin(of incident: UUID) throws -> IncidentOrigin? {
-        guard let first = try log.events(after: 0, limit: 1, incident: incident).first,
-            first.type == .incidentReported, let value = first.payload["origin"]
-        else { return nil }
-        return try? value.decode(IncidentOrigin.self)
+        _ = try await append(events)
+        return IncidentLinks(
+            incident: first.id, reference: first.reference, linked: book.incident(first.id)?.linked ?? detail.linked)
     }
 }

@@ -215,7 +215,7 @@ extension IncidentService {
             guard let summary = find(overdue.incident.uuidString) else { continue }
             let reason = overdue.delivery == "pending" ? "not-received" : "not-accepted"
             let marker = "peer:\(overdue.province):\(reason)"
-            let existing = (book.ofIncident[overdue.incident] ?? []).compactMap { book.tasks[$0] }
+            let existing = book.tasks(of: overdue.incident)
             guard !existing.contains(where: { $0.kind == .peerCall && $0.obligation == marker }) else { continue }
             let number = (numbers[overdue.incident] ?? existing.count) + 1
             numbers[overdue.incident] = number
@@ -269,7 +269,7 @@ extension IncidentService {
         for silence in liveness.silences(at: now) {
             let marker = "peer:\(silence.province):silent"
             if silence.sinceStart,
-                book.tasks.values.contains(where: { $0.kind == .peerCall && $0.obligation == marker && $0.state.isOpen }
+                book.allTasks.contains(where: { $0.kind == .peerCall && $0.obligation == marker && $0.state.isOpen }
                 )
             {
                 reported.append(silence.province)
@@ -286,7 +286,7 @@ extension IncidentService {
                 unplaced.append(silence.province)
                 continue
             }
-            let number = (book.ofIncident[summary.id]?.count ?? 0) + 1
+            let number = book.tasks(of: summary.id).count + 1
             let name = names[silence.province] ?? silence.province
             let minutes = silence.silentAfter.seconds / 60
             let allowed = minutes == minutes.rounded() ? String(Int(minutes)) : String(minutes)

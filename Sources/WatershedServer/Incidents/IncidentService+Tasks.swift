@@ -3,61 +3,19 @@ import WatershedCore
 import WatershedStore
 import WatershedWire
 
-/// Tasks and obligations folded from the log (the start-up fold; then each commit).
-struct TaskBook: Sendable {
-    var tasks: [UUID: ResponseTask] = [:]
-    var byReference: [String: UUID] = [:]
-    var ofIncident: [UUID: [UUID]] = [:]
-    var obligations: [UUID: [String: (obligation: ReportObligation, met: Bool)]] = [:]
-
-    /// Applies one committed event; `known` is its task change when the caller has it already (no decoding).
-    mutating func fold(_ event: StoredEvent, change known: TaskChange? = nil) {
-        guard let incident = event.incident else { return }
-        switch event.type {
-        case .obligationDue:
-            if let obligation = try? event.payload.decode(ReportObligation.self) {
-                obligations[incident, default: [:]][obligation.id] = (obligation, false)
-            }
-        case .obligationMet:
-            if let met = try? event.payload.decode(ObligationMetPayload.self) {
-                obligations[incident]?[met.obligation]?.met = true
-            }
-        default:
-            guard let change = known ?? (try? TaskChange(eventType: event.type, payload: event.payload)) else {
-                return
-            }
-            if case .dispatched(let dispatched) = change {
-                tasks[dispatched.task] = ResponseTask(incident: incident, dispatched: dispatched)
-                byReference[dispatched.reference] = dispatched.task
-                ofIncident[incident, default: []].append(dispatched.task)
-            } else {
-                tasks[change.task]?.apply(change)
-                if case .cancelled = change, let id = tasks[change.task]?.obligation {
-                    obligations[incident]?[id] = nil
-                }
-            }
-        }
-    }
-}
-
 extension IncidentService {
     // MARK: Reading tasks
 
     /// A task by UUID or reference (`GX-2026-0007/T3`).
     func task(_ key: String) -> ResponseTask? {
-        if let id = UUID(uuidString: key) { return book.tasks[id] }
-        return book.byReference[key].flatMap { book.tasks[$0] }
+        book.task(key)
     }
 
     /// Tasks in dispatch order, filtered by assignee (`unit` or `unit/position`, also matching positions a task
     /// was escalated to), state and incident.
     func tasks(assignee: Assignee?, unit: UnitCode?, state: TaskState?, incident: UUID?) -> [ResponseTask] {
-        let ids =
-            incident.map { book.ofIncident[$0] ?? [] }
-            ?? list(state: nil).reversed().flatMap {
-                book.ofIncident[$0.id] ?? []
-            }
-        return ids.compactMap { book.tasks[$0] }.filter { task in
+        let tasks = incident.map { book.tasks(of: $0) } ?? book.order.flatMap { book.tasks(of: $0) }
+        return tasks.filter { task in
             if let state, task.state != state { return false }
             if let assignee, task.assignee != assignee, !task.escalatedTo.contains(assignee) { return false }
             if let unit, task.assignee.unit != unit, !task.escalatedTo.contains(where: { $0.unit == unit }) {
@@ -71,7 +29,7 @@ extension IncidentService {
     /// report task's due time (kept after it passed, so an overdue report stays the first thing listed).
     func nextDeadlines() -> [UUID: (at: Date, task: String)] {
         var next: [UUID: (at: Date, task: String)] = [:]
-        for task in book.tasks.values where task.state.isOpen {
+        for task in book.allTasks where task.state.isOpen {
             let waiting = [
                 task.state == .dispatched && !task.unowned ? task.ackBy : nil, task.kind == .report ? task.dueBy : nil,
             ]
@@ -108,7 +66,7 @@ extension IncidentService {
         let lock = "incident " + task.incident.uuidString
         await acquire(lock)
         defer { release(lock) }
-        guard let current = book.tasks[task.id] else { throw Self.unknown(key) }
+        guard let current = book.task(task.id) else { throw Self.unknown(key) }
         let actor = Assignee(unit: identity.unit, position: identity.dutyPosition)
         guard current.mayBeWorked(by: actor, isCommander: identity.has(.commander)) else {
             throw APIError(
@@ -127,7 +85,9 @@ extension IncidentService {
             case .ack: changes = try current.acknowledge(by: actor, at: now)
             case .start: changes = try current.start(by: actor, at: now)
             case .done: changes = try current.complete(by: actor, at: now)
-            case .decline: changes = try current.decline(by: actor, reason: reason ?? "", at: now)
+            case .decline:
+                changes = try current.decline(
+                    by: actor, reason: reason ?? "", at: now, isCommander: identity.has(.commander))
             }
         } catch {
             throw APIError(.conflict, code: "task_state", message: error.description, field: "state")
@@ -135,7 +95,7 @@ extension IncidentService {
         let make = EventMaker(
             incident: current.incident, identity: identity, now: now, exercise: isExercise(current), wall: drillWall)
         _ = try await append(try changes.map { try event(make, change: $0) })
-        return book.tasks[current.id] ?? current
+        return book.task(current.id) ?? current
     }
 
     // MARK: Deadlines
@@ -143,7 +103,7 @@ extension IncidentService {
     /// The earliest deadline of any open task, as a wall time (the scheduler sleeps until just after it): a drill
     /// task's deadline is on its drill's clock, mapped back to the wall.
     public func nextDeadline() -> Date? {
-        book.tasks.values.compactMap { task in
+        book.allTasks.compactMap { task in
             task.nextDeadline.map { drills.clock(of: task.incident)?.wallTime(atDrill: $0) ?? $0 }
         }.min()
     }
@@ -157,7 +117,7 @@ extension IncidentService {
     @discardableResult
     public func fireDeadlines(now: Date) async throws -> Int {
         let due = Set(
-            book.tasks.values.filter { task in
+            book.allTasks.filter { task in
                 task.nextDeadline.map { $0 < times(of: task.incident, wall: now).now } ?? false
             }.map(\.incident))
         let incidents = due.sorted { $0.uuidString < $1.uuidString }
@@ -167,13 +127,12 @@ extension IncidentService {
         for incident in incidents {
             let exercise = find(incident.uuidString)?.exercise ?? false
             let (taskNow, drillWall) = times(of: incident, wall: now)
-            for task in (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }) {
+            for task in book.tasks(of: incident) {
                 for change in task.deadlinePassed(at: taskNow) {
-                    let event = NewEvent(
-                        at: now, incident: incident, type: change.eventType, actor: .system(component: "scheduler"),
-                        exercise: exercise, drillAt: drillWall == nil ? nil : taskNow, payload: try change.payload())
-                    knownPayloads[event.id] = .task(change)
-                    events.append(event)
+                    events.append(
+                        try NewEvent(
+                            at: now, incident: incident, actor: .system(component: "scheduler"), exercise: exercise,
+                            drillAt: drillWall == nil ? nil : taskNow, event: .task(change)))
                 }
             }
         }
@@ -188,8 +147,11 @@ extension IncidentService {
     /// follow-up obligations and those a level change started; a final report also the final ones (MEP Order
     /// No. 17 Art. 12).
     func obligationsMet(on incident: UUID, by unit: UnitCode, kind: ReportKind) -> [ReportObligation] {
-        (book.obligations[incident] ?? [:]).values.filter { entry in
-            guard !entry.met, entry.obligation.fromUnit == unit else { return false }
+        // The last entry of each obligation id stands (a later `ObligationDue` with the same id replaces it).
+        let current = Dictionary(
+            (book.incident(incident)?.obligations ?? []).map { ($0.obligation.id, $0) }, uniquingKeysWith: { $1 })
+        return current.values.filter { entry in
+            guard entry.state == .due, entry.obligation.fromUnit == unit else { return false }
             switch entry.obligation.report {
             case .followUp: return true
             case .initial: return entry.obligation.anchor == .levelChange
@@ -201,9 +163,9 @@ extension IncidentService {
     /// The changes a level change makes to report tasks: open report tasks of obligations on the other path
     /// (II/I 2 h vs III/IV 4 h) are cancelled — the new level's obligations replace them.
     func levelChangeCancellations(on incident: UUID, toMajorPath major: Bool, now: Date) -> [TaskChange] {
-        (book.ofIncident[incident] ?? []).compactMap { book.tasks[$0] }.flatMap { task -> [TaskChange] in
+        book.tasks(of: incident).flatMap { task -> [TaskChange] in
             guard task.kind == .report, task.state.isOpen, let id = task.obligation,
-                let entry = book.obligations[incident]?[id], !entry.met, entry.obligation.majorPath != major
+                let entry = book.obligation(id, of: incident), entry.state == .due, entry.obligation.majorPath != major
             else { return [] }
             return (try? task.cancel(reason: "levelChanged", at: now)) ?? []
         }
@@ -215,7 +177,7 @@ extension IncidentService {
     /// sites at or above the most downstream observed section are left as they are: the front has passed them, so
     /// a re-estimate of their (past) arrival must not move the work there.
     func replanChanges(on incident: UUID, reference: String, plan: PlanDocument, now: Date) -> [TaskChange] {
-        let open = (book.ofIncident[incident] ?? []).compactMap { book.tasks[$0] }.filter {
+        let open = book.tasks(of: incident).filter {
             $0.kind == .site && $0.state.isOpen
         }
         // A site is its playbook, node and measure (the playbook version may change between plans).
@@ -248,7 +210,7 @@ extension IncidentService {
         let new = plan.tasks.filter { $0.province == province && !kept.contains(key($0.source)) }
         let dispatched = TaskDispatch.make(
             incidentReference: reference, tasks: new, obligations: [], organisation: organisation, units: basin.units,
-            existingCount: book.ofIncident[incident]?.count ?? 0, at: now)
+            existingCount: book.tasks(of: incident).count, at: now)
         return changes + dispatched.map { .dispatched($0) }
     }
 }

@@ -29,19 +29,14 @@ public actor IncidentService {
     let metrics: ServerMetrics?
     /// This province's units, duty positions and escalation policies (`seeds/<province>/organisation.yaml`).
     let organisation: Organisation
-    private var list = IncidentList()
-    /// Tasks and obligations folded from the log, updated in place by every commit (never copied).
-    var book = TaskBook()
+    /// Every incident, folded by Core's ``Incident``, updated in place by every commit (never copied).
+    var book = IncidentBook()
     /// Drills folded from the log: their scenarios, clocks, played injects and incidents.
     var drills = DrillBook()
     /// The drill tokens of running drills (the token authenticator reads them).
     let drillTokens: DrillTokens
     /// Called after every commit that starts, plays or ends a drill (the drill runner's wake-up).
     var drillsChanged: @Sendable () -> Void = {}
-    /// Typed payloads of events about to be appended, by event id, so the fold after the commit need not decode
-    /// what was just encoded (a plan is tens of KB). Filled by ``event(_:plan:)`` and ``event(_:change:)``,
-    /// emptied by the next ``append(_:)`` whether or not it succeeds (nothing leaks from a request that threw).
-    var knownPayloads: [UUID: KnownPayload] = [:]
     /// Called after every commit that may change a deadline (the scheduler's wake-up).
     var deadlinesChanged: @Sendable () -> Void = {}
     /// Highest serial handed out per reference prefix (`GX-2026-`), so concurrent reports never share one.
@@ -52,7 +47,10 @@ public actor IncidentService {
     /// Held locks and their waiters.
     private var held: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    /// Loads the incident list and the idempotency keys of the last 24 h (before `now`) from the log.
+    /// Loads the incidents, the drills and the idempotency keys of the last 24 h (before `now`) from the log.
+    ///
+    /// - Throws: `DatabaseError`, `EventLogError`; ``RecordedEventError`` for a stored payload that does not have its
+    ///   type's shape.
     public init(
         log: EventLog, basin: Basin, province: UnitCode, organisation: Organisation? = nil,
         metrics: ServerMetrics? = nil, drillTokens: DrillTokens = DrillTokens(), now: Date = Date()
@@ -66,17 +64,16 @@ public actor IncidentService {
         self.basin = basin
         self.province = province
         var after: Int64 = 0
-        var list = IncidentList()
         var keys: [String: Idempotency.Entry] = [:]
-        var book = TaskBook()
+        var book = IncidentBook()
         var drills = DrillBook()
         while true {
             let page = try log.events(after: after, limit: 1_000)
-            for event in page {
-                list.fold(event)
+            for stored in page {
+                let event = try RecordedEvent(stored)
                 book.fold(event)
                 drills.fold(event, tokens: drillTokens)
-                if let (record, entry) = IncidentList.idempotency(of: event),
+                if let (record, entry) = IncidentBook.idempotency(of: event),
                     entry.at.addingTimeInterval(Idempotency.lifetime) > now
                 {
                     keys[Idempotency.scoped(unit: record.unit, key: record.key)] = entry
@@ -85,7 +82,6 @@ public actor IncidentService {
             guard let last = page.last, page.count == 1_000 else { break }
             after = last.seq
         }
-        self.list = list
         self.keys = keys
         self.book = book
         self.drills = drills
@@ -102,13 +98,13 @@ public actor IncidentService {
 
     /// Incidents, newest first; `state` filters.
     public func list(state: String?) -> [IncidentSummary] {
-        list.order.reversed().compactMap { list.byID[$0] }.filter { state == nil || $0.state == state }
+        book.order.reversed().compactMap { book.incident($0) }.filter { state == nil || $0.state.rawValue == state }
+            .map(IncidentSummary.init)
     }
 
     /// One incident by UUID or reference.
     public func find(_ key: String) -> IncidentSummary? {
-        if let id = UUID(uuidString: key) { return list.byID[id] }
-        return list.byID.values.first { $0.reference == key }
+        book.incident(key).map(IncidentSummary.init)
     }
 
     // MARK: Initial reports
@@ -238,7 +234,7 @@ public actor IncidentService {
             Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: now)
             .year ?? 2026
         let prefix = "\(Self.abbreviation(province))-\(year)-"
-        let serial = max(lastSerial[prefix] ?? 0, list.byID.values.filter { $0.reference.hasPrefix(prefix) }.count) + 1
+        let serial = max(lastSerial[prefix] ?? 0, book.byID.values.filter { $0.reference.hasPrefix(prefix) }.count) + 1
         lastSerial[prefix] = serial
         return prefix + String(format: "%04d", serial)
     }
@@ -282,15 +278,15 @@ public actor IncidentService {
         _ report: FollowUpReport, on incident: UUID, by identity: Identity, wall: Date, claim: IdempotencyClaim?
     ) throws -> [NewEvent] {
         let (now, drillWall) = times(of: incident, wall: wall)
-        guard let summary = list.byID[incident] else { throw Self.unknown(incident.uuidString) }
-        guard summary.state == "open" else {
+        guard let summary = book.incident(incident) else { throw Self.unknown(incident.uuidString) }
+        guard summary.isOpen else {
             throw APIError(
                 .conflict, code: "incident_closed",
                 message: "incident \(summary.reference) was closed by its final report; it takes no further reports",
                 field: "id")
         }
         let context = FollowUpContext(
-            discoveredAt: summary.discoveredAt, level: summary.level,
+            discoveredAt: summary.initialReport.discoveredAt, level: summary.level,
             pathNodes: Set(summary.plan?.arrivals.map(\.node) ?? []), now: now)
         if let problem = report.problems(in: basin, context: context).first {
             throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
@@ -305,7 +301,7 @@ public actor IncidentService {
             on: incident, by: identity.unit, kind: report.kind == .final ? .final : .followUp)
         {
             rest.append(try make(.obligationMet, ObligationMetPayload(obligation: obligation.id, filedAt: now)))
-            if let task = (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }).first(where: {
+            if let task = book.tasks(of: incident).first(where: {
                 $0.obligation == obligation.id && $0.state.isOpen
             }) {
                 metTasks += (try? task.complete(by: actor, at: now)) ?? []
@@ -316,7 +312,7 @@ public actor IncidentService {
         if let change = report.levelChange {
             rest.append(try make(.levelSet, LevelSetPayload(from: summary.level, to: change.to, at: change.at)))
             let obligations = FollowUpReport.levelChangeObligations(
-                change, number: (list.levelChanges[incident] ?? 0) + 1, triggers: Set(summary.plan?.triggers ?? []),
+                change, number: summary.levelChanges + 1, triggers: Set(summary.plan?.triggers ?? []),
                 spillUnit: summary.spillUnit, units: basin.units)
             for obligation in obligations { rest.append(try make(.obligationDue, obligation)) }
             level = change.to
@@ -325,7 +321,7 @@ public actor IncidentService {
             taskChanges += TaskDispatch.make(
                 incidentReference: summary.reference, tasks: [], obligations: obligations,
                 organisation: organisation, units: basin.units,
-                existingCount: book.ofIncident[incident]?.count ?? 0, at: now
+                existingCount: book.tasks(of: incident).count, at: now
             ).map { .dispatched($0) }
         }
         if let previous = summary.plan, let input = report.replanInput(from: previous.input, level: level) {
@@ -352,7 +348,7 @@ public actor IncidentService {
         for change in metTasks + taskChanges { rest.append(try event(make, change: change)) }
         if report.kind == .final {
             // Closing cancels what is still open: nobody must be chased for an incident that is over.
-            for task in (book.ofIncident[incident] ?? []).compactMap({ book.tasks[$0] }) where task.state.isOpen {
+            for task in book.tasks(of: incident) where task.state.isOpen {
                 if metTasks.contains(where: { $0.task == task.id }) { continue }
                 for change in (try? task.cancel(reason: "incidentClosed", at: now)) ?? [] {
                     rest.append(try event(make, change: change))
@@ -402,27 +398,24 @@ public actor IncidentService {
     /// - Throws: the log's errors; ``APIError`` 404 if the events did not open or belong to a known incident.
     func commit(_ events: [NewEvent], incident: UUID) async throws -> FiledReport {
         let stored = try await append(events)
-        guard let summary = list.byID[incident] else { throw Self.unknown(incident.uuidString) }
+        guard let summary = book.incident(incident) else { throw Self.unknown(incident.uuidString) }
         return FiledReport(
-            incident: summary, firstSeq: stored.first?.seq ?? 0, lastSeq: stored.last?.seq ?? 0, replayed: false)
+            incident: IncidentSummary(summary), firstSeq: stored.first?.seq ?? 0, lastSeq: stored.last?.seq ?? 0,
+            replayed: false)
     }
 
     /// Appends events, folds them into the incident list and the task book, and wakes the scheduler when a task
     /// changed.
     func append(_ events: [NewEvent]) async throws -> [StoredEvent] {
-        // Events are built and appended with no suspension in between, so at this point the table holds this
-        // append's payloads and, at most, those of a request that threw before appending: take it whole.
-        let known = knownPayloads
-        knownPayloads = [:]
         let start = ContinuousClock.now
         let stored = try await log.append(events)
         metrics?.appendSeconds.record(ContinuousClock.now - start)
         // The hub already has these events: the log's commit observer published them (buildApplication).
-        for event in stored {
-            let payload = known[event.id]
-            list.fold(event, plan: payload?.plan)
-            book.fold(event, change: payload?.change)
-            drills.fold(event, tokens: drillTokens)
+        // Events built typed (``NewEvent/typed``) are folded as built; the others are read from their bytes.
+        for (event, appended) in zip(stored, events) {
+            let recorded = try RecordedEvent(event, appended: appended)
+            book.fold(recorded)
+            drills.fold(recorded, tokens: drillTokens)
         }
         if stored.contains(where: { TaskChange.eventTypes.contains($0.type) }) { deadlinesChanged() }
         if stored.contains(where: { DrillBook.eventTypes.contains($0.type) }) { drillsChanged() }
@@ -431,16 +424,12 @@ public actor IncidentService {
 
     /// A `PlanComputed` event whose plan the fold after the commit will not decode again.
     func event(_ make: EventMaker, plan: PlanDocument) throws -> NewEvent {
-        let event = try make(.planComputed, plan)
-        knownPayloads[event.id] = .plan(plan)
-        return event
+        try make(.planComputed(plan))
     }
 
     /// A task event whose change the fold after the commit will not decode again.
     func event(_ make: EventMaker, change: TaskChange) throws -> NewEvent {
-        let event = try make(change.eventType, change.payload())
-        knownPayloads[event.id] = .task(change)
-        return event
+        try make(.task(change))
     }
 
     // MARK: Idempotency
@@ -480,19 +469,20 @@ public actor IncidentService {
 
     /// The answer a keyed request got: the incident folded from its events up to the request's last seq.
     private func replay(_ entry: Idempotency.Entry) throws -> FiledReport {
-        var folded = IncidentList()
+        var folded = IncidentBook()
         var after: Int64 = 0
         reading: while true {
             let page = try log.events(after: after, limit: 1_000, incident: entry.incident)
             for event in page {
                 if event.seq > entry.lastSeq { break reading }
-                folded.fold(event)
+                folded.fold(try RecordedEvent(event))
             }
             guard let last = page.last, page.count == 1_000 else { break }
             after = last.seq
         }
-        guard let incident = folded.byID[entry.incident] else { throw Self.unknown(entry.incident.uuidString) }
-        return FiledReport(incident: incident, firstSeq: entry.firstSeq, lastSeq: entry.lastSeq, replayed: true)
+        guard let incident = folded.incident(entry.incident) else { throw Self.unknown(entry.incident.uuidString) }
+        return FiledReport(
+            incident: IncidentSummary(incident), firstSeq: entry.firstSeq, lastSeq: entry.lastSeq, replayed: true)
     }
 
     // MARK: Locks
@@ -557,18 +547,17 @@ struct EventMaker {
         self.wall = wall
     }
 
+    /// The event saying `event`, kept typed for the fold after the commit.
+    func callAsFunction(_ event: IncidentEvent) throws -> NewEvent {
+        try NewEvent(
+            at: wall ?? now, incident: incident, actor: actor, exercise: exercise, drillAt: wall == nil ? nil : now,
+            event: event)
+    }
+
+    /// An event of `type` with an untyped payload (read back from its bytes after the commit).
     func callAsFunction(_ type: EventType, _ payload: some Encodable) throws -> NewEvent {
         NewEvent(
             at: wall ?? now, incident: incident, type: type, actor: actor, exercise: exercise,
             drillAt: wall == nil ? nil : now, payload: try JSONValue(encoding: payload))
     }
-}
-
-/// A payload the service built and appended, kept typed for the fold after the commit.
-enum KnownPayload: Sendable {
-    case plan(PlanDocument)
-    case task(TaskChange)
-
-    var plan: PlanDocument? { if case .plan(let plan) = self { plan } else { nil } }
-    var change: TaskChange? { if case .task(let change) = self { change } else { nil } }
 }

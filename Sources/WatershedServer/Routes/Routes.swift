@@ -103,7 +103,7 @@ struct Routes: Sendable {
                 _ = try context.require(.viewer, exercise: cap.exercise, field: "id")
                 return try JSONResponse.make(cap)
             }
-            guard let incident = await incidents.find(id), let detail = try incidents.detail(of: incident.id) else {
+            guard let incident = await incidents.find(id), let detail = await incidents.detail(of: incident.id) else {
                 throw IncidentService.unknown(id)
             }
             _ = try context.require(.viewer, exercise: incident.exercise, field: "id")
@@ -363,16 +363,7 @@ struct Routes: Sendable {
                 .badRequest, code: "invalid_body", message: "the body is not valid JSON: \(error.reason)",
                 field: "body")
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = CanonicalJSON.date(fromTimestamp: text) else {
-                throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "expected an RFC 3339 time with offset, got \"\(text)\"")
-            }
-            return date
-        }
+        let decoder = WireJSON.decoder
         let value: T
         do {
             value = try decoder.decode(T.self, from: data)

@@ -1,0 +1,301 @@
+import Foundation
+
+/// One incident as its events make it: the one fold of the incident model (DESIGN.md "Targets", `WatershedCore`).
+///
+/// Everything that shows an incident — the list, the task lists, the detail, `incident show`, the console, the CAP
+/// export — is a read-out of this state; nothing else folds incident events. It is built from the incident's
+/// `IncidentReported` (``init(opening:)``) and then takes every later event of the incident in seq order
+/// (``apply(_:)``), which records what the log says and checks nothing: the decisions that produce the events check.
+///
+/// Times are the events' wall-clock `at` (millisecond precision, UTC); a drill incident's deadlines inside tasks and
+/// obligations are on its drill clock (``drill``).
+public struct Incident: Sendable, Hashable {
+    /// Open until the final report (MEP Order No. 17 Art. 12, 处理结果报告) closes it.
+    public enum State: String, Codable, Sendable, Hashable {
+        case open, closed
+    }
+
+    /// The incident's UUID.
+    public let id: UUID
+    /// `GX-2026-0007`.
+    public let reference: String
+    /// The seq of its `IncidentReported`.
+    public let reportedSeq: Int64
+    /// Whether it is a drill's (every event of it is an exercise).
+    public let exercise: Bool
+    /// The initial report as filed.
+    public let initialReport: InitialReport
+    /// For an incident a neighbouring province reported to us: its incident there; `nil` for our own.
+    public let origin: IncidentOrigin?
+    /// For a drill incident: the drill and its clock.
+    public let drill: DrillLink?
+
+    /// Open or closed.
+    public private(set) var state: State = .open
+    /// When it was closed.
+    public private(set) var closedAt: Date?
+    /// The severity level (GB/T level I–IV; DOMAIN.md §2); `nil` while ungraded.
+    public private(set) var level: SeverityLevel?
+    /// How many `LevelSet` events it has had (numbers the obligations a change starts).
+    public private(set) var levelChanges = 0
+    /// The latest plan.
+    public private(set) var plan: PlanDocument?
+    /// The unit where the spill is: the plan's, or the reporting unit's until there is a plan.
+    public private(set) var spillUnit: UnitCode
+    /// Follow-up and final reports, in the order filed.
+    public private(set) var reports: [FiledReport] = []
+    /// Response tasks in dispatch order.
+    public private(set) var tasks: [ResponseTask] = []
+    /// Report obligations in the order they became due.
+    public private(set) var obligations: [Obligation] = []
+    /// Notifications to neighbouring provinces, in the order recorded.
+    public private(set) var notifications: [Notification] = []
+    /// Incidents linked to this one.
+    public private(set) var linked: [Link] = []
+    /// Every event of the incident, one line each.
+    public private(set) var timeline: [TimelineEntry] = []
+    /// The seq of its latest event.
+    public private(set) var lastSeq: Int64
+    private var taskIndex: [UUID: Int] = [:]
+
+    /// An incident opened by `event`; `nil` when it is not an `IncidentReported` of an incident.
+    public init?(opening event: RecordedEvent) {
+        guard case .reported(let payload) = event.event, let id = event.incident else { return nil }
+        self.id = id
+        self.reference = payload.reference
+        self.reportedSeq = event.seq
+        self.exercise = event.exercise
+        self.initialReport = payload.report
+        self.origin = payload.origin
+        self.drill = payload.drill
+        self.level = payload.report.level
+        self.spillUnit = payload.report.signature.reportingUnit
+        self.lastSeq = event.seq
+        timeline.append(TimelineEntry(seq: event.seq, type: event.type, at: event.at, actor: event.actor))
+    }
+
+    /// The incident folded from its events in seq order; `nil` when the first does not open one. Events of other
+    /// incidents are skipped.
+    public static func fold(_ events: some Sequence<RecordedEvent>) -> Incident? {
+        var iterator = events.makeIterator()
+        guard let first = iterator.next(), var incident = Incident(opening: first) else { return nil }
+        while let event = iterator.next() { incident.apply(event) }
+        return incident
+    }
+
+    /// The task with this UUID.
+    public func task(_ id: UUID) -> ResponseTask? { taskIndex[id].map { tasks[$0] } }
+
+    /// Whether it is open.
+    public var isOpen: Bool { state == .open }
+
+    /// Folds one later event of the incident (events of another incident, and a second `IncidentReported`, are
+    /// ignored).
+    public mutating func apply(_ event: RecordedEvent) {
+        guard event.incident == id, event.seq > reportedSeq else { return }
+        lastSeq = max(lastSeq, event.seq)
+        var entry = TimelineEntry(seq: event.seq, type: event.type, at: event.at, actor: event.actor)
+        defer { timeline.append(entry) }
+        switch event.event {
+        case .reported:
+            break
+        case .levelSet(let payload):
+            level = payload.to
+            levelChanges += 1
+        case .reportFiled(let payload):
+            reports.append(FiledReport(seq: event.seq, at: event.at, actor: event.actor, report: payload.report))
+        case .planComputed(let document):
+            plan = document
+            spillUnit = document.spillUnit
+        case .closed:
+            state = .closed
+            closedAt = event.at
+        case .linked(let payload):
+            linked.append(
+                Link(
+                    seq: event.seq, at: event.at, actor: event.actor, incident: payload.linked,
+                    reference: payload.reference, origin: payload.origin))
+        case .obligationDue(let obligation):
+            obligations.append(Obligation(seq: event.seq, at: event.at, obligation: obligation, state: .due))
+        case .obligationMet(let met):
+            if let index = obligations.lastIndex(where: { $0.obligation.id == met.obligation }) {
+                obligations[index].state = .met
+                obligations[index].metSeq = event.seq
+            }
+        case .peerNotified(let payload):
+            entry.province = payload.notification.province
+            // A later notification to the same neighbour (a dam release warning) travels the same link, in order: it
+            // starts where the delivery to that neighbour has got to.
+            var notification = Notification(seq: event.seq, notification: payload.notification)
+            if let earlier = notifications.last(where: { $0.notification.province == payload.notification.province }) {
+                notification.delivery = earlier.delivery
+                notification.receivedAt = earlier.receivedAt
+                notification.acceptedAt = earlier.acceptedAt
+                notification.acceptedBy = earlier.acceptedBy
+                notification.peerReference = earlier.peerReference
+            }
+            notifications.append(notification)
+        case .peerReceived(let payload):
+            entry.province = payload.province
+            for index in notifications.indices where notifications[index].notification.province == payload.province {
+                notifications[index].receivedAt = notifications[index].receivedAt ?? event.at
+                if notifications[index].delivery == .pending { notifications[index].delivery = .received }
+            }
+        case .peerAccepted(let payload):
+            entry.province = payload.province
+            for index in notifications.indices where notifications[index].notification.province == payload.province {
+                notifications[index].acceptedAt = event.at
+                notifications[index].acceptedBy = payload.by
+                notifications[index].peerReference = payload.peerReference
+                notifications[index].delivery = .accepted
+            }
+        case .task(let change):
+            if case .dispatched(let dispatched) = change {
+                taskIndex[dispatched.task] = tasks.count
+                tasks.append(ResponseTask(incident: id, dispatched: dispatched))
+                entry.task = dispatched.reference
+            } else if let index = taskIndex[change.task] {
+                tasks[index].apply(change)
+                entry.task = tasks[index].reference
+                // A cancelled report task takes its obligation with it: nobody is to file that report any more.
+                if case .cancelled = change, let obligation = tasks[index].obligation,
+                    let due = obligations.lastIndex(where: { $0.obligation.id == obligation && $0.state == .due })
+                {
+                    obligations[due].state = .cancelled
+                }
+            }
+        case .peerEventReceived, .capReceived, .drillStarted, .drillInjected, .drillEnded:
+            break
+        }
+    }
+}
+
+extension Incident {
+    /// A report obligation of the incident and where it stands.
+    public struct Obligation: Codable, Sendable, Hashable {
+        /// Due, met by a report, or cancelled with its report task.
+        public enum State: String, Codable, Sendable, Hashable {
+            case due, met, cancelled
+        }
+
+        /// The seq of its `ObligationDue`.
+        public var seq: Int64
+        /// When it became due (wall clock).
+        public var at: Date
+        /// What is owed, to whom, by when.
+        public var obligation: ReportObligation
+        /// Where it stands.
+        public var state: State
+        /// The seq of the `ObligationMet`, once met.
+        public var metSeq: Int64?
+
+        public init(seq: Int64, at: Date, obligation: ReportObligation, state: State, metSeq: Int64? = nil) {
+            self.seq = seq
+            self.at = at
+            self.obligation = obligation
+            self.state = state
+            self.metSeq = metSeq
+        }
+    }
+
+    /// A follow-up or final report as filed.
+    public struct FiledReport: Codable, Sendable, Hashable {
+        /// The seq of its `ReportFiled`.
+        public var seq: Int64
+        /// When it was filed (wall clock).
+        public var at: Date
+        /// Who filed it.
+        public var actor: EventActor
+        /// The report.
+        public var report: FollowUpReport
+
+        public init(seq: Int64, at: Date, actor: EventActor, report: FollowUpReport) {
+            self.seq = seq
+            self.at = at
+            self.actor = actor
+            self.report = report
+        }
+    }
+
+    /// One event of the incident, as a line of its timeline.
+    public struct TimelineEntry: Codable, Sendable, Hashable {
+        /// The event's seq.
+        public var seq: Int64
+        /// Its type.
+        public var type: EventType
+        /// When (wall clock).
+        public var at: Date
+        /// Who caused it.
+        public var actor: EventActor
+        /// For a task event, the task's reference (`GX-2026-0007/T3`).
+        public var task: String?
+        /// For a peer event, the neighbouring province.
+        public var province: UnitCode?
+
+        public init(
+            seq: Int64, type: EventType, at: Date, actor: EventActor, task: String? = nil, province: UnitCode? = nil
+        ) {
+            self.seq = seq
+            self.type = type
+            self.at = at
+            self.actor = actor
+            self.task = task
+            self.province = province
+        }
+    }
+
+    /// A notification to a neighbouring province and its two acknowledgements (DESIGN.md "Terms used in names",
+    /// *peer notification*).
+    public struct Notification: Codable, Sendable, Hashable {
+        /// Pending until the neighbour's server has stored it (*received*), then *accepted* by its duty officer.
+        public enum Delivery: String, Codable, Sendable, Hashable {
+            case pending, received, accepted
+        }
+
+        /// The seq of its `PeerNotified`.
+        public var seq: Int64
+        /// What the plan said is due.
+        public var notification: PeerNotification
+        /// Where delivery stands.
+        public var delivery: Delivery
+        /// When the neighbour's server first stored it.
+        public var receivedAt: Date?
+        /// When it was accepted, by whom (`unit/position` there), and the neighbour's incident reference.
+        public var acceptedAt: Date?
+        public var acceptedBy: String?
+        public var peerReference: String?
+
+        /// A notification not delivered yet.
+        public init(seq: Int64, notification: PeerNotification) {
+            self.seq = seq
+            self.notification = notification
+            self.delivery = .pending
+        }
+    }
+
+    /// An incident linked to this one (`IncidentLinked`).
+    public struct Link: Codable, Sendable, Hashable {
+        /// The seq of the `IncidentLinked` on this incident.
+        public var seq: Int64
+        /// When, and by whom.
+        public var at: Date
+        public var actor: EventActor
+        /// The other incident on this server.
+        public var incident: UUID
+        /// Its reference on this server.
+        public var reference: String
+        /// When a neighbour reported it: its incident there.
+        public var origin: IncidentOrigin?
+
+        public init(
+            seq: Int64, at: Date, actor: EventActor, incident: UUID, reference: String, origin: IncidentOrigin? = nil
+        ) {
+            self.seq = seq
+            self.at = at
+            self.actor = actor
+            self.incident = incident
+            self.reference = reference
+            self.origin = origin
+        }
+    }
+}
