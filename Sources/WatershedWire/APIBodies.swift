@@ -16,18 +16,6 @@ public struct StreamTicket: Codable, Sendable, Hashable {
     }
 }
 
-/// What `POST /v1/tasks/{id}/{action}` asks for (DESIGN.md "HTTP API").
-public enum TaskAction: String, Codable, Sendable, CaseIterable {
-    /// The assignee has it (stops escalation).
-    case ack
-    /// Work on it has begun.
-    case start
-    /// It is done.
-    case done
-    /// The assignee cannot take it; it passes up the duty chain. Needs a ``DeclineBody``.
-    case decline
-}
-
 /// The body of `POST /v1/tasks/{id}/decline`.
 public struct DeclineBody: Codable, Sendable, Hashable {
     /// Why the unit cannot take the task (shown to the next assignee), 1–1000 characters.

@@ -26,24 +26,7 @@ public struct ErrorBody: Codable, Sendable, Hashable {
         self.init(code: Self.code(for: planError), message: planError.description, field: planError.field)
     }
 
-    static func code(for error: PlanError) -> String {
-        switch error {
-        case .unknownRiver: "unknown_river"
-        case .chainageOutsideRiver: "chainage_outside_river"
-        case .unknownPollutant: "unknown_pollutant"
-        case .unknownPark: "unknown_park"
-        case .unknownScenario: "unknown_scenario"
-        case .unknownSea: "unknown_sea"
-        case .pointOutsideSea: "point_outside_sea"
-        case .outOfRange: "out_of_range"
-        case .unknownHoldSite: "unknown_hold_site"
-        case .notAHoldSite: "not_a_hold_site"
-        case .seaConditionsMissing: "sea_conditions_missing"
-        case .unknownObservationNode: "unknown_observation_node"
-        case .impossibleObservation: "impossible_observation"
-        case .unknownReach: "unknown_reach"
-        }
-    }
+    static func code(for error: PlanError) -> String { error.code }
 }
 
 /// `POST /v1/plans` (a later issue serves it): a spill to plan; the answer is a ``PlanDocument``.

@@ -174,6 +174,26 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let degrees = 0.0...360
     }
 
+    /// A stable code for the error: its case in snake case (`unknown_river`), as the API's error bodies carry it.
+    public var code: String {
+        switch self {
+        case .unknownRiver: "unknown_river"
+        case .chainageOutsideRiver: "chainage_outside_river"
+        case .unknownPollutant: "unknown_pollutant"
+        case .unknownPark: "unknown_park"
+        case .unknownScenario: "unknown_scenario"
+        case .unknownSea: "unknown_sea"
+        case .pointOutsideSea: "point_outside_sea"
+        case .outOfRange: "out_of_range"
+        case .unknownHoldSite: "unknown_hold_site"
+        case .notAHoldSite: "not_a_hold_site"
+        case .seaConditionsMissing: "sea_conditions_missing"
+        case .unknownObservationNode: "unknown_observation_node"
+        case .impossibleObservation: "impossible_observation"
+        case .unknownReach: "unknown_reach"
+        }
+    }
+
     /// The input field at fault, as the CLI names it.
     public var field: String {
         switch self {

@@ -94,6 +94,37 @@ struct APIError: Error, HTTPResponseError {
     }
 }
 
+/// The one mapping of the incident model's refusals to HTTP (issue 16): invalid 422, forbidden 403, not found 404,
+/// conflict 409, with the JSON error body naming the field.
+extension DomainError: HTTPResponseError {
+    public var status: HTTPResponse.Status {
+        switch kind {
+        case .invalid: .unprocessableContent
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try JSONResponse.make(ErrorBody(code: code, message: message, field: field), status: status)
+    }
+}
+
+extension APIError {
+    /// The answer to a refusal of the incident model (the mapping above), where an ``APIError`` is needed.
+    init(_ error: DomainError) {
+        self.init(error.status, code: error.code, message: error.message, field: error.field)
+    }
+}
+
+extension Identity {
+    /// The token as the incident model's decisions see it.
+    var holder: TokenHolder {
+        TokenHolder(unit: unit, position: dutyPosition, token: tokenID, isCommander: has(.commander))
+    }
+}
+
 /// JSON responses (``WireJSON``: times with three fractional digits, as the stream writes them).
 enum JSONResponse {
     static let encoder = WireJSON.encoder

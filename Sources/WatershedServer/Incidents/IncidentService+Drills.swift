@@ -343,6 +343,8 @@ extension IncidentService {
             }
         } catch let error as APIError {
             payload.summary += " — the runner could not file it: \(error.body.error.message)"
+        } catch let error as DomainError {
+            payload.summary += " — the runner could not file it: \(error.message)"
         } catch let error as DecodingError {
             payload.summary += " — the runner could not read its report: \(error)"
         }

@@ -6,38 +6,6 @@ import WatershedStore
 import WatershedWire
 
 extension IncidentService {
-    /// The neighbours an initial report's plan notifies: those whose boundary it is predicted to cross
-    /// (``PlanDocument/peerNotifications``, MEP Order No. 17 Art. 8) and, after them, those whose agreement lists a
-    /// river or sea the plan touches although no crossing is predicted (``Basin/sharedWaterNotifications(for:ownProvince:)``,
-    /// MEE–MWR 2020 guidance). Each becomes a pending `PeerNotified` in the report's append.
-    func peerNotifications(for plan: PlanDocument) -> [PeerNotification] {
-        plan.peerNotifications + basin.sharedWaterNotifications(for: plan, ownProvince: province)
-    }
-}
-
-extension IncidentService {
-    /// The warnings a follow-up report's dam release calls for (``FollowUpReport/damRelease``): a pending
-    /// `PeerNotified` of kind `damRelease` for each neighbour whose boundary the released water crosses
-    /// (``Basin/damReleaseNotifications(_:plan:now:)``; MEE–MWR 2020 guidance, task 3), appended with the report. A
-    /// neighbour not yet notified of the incident is shared it from here on (its outbox gets the incident's events,
-    /// the report first); one already notified gets the report over the link as before, and the warning's deadline
-    /// (the release time) counts for its delivery if earlier. None for an incident without a plan.
-    ///
-    /// - Throws: encoding errors only.
-    func releaseWarnings(_ report: FollowUpReport, plan: PlanDocument?, make: EventMaker, now: Date) throws
-        -> [NewEvent]
-    {
-        guard let release = report.damRelease, let plan else { return [] }
-        // An exercise warns only the neighbours its drill names (DESIGN.md "Rules that hold everywhere").
-        let drillPeers =
-            make.exercise ? Set(drills.ofIncident[make.incident].flatMap { drills.drills[$0]?.peers } ?? []) : []
-        return try basin.damReleaseNotifications(release, plan: plan, now: now).filter {
-            $0.province != province && (!make.exercise || drillPeers.contains($0.province))
-        }.map {
-            try make(.peerNotified, PeerNotifiedPayload(pending: $0))
-        }
-    }
-
     /// Stores one event of a neighbouring province's incident, once (issue 5, "Inbound"); returns whether it was new.
     ///
     /// The neighbour's `IncidentReported` opens an incident of ours whose origin is that neighbour (its UUID,

@@ -66,36 +66,15 @@ extension IncidentService {
         let lock = "incident " + task.incident.uuidString
         await acquire(lock)
         defer { release(lock) }
-        guard let current = book.task(task.id) else { throw Self.unknown(key) }
-        let actor = Assignee(unit: identity.unit, position: identity.dutyPosition)
-        guard current.mayBeWorked(by: actor, isCommander: identity.has(.commander)) else {
-            throw APIError(
-                .forbidden, code: "not_assignee",
-                message: "task \(current.reference) is assigned to \(current.assignee)"
-                    + (current.escalatedTo.isEmpty
-                        ? "" : " (escalated to \(current.escalatedTo.map(\.description).joined(separator: ", ")))")
-                    + "; token \(identity.tokenID) is \(actor) and not a commander",
-                field: "id")
-        }
+        guard let incident = book.incident(task.incident) else { throw Self.unknown(key) }
         // A drill incident's task is worked on its drill's clock.
-        let (now, drillWall) = times(of: current.incident, wall: now)
-        let changes: [TaskChange]
-        do {
-            switch action {
-            case .ack: changes = try current.acknowledge(by: actor, at: now)
-            case .start: changes = try current.start(by: actor, at: now)
-            case .done: changes = try current.complete(by: actor, at: now)
-            case .decline:
-                changes = try current.decline(
-                    by: actor, reason: reason ?? "", at: now, isCommander: identity.has(.commander))
-            }
-        } catch {
-            throw APIError(.conflict, code: "task_state", message: error.description, field: "state")
-        }
+        let (now, drillWall) = times(of: incident.id, wall: now)
+        let events = try rules.work(
+            task.id, on: incident, action: action, reason: reason, by: identity.holder, now: now)
         let make = EventMaker(
-            incident: current.incident, identity: identity, now: now, exercise: isExercise(current), wall: drillWall)
-        _ = try await append(try changes.map { try event(make, change: $0) })
-        return book.task(current.id) ?? current
+            incident: incident.id, identity: identity, now: now, exercise: incident.exercise, wall: drillWall)
+        _ = try await append(try make(events))
+        return book.task(task.id) ?? task
     }
 
     // MARK: Deadlines
@@ -124,93 +103,17 @@ extension IncidentService {
         for incident in incidents { await acquire("incident " + incident.uuidString) }
         defer { for incident in incidents { release("incident " + incident.uuidString) } }
         var events: [NewEvent] = []
-        for incident in incidents {
-            let exercise = find(incident.uuidString)?.exercise ?? false
-            let (taskNow, drillWall) = times(of: incident, wall: now)
-            for task in book.tasks(of: incident) {
-                for change in task.deadlinePassed(at: taskNow) {
-                    events.append(
-                        try NewEvent(
-                            at: now, incident: incident, actor: .system(component: "scheduler"), exercise: exercise,
-                            drillAt: drillWall == nil ? nil : taskNow, event: .task(change)))
-                }
-            }
+        for id in incidents {
+            guard let incident = book.incident(id) else { continue }
+            let (taskNow, drillWall) = times(of: id, wall: now)
+            let make = EventMaker(
+                incident: id, actor: .system(component: "scheduler"), now: taskNow, exercise: incident.exercise,
+                wall: drillWall)
+            // `at` is the wall time the scheduler fired at; a drill's events also carry the drill time.
+            events += try make(rules.deadlinesPassed(on: incident, now: taskNow))
         }
         guard !events.isEmpty else { return 0 }
         _ = try await append(events)
         return events.count
-    }
-
-    // MARK: Follow-ups
-
-    /// The obligations of `incident` still due from `unit` that a report of `kind` meets: a follow-up meets
-    /// follow-up obligations and those a level change started; a final report also the final ones (MEP Order
-    /// No. 17 Art. 12).
-    func obligationsMet(on incident: UUID, by unit: UnitCode, kind: ReportKind) -> [ReportObligation] {
-        // The last entry of each obligation id stands (a later `ObligationDue` with the same id replaces it).
-        let current = Dictionary(
-            (book.incident(incident)?.obligations ?? []).map { ($0.obligation.id, $0) }, uniquingKeysWith: { $1 })
-        return current.values.filter { entry in
-            guard entry.state == .due, entry.obligation.fromUnit == unit else { return false }
-            switch entry.obligation.report {
-            case .followUp: return true
-            case .initial: return entry.obligation.anchor == .levelChange
-            case .final: return kind == .final
-            }
-        }.map(\.obligation).sorted { $0.id < $1.id }
-    }
-
-    /// The changes a level change makes to report tasks: open report tasks of obligations on the other path
-    /// (II/I 2 h vs III/IV 4 h) are cancelled — the new level's obligations replace them.
-    func levelChangeCancellations(on incident: UUID, toMajorPath major: Bool, now: Date) -> [TaskChange] {
-        book.tasks(of: incident).flatMap { task -> [TaskChange] in
-            guard task.kind == .report, task.state.isOpen, let id = task.obligation,
-                let entry = book.obligation(id, of: incident), entry.state == .due, entry.obligation.majorPath != major
-            else { return [] }
-            return (try? task.cancel(reason: "levelChanged", at: now)) ?? []
-        }
-    }
-
-    /// The changes a re-estimated plan makes to site tasks: a task whose site the new plan still gives moves its
-    /// `startBy` (`TaskRescheduled`, from → to); one whose site is no longer reached is cancelled; the new plan's
-    /// own-province tasks with no open counterpart are dispatched (numbered after the incident's tasks). Tasks at
-    /// sites at or above the most downstream observed section are left as they are: the front has passed them, so
-    /// a re-estimate of their (past) arrival must not move the work there.
-    func replanChanges(on incident: UUID, reference: String, plan: PlanDocument, now: Date) -> [TaskChange] {
-        let open = book.tasks(of: incident).filter {
-            $0.kind == .site && $0.state.isOpen
-        }
-        // A site is its playbook, node and measure (the playbook version may change between plans).
-        func key(_ source: TaskSource?) -> String {
-            [source?.playbook ?? "", source?.node ?? "", source?.measure ?? ""].joined(separator: "\u{0}")
-        }
-        var planned: [String: PlannedTask] = [:]
-        for task in plan.tasks where task.province == province && planned[key(task.source)] == nil {
-            planned[key(task.source)] = task
-        }
-        var distance: [String: Double] = [:]
-        for arrival in plan.arrivals { distance[arrival.node] = arrival.distanceKm }
-        let observedKm = plan.input.observations.compactMap { distance[$0.node] }.max()
-        var changes: [TaskChange] = []
-        var kept = Set<String>()
-        for task in open {
-            let k = key(task.source)
-            if let observedKm, let node = task.source?.node, let km = distance[node], km <= observedKm {
-                kept.insert(k)
-                continue
-            }
-            if let next = planned[k] {
-                kept.insert(k)
-                changes +=
-                    (try? task.reschedule(startBy: next.latestStart, reason: "re-estimated arrivals", at: now)) ?? []
-            } else {
-                changes += (try? task.cancel(reason: "replanned: site no longer reached", at: now)) ?? []
-            }
-        }
-        let new = plan.tasks.filter { $0.province == province && !kept.contains(key($0.source)) }
-        let dispatched = TaskDispatch.make(
-            incidentReference: reference, tasks: new, obligations: [], organisation: organisation, units: basin.units,
-            existingCount: book.tasks(of: incident).count, at: now)
-        return changes + dispatched.map { .dispatched($0) }
     }
 }

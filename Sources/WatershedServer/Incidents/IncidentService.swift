@@ -29,6 +29,8 @@ public actor IncidentService {
     let metrics: ServerMetrics?
     /// This province's units, duty positions and escalation policies (`seeds/<province>/organisation.yaml`).
     let organisation: Organisation
+    /// The decisions (Core), on this province's basin map and organisation.
+    let rules: IncidentRules
     /// Every incident, folded by Core's ``Incident``, updated in place by every commit (never copied).
     var book = IncidentBook()
     /// Drills folded from the log: their scenarios, clocks, played injects and incidents.
@@ -63,6 +65,7 @@ public actor IncidentService {
         self.log = log
         self.basin = basin
         self.province = province
+        self.rules = IncidentRules(basin: basin, organisation: self.organisation, province: province)
         var after: Int64 = 0
         var keys: [String: Idempotency.Entry] = [:]
         var book = IncidentBook()
@@ -116,12 +119,12 @@ public actor IncidentService {
     ///
     /// - Parameter idempotencyKey: a checked `Idempotency-Key` (``Idempotency/validate(_:)``), or `nil`.
     /// - Throws: ``APIError`` 403 on `signature.reportingUnit` for a unit the token may not report for
-    ///   (``checkReportingUnit(_:of:)``), 422 naming the first field at fault, 409 for a key used with another
+    ///   (``IncidentRules/checkReportingUnit(_:of:)``), 422 naming the first field at fault, 409 for a key used with another
     ///   request (nothing is appended).
     func fileInitialReport(
         _ report: InitialReport, by identity: Identity, now: Date, idempotencyKey: String? = nil
     ) async throws -> FiledReport {
-        try checkReportingUnit(report.signature.reportingUnit, of: identity)
+        try rules.checkReportingUnit(report.signature.reportingUnit, of: identity.holder)
         return try await withIdempotency(
             idempotencyKey, identity: identity, route: "POST /v1/incidents", body: report, now: now
         ) { claim in
@@ -132,110 +135,35 @@ public actor IncidentService {
         }
     }
 
-    /// The events of an initial report (``fileInitialReport(_:by:now:idempotencyKey:)``), not yet appended, and the
-    /// new incident's id. A drill's report (`drill`) runs on the drill's clock: `now` is drill time, the events
-    /// carry the wall time `wall` as `at` and `now` as `drillAt`, and the incident is notified only to the
-    /// neighbours the drill names (as an exercise). An exercise outside a drill is notified to no neighbour.
+    /// The events of an initial report (``IncidentRules/initialReport(_:reference:by:now:exercise:drill:claim:)``),
+    /// not yet appended, and the new incident's id. A drill's report (`drill`) runs on the drill's clock: `now` is
+    /// drill time, the events carry the wall time `wall` as `at` and `now` as `drillAt`. The reference is handed out
+    /// only when the report is accepted.
     ///
-    /// - Throws: ``APIError`` 422 naming the first field at fault.
+    /// - Throws: ``DomainError`` invalid naming the first field at fault.
     func initialReportEvents(
         _ report: InitialReport, by identity: Identity, now: Date, exercise: Bool, claim: IdempotencyClaim?,
         drill: (link: DrillLink, peers: [UnitCode], wall: Date)? = nil
     ) throws -> ([NewEvent], UUID) {
-        // The discovery time, on the incident's clock: the wall clock here, the drill's for a drill (issue 15, item 10).
-        if let problem = report.discoveryProblem(now: now) {
-            throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
-        }
-        // One planner run: the checks place a planner error on the report's field, and keep the plan otherwise.
-        let checked = report.checked(in: basin, ownProvince: province)
-        guard let plan = checked.plan else {
-            let problem = checked.problems.first ?? FieldError(field: "place", message: "the report cannot be planned")
-            throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
-        }
-        let reference = nextReference(now: drill?.wall ?? now)
+        let reference = nextReference(now: drill?.wall ?? now, consume: false)
+        let events = try rules.initialReport(
+            report, reference: reference, by: identity.holder, now: now, exercise: exercise,
+            drill: drill.map { ($0.link, $0.peers) }, claim: claim)
+        _ = nextReference(now: drill?.wall ?? now, consume: true)
         let incident = UUID()
         let make = EventMaker(incident: incident, identity: identity, now: now, exercise: exercise, wall: drill?.wall)
-        var rest = [try event(make, plan: plan)]
-        // Filing this report meets the filing unit's own initial obligation (MEP Order No. 17 Art. 3); the others
-        // become report tasks for their units. When it is met now, the obligations counted from its receipt (the
-        // province's 1 h to MEE) are due `withinH` after now.
-        let met = plan.obligations.filter { $0.report == .initial && $0.fromUnit == identity.unit }
-        var obligations = plan.obligations
-        if !met.isEmpty {
-            for index in obligations.indices
-            where obligations[index].anchor == .receipt && obligations[index].dueBy == nil
-                && obligations[index].fromUnit != identity.unit
-            {
-                obligations[index].dueBy = now.addingTimeInterval(obligations[index].withinH * 3_600)
-            }
-        }
-        for obligation in obligations { rest.append(try make(.obligationDue, obligation)) }
-        for obligation in met {
-            rest.append(try make(.obligationMet, ObligationMetPayload(obligation: obligation.id, filedAt: now)))
-        }
-        // Drills are isolated (DESIGN.md "Rules that hold everywhere"): an exercise reaches a neighbour only when the
-        // drill names it, and arrives there as an exercise.
-        for notification in peerNotifications(for: plan)
-        where !exercise || (drill?.peers.contains(notification.province) ?? false) {
-            rest.append(try make(.peerNotified, PeerNotifiedPayload(pending: notification)))
-        }
-        let metIDs = Set(met.map(\.id))
-        for dispatched in TaskDispatch.make(
-            incidentReference: reference, tasks: plan.tasks,
-            obligations: obligations.filter { !metIDs.contains($0.id) }, organisation: organisation,
-            units: basin.units, at: now)
-        {
-            rest.append(try event(make, change: .dispatched(dispatched)))
-        }
-        let first = try make(
-            .incidentReported,
-            IncidentReportedPayload(
-                reference: reference, report: report, idempotency: claim?.record(eventCount: 1 + rest.count),
-                drill: drill?.link))
-        return ([first] + rest, incident)
-    }
-
-    /// Refuses a report signed (MEP Order No. 17 Art. 14: the reporting unit) for a unit the token may not report
-    /// for (issue 15, item 12; DESIGN.md "Terms used in names", *reporting unit*):
-    /// - any token: its own unit;
-    /// - a commander: any unit of its own province (the first two digits of the GB/T 2260 code);
-    /// - an officer, or a drill token on an exercise: a unit below its own in `playbooks/units.yaml` (a county of
-    ///   its city) that the province's organisation seed (`seeds/<province>/organisation.yaml`) lists — the seed
-    ///   says which units act in this province's response, so a unit it leaves out is reported for by no one
-    ///   else.
-    ///
-    /// A unit the basin does not know is left to the report's own checks (422 "unknown unit").
-    ///
-    /// - Throws: ``APIError`` 403 `reporting_unit`, field `signature.reportingUnit`.
-    func checkReportingUnit(_ unit: UnitCode, of identity: Identity) throws {
-        guard unit != identity.unit, basin.unit(unit) != nil else { return }
-        if identity.has(.commander) {
-            if unit.provinceCode == identity.unit.provinceCode { return }
-        } else if organisation.units[unit] != nil,
-            basin.ancestry(of: unit).dropFirst().contains(where: { $0.code == identity.unit })
-        {
-            return
-        }
-        let scope =
-            identity.has(.commander)
-            ? "its own unit or another unit of province \(identity.unit.provinceCode)"
-            : "its own unit \(identity.unit) or a unit below it that seeds/\(organisation.province)/organisation.yaml lists"
-        throw APIError(
-            .forbidden, code: "reporting_unit",
-            message: "token \(identity.tokenID) (unit \(identity.unit)) may not sign a report as unit \(unit); "
-                + "it reports for \(scope)",
-            field: "signature.reportingUnit")
+        return (try make(events), incident)
     }
 
     /// The next incident reference, `GX-2026-0007`: this province's abbreviation, the year in China Standard Time, a
-    /// serial within the year.
-    func nextReference(now: Date) -> String {
+    /// serial within the year. `consume: false` only looks (a report still being checked); `true` hands it out.
+    func nextReference(now: Date, consume: Bool = true) -> String {
         let year =
             Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: now)
             .year ?? 2026
         let prefix = "\(Self.abbreviation(province))-\(year)-"
         let serial = max(lastSerial[prefix] ?? 0, book.byID.values.filter { $0.reference.hasPrefix(prefix) }.count) + 1
-        lastSerial[prefix] = serial
+        if consume { lastSerial[prefix] = serial }
         return prefix + String(format: "%04d", serial)
     }
 
@@ -252,13 +180,13 @@ public actor IncidentService {
     ///   - key: the incident's UUID or reference.
     ///   - idempotencyKey: a checked `Idempotency-Key`, or `nil`.
     /// - Throws: ``APIError`` 404 for an unknown incident, 403 on `signature.reportingUnit` for a unit the token
-    ///   may not report for (``checkReportingUnit(_:of:)``), 409 for a closed one or a key used with another
+    ///   may not report for (``IncidentRules/checkReportingUnit(_:of:)``), 409 for a closed one or a key used with another
     ///   request, 422 naming the first field at fault (nothing is appended).
     func fileReport(
         _ report: FollowUpReport, on key: String, by identity: Identity, now: Date, idempotencyKey: String? = nil
     ) async throws -> FiledReport {
         guard let incident = find(key)?.id else { throw Self.unknown(key) }
-        try checkReportingUnit(report.signature.reportingUnit, of: identity)
+        try rules.checkReportingUnit(report.signature.reportingUnit, of: identity.holder)
         let route = "POST /v1/incidents/\(incident.uuidString)/reports"
         return try await withIdempotency(idempotencyKey, identity: identity, route: route, body: report, now: now) {
             claim in
@@ -270,121 +198,23 @@ public actor IncidentService {
         }
     }
 
-    /// The events of a follow-up or final report (``fileReport(_:on:by:now:idempotencyKey:)``), not yet appended;
-    /// the caller holds the incident's lock. A drill incident's report is checked and planned at drill time.
+    /// The events of a follow-up or final report (``IncidentRules/report(_:on:by:now:drillPeers:claim:)``), not yet
+    /// appended; the caller holds the incident's lock. A drill incident's report is checked and planned at drill time.
     ///
-    /// - Throws: ``APIError`` as ``fileReport(_:on:by:now:idempotencyKey:)``.
+    /// - Throws: ``APIError`` 404 for an unknown incident; ``DomainError`` as the rules refuse it.
     func reportEvents(
         _ report: FollowUpReport, on incident: UUID, by identity: Identity, wall: Date, claim: IdempotencyClaim?
     ) throws -> [NewEvent] {
         let (now, drillWall) = times(of: incident, wall: wall)
-        guard let summary = book.incident(incident) else { throw Self.unknown(incident.uuidString) }
-        guard summary.isOpen else {
-            throw APIError(
-                .conflict, code: "incident_closed",
-                message: "incident \(summary.reference) was closed by its final report; it takes no further reports",
-                field: "id")
-        }
-        let context = FollowUpContext(
-            discoveredAt: summary.initialReport.discoveredAt, level: summary.level,
-            pathNodes: Set(summary.plan?.arrivals.map(\.node) ?? []), now: now)
-        if let problem = report.problems(in: basin, context: context).first {
-            throw APIError(.unprocessableContent, code: "invalid_field", message: problem.message, field: problem.field)
-        }
+        guard let state = book.incident(incident) else { throw Self.unknown(incident.uuidString) }
+        // An exercise warns only the neighbours its drill names (DESIGN.md "Rules that hold everywhere").
+        let drillPeers =
+            state.exercise ? Set(drills.ofIncident[incident].flatMap { drills.drills[$0]?.peers } ?? []) : []
+        let events = try rules.report(
+            report, on: state, by: identity.holder, now: now, drillPeers: drillPeers, claim: claim)
         let make = EventMaker(
-            incident: incident, identity: identity, now: now, exercise: summary.exercise, wall: drillWall)
-        var rest: [NewEvent] = []
-        // The report meets the filing unit's follow-up (or final) obligations still due.
-        var metTasks: [TaskChange] = []
-        let actor = Assignee(unit: identity.unit, position: identity.dutyPosition)
-        for obligation in obligationsMet(
-            on: incident, by: identity.unit, kind: report.kind == .final ? .final : .followUp)
-        {
-            rest.append(try make(.obligationMet, ObligationMetPayload(obligation: obligation.id, filedAt: now)))
-            if let task = book.tasks(of: incident).first(where: {
-                $0.obligation == obligation.id && $0.state.isOpen
-            }) {
-                metTasks += (try? task.complete(by: actor, at: now)) ?? []
-            }
-        }
-        var level = summary.level
-        var taskChanges: [TaskChange] = []
-        if let change = report.levelChange {
-            rest.append(try make(.levelSet, LevelSetPayload(from: summary.level, to: change.to, at: change.at)))
-            let obligations = FollowUpReport.levelChangeObligations(
-                change, number: summary.levelChanges + 1, triggers: Set(summary.plan?.triggers ?? []),
-                spillUnit: summary.spillUnit, units: basin.units)
-            for obligation in obligations { rest.append(try make(.obligationDue, obligation)) }
-            level = change.to
-            taskChanges += levelChangeCancellations(
-                on: incident, toMajorPath: obligations.first?.majorPath ?? (change.to >= .II), now: now)
-            taskChanges += TaskDispatch.make(
-                incidentReference: summary.reference, tasks: [], obligations: obligations,
-                organisation: organisation, units: basin.units,
-                existingCount: book.tasks(of: incident).count, at: now
-            ).map { .dispatched($0) }
-        }
-        if let previous = summary.plan, let input = report.replanInput(from: previous.input, level: level) {
-            let plan: PlanDocument
-            do {
-                plan = try Planner(basin: basin).plan(input)
-            } catch {
-                throw Self.replanError(error, report: report)
-            }
-            rest.append(try event(make, plan: plan))
-            var replan = replanChanges(on: incident, reference: summary.reference, plan: plan, now: now)
-            // New tasks are numbered after those a level change just dispatched.
-            let offset = taskChanges.filter { if case .dispatched = $0 { true } else { false } }.count
-            if offset > 0 {
-                replan = replan.map { change in
-                    guard case .dispatched(var dispatched) = change else { return change }
-                    dispatched.number += offset
-                    dispatched.reference = "\(summary.reference)/T\(dispatched.number)"
-                    return .dispatched(dispatched)
-                }
-            }
-            taskChanges += replan
-        }
-        for change in metTasks + taskChanges { rest.append(try event(make, change: change)) }
-        if report.kind == .final {
-            // Closing cancels what is still open: nobody must be chased for an incident that is over.
-            for task in book.tasks(of: incident) where task.state.isOpen {
-                if metTasks.contains(where: { $0.task == task.id }) { continue }
-                for change in (try? task.cancel(reason: "incidentClosed", at: now)) ?? [] {
-                    rest.append(try event(make, change: change))
-                }
-            }
-            rest.append(try make(.incidentClosed, IncidentClosedPayload(reason: "finalReport")))
-        }
-        rest += try releaseWarnings(report, plan: summary.plan, make: make, now: now)
-        let first = try make(
-            .reportFiled, ReportFiledPayload(report: report, idempotency: claim?.record(eventCount: 1 + rest.count)))
-        return [first] + rest
-    }
-
-    /// A planner error on re-estimating, against the report's field (its observations passed the checks, so the
-    /// planner can only object to one of them).
-    static func replanError(_ error: PlanError, report: FollowUpReport) -> APIError {
-        func index(of node: String) -> Int? {
-            report.monitoring.firstIndex { $0.node == node && $0.feature != nil }
-        }
-        switch error {
-        case .unknownObservationNode(let node):
-            if let i = index(of: node) {
-                return APIError(
-                    .unprocessableContent, code: "unknown_observation_node", message: error.description,
-                    field: "monitoring[\(i)].node")
-            }
-        case .impossibleObservation(let node, _):
-            if let i = index(of: node) {
-                return APIError(
-                    .unprocessableContent, code: "impossible_observation", message: error.description,
-                    field: "monitoring[\(i)].sampledAt")
-            }
-        default:
-            break
-        }
-        return APIError(error)
+            incident: incident, identity: identity, now: now, exercise: state.exercise, wall: drillWall)
+        return try make(events)
     }
 
     static func unknown(_ key: String) -> APIError {
@@ -510,15 +340,7 @@ public actor IncidentService {
 }
 
 /// A request's claim on an `Idempotency-Key`, written into the first event of its append.
-struct IdempotencyClaim: Sendable {
-    var key: String
-    var unit: UnitCode
-    var requestSHA256: String
-
-    func record(eventCount: Int) -> IdempotencyRecord {
-        IdempotencyRecord(key: key, unit: unit, requestSHA256: requestSHA256, eventCount: eventCount)
-    }
-}
+typealias IdempotencyClaim = IncidentRules.Claim
 
 /// Makes the events of one request: same incident, actor, time and exercise flag.
 ///
@@ -546,6 +368,9 @@ struct EventMaker {
         self.exercise = exercise
         self.wall = wall
     }
+
+    /// The events saying `events`, in order, kept typed for the fold after the commit.
+    func callAsFunction(_ events: [IncidentEvent]) throws -> [NewEvent] { try events.map { try self($0) } }
 
     /// The event saying `event`, kept typed for the fold after the commit.
     func callAsFunction(_ event: IncidentEvent) throws -> NewEvent {

@@ -1,0 +1,205 @@
+import Foundation
+
+extension IncidentRules {
+    /// The events of a follow-up or final report on `incident` (MEP Order No. 17 Art. 12–13), in the order they are
+    /// appended together: `ReportFiled`; `ObligationMet` for the filing unit's obligations the report meets, with
+    /// their report tasks done; for a level change `LevelSet`, one `ObligationDue` per obligation the rule gives at the
+    /// new level from the time of the change, the report tasks of the other path cancelled and the new ones
+    /// dispatched; for observations of the slug a re-estimated `PlanComputed` and its task changes
+    /// (``replanChanges(on:plan:now:)``); for a final report every open task cancelled and `IncidentClosed`; and a
+    /// pending `PeerNotified` per neighbour a dam release warns (``releaseWarnings(_:on:now:drillPeers:)``).
+    ///
+    /// The caller has checked the roles (officer; commander for a level change or a final report).
+    ///
+    /// - Parameters:
+    ///   - now: the time on the incident's clock.
+    ///   - drillPeers: for a drill incident, the neighbours its drill names.
+    ///   - claim: the `Idempotency-Key` claim, recorded in `ReportFiled`.
+    /// - Throws: ``DomainError`` conflict `incident_closed` for a closed incident; invalid naming the first field at
+    ///   fault (nothing is to be appended).
+    public func report(
+        _ report: FollowUpReport, on incident: Incident, by holder: TokenHolder, now: Date,
+        drillPeers: Set<UnitCode> = [], claim: Claim? = nil
+    ) throws(DomainError) -> [IncidentEvent] {
+        guard incident.isOpen else {
+            throw DomainError(
+                .conflict, code: "incident_closed",
+                message: "incident \(incident.reference) was closed by its final report; it takes no further reports",
+                field: "id")
+        }
+        let context = FollowUpContext(
+            discoveredAt: incident.initialReport.discoveredAt, level: incident.level,
+            pathNodes: Set(incident.plan?.arrivals.map(\.node) ?? []), now: now)
+        if let problem = report.problems(in: basin, context: context).first { throw .invalid(problem) }
+        var rest: [IncidentEvent] = []
+        // The report meets the filing unit's follow-up (or final) obligations still due.
+        var metTasks: [TaskChange] = []
+        for obligation in obligationsMet(
+            on: incident, by: holder.unit, kind: report.kind == .final ? .final : .followUp)
+        {
+            rest.append(.obligationMet(ObligationMetPayload(obligation: obligation.id, filedAt: now)))
+            if let task = incident.tasks.first(where: { $0.obligation == obligation.id && $0.state.isOpen }) {
+                metTasks += (try? task.complete(by: holder.assignee, at: now)) ?? []
+            }
+        }
+        var level = incident.level
+        var taskChanges: [TaskChange] = []
+        if let change = report.levelChange {
+            rest.append(.levelSet(LevelSetPayload(from: incident.level, to: change.to, at: change.at)))
+            let obligations = FollowUpReport.levelChangeObligations(
+                change, number: incident.levelChanges + 1, triggers: Set(incident.plan?.triggers ?? []),
+                spillUnit: incident.spillUnit, units: basin.units)
+            rest += obligations.map { .obligationDue($0) }
+            level = change.to
+            taskChanges += levelChangeCancellations(
+                on: incident, toMajorPath: obligations.first?.majorPath ?? (change.to >= .II), now: now)
+            taskChanges += TaskDispatch.make(
+                incidentReference: incident.reference, tasks: [], obligations: obligations,
+                organisation: organisation, units: basin.units, existingCount: incident.tasks.count, at: now
+            ).map { .dispatched($0) }
+        }
+        if let previous = incident.plan, let input = report.replanInput(from: previous.input, level: level) {
+            let plan: PlanDocument
+            do {
+                plan = try Planner(basin: basin).plan(input)
+            } catch {
+                throw Self.replanError(error, report: report)
+            }
+            rest.append(.planComputed(plan))
+            var replan = replanChanges(on: incident, plan: plan, now: now)
+            // New tasks are numbered after those a level change just dispatched.
+            let offset = taskChanges.filter { if case .dispatched = $0 { true } else { false } }.count
+            if offset > 0 {
+                replan = replan.map { change in
+                    guard case .dispatched(var dispatched) = change else { return change }
+                    dispatched.number += offset
+                    dispatched.reference = "\(incident.reference)/T\(dispatched.number)"
+                    return .dispatched(dispatched)
+                }
+            }
+            taskChanges += replan
+        }
+        rest += (metTasks + taskChanges).map { .task($0) }
+        if report.kind == .final {
+            // Closing cancels what is still open: nobody must be chased for an incident that is over.
+            for task in incident.tasks where task.state.isOpen {
+                if metTasks.contains(where: { $0.task == task.id }) { continue }
+                rest += ((try? task.cancel(reason: "incidentClosed", at: now)) ?? []).map { .task($0) }
+            }
+            rest.append(.closed(IncidentClosedPayload(reason: "finalReport")))
+        }
+        rest += releaseWarnings(report, on: incident, now: now, drillPeers: drillPeers)
+            .map { .peerNotified(PeerNotifiedPayload(pending: $0)) }
+        let first = IncidentEvent.reportFiled(
+            ReportFiledPayload(report: report, idempotency: claim?.record(eventCount: 1 + rest.count)))
+        return [first] + rest
+    }
+
+    /// The obligations of `incident` still due from `unit` that a report of `kind` meets: a follow-up meets
+    /// follow-up obligations and those a level change started; a final report also the final ones (MEP Order
+    /// No. 17 Art. 12). In id order.
+    public func obligationsMet(on incident: Incident, by unit: UnitCode, kind: ReportKind) -> [ReportObligation] {
+        // The last entry of each obligation id stands (a later `ObligationDue` with the same id replaces it).
+        let current = Dictionary(incident.obligations.map { ($0.obligation.id, $0) }, uniquingKeysWith: { $1 })
+        return current.values.filter { entry in
+            guard entry.state == .due, entry.obligation.fromUnit == unit else { return false }
+            switch entry.obligation.report {
+            case .followUp: return true
+            case .initial: return entry.obligation.anchor == .levelChange
+            case .final: return kind == .final
+            }
+        }.map(\.obligation).sorted { $0.id < $1.id }
+    }
+
+    /// The changes a level change makes to report tasks: open report tasks of obligations still due on the other
+    /// path (II/I 2 h vs III/IV 4 h; MEP Order No. 17 Art. 8) are cancelled — the new level's obligations replace
+    /// them.
+    public func levelChangeCancellations(on incident: Incident, toMajorPath major: Bool, now: Date) -> [TaskChange] {
+        incident.tasks.flatMap { task -> [TaskChange] in
+            guard task.kind == .report, task.state.isOpen, let id = task.obligation,
+                let entry = incident.obligations.last(where: { $0.obligation.id == id }), entry.state == .due,
+                entry.obligation.majorPath != major
+            else { return [] }
+            return (try? task.cancel(reason: "levelChanged", at: now)) ?? []
+        }
+    }
+
+    /// The changes a re-estimated plan makes to site tasks: a task whose site the new plan still gives moves its
+    /// `startBy` (`TaskRescheduled`, from → to); one whose site is no longer reached is cancelled; the new plan's
+    /// own-province tasks with no open counterpart are dispatched (numbered after the incident's tasks). Tasks at
+    /// sites at or above the most downstream observed section are left as they are: the front has passed them, so
+    /// a re-estimate of their (past) arrival must not move the work there.
+    public func replanChanges(on incident: Incident, plan: PlanDocument, now: Date) -> [TaskChange] {
+        let open = incident.tasks.filter { $0.kind == .site && $0.state.isOpen }
+        // A site is its playbook, node and measure (the playbook version may change between plans).
+        func key(_ source: TaskSource?) -> String {
+            [source?.playbook ?? "", source?.node ?? "", source?.measure ?? ""].joined(separator: "\u{0}")
+        }
+        var planned: [String: PlannedTask] = [:]
+        for task in plan.tasks where task.province == province && planned[key(task.source)] == nil {
+            planned[key(task.source)] = task
+        }
+        var distance: [String: Double] = [:]
+        for arrival in plan.arrivals { distance[arrival.node] = arrival.distanceKm }
+        let observedKm = plan.input.observations.compactMap { distance[$0.node] }.max()
+        var changes: [TaskChange] = []
+        var kept = Set<String>()
+        for task in open {
+            let k = key(task.source)
+            if let observedKm, let node = task.source?.node, let km = distance[node], km <= observedKm {
+                kept.insert(k)
+                continue
+            }
+            if let next = planned[k] {
+                kept.insert(k)
+                changes +=
+                    (try? task.reschedule(startBy: next.latestStart, reason: "re-estimated arrivals", at: now)) ?? []
+            } else {
+                changes += (try? task.cancel(reason: "replanned: site no longer reached", at: now)) ?? []
+            }
+        }
+        let new = plan.tasks.filter { $0.province == province && !kept.contains(key($0.source)) }
+        let dispatched = TaskDispatch.make(
+            incidentReference: incident.reference, tasks: new, obligations: [], organisation: organisation,
+            units: basin.units, existingCount: incident.tasks.count, at: now)
+        return changes + dispatched.map { .dispatched($0) }
+    }
+
+    /// The neighbours a follow-up report's dam release warns (``FollowUpReport/damRelease``): each whose boundary the
+    /// released water crosses (``Basin/damReleaseNotifications(_:plan:now:)``; MEE–MWR 2020 guidance, task 3), other
+    /// than this province; for an exercise, only those its drill names (`drillPeers`). None for an incident without a
+    /// plan.
+    public func releaseWarnings(_ report: FollowUpReport, on incident: Incident, now: Date, drillPeers: Set<UnitCode>)
+        -> [PeerNotification]
+    {
+        guard let release = report.damRelease, let plan = incident.plan else { return [] }
+        return basin.damReleaseNotifications(release, plan: plan, now: now).filter {
+            $0.province != province && (!incident.exercise || drillPeers.contains($0.province))
+        }
+    }
+
+    /// A planner error on re-estimating, against the report's field (its observations passed the checks, so the
+    /// planner can only object to one of them).
+    static func replanError(_ error: PlanError, report: FollowUpReport) -> DomainError {
+        func index(of node: String) -> Int? {
+            report.monitoring.firstIndex { $0.node == node && $0.feature != nil }
+        }
+        switch error {
+        case .unknownObservationNode(let node):
+            if let i = index(of: node) {
+                return DomainError(
+                    .invalid, code: "unknown_observation_node", message: error.description,
+                    field: "monitoring[\(i)].node")
+            }
+        case .impossibleObservation(let node, _):
+            if let i = index(of: node) {
+                return DomainError(
+                    .invalid, code: "impossible_observation", message: error.description,
+                    field: "monitoring[\(i)].sampledAt")
+            }
+        default:
+            break
+        }
+        return DomainError(.invalid, code: error.code, message: error.description, field: error.field)
+    }
+}
