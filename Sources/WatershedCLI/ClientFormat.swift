@@ -171,7 +171,7 @@ enum ClientFormat {
         for entry in detail.timeline {
             timeline.add([
                 String(entry.seq), time(entry.at), entry.type.rawValue,
-                entry.task ?? entry.province.map { "peer \($0)" } ?? "", actor(entry.actor),
+                entry.task ?? entry.summary ?? entry.province.map { "peer \($0)" } ?? "", actor(entry.actor),
             ])
         }
         sections.append("TIMELINE (\(detail.timeline.count) events)\n" + timeline.render())

@@ -103,6 +103,8 @@ struct EventNames {
     /// How times print.
     let time: LocalTime
     var incidents: [UUID: String] = [:]
+    /// Our incident → the reference of the neighbour's incident it mirrors.
+    var origins: [UUID: String] = [:]
     var tasks: [UUID: String] = [:]
     var caughtUpOnce = false
     var disconnected = false
@@ -136,6 +138,7 @@ struct EventNames {
             let payload = try? event.payload.decode(IncidentReportedPayload.self)
         {
             incidents[incident] = payload.reference
+            if let origin = payload.origin { origins[incident] = origin.reference }
         }
         if event.type == .taskDispatched, let dispatched = try? event.payload.decode(TaskDispatched.self) {
             tasks[dispatched.task] = dispatched.reference
@@ -196,7 +199,15 @@ struct EventNames {
                 + (acknowledgement.by.map { " by \($0)" } ?? "")
         case .peerEventReceived:
             guard let received = try? payload.decode(PeerEventReceivedPayload.self) else { return "" }
-            return "from \(received.province): \(received.event.type.rawValue) (their seq \(received.event.seq))"
+            guard let theirs = try? RecordedEvent(received.event) else {
+                return "from \(received.province): \(received.event.type.rawValue) (their seq \(received.event.seq))"
+            }
+            // In words, as the incident's timeline says it (the origin's reference, when this tail saw it reported).
+            let reference =
+                event.incident.flatMap { origins[$0] } ?? received.event.incident.map {
+                    String($0.uuidString.prefix(8))
+                } ?? "?"
+            return Incident.Neighbour.describe(theirs, province: received.province, reference: reference)
         case .incidentClosed:
             guard let closed = try? payload.decode(IncidentClosedPayload.self) else { return "" }
             return "closed: \(closed.reason)"

@@ -231,6 +231,120 @@ import X509
         #expect(reported.count == 1)
     }
 
+    /// Guangdong's copy follows its origin (issue 16): Guangxi's level change, its re-estimate from an observation and
+    /// its final report reach Guangdong's incident, which takes the level (its own commander having set none), is
+    /// re-planned, shows the close in words and asks its commander to close or continue; once Guangdong's commander
+    /// files its final report its tasks are cancelled. Guangxi's call to Guangdong's duty office is done once
+    /// Guangdong accepts.
+    @Test func guangdongsCopyFollowsGuangxisLevelReestimateAndClose() async throws {
+        let pair = try Pair()
+        defer { pair.stop() }
+        try await pair.guangxi.start()
+        try await pair.guangdong.start()
+        #expect(try await pair.guangxi.waitForLink(to: "440000"))
+        let filed = try await pair.guangxi.request(
+            .POST, "/v1/incidents", token: Self.gxCommander, body: Self.heRiverReport)
+        #expect(filed.status == 201)
+        let gxReference = try #require(
+            ((filed.json as? [String: Any])?["incident"] as? [String: Any])?["reference"] as? String)
+        func gdIncident() async throws -> [String: Any]? {
+            guard
+                let list = try await pair.guangdong.request(.GET, "/v1/incidents", token: Self.gdViewer).json
+                    as? [[String: Any]], let reference = list.first?["reference"] as? String
+            else { return nil }
+            return try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: Self.gdViewer).json
+                as? [String: Any]
+        }
+        #expect(try await Self.eventually { try await gdIncident() != nil })
+        let before = try #require(try await gdIncident())
+        let gdReference = try #require(before["reference"] as? String)
+        #expect(before["level"] == nil, "ungraded, as Guangxi reported it")
+        let planBefore = try #require(before["plan"] as? [String: Any])
+
+        func followUp(_ extra: String, kind: String = "followUp") -> Data {
+            Data(
+                #"{"kind":"\#(kind)","summary":"thallium at Hezhou","signature":{"reportingUnit":"451102","signingOfficer":"Director Wei","contactName":"Li Ming","contactPhone":"0774-1234567"}\#(extra)}"#
+                    .utf8)
+        }
+        // Level II in Guangxi, 18:00 on 07-05.
+        let level = try await pair.guangxi.request(
+            .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander,
+            body: followUp(#","levelChange":{"to":"II","at":"2013-07-05T18:00:00+08:00"}"#))
+        #expect(level.status == 201, "\(String(describing: level.json))")
+        #expect(
+            try await Self.eventually { try await gdIncident()?["level"] as? String == "II" }, "\(pair.guangdong.log)")
+        let leveled = try #require(try await gdIncident())
+        // Guangdong's provincial department owes MEE a report on receiving a II (DOMAIN.md §2).
+        let obligations = try #require(leveled["obligations"] as? [[String: Any]])
+        #expect(
+            obligations.contains {
+                ($0["obligation"] as? [String: Any])?["fromUnit"] as? String == "440000"
+            }, "\(obligations)")
+        // The timeline says what Guangxi did, in words.
+        let words = (leveled["timeline"] as? [[String: Any]] ?? []).compactMap { $0["summary"] as? String }
+        #expect(words.contains("450000 \(gxReference): level set to II (was ungraded)"), "\(words)")
+
+        // The leading edge seen at Xindu (km 175) at 06:00 on 07-06: Guangxi re-estimates, and so does Guangdong.
+        let observed = try await pair.guangxi.request(
+            .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander,
+            body: followUp(
+                #","monitoring":[{"node":"he-river-xindu-section","sampledAt":"2013-07-06T06:00:00+08:00","pollutant":"thallium","concentrationMgL":0.002,"feature":"leadingEdge"}]"#
+            ))
+        #expect(observed.status == 201, "\(String(describing: observed.json))")
+        #expect(
+            try await Self.eventually {
+                ((try await gdIncident()?["plan"] as? [String: Any])?["reestimates"] as? [Any])?.count == 1
+            }, "\(pair.guangdong.log)")
+        // Re-estimated, the leading edge is at Xindu exactly when it was seen there, 2013-07-05T22:00Z (DOMAIN.md §3);
+        // before, it was predicted elsewhere in time.
+        func xindu(_ plan: [String: Any]) -> String? {
+            (plan["arrivals"] as? [[String: Any]])?.first { $0["node"] as? String == "he-river-xindu-section" }?[
+                "earliestArrival"] as? String
+        }
+        let replanned = try #require(try await gdIncident()?["plan"] as? [String: Any])
+        #expect(xindu(replanned) == "2013-07-05T22:00:00.000Z")
+        #expect(xindu(planBefore) != "2013-07-05T22:00:00.000Z")
+
+        // Guangdong accepts the notification: Guangxi's notification is accepted.
+        let ack = try await pair.guangdong.request(
+            .POST, "/v1/tasks/\(gdReference)%2FT1/ack", token: Self.gdCommander)
+        #expect(ack.status == 200)
+
+        // Guangxi's final report: Guangdong shows the close and asks its commander; it stays open (its intakes'
+        // tasks are still open).
+        let final = try await pair.guangxi.request(
+            .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander, body: followUp("", kind: "final"))
+        #expect(final.status == 201, "\(String(describing: final.json))")
+        #expect(
+            try await Self.eventually {
+                (try await gdIncident()?["tasks"] as? [[String: Any]] ?? []).contains {
+                    $0["obligation"] as? String == "origin:closed"
+                }
+            }, "\(pair.guangdong.log)")
+        let shown = try #require(try await gdIncident())
+        #expect(shown["state"] as? String == "open")
+        let review = try #require(
+            (shown["tasks"] as? [[String: Any]])?.first { $0["obligation"] as? String == "origin:closed" })
+        #expect(review["kind"] as? String == "review")
+        #expect(
+            (review["title"] as? String)?.hasPrefix(
+                "Guangxi Zhuang Autonomous Region closed \(gxReference): close \(gdReference) or continue") == true)
+
+        // Guangdong's commander closes its incident with its own final report: every task of it is over.
+        let closed = try await pair.guangdong.request(
+            .POST, "/v1/incidents/\(gdReference)/reports", token: Self.gdCommander,
+            body: Data(
+                String(decoding: followUp("", kind: "final"), as: UTF8.self)
+                    .replacingOccurrences(of: "451102", with: "440000").utf8))
+        #expect(closed.status == 201, "\(String(describing: closed.json))")
+        let after = try #require(try await gdIncident())
+        #expect(after["state"] as? String == "closed")
+        #expect(
+            (after["tasks"] as? [[String: Any]] ?? []).allSatisfy {
+                ["done", "cancelled"].contains($0["state"] as? String)
+            })
+    }
+
     /// Refusals come at the TLS handshake (no certificate, an unknown CA) or at the upgrade (a known certificate for
     /// the wrong province), never later.
     @Test func peerPortRefusesStrangers() async throws {

@@ -185,12 +185,13 @@ import WatershedServer
             let types = (try JSONSerialization.jsonObject(with: events.body) as? [[String: Any]])?.map {
                 $0["type"] as? String
             }
-            // The report and the new plan, then the moves of the tasks the re-estimate changed (DispatchTests).
+            // The report and the new plan, the notification to Guangdong with its moved crossing (issue 16), then the
+            // moves of the tasks the re-estimate changed (DispatchTests).
             let list = types ?? []
             #expect(list.count == Int(lastSeq - firstSeq + 1))
-            #expect(Array(list.prefix(2)) == ["ReportFiled", "PlanComputed"])
+            #expect(Array(list.prefix(3)) == ["ReportFiled", "PlanComputed", "PeerNotified"])
             let taskTypes: Set<String?> = ["TaskRescheduled", "TaskCancelled", "TaskDispatched"]
-            #expect(list.count > 2 && list.dropFirst(2).allSatisfy { taskTypes.contains($0) })
+            #expect(list.count > 3 && list.dropFirst(3).allSatisfy { taskTypes.contains($0) })
 
             let after = try await api.detail(id)
             let plan = try #require(after["plan"] as? [String: Any])
@@ -201,6 +202,18 @@ import WatershedServer
             let oldSancha = try #require(Self.date(Self.earliest("longjiang-sancha-section", in: oldPlan)))
             let newSancha = try #require(Self.date(Self.earliest("longjiang-sancha-section", in: plan)))
             #expect(abs(newSancha.timeIntervalSince(oldSancha) - observed.timeIntervalSince(predicted)) <= 2)
+            // The notification to Guangdong now carries the re-estimated crossing, shifted as every node below the
+            // section is; the one before keeps the old crossing.
+            let notifications = try #require(after["notifications"] as? [[String: Any]]).filter {
+                ($0["notification"] as? [String: Any])?["province"] as? String == "440000"
+            }
+            #expect(notifications.count == 2)
+            let crossings = try notifications.map {
+                try #require(Self.date(($0["notification"] as? [String: Any])?["crossingAt"] as? String ?? ""))
+            }
+            if crossings.count == 2 {
+                #expect(abs(crossings[1].timeIntervalSince(crossings[0]) - observed.timeIntervalSince(predicted)) <= 2)
+            }
             let reestimates = try #require(plan["reestimates"] as? [[String: Any]])
             #expect(reestimates.count == 1)
             #expect((after["reports"] as? [Any])?.count == 1)

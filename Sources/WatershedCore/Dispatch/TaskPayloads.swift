@@ -20,6 +20,10 @@ public enum ResponseTaskKind: String, Codable, Sendable, CaseIterable {
     /// `silentAfterMin` ("Store-and-forward"). Its `obligation` field names what it is for: `peer:<code>:not-received`,
     /// `peer:<code>:not-accepted` or `peer:<code>:silent`.
     case peerCall
+    /// A decision for our provincial duty chief after the neighbour whose incident ours mirrors changed it: a level
+    /// of its that differs from the one our commander set (`origin:level:<their seq>`), or its close while our
+    /// receptors are still at risk — close ours or continue (`origin:closed`). Issue 16.
+    case review
 }
 
 /// `TaskDispatched`: a task was sent to its first assignee.

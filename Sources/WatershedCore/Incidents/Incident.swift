@@ -38,6 +38,11 @@ public struct Incident: Sendable, Hashable {
     public private(set) var level: SeverityLevel?
     /// How many `LevelSet` events it has had (numbers the obligations a change starts).
     public private(set) var levelChanges = 0
+    /// Whether a person here set the level (a report's level change), rather than the report or a neighbour's level
+    /// followed: from then on our province keeps the last word on it.
+    public private(set) var levelSetHere = false
+    /// For a neighbour's incident mirrored here: what its events said so far.
+    public private(set) var neighbour: Neighbour?
     /// The latest plan.
     public private(set) var plan: PlanDocument?
     /// The unit where the spill is: the plan's, or the reporting unit's until there is a plan.
@@ -71,6 +76,9 @@ public struct Incident: Sendable, Hashable {
         self.level = payload.report.level
         self.spillUnit = payload.report.signature.reportingUnit
         self.lastSeq = event.seq
+        if let origin = payload.origin {
+            neighbour = Neighbour(province: origin.province, reference: origin.reference, level: payload.report.level)
+        }
         timeline.append(TimelineEntry(seq: event.seq, type: event.type, at: event.at, actor: event.actor))
     }
 
@@ -85,6 +93,21 @@ public struct Incident: Sendable, Hashable {
 
     /// The task with this UUID.
     public func task(_ id: UUID) -> ResponseTask? { taskIndex[id].map { tasks[$0] } }
+
+    /// When the plume is predicted to have passed the last place of `province` it reaches: the latest trailing edge
+    /// (likely arrival plus passage time) of the plan's arrivals in that province; `nil` without a plan or arrivals
+    /// there.
+    public func clearsAt(in province: UnitCode) -> Date? {
+        plan?.arrivals.filter { $0.province == province }
+            .map { $0.likelyArrival.addingTimeInterval(($0.passageH ?? 0) * 3_600) }.max()
+    }
+
+    /// Whether a place of `province` is still at risk at `now`: the plume has not passed it yet (``clearsAt(in:)``
+    /// after now), or a site task there is still open.
+    public func atRisk(in province: UnitCode, now: Date) -> Bool {
+        if let clears = clearsAt(in: province), clears > now { return true }
+        return tasks.contains { $0.kind == .site && $0.state.isOpen }
+    }
 
     /// Whether it is open.
     public var isOpen: Bool { state == .open }
@@ -102,6 +125,7 @@ public struct Incident: Sendable, Hashable {
         case .levelSet(let payload):
             level = payload.to
             levelChanges += 1
+            if case .person = event.actor { levelSetHere = true }
         case .reportFiled(let payload):
             reports.append(FiledReport(seq: event.seq, at: event.at, actor: event.actor, report: payload.report))
         case .planComputed(let document):
@@ -164,7 +188,12 @@ public struct Incident: Sendable, Hashable {
                     obligations[due].state = .cancelled
                 }
             }
-        case .peerEventReceived, .capReceived, .drillStarted, .drillInjected, .drillEnded:
+        case .peerEventReceived(let received):
+            entry.province = received.province
+            guard var neighbour, let theirs = try? RecordedEvent(received.event) else { break }
+            entry.summary = neighbour.apply(theirs)
+            self.neighbour = neighbour
+        case .capReceived, .drillStarted, .drillInjected, .drillEnded:
             break
         }
     }
@@ -231,6 +260,8 @@ extension Incident {
         public var task: String?
         /// For a peer event, the neighbouring province.
         public var province: UnitCode?
+        /// For a neighbour's event, what it said, in words (`440000 GD-2026-0003: level set to I (was II)`).
+        public var summary: String?
 
         public init(
             seq: Int64, type: EventType, at: Date, actor: EventActor, task: String? = nil, province: UnitCode? = nil
@@ -296,6 +327,65 @@ extension Incident {
             self.incident = incident
             self.reference = reference
             self.origin = origin
+        }
+    }
+}
+
+extension Incident {
+    /// The neighbour's incident as its events received here say it stands.
+    public struct Neighbour: Codable, Sendable, Hashable {
+        /// The origin province.
+        public var province: UnitCode
+        /// Its reference there.
+        public var reference: String
+        /// Its level.
+        public var level: SeverityLevel?
+        /// When it was closed there (the event's time there).
+        public var closedAt: Date?
+        /// Its follow-up and final reports received, in order: their summaries.
+        public var reports: [String] = []
+
+        public init(province: UnitCode, reference: String, level: SeverityLevel?) {
+            self.province = province
+            self.reference = reference
+            self.level = level
+        }
+
+        /// Takes one of its events; returns what it said, in words (``describe(_:province:reference:)``).
+        mutating func apply(_ event: RecordedEvent) -> String {
+            switch event.event {
+            case .levelSet(let payload): level = payload.to
+            case .reportFiled(let payload): reports.append(payload.report.summary)
+            case .closed: closedAt = event.at
+            default: break
+            }
+            return Self.describe(event, province: province, reference: reference)
+        }
+
+        /// What an event of a neighbour's incident says, in words, for the timeline, `incident show` and `tail`:
+        /// `450000 GX-2026-0007: level set to I (was II)`, `… follow-up report (their seq 22): <summary>`,
+        /// `… closed (finalReport)`, `… plan re-estimated; crossing 440000 at <time>`.
+        public static func describe(_ event: RecordedEvent, province: UnitCode, reference: String) -> String {
+            let prefix = "\(province) \(reference): "
+            switch event.event {
+            case .levelSet(let payload):
+                return prefix + "level set to \(payload.to) (was \(payload.from.map { "\($0)" } ?? "ungraded"))"
+            case .reportFiled(let payload):
+                let kind = payload.report.kind == .final ? "final report" : "follow-up report"
+                return prefix + "\(kind) (their seq \(event.seq)): \(payload.report.summary)"
+            case .closed(let payload):
+                return prefix + "closed (\(payload.reason))"
+            case .planComputed(let plan):
+                let crossing = plan.peerNotifications.map {
+                    "\($0.province) at \(CanonicalJSON.timestamp($0.crossingAt))"
+                }
+                return prefix + "plan re-estimated"
+                    + (crossing.isEmpty ? "" : "; crossing \(crossing.joined(separator: ", "))")
+            case .task(let change):
+                return prefix + "task \(change.eventType.rawValue)"
+            default:
+                return prefix + event.type.rawValue
+            }
         }
     }
 }

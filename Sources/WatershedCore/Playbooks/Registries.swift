@@ -78,13 +78,17 @@ public struct NotificationAgreement: Codable, Sendable, Hashable {
     /// Minutes of silence on the link (no heartbeat) after which a task asks our duty officer to phone the peer;
     /// default 10.
     public var silentAfterMin: Double?
+    /// Whether an incident this peer reported to us closes here by itself when the peer closes it, even while our
+    /// receptors are still at risk; default `false`: then our commander is asked to close it or continue (issue 16).
+    public var followOriginClose: Bool?
 
     /// Creates an agreement.
     public init(
         province: UnitCode, name: String, notifyWithinH: Double, marginH: Double, agreement: String,
         note: String? = nil, url: String? = nil, caFile: String? = nil, certSHA256: String? = nil,
-        rivers: [String]? = nil, seas: [String]? = nil, silentAfterMin: Double? = nil
+        rivers: [String]? = nil, seas: [String]? = nil, silentAfterMin: Double? = nil, followOriginClose: Bool? = nil
     ) {
+        self.followOriginClose = followOriginClose
         self.province = province
         self.name = name
         self.notifyWithinH = notifyWithinH

@@ -639,6 +639,7 @@ function renderDetail() {
   const timeline = [...(d.timeline ?? [])].reverse().map(
     (e) => `<li><span class="seq">#${e.seq}</span> <time datetime="${esc(e.at)}">${esc(localTime(e.at, { seconds: true }))}</time>
       <strong>${esc(term(e.type))}</strong>${e.task ? ` ${esc(e.task.split('/').pop())}` : ''}${e.province ? ` ${esc(unitName(e.province))}` : ''}
+      ${e.summary ? `<span class="neighbour-said">${esc(e.summary)}</span>` : ''}
       <span class="muted">${esc(actorText(e.actor))}</span></li>`,
   );
 

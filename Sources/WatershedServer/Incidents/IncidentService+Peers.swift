@@ -108,13 +108,18 @@ extension IncidentService {
         return try await appendReceived(events, from: peer, now: now)
     }
 
-    /// `PeerEventReceived` for each event of `events` not stored before, in one append; the caller holds the peer's
-    /// lock.
+    /// `PeerEventReceived` for each event of `events` not stored before, with what it does to our incident
+    /// (``IncidentRules/neighbourEvent(_:on:now:followOriginClose:)``: the origin's level, re-estimate and close
+    /// followed), in one append; the caller holds the peer's lock.
     private func appendReceived(_ events: [StoredEvent], from peer: UnitCode, now: Date) async throws -> Int {
         var locals: [UUID: UUID?] = [:]
         var seen: Set<UUID> = []
         var appended: [NewEvent] = []
         var endedDrills: Set<UUID> = []
+        // Our incidents as this run's events leave them (each decision sees the ones before it).
+        var working: [UUID: Incident] = [:]
+        var received = 0
+        let follow = basin.agreements[peer]?.followOriginClose ?? false
         for event in events where !seen.contains(event.id) {
             seen.insert(event.id)
             if try log.hasInbound(from: peer, event: event.id) { continue }
@@ -127,14 +132,33 @@ extension IncidentService {
                     locals[origin] = local
                 }
             }
-            let drillAt = local.flatMap { drills.clock(of: $0) }?.drillTime(atWall: now)
-            appended.append(
-                NewEvent(
-                    at: now, incident: local, type: .peerEventReceived, actor: .peer(province: peer),
-                    exercise: event.exercise, drillAt: drillAt,
-                    payload: try JSONValue(encoding: PeerEventReceivedPayload(province: peer, event: event))))
+            let clock = local.flatMap { drills.clock(of: $0) }
+            let drillAt = clock?.drillTime(atWall: now)
+            let payload = PeerEventReceivedPayload(province: peer, event: event)
+            received += 1
+            guard let local, let incident = working[local] ?? book.incident(local) else {
+                appended.append(
+                    try NewEvent(
+                        at: now, incident: local, actor: .peer(province: peer), exercise: event.exercise,
+                        drillAt: drillAt, event: .peerEventReceived(payload)))
+                continue
+            }
+            let make = EventMaker(
+                incident: local, actor: .peer(province: peer), now: drillAt ?? now, exercise: event.exercise,
+                wall: drillAt == nil ? nil : now)
+            let decided = rules.neighbourEvent(
+                payload, on: incident, now: drillAt ?? now, followOriginClose: follow)
+            var next = incident
+            for outcome in decided {
+                next.apply(
+                    RecordedEvent(
+                        seq: next.lastSeq + 1, at: now, incident: local, actor: .peer(province: peer),
+                        exercise: event.exercise, event: outcome))
+            }
+            working[local] = next
+            appended += try make(decided)
             // A joint drill closed by the province that runs it ends here too.
-            if event.exercise, event.type == .incidentClosed, let local, let drill = drills.ofIncident[local],
+            if event.exercise, event.type == .incidentClosed, let drill = drills.ofIncident[local],
                 drills.drills[drill]?.started == nil
             {
                 endedDrills.insert(drill)
@@ -144,7 +168,25 @@ extension IncidentService {
         for drill in endedDrills where drills.drills[drill]?.isRunning == true {
             _ = try await endDrill(drill.uuidString, reason: "ended by \(peer)", wall: now)
         }
-        return appended.count
+        return received
+    }
+
+    /// Records the neighbour's answer to our notification of `incident` (``IncidentRules/acknowledgement(_:accepted:on:now:)``):
+    /// `PeerReceived` or `PeerAccepted`, with the calls to its duty office that it answers done. Under the incident's
+    /// lock.
+    ///
+    /// - Throws: the log's errors.
+    func acknowledge(_ payload: PeerAcknowledgementPayload, accepted: Bool, on incident: UUID, wall: Date) async throws
+    {
+        let lock = "incident " + incident.uuidString
+        await acquire(lock)
+        defer { release(lock) }
+        guard let state = book.incident(incident) else { return }
+        let (now, drillWall) = times(of: incident, wall: wall)
+        let make = EventMaker(
+            incident: incident, actor: .peer(province: payload.province), now: now, exercise: state.exercise,
+            wall: drillWall)
+        _ = try await append(try make(rules.acknowledgement(payload, accepted: accepted, on: state, now: now)))
     }
 
     /// The task that asks our provincial duty chief to acknowledge a neighbour's notification, due by the predicted

@@ -134,18 +134,12 @@ struct PeerLink: Service {
     /// `PeerReceived` for every shared incident whose first shared event the neighbour now has, once.
     private func recordReceived(through seq: Int64) async throws {
         let firsts = try log.firstOutboxSeqs(for: peer.province)
-        var events: [NewEvent] = []
         for share in try log.sharedIncidents(with: peer.province) where share.receivedSeq == nil {
             guard let first = firsts[share.incident], first <= seq else { continue }
-            let stamp = await incidents.stamp(of: share.incident, wall: clock.now)
-            events.append(
-                NewEvent(
-                    at: clock.now, incident: share.incident, type: .peerReceived, actor: .peer(province: peer.province),
-                    exercise: stamp.exercise, drillAt: stamp.drillAt,
-                    payload: try JSONValue(
-                        encoding: PeerAcknowledgementPayload(province: peer.province, throughSeq: seq, at: clock.now))))
+            try await incidents.acknowledge(
+                PeerAcknowledgementPayload(province: peer.province, throughSeq: seq, at: clock.now), accepted: false,
+                on: share.incident, wall: clock.now)
         }
-        if !events.isEmpty { _ = try await incidents.append(events) }
     }
 
     /// `PeerAccepted` for the incident the neighbour's duty officer acknowledged, once.
@@ -156,12 +150,7 @@ struct PeerLink: Service {
         else { return }
         let payload = PeerAcknowledgementPayload(
             province: peer.province, by: message.by, peerReference: message.reference, at: message.at ?? clock.now)
-        let stamp = await incidents.stamp(of: incident, wall: clock.now)
-        _ = try await incidents.append([
-            NewEvent(
-                at: clock.now, incident: incident, type: .peerAccepted, actor: .peer(province: peer.province),
-                exercise: stamp.exercise, drillAt: stamp.drillAt, payload: try JSONValue(encoding: payload))
-        ])
+        try await incidents.acknowledge(payload, accepted: true, on: incident, wall: clock.now)
     }
 }
 

@@ -5,7 +5,8 @@ extension IncidentRules {
     /// appended together: `ReportFiled`; `ObligationMet` for the filing unit's obligations the report meets, with
     /// their report tasks done; for a level change `LevelSet`, one `ObligationDue` per obligation the rule gives at the
     /// new level from the time of the change, the report tasks of the other path cancelled and the new ones
-    /// dispatched; for observations of the slug a re-estimated `PlanComputed` and its task changes
+    /// dispatched; for observations of the slug a re-estimated `PlanComputed`, a new `PeerNotified` for each
+    /// neighbour whose crossing it moves (``renotifications(after:on:drillPeers:)``) and its task changes
     /// (``replanChanges(on:plan:now:)``); for a final report every open task cancelled and `IncidentClosed`; and a
     /// pending `PeerNotified` per neighbour a dam release warns (``releaseWarnings(_:on:now:drillPeers:)``).
     ///
@@ -45,18 +46,10 @@ extension IncidentRules {
         var level = incident.level
         var taskChanges: [TaskChange] = []
         if let change = report.levelChange {
-            rest.append(.levelSet(LevelSetPayload(from: incident.level, to: change.to, at: change.at)))
-            let obligations = FollowUpReport.levelChangeObligations(
-                change, number: incident.levelChanges + 1, triggers: Set(incident.plan?.triggers ?? []),
-                spillUnit: incident.spillUnit, units: basin.units)
-            rest += obligations.map { .obligationDue($0) }
+            let changed = levelChange(change, on: incident, now: now)
+            rest += changed.events
+            taskChanges += changed.tasks
             level = change.to
-            taskChanges += levelChangeCancellations(
-                on: incident, toMajorPath: obligations.first?.majorPath ?? (change.to >= .II), now: now)
-            taskChanges += TaskDispatch.make(
-                incidentReference: incident.reference, tasks: [], obligations: obligations,
-                organisation: organisation, units: basin.units, existingCount: incident.tasks.count, at: now
-            ).map { .dispatched($0) }
         }
         if let previous = incident.plan, let input = report.replanInput(from: previous.input, level: level) {
             let plan: PlanDocument
@@ -66,6 +59,8 @@ extension IncidentRules {
                 throw Self.replanError(error, report: report)
             }
             rest.append(.planComputed(plan))
+            rest += renotifications(after: plan, on: incident, drillPeers: drillPeers)
+                .map { .peerNotified(PeerNotifiedPayload(pending: $0)) }
             var replan = replanChanges(on: incident, plan: plan, now: now)
             // New tasks are numbered after those a level change just dispatched.
             let offset = taskChanges.filter { if case .dispatched = $0 { true } else { false } }.count
