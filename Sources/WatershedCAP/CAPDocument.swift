@@ -86,68 +86,51 @@ public enum CAPDocument {
     ///   - province: this server's province (GB/T 2260), which sends the messages.
     /// - Returns: the messages; empty when the events do not open an incident.
     public static func alerts(for events: [StoredEvent], basin: Basin, province: UnitCode) -> [CAPAlert] {
-        guard let first = events.first(where: { $0.type == .incidentReported }), let incident = first.incident,
-            let opened = try? first.payload.decode(IncidentReportedPayload.self)
+        guard let first = events.first(where: { $0.type == .incidentReported }), let id = first.incident,
+            let opening = try? RecordedEvent(first), var incident = Incident(opening: opening),
+            let report = incident.initialReport
         else { return [] }
-        var state = IncidentState(reference: opened.reference, exercise: first.exercise, report: opened.report)
         var alerts: [CAPAlert] = []
-        var start: StoredEvent?
+        // The message being gathered starts at its first event: the report opens the first.
+        var start: StoredEvent = first
         func flush() {
-            guard let start else { return }
             alerts.append(
                 alert(
-                    state: state, start: start, earlier: alerts.map(\.reference), basin: basin, province: province))
+                    state: IncidentState(incident: incident, report: report), start: start,
+                    earlier: alerts.map(\.reference),
+                    basin: basin, province: province))
         }
-        for event in events where event.incident == incident && event.seq >= first.seq {
+        for event in events where event.incident == id && event.seq > first.seq {
             let starts: Bool
             switch event.type {
-            case .incidentReported: starts = event.seq == first.seq
             case .reportFiled: starts = true
             case .levelSet, .planComputed, .incidentClosed:
-                starts = start.map { $0.at != event.at || $0.actor != event.actor } ?? true
-            default: continue
+                starts = start.at != event.at || start.actor != event.actor
+            default: starts = false
             }
             if starts {
                 flush()
                 start = event
             }
-            state.apply(event)
+            if let recorded = try? RecordedEvent(event) { incident.apply(recorded) }
         }
         flush()
         return alerts
     }
 
-    /// The incident as the messages describe it, folded from its events.
+    /// The incident as the messages describe it: a read-out of the incident model (Core's ``Incident``), which is the
+    /// one fold of its events.
     struct IncidentState {
-        var reference: String
-        var exercise: Bool
-        var report: InitialReport
-        var level: SeverityLevel?
-        var plan: PlanDocument?
-        var followUps: [FollowUpReport] = []
-        var closed = false
+        let incident: Incident
+        /// The initial report (an incident a report opened; CAP threads are exported as received).
+        let report: InitialReport
 
-        init(reference: String, exercise: Bool, report: InitialReport) {
-            self.reference = reference
-            self.exercise = exercise
-            self.report = report
-            self.level = report.level
-        }
-
-        mutating func apply(_ event: StoredEvent) {
-            switch event.type {
-            case .reportFiled:
-                if let payload = try? event.payload.decode(ReportFiledPayload.self) { followUps.append(payload.report) }
-            case .levelSet:
-                if let payload = try? event.payload.decode(LevelSetPayload.self) { level = payload.to }
-            case .planComputed:
-                if let document = try? event.payload.decode(PlanDocument.self) { plan = document }
-            case .incidentClosed:
-                closed = true
-            default:
-                break
-            }
-        }
+        var reference: String { incident.reference }
+        var exercise: Bool { incident.exercise }
+        var level: SeverityLevel? { incident.level }
+        var plan: PlanDocument? { incident.plan }
+        var followUps: [FollowUpReport] { incident.reports.map(\.report) }
+        var closed: Bool { !incident.isOpen }
 
         /// Every monitoring result so far, initial report first.
         var monitoring: [MonitoringResult] { report.monitoring + followUps.flatMap(\.monitoring) }

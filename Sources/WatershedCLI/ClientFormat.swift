@@ -11,6 +11,12 @@ enum ClientFormat {
     static func level(_ level: SeverityLevel?) -> String { level.map { "\($0)" } ?? "ungraded" }
 
     /// `longjiang km 0`, `qinzhou-petrochemical scenario tank-fire`, `beibu-gulf-guangxi 109.45°E 21.45°N`.
+    /// Where an incident is: its place, or for an incident a neighbour's CAP alert opened, whose CAP it is.
+    static func place(of incident: IncidentSummary) -> String {
+        if let place = incident.place { return ClientFormat.place(place) }
+        return incident.cap.map { "CAP from \($0.peer) (\($0.sender))" } ?? "?"
+    }
+
     static func place(_ place: SpillLocation) -> String {
         switch place {
         case .river(let id, let km): "\(id) km \(RiverKm(km))"
@@ -79,7 +85,7 @@ enum ClientFormat {
         var table = TextTable(["reference", "level", "where", "pollutant", "discovered", "state"])
         for incident in incidents {
             table.add([
-                reference(incident), level(incident.level), place(incident.place), incident.pollutant,
+                reference(incident), level(incident.level), place(of: incident), incident.pollutant,
                 time(incident.discoveredAt), incident.state,
             ])
         }
@@ -93,8 +99,8 @@ enum ClientFormat {
         var header = [
             "INCIDENT  \(reference(incident))  level \(level(incident.level))  \(incident.state)"
                 + (incident.closedAt.map { " at \(time($0))" } ?? ""),
-            "Where       \(place(incident.place)) — "
-                + "\(plan.map { "\($0.spillUnitName) (\(incident.spillUnit))" } ?? incident.spillUnit)",
+            "Where       \(place(of: incident)) — "
+                + (plan.map { "\($0.spillUnitName) (\(incident.spillUnit))" } ?? incident.spillUnit),
             "Pollutant   \(incident.pollutant)" + (detail.initialReport.map { ", " + release($0.release) } ?? ""),
             "Discovered  \(time(incident.discoveredAt))",
         ]

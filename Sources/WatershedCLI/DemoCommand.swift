@@ -252,9 +252,7 @@ final class Demo: Sendable {
     /// A sentence for an event, naming tasks by reference; `nil` for an escalation or overdue unless `--verbose`.
     func describe(_ event: StoredEvent) -> String? {
         if !verbose, [.taskOverdue, .taskEscalated, .taskUnowned, .taskCancelled].contains(event.type) { return nil }
-        if let change = try? TaskChange(eventType: event.type, payload: event.payload),
-            case .dispatched(let task) = change
-        {
+        if case .task(.dispatched(let task))? = (try? RecordedEvent(event))?.event {
             dispatched.withLock { $0[task.task] = task }
         }
         return DrillScoring.describe(event, tasks: dispatched.withLock { $0 })
@@ -270,7 +268,8 @@ final class Demo: Sendable {
         switch event.type {
         case .planComputed, .obligationDue, .obligationMet, .peerEventReceived, .drillStarted: return
         case .drillInjected:
-            let inject = try? event.payload.decode(DrillInjectedPayload.self)
+            var inject: DrillInjectedPayload?
+            if case .drillInjected(let payload)? = (try? RecordedEvent(event))?.event { inject = payload }
             line(
                 "GX", event, clock: clock,
                 "INJECT \(inject.map { String($0.index + 1) } ?? ""): \(inject?.summary ?? "")")
@@ -294,9 +293,7 @@ final class Demo: Sendable {
             }
         default:
             guard let text = describe(event) else { return }
-            if let change = try? TaskChange(eventType: event.type, payload: event.payload),
-                case .dispatched(let task) = change
-            {
+            if case .task(.dispatched(let task))? = (try? RecordedEvent(event))?.event {
                 if let player = players["\(task.assignee.unit)/\(task.assignee.position.rawValue)"] {
                     Task {
                         try? await Task.sleep(for: reaction)
@@ -317,7 +314,7 @@ final class Demo: Sendable {
         switch event.type {
         case .planComputed, .obligationDue, .obligationMet: return
         case .peerEventReceived:
-            guard let received = try? event.payload.decode(PeerEventReceivedPayload.self),
+            guard case .peerEventReceived(let received)? = (try? RecordedEvent(event))?.event,
                 [.reportFiled, .levelSet, .incidentClosed, .peerNotified].contains(received.event.type)
             else { return }
             line(
@@ -325,9 +322,7 @@ final class Demo: Sendable {
                 "from \(received.province): \(DrillScoring.describe(received.event, tasks: [:]))")
         default:
             guard let text = describe(event) else { return }
-            if let change = try? TaskChange(eventType: event.type, payload: event.payload),
-                case .dispatched(let task) = change
-            {
+            if case .task(.dispatched(let task))? = (try? RecordedEvent(event))?.event {
                 // Guangdong's duty chief accepts the notification; its units acknowledge their tasks (a commander
                 // may work any task).
                 Task {

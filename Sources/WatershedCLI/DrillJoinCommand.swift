@@ -159,26 +159,27 @@ actor JoinSession {
     /// Whether an event belongs to this drill.
     private func belongs(_ event: StoredEvent) -> Bool {
         if let incident = event.incident, incidents[incident] != nil { return true }
-        if event.type == .incidentReported, let incident = event.incident,
-            let reported = try? event.payload.decode(IncidentReportedPayload.self),
+        if let incident = event.incident, case .reported(let reported)? = (try? RecordedEvent(event))?.event,
             reported.drill?.drill == drill.id
         {
             incidents[incident] = reported.reference
             return true
         }
-        if event.incident == nil, case .object(let object) = event.payload,
-            case .string(let text)? = object["drill"], UUID(uuidString: text) == drill.id
-        {
-            return true
+        guard event.incident == nil else { return false }
+        switch (try? RecordedEvent(event))?.event {
+        case .drillStarted(let started): return started.drill == drill.id
+        case .drillInjected(let injected): return injected.drill == drill.id
+        case .drillEnded(let ended): return ended.drill == drill.id
+        default: return false
         }
-        return false
     }
 
     private func show(_ event: StoredEvent) async {
         guard belongs(event) else { return }
         let at = event.drillAt ?? drill.clock.drillTime(atWall: event.at)
         let stamp = "[\(time(at))]"
-        if let change = try? TaskChange(eventType: event.type, payload: event.payload) {
+        let recorded = try? RecordedEvent(event)
+        if case .task(let change)? = recorded?.event {
             if case .dispatched(let task) = change { dispatched[task.task] = task }
             let text = DrillScoring.describe(event, tasks: dispatched)
             let isMine = dispatched[change.task].map { isFor($0.assignee) } ?? false
@@ -199,7 +200,8 @@ actor JoinSession {
         }
         switch event.type {
         case .drillInjected:
-            let inject = try? event.payload.decode(DrillInjectedPayload.self)
+            var inject: DrillInjectedPayload?
+            if case .drillInjected(let payload)? = recorded?.event { inject = payload }
             terminal.line(
                 "\(stamp) INJECT \(inject.map { String($0.index + 1) } ?? "?") (\(inject?.kind.rawValue ?? "")): "
                     + (inject?.summary ?? ""), alert: true)

@@ -101,7 +101,7 @@ struct ReportCommand: AsyncParsableCommand {
         let incident = created.incident
         out.write(
             "\(what) \(ClientFormat.reference(incident)): level \(ClientFormat.level(incident.level)), "
-                + "\(ClientFormat.place(incident.place)), \(incident.pollutant), \(incident.state); "
+                + "\(ClientFormat.place(of: incident)), \(incident.pollutant), \(incident.state); "
                 + "events seq \(created.firstSeq)–\(created.lastSeq).")
         out.write("See it with: watershed incident show \(incident.reference)")
     }

@@ -118,7 +118,8 @@ struct EventNames {
     /// `seq  time  type  reference  summary`, with `[DRILL]` in front of an exercise event.
     mutating func line(_ event: StoredEvent) -> String {
         learn(event)
-        let reference = event.incident.map { incidents[$0] ?? String($0.uuidString.prefix(8)) } ?? "—"
+        // An incident whose opening this tail did not see is named by its UUID, which `incident show` accepts.
+        let reference = event.incident.map { incidents[$0] ?? $0.uuidString } ?? "—"
         let seq = String(event.seq)
         var parts = [
             String(repeating: " ", count: max(0, 6 - seq.count)) + seq, time(event.at),
@@ -134,14 +135,20 @@ struct EventNames {
     }
 
     mutating func learn(_ event: StoredEvent) {
-        if event.type == .incidentReported, let incident = event.incident,
-            let payload = try? event.payload.decode(IncidentReportedPayload.self)
-        {
+        switch (try? RecordedEvent(event))?.event {
+        case .reported(let payload):
+            guard let incident = event.incident else { return }
             incidents[incident] = payload.reference
             if let origin = payload.origin { origins[incident] = origin.reference }
-        }
-        if event.type == .taskDispatched, let dispatched = try? event.payload.decode(TaskDispatched.self) {
+        case .capReceived(let payload):
+            // The Alert that opened an incident carries our reference for it (issue 16).
+            guard let incident = event.incident, payload.msgType == "Alert" else { return }
+            // An Alert stored before references were recorded is known by `CAP-` and the start of its UUID (Incident).
+            incidents[incident] = payload.reference ?? "CAP-" + incident.uuidString.prefix(8)
+        case .task(.dispatched(let dispatched)):
             tasks[dispatched.task] = dispatched.reference
+        default:
+            return
         }
     }
 
@@ -151,36 +158,29 @@ struct EventNames {
         return reference.split(separator: "/").last.map(String.init) ?? reference
     }
 
-    /// A short summary of what the event says.
+    /// A short summary of what the event says (its payload read once, by Core: ``RecordedEvent``).
     func summary(_ event: StoredEvent) -> String {
-        let payload = event.payload
-        switch event.type {
-        case .incidentReported:
-            guard let reported = try? payload.decode(IncidentReportedPayload.self) else { return "" }
+        guard let recorded = try? RecordedEvent(event) else { return "" }
+        switch recorded.event {
+        case .reported(let reported):
             let report = reported.report
             return
                 "\(report.pollutant) at \(ClientFormat.place(report.place)), \(ClientFormat.release(report.release)), "
                 + "level \(ClientFormat.level(report.level)); reported by \(report.signature.reportingUnit)"
                 + (reported.origin.map { " (from \($0.province)'s \($0.reference))" } ?? "")
-        case .levelSet:
-            guard let set = try? payload.decode(LevelSetPayload.self) else { return "" }
+        case .levelSet(let set):
             return "level \(ClientFormat.level(set.from)) → \(ClientFormat.level(set.to))"
-        case .reportFiled:
-            guard let filed = try? payload.decode(ReportFiledPayload.self) else { return "" }
+        case .reportFiled(let filed):
             return "\(ClientFormat.report(filed.report.kind)) report: \(filed.report.summary)"
-        case .planComputed:
-            guard let plan = try? payload.decode(PlanDocument.self) else { return "" }
+        case .planComputed(let plan):
             return "plan: \(plan.arrivals.count) receptors, \(plan.tasks.count) tasks, "
                 + "\(plan.obligations.count) report obligations, \(plan.peerNotifications.count) peer notifications"
-        case .obligationDue:
-            guard let obligation = try? payload.decode(ReportObligation.self) else { return "" }
+        case .obligationDue(let obligation):
             return "\(ClientFormat.report(obligation.report)) report due from \(obligation.fromName) by "
                 + (obligation.dueBy.map { time($0) } ?? time(obligation.latestDueBy))
-        case .obligationMet:
-            guard let met = try? payload.decode(ObligationMetPayload.self) else { return "" }
+        case .obligationMet(let met):
             return "obligation \(met.obligation) met"
-        case .peerNotified:
-            guard let notified = try? payload.decode(PeerNotifiedPayload.self) else { return "" }
+        case .peerNotified(let notified):
             let notification = notified.notification
             let why =
                 switch notification.kind ?? .crossing {
@@ -192,13 +192,11 @@ struct EventNames {
                 }
             return "notify \(notification.name) (\(notification.province), \(notification.requirement.rawValue)) by "
                 + "\(time(notification.deadline)); \(why); \(notified.delivery)"
-        case .peerReceived, .peerAccepted:
-            guard let acknowledgement = try? payload.decode(PeerAcknowledgementPayload.self) else { return "" }
+        case .peerReceived(let acknowledgement), .peerAccepted(let acknowledgement):
             return "\(acknowledgement.province) \(event.type == .peerReceived ? "received" : "accepted")"
                 + (acknowledgement.peerReference.map { " as \($0)" } ?? "")
                 + (acknowledgement.by.map { " by \($0)" } ?? "")
-        case .peerEventReceived:
-            guard let received = try? payload.decode(PeerEventReceivedPayload.self) else { return "" }
+        case .peerEventReceived(let received):
             guard let theirs = try? RecordedEvent(received.event) else {
                 return "from \(received.province): \(received.event.type.rawValue) (their seq \(received.event.seq))"
             }
@@ -208,12 +206,12 @@ struct EventNames {
                     String($0.uuidString.prefix(8))
                 } ?? "?"
             return Incident.Neighbour.describe(theirs, province: received.province, reference: reference)
-        case .incidentClosed:
-            guard let closed = try? payload.decode(IncidentClosedPayload.self) else { return "" }
+        case .closed(let closed):
             return "closed: \(closed.reason)"
-        default:
-            guard let change = try? TaskChange(eventType: event.type, payload: payload) else { return "" }
+        case .task(let change):
             return taskSummary(change)
+        case .capReceived, .linked, .drillStarted, .drillInjected, .drillEnded:
+            return ""
         }
     }
 

@@ -88,6 +88,9 @@ public struct CAPIncidentDetail: Codable, Sendable, Hashable {
     public var origin: String
     /// The peer province whose certificate posted the thread's first message (GB/T 2260).
     public var peer: UnitCode
+    /// Our reference for the incident (`GX-2026-0012`), handed out when its Alert was applied; `nil` for a thread
+    /// stored before references were recorded (it is then listed as `CAP-` and the start of its UUID).
+    public var reference: String?
     /// Whether the messages are CAP `Exercise`.
     public var exercise: Bool
     /// `open`, or `cancelled` once a `Cancel` of the thread was applied.

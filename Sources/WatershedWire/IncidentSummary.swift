@@ -7,16 +7,19 @@ public struct IncidentSummary: Codable, Sendable, Hashable {
     public var id: UUID
     /// Human reference, `GX-2026-0007`.
     public var reference: String
-    /// `open` or `closed`.
+    /// `open`, `closed`, or `cancelled` (a CAP thread its sender withdrew).
     public var state: String
     /// The level set, or `nil` while not yet graded.
     public var level: SeverityLevel?
     /// When it was discovered.
     public var discoveredAt: Date
-    /// Where.
-    public var place: SpillLocation
-    /// The pollutant's id.
+    /// Where; absent for an incident opened by a neighbour's CAP alert (its areas are in its CAP messages).
+    public var place: SpillLocation?
+    /// The pollutant's id; for an incident opened by a CAP alert, the alert's headline (what it says happened).
     public var pollutant: String
+    /// For an incident opened by a CAP 1.2 alert from a neighbour that does not run Watershed: the peer, the
+    /// sender and the messages applied.
+    public var cap: CAPThread?
     /// The unit where it is.
     public var spillUnit: UnitCode
     /// Whether it is an exercise.
@@ -36,7 +39,7 @@ public struct IncidentSummary: Codable, Sendable, Hashable {
 
     /// Creates a summary.
     public init(
-        id: UUID, reference: String, state: String, level: SeverityLevel?, discoveredAt: Date, place: SpillLocation,
+        id: UUID, reference: String, state: String, level: SeverityLevel?, discoveredAt: Date, place: SpillLocation?,
         pollutant: String, spillUnit: UnitCode, exercise: Bool, reportedSeq: Int64, plan: PlanDocument?,
         closedAt: Date?
     ) {
@@ -87,8 +90,10 @@ extension IncidentSummary {
     public init(_ incident: Incident) {
         self.init(
             id: incident.id, reference: incident.reference, state: incident.state.rawValue, level: incident.level,
-            discoveredAt: incident.initialReport.discoveredAt, place: incident.initialReport.place,
-            pollutant: incident.initialReport.pollutant, spillUnit: incident.spillUnit, exercise: incident.exercise,
-            reportedSeq: incident.reportedSeq, plan: incident.plan, closedAt: incident.closedAt)
+            discoveredAt: incident.discoveredAt, place: incident.initialReport?.place,
+            pollutant: incident.initialReport?.pollutant ?? incident.cap?.headline ?? "", spillUnit: incident.spillUnit,
+            exercise: incident.exercise, reportedSeq: incident.reportedSeq, plan: incident.plan,
+            closedAt: incident.closedAt)
+        self.cap = incident.cap
     }
 }

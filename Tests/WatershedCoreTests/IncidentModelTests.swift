@@ -291,4 +291,43 @@ import Testing
         #expect(error?.seq == 8)
         #expect(error?.type == .levelSet)
     }
+
+    /// A neighbour's CAP thread opens an incident like any other (issue 16): our reference, discovered at the
+    /// Alert's `sent` (2003-04-02T14:39:01-05:00 is 19:39:01Z), reported by the peer; a Cancel withdraws it.
+    @Test func aCAPAlertOpensAnIncidentAndItsCancelWithdrawsIt() throws {
+        func message(_ type: String, id: String, sent: String, reference: String?) -> IncidentEvent {
+            .capReceived(
+                CAPReceivedPayload(
+                    peer: "440000", sender: "hsas@dhs.gov", identifier: id, sent: sent, status: "Actual", msgType: type,
+                    references: [], headline: type == "Alert" ? "Code ORANGE" : nil, wasHeld: false, xml: "<alert/>",
+                    reference: reference))
+        }
+        let guangdong = EventActor.peer(province: "440000")
+        let alert = RecordedEvent(
+            seq: 3, at: Self.start, incident: Self.incident, actor: guangdong,
+            event: message("Alert", id: "43b080713727", sent: "2003-04-02T14:39:01-05:00", reference: "GX-2003-0001"))
+        var incident = try #require(Incident(opening: alert))
+        #expect(incident.reference == "GX-2003-0001")
+        #expect(incident.discoveredAt == CanonicalJSON.date(fromTimestamp: "2003-04-02T19:39:01.000Z"))
+        #expect(incident.spillUnit == "440000")
+        #expect(incident.initialReport == nil)
+        #expect(incident.cap?.headline == "Code ORANGE")
+        #expect(incident.isOpen)
+        incident.apply(
+            RecordedEvent(
+                seq: 4, at: Self.minute(1), incident: Self.incident, actor: guangdong,
+                event: message("Cancel", id: "43b080713728", sent: "2003-04-02T16:00:00-05:00", reference: nil)))
+        #expect(incident.state == .cancelled)
+        #expect(incident.closedAt == Self.minute(1))
+        #expect(incident.cap?.messages.map(\.msgType) == ["Alert", "Cancel"])
+        #expect(
+            incident.timeline.map(\.summary) == [
+                "440000 CAP Alert (Actual): Code ORANGE", "440000 CAP Cancel (Actual)",
+            ])
+        // A thread stored before references were recorded is known by `CAP-` and the start of its UUID.
+        let old = RecordedEvent(
+            seq: 5, at: Self.start, incident: Self.other, actor: guangdong,
+            event: message("Alert", id: "x", sent: "2003-04-02T14:39:01-05:00", reference: nil))
+        #expect(Incident(opening: old)?.reference == "CAP-00000000")
+    }
 }

@@ -103,6 +103,38 @@ import WatershedTestSupport
             let unknown = try await api.request(.GET, "/v1/incidents/\(UUID().uuidString)", token: DevToken.viewer)
             #expect(unknown.status == 404)
             #expect(unknown.errorField == "id")
+
+            // An incident like any other (issue 16): listed under a reference of ours — GX, the year of its `sent` in
+            // China Standard Time (2003-04-02T14:39:01-05:00 is 2003-04-03 03:39 there), the first of that year —
+            // shown, exported and in the feed by it.
+            let list = try #require(
+                try JSONSerialization.jsonObject(
+                    with: try await api.request(.GET, "/v1/incidents", token: DevToken.viewer).body) as? [[String: Any]]
+            )
+            let listed = try #require(list.first { $0["id"] as? String == id })
+            #expect(listed["reference"] as? String == "GX-2003-0001")
+            #expect(listed["state"] as? String == "cancelled")
+            #expect(listed["discoveredAt"] as? String == "2003-04-02T19:39:01.000Z")
+            #expect(listed["pollutant"] as? String == "Homeland Security Sets Code ORANGE")
+            #expect((listed["cap"] as? [String: Any])?["peer"] as? String == "440000")
+            #expect(listed["place"] == nil)
+            let byReference = try await api.request(.GET, "/v1/incidents/GX-2003-0001", token: DevToken.viewer)
+            #expect(byReference.status == 200)
+            #expect(byReference.json?["reference"] as? String == "GX-2003-0001")
+            let listedByCLI = await watershed(["incidents"] + ClientCommandTests.flags(handle, token: DevToken.viewer))
+            #expect(listedByCLI.code == 0, "\(listedByCLI.err)")
+            #expect(listedByCLI.out.contains("GX-2003-0001"), "\(listedByCLI.out)")
+            #expect(listedByCLI.out.contains("CAP from 440000 (hsas@dhs.gov)"), "\(listedByCLI.out)")
+            let shownByReference = await watershed(
+                ["incident", "show", "GX-2003-0001"] + ClientCommandTests.flags(handle, token: DevToken.viewer))
+            #expect(shownByReference.code == 0, "\(shownByReference.err)")
+            // Its CAP: the latest message as received (the Cancel); the feed carries both.
+            let cap = try await api.request(.GET, "/v1/incidents/GX-2003-0001/cap", token: DevToken.viewer)
+            #expect(cap.status == 200)
+            #expect(String(decoding: cap.body, as: UTF8.self).contains("<identifier>43b080713728</identifier>"))
+            let feed = String(
+                decoding: try await api.request(.GET, "/v1/feeds/cap", token: DevToken.viewer).body, as: UTF8.self)
+            #expect(feed.contains("43b080713727") && feed.contains("43b080713728"))
         }
     }
 }

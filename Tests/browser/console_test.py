@@ -5,7 +5,9 @@ It signs in with a token, files an incident through the API and sees it appear i
 its alert (DOM state, a notification through an injected `Notification` stub, the permission asked for), opens it,
 acknowledges a task by clicking and sees the state change; restarts the server and sees the page say
 "reconnecting…", resume, and show an event filed after the restart; shows a 403 (a task of another unit) as a
-message; shows no task buttons to a viewer; marks an exercise incident on the list and the incident view.
+message; shows no task buttons to a viewer; marks an exercise incident on the list and the incident view; lists and
+opens an incident a neighbour's CAP 1.2 alert opened (Guangdong posting the OASIS example A.1 to the peer port with
+its peer-client certificate, from `watershed certs`).
 
 Screenshots: Tests/browser/out/console.png (the incident view at 1280×800), console-full.png (the same, whole
 page), console-list.png (the list with its alerts) and console-phone.png (390 px wide).
@@ -81,8 +83,8 @@ def free_port():
 class Server:
     """`watershed serve` on a port and data directory of its own."""
 
-    def __init__(self, binary, port, data):
-        self.binary, self.port, self.data = binary, port, data
+    def __init__(self, binary, port, data, peer_port):
+        self.binary, self.port, self.data, self.peer_port = binary, port, data, peer_port
         self.process = None
         self.log = open(data.parent / "serve.log", "ab")
 
@@ -92,7 +94,8 @@ class Server:
 
     def start(self):
         self.process = subprocess.Popen(
-            [self.binary, "serve", "--port", str(self.port), "--data", str(self.data), "--playbooks",
+            [self.binary, "serve", "--port", str(self.port), "--peer-port", str(self.peer_port), "--data",
+             str(self.data), "--playbooks",
              str(ROOT / "playbooks"), "--seeds", str(ROOT / "seeds")],
             stdout=self.log, stderr=subprocess.STDOUT, cwd=self.data.parent)
         deadline = time.time() + 60
@@ -165,7 +168,10 @@ def main():
         binary = os.path.join(bin_path, "watershed")
     work = pathlib.Path(tempfile.mkdtemp(prefix="watershed-console-"))
     OUT.mkdir(parents=True, exist_ok=True)
-    server = Server(binary, free_port(), work / "data")
+    # Guangxi's data directory with its CA, and Guangdong's peer-client certificate to post CAP with.
+    subprocess.run([binary, "certs", "--province", "450000", "--province", "440000", "--out", str(work / "certs")],
+                   check=True, capture_output=True)
+    server = Server(binary, free_port(), work / "certs" / "450000", free_port())
     server.start()
 
     options = webdriver.ChromeOptions()
@@ -374,6 +380,25 @@ def main():
         until(lambda: css("[data-testid=drill-banner]"), "the drill banner on the incident view")
         assert css("svg.map .map-exercise"), "the map marked as an exercise"
 
+    def a_cap_alert_is_an_incident_like_any_other():
+        sign_in(VIEWER)
+        guangdong = work / "certs" / "440000" / "tls"
+        context = ssl.create_default_context(cafile=server.ca)
+        context.load_cert_chain(str(guangdong / "peer-client.pem"), str(guangdong / "peer-client-key.pem"))
+        document = (ROOT / "Tests" / "Fixtures" / "cap" / "01-oasis-A1-homeland-security-alert.xml").read_bytes()
+        request = urllib.request.Request(f"https://127.0.0.1:{server.peer_port}/v1/feeds/cap", method="POST",
+                                         data=document, headers={"Content-Type": "application/cap+xml"})
+        with urllib.request.urlopen(request, context=context, timeout=20) as response:
+            assert response.status == 200, response.status
+        # Listed live under our reference (the year of its `sent` in China Standard Time), marked as CAP.
+        row = 'li.incident[data-reference="GX-2003-0001"]'
+        until(lambda: css(row), "the CAP alert's incident in the list")
+        assert "CAP" in css(row + " .place")[0].text, css(row)[0].text
+        click(row + " a")
+        until(lambda: css("[data-testid=cap-thread] li"), "the CAP thread on the incident view")
+        assert css("[data-testid=incident-reference]")[0].text == "GX-2003-0001"
+        assert "Homeland Security Sets Code ORANGE" in css("[data-testid=cap-thread]")[0].text
+
     def phone_width():
         driver.get(base + f"#/incident/{state['incident']['id']}")
         until(lambda: css("tr.task"), "the incident view")
@@ -401,6 +426,7 @@ def main():
                 checks.run("a 403 (another unit's task) shows as a message", forbidden_shows_a_message)
                 checks.run("a viewer gets no task buttons", viewer_gets_no_buttons)
                 checks.run("an exercise is marked on the list, the alert and the view", exercise_is_marked)
+                checks.run("a neighbour's CAP alert is listed and opens as its thread", a_cap_alert_is_an_incident_like_any_other)
                 checks.run("phone width: no sideways scroll", phone_width)
         checks.run("no script errors in the console", no_script_errors)
     finally:

@@ -40,13 +40,18 @@ public struct CAPReceivedPayload: Codable, Sendable, Hashable {
     public var headline: String?
     /// Whether it was held until the messages it references arrived.
     public var wasHeld: Bool
+    /// For the message that opened the incident (an Alert starting a thread): our reference for it
+    /// (`GX-2026-0012`), so that it is listed, shown and worked like any other incident (issue 16); `nil` on the
+    /// messages that join a thread, and on messages stored before it was recorded.
+    public var reference: String?
     /// The document exactly as received (any `<Signature>` included).
     public var xml: String
 
     public init(
         peer: UnitCode, sender: String, identifier: String, sent: String, status: String, msgType: String,
-        references: [Reference], headline: String?, wasHeld: Bool, xml: String
+        references: [Reference], headline: String?, wasHeld: Bool, xml: String, reference: String? = nil
     ) {
+        self.reference = reference
         self.peer = peer
         self.sender = sender
         self.identifier = identifier

@@ -10,9 +10,10 @@ import Foundation
 /// Times are the events' wall-clock `at` (millisecond precision, UTC); a drill incident's deadlines inside tasks and
 /// obligations are on its drill clock (``drill``).
 public struct Incident: Sendable, Hashable {
-    /// Open until the final report (MEP Order No. 17 Art. 12, 处理结果报告) closes it.
+    /// Open until the final report (MEP Order No. 17 Art. 12, 处理结果报告) closes it; an incident opened by a
+    /// neighbour's CAP alert is cancelled when its sender withdraws it (CAP `msgType` Cancel).
     public enum State: String, Codable, Sendable, Hashable {
-        case open, closed
+        case open, closed, cancelled
     }
 
     /// The incident's UUID.
@@ -23,8 +24,12 @@ public struct Incident: Sendable, Hashable {
     public let reportedSeq: Int64
     /// Whether it is a drill's (every event of it is an exercise).
     public let exercise: Bool
-    /// The initial report as filed.
-    public let initialReport: InitialReport
+    /// The initial report as filed; `nil` for an incident opened by a neighbour's CAP alert (``cap``).
+    public let initialReport: InitialReport?
+    /// For an incident opened by a CAP 1.2 alert from a neighbour that does not run Watershed: its thread.
+    public private(set) var cap: CAPThread?
+    /// When it was discovered: the initial report's time, or the CAP alert's `sent`.
+    public let discoveredAt: Date
     /// For an incident a neighbouring province reported to us: its incident there; `nil` for our own.
     public let origin: IncidentOrigin?
     /// For a drill incident: the drill and its clock.
@@ -63,14 +68,20 @@ public struct Incident: Sendable, Hashable {
     public private(set) var lastSeq: Int64
     private var taskIndex: [UUID: Int] = [:]
 
-    /// An incident opened by `event`; `nil` when it is not an `IncidentReported` of an incident.
+    /// An incident opened by `event`: an `IncidentReported`, or the `CAPReceived` that starts a neighbour's CAP thread
+    /// (``init(cap:event:)``); `nil` for any other event.
     public init?(opening event: RecordedEvent) {
+        if case .capReceived(let payload) = event.event, let id = event.incident {
+            self = Incident(cap: payload, id: id, event: event)
+            return
+        }
         guard case .reported(let payload) = event.event, let id = event.incident else { return nil }
         self.id = id
         self.reference = payload.reference
         self.reportedSeq = event.seq
         self.exercise = event.exercise
         self.initialReport = payload.report
+        self.discoveredAt = payload.report.discoveredAt
         self.origin = payload.origin
         self.drill = payload.drill
         self.level = payload.report.level
@@ -80,6 +91,28 @@ public struct Incident: Sendable, Hashable {
             neighbour = Neighbour(province: origin.province, reference: origin.reference, level: payload.report.level)
         }
         timeline.append(TimelineEntry(seq: event.seq, type: event.type, at: event.at, actor: event.actor))
+    }
+
+    /// An incident opened by a neighbour's CAP message: its reference as recorded (or `CAP-` and the start of its
+    /// UUID, for a message stored before references were recorded), discovered at the message's `sent`, reported by
+    /// the peer.
+    private init(cap payload: CAPReceivedPayload, id: UUID, event: RecordedEvent) {
+        self.id = id
+        self.reference = payload.reference ?? "CAP-" + id.uuidString.prefix(8)
+        self.reportedSeq = event.seq
+        self.exercise = event.exercise
+        self.initialReport = nil
+        self.discoveredAt = CanonicalJSON.date(fromTimestamp: payload.sent) ?? event.at
+        self.origin = nil
+        self.drill = nil
+        self.spillUnit = payload.peer
+        self.lastSeq = event.seq
+        self.cap = CAPThread(payload, seq: event.seq)
+        if payload.msgType == "Cancel" { state = .cancelled }
+        timeline.append(
+            TimelineEntry(
+                seq: event.seq, type: event.type, at: event.at, actor: event.actor, province: payload.peer,
+                summary: CAPThread.describe(payload)))
     }
 
     /// The incident folded from its events in seq order; `nil` when the first does not open one. Events of other
@@ -188,12 +221,20 @@ public struct Incident: Sendable, Hashable {
                     obligations[due].state = .cancelled
                 }
             }
+        case .capReceived(let payload):
+            entry.province = payload.peer
+            entry.summary = CAPThread.describe(payload)
+            cap?.messages.append(CAPThread.Message(payload, seq: event.seq))
+            if payload.msgType == "Cancel", isOpen {
+                state = .cancelled
+                closedAt = event.at
+            }
         case .peerEventReceived(let received):
             entry.province = received.province
             guard var neighbour, let theirs = try? RecordedEvent(received.event) else { break }
             entry.summary = neighbour.apply(theirs)
             self.neighbour = neighbour
-        case .capReceived, .drillStarted, .drillInjected, .drillEnded:
+        case .drillStarted, .drillInjected, .drillEnded:
             break
         }
     }
@@ -264,8 +305,10 @@ extension Incident {
         public var summary: String?
 
         public init(
-            seq: Int64, type: EventType, at: Date, actor: EventActor, task: String? = nil, province: UnitCode? = nil
+            seq: Int64, type: EventType, at: Date, actor: EventActor, task: String? = nil, province: UnitCode? = nil,
+            summary: String? = nil
         ) {
+            self.summary = summary
             self.seq = seq
             self.type = type
             self.at = at
@@ -387,5 +430,52 @@ extension Incident {
                 return prefix + event.type.rawValue
             }
         }
+    }
+}
+
+/// A neighbour's CAP 1.2 thread an incident was opened by (DESIGN.md "Interfaces", CAP ingest): who sent it and each
+/// message applied, in order. The documents themselves stay in the `CAPReceived` payloads.
+public struct CAPThread: Codable, Sendable, Hashable {
+    /// One message of the thread.
+    public struct Message: Codable, Sendable, Hashable {
+        /// The seq of its `CAPReceived`.
+        public var seq: Int64
+        /// CAP `identifier`, `sent` (as written), `msgType`, `status`.
+        public var identifier: String
+        public var sent: String
+        public var msgType: String
+        public var status: String
+        /// The first `info` block's `headline` (or `event`).
+        public var headline: String?
+
+        public init(_ payload: CAPReceivedPayload, seq: Int64) {
+            self.seq = seq
+            self.identifier = payload.identifier
+            self.sent = payload.sent
+            self.msgType = payload.msgType
+            self.status = payload.status
+            self.headline = payload.headline
+        }
+    }
+
+    /// The peer province that sent it (from its client certificate).
+    public var peer: UnitCode
+    /// CAP `sender` of the opening message.
+    public var sender: String
+    /// Its messages in the order applied.
+    public var messages: [Message]
+
+    public init(_ opening: CAPReceivedPayload, seq: Int64) {
+        self.peer = opening.peer
+        self.sender = opening.sender
+        self.messages = [Message(opening, seq: seq)]
+    }
+
+    /// The latest headline.
+    public var headline: String? { messages.last { $0.headline != nil }?.headline }
+
+    /// A CAP message in words: `440000 CAP Alert (Actual): <headline>`.
+    public static func describe(_ payload: CAPReceivedPayload) -> String {
+        "\(payload.peer) CAP \(payload.msgType) (\(payload.status))" + (payload.headline.map { ": \($0)" } ?? "")
     }
 }

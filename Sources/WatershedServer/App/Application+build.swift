@@ -197,7 +197,8 @@ public func buildApplication(
     DrillRoutes(incidents: incidents, clock: clock).register(on: router)
     // One CAP ingest for both ports: peers post to it (8444), commanders list and drop its held messages (8443).
     let capIngest = CAPIngest(
-        log: log, province: configuration.province, limits: configuration.capHeldLimits, logger: logger)
+        log: log, province: configuration.province, limits: configuration.capHeldLimits, logger: logger,
+        incidents: incidents)
     CAPHeldRoutes(ingest: capIngest, clock: clock).register(on: router)
     console.register(on: router)
 

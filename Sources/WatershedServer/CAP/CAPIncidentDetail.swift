@@ -14,8 +14,12 @@ extension IncidentService {
         let events = try log.events(of: incident)
         guard !events.isEmpty, events.allSatisfy({ $0.type == .capReceived }) else { return nil }
         var messages: [CAPIncidentDetail.Message] = []
+        var peer: UnitCode?
+        var reference: String?
         for event in events {
-            guard let payload = try? event.payload.decode(CAPReceivedPayload.self) else { continue }
+            guard case .capReceived(let payload)? = (try? RecordedEvent(event))?.event else { continue }
+            peer = peer ?? payload.peer
+            reference = reference ?? payload.reference
             let alert = try? CAPAlert(xml: Data(payload.xml.utf8))
             messages.append(
                 CAPIncidentDetail.Message(
@@ -31,14 +35,14 @@ extension IncidentService {
                             parameters: info.parameters.map { [$0.valueName, $0.value] })
                     }))
         }
-        guard let firstEvent = events.first,
-            let peer = (try? firstEvent.payload.decode(CAPReceivedPayload.self))?.peer
-        else { return nil }
-        return CAPIncidentDetail(
+        guard let firstEvent = events.first, let peer else { return nil }
+        var detail = CAPIncidentDetail(
             id: incident, peer: peer, exercise: firstEvent.exercise,
             state: messages.contains { $0.msgType == "Cancel" } ? "cancelled" : "open", messages: messages,
             timeline: events.map {
                 IncidentDetail.TimelineEntry(seq: $0.seq, type: $0.type, at: $0.at, actor: $0.actor)
             })
+        detail.reference = reference ?? "CAP-" + incident.uuidString.prefix(8)
+        return detail
     }
 }

@@ -114,12 +114,18 @@ public actor CAPIngest {
     /// Whether ``waiting`` has been read from `cap_held`.
     private var loaded = false
 
-    /// A service appending to `log` for this server's `province` (the sender of its answers), holding messages
-    /// within `limits`, logging expiries and drops to `logger`.
+    /// Where applied messages are appended: the incident service (the same path as every other event, so that an
+    /// incident a CAP alert opens is listed, shown and pushed like any other, with a reference of ours), or — with
+    /// `nil`, for tests of this actor alone — the log directly.
+    let incidents: IncidentService?
+
+    /// A service appending to `log` (through `incidents` when given) for this server's `province` (the sender of its
+    /// answers), holding messages within `limits`, logging expiries and drops to `logger`.
     public init(
         log: EventLog, province: UnitCode, limits: Limits = Limits(),
-        logger: Logger = Logger(label: "watershed.cap")
+        logger: Logger = Logger(label: "watershed.cap"), incidents: IncidentService? = nil
     ) {
+        self.incidents = incidents
         self.log = log
         self.province = province
         self.limits = limits
@@ -275,19 +281,24 @@ public actor CAPIngest {
                 CAPReceivedPayload.Reference(sender: $0.sender, identifier: $0.identifier, sent: $0.sent.text)
             }, headline: alert.info.first.map { $0.headline ?? $0.event }, wasHeld: wasHeld,
             xml: String(decoding: xml, as: UTF8.self))
-        let event = NewEvent(
-            at: now, incident: incident, type: .capReceived, actor: .peer(province: peer),
-            exercise: alert.status == .exercise, payload: try JSONValue(encoding: payload))
         let key = alert.key
         let record = CAPMessageRecord(
             sender: key.sender, identifier: key.identifier, sentUTC: key.sentUTC, peer: peer,
             msgType: alert.msgType.rawValue, incident: incident, seq: 0)
-        let stored = try await log.append([event]) { db, stored in
+        let projection: EventLog.Projection = { db, stored in
             var applied = record
             applied.seq = stored[0].seq
             try EventLog.recordCAPMessage(applied, in: db)
         }
-        return stored[0].seq
+        if let incidents {
+            return try await incidents.appendCAP(
+                payload, incident: incident, opens: alert.msgType == .alert, exercise: alert.status == .exercise,
+                sent: alert.sent.date, wall: now, projecting: projection)
+        }
+        let event = try NewEvent(
+            at: now, incident: incident, actor: .peer(province: peer), exercise: alert.status == .exercise,
+            event: .capReceived(payload))
+        return try await log.append([event], projecting: projection)[0].seq
     }
 
     /// Applies the held messages that were waiting for `key` (just applied) and now have every referent, oldest

@@ -13,7 +13,8 @@ import WatershedStore
 /// - `GET /v1/feeds/cap` — an Atom 1.0 feed (`application/atom+xml`) of the messages of the
 ///   ``feedIncidents`` most recently reported incidents, one entry per message, newest first.
 ///
-/// The mapping from incidents to CAP is ``WatershedCAP/CAPDocument``.
+/// The mapping from incidents to CAP is ``WatershedCAP/CAPDocument``. An incident a neighbour's CAP alert opened is
+/// exported as received: its sender's messages, unchanged, each under the seq of the event that applied it.
 struct CAPRoutes: Sendable {
     let basin: Basin
     let log: EventLog
@@ -33,13 +34,13 @@ struct CAPRoutes: Sendable {
             guard let incident = await incidents.find(id) else { throw IncidentService.unknown(id) }
             _ = try context.require(.viewer, exercise: incident.exercise, field: "id")
             let alerts = try alerts(of: incident.id)
-            let chosen: CAPAlert?
+            let chosen: (seq: Int64, alert: CAPAlert)?
             if let text = request.uri.queryParameters.get("seq") {
                 guard let seq = Int64(text), seq > 0 else {
                     throw APIError(
                         .badRequest, code: "invalid_field", message: "seq must be a seq number", field: "seq")
                 }
-                chosen = alerts.first { $0.identifier.hasSuffix(":\(seq)") }
+                chosen = alerts.first { $0.seq == seq }
                 guard chosen != nil else {
                     throw APIError(
                         .notFound, code: "unknown_message",
@@ -48,7 +49,7 @@ struct CAPRoutes: Sendable {
             } else {
                 chosen = alerts.last
             }
-            guard let alert = chosen else { throw IncidentService.unknown(id) }
+            guard let alert = chosen?.alert else { throw IncidentService.unknown(id) }
             return Self.response(alert.xmlDocument(), type: Self.capType)
         }
         router.get("/v1/feeds/cap") { _, context in
@@ -57,8 +58,7 @@ struct CAPRoutes: Sendable {
             if reader.isDrillOnly { listed = listed.filter(\.exercise) }
             var entries: [(seq: Int64, entry: CAPFeed.Entry)] = []
             for incident in listed.prefix(Self.feedIncidents) {
-                for alert in try alerts(of: incident.id) {
-                    let seq = Int64(alert.identifier.split(separator: ":").last ?? "") ?? 0
+                for (seq, alert) in try alerts(of: incident.id) {
                     entries.append(
                         (
                             seq,
@@ -74,10 +74,20 @@ struct CAPRoutes: Sendable {
         }
     }
 
-    /// The incident's CAP messages, oldest first, from its events in the log.
-    func alerts(of incident: UUID) throws -> [CAPAlert] {
+    /// The incident's CAP messages, oldest first, with the seq of the event that starts each: ours from its events
+    /// (each identifier ends in `:seq`), or a neighbour's thread as received.
+    func alerts(of incident: UUID) throws -> [(seq: Int64, alert: CAPAlert)] {
         let events = try log.events(of: incident)
-        return CAPDocument.alerts(for: events, basin: basin, province: province)
+        let received = events.compactMap { event -> (Int64, CAPAlert)? in
+            guard case .capReceived(let payload)? = (try? RecordedEvent(event))?.event,
+                let alert = try? CAPAlert(xml: Data(payload.xml.utf8))
+            else { return nil }
+            return (event.seq, alert)
+        }
+        if !received.isEmpty, !events.contains(where: { $0.type == .incidentReported }) { return received }
+        return CAPDocument.alerts(for: events, basin: basin, province: province).map { alert in
+            (Int64(alert.identifier.split(separator: ":").last ?? "") ?? 0, alert)
+        }
     }
 
     static func response(_ text: String, type: String, status: HTTPResponse.Status = .ok) -> Response {

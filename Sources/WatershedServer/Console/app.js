@@ -46,6 +46,8 @@ function actorText(actor) {
 }
 
 function placeText(incident) {
+  // An incident a neighbour's CAP alert opened has no place of ours: it is the neighbour's CAP thread.
+  if (incident.cap) return `CAP · ${unitName(incident.cap.peer)}`;
   const place = incident.place ?? {};
   if (place.river) return `${placeName(state.playbooks.get(place.river.id) ?? { name: place.river.id })} · km ${num(place.river.km)}`;
   if (place.park) return `${placeName(state.playbooks.get(place.park.id) ?? { name: place.park.id })} · ${place.park.scenario}`;
@@ -566,6 +568,22 @@ function table(headers, rows) {
   return `<div class="table-wrap"><table><thead><tr>${headers.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
+// A neighbour's CAP 1.2 thread (GET /v1/incidents/{id} answers its own shape): each message with its first info.
+function renderCAPThread(view, d) {
+  const messages = (d.messages ?? []).map((m) => {
+    const info = (m.info ?? [])[0];
+    return `<li><span class="seq">#${m.seq}</span> <time datetime="${esc(m.at)}">${esc(localTime(m.at, { seconds: true }))}</time>
+      <strong>${esc(m.msgType)}</strong> ${esc(m.identifier)} <span class="muted">${esc(m.sender)} · ${esc(m.sent)}</span>
+      ${info ? `<div>${esc(info.headline ?? info.event)} — ${esc(info.urgency)}, ${esc(info.severity)}, ${esc(info.certainty)}${(info.areas ?? []).length ? ` · ${esc(info.areas.join('; '))}` : ''}</div>` : ''}</li>`;
+  });
+  view.innerHTML = `
+    ${d.exercise ? `<div class="drill-banner" data-testid="drill-banner">${esc(t('drillBanner'))}</div>` : ''}
+    <p><a href="#/" data-focus-key="back">← ${esc(t('back'))}</a></p>
+    <header class="incident-head"><h2><span data-testid="incident-reference">${esc(d.reference ?? d.id)}</span>
+      <span class="muted">CAP 1.2 · ${esc(unitName(d.peer))} · ${esc(d.state)}</span></h2></header>
+    <ol class="cap-thread" data-testid="cap-thread">${messages.join('')}</ol>`;
+}
+
 function renderDetail() {
   const view = $('incident-view');
   const focusKey = document.activeElement?.dataset?.focusKey;
@@ -576,6 +594,10 @@ function renderDetail() {
   const d = state.detail;
   if (!d) {
     view.innerHTML = `<p><a href="#/">← ${esc(t('back'))}</a></p><p class="muted">${esc(t('loading'))}</p>`;
+    return;
+  }
+  if (d.origin === 'cap') {
+    renderCAPThread(view, d);
     return;
   }
   const plan = d.plan;

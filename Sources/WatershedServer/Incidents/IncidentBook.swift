@@ -16,12 +16,12 @@ struct IncidentBook: Sendable {
     /// Task reference (`GX-2026-0007/T3`) → task id.
     private var taskByReference: [String: UUID] = [:]
 
-    /// Folds one committed event: an `IncidentReported` opens an incident, any other event of a known incident is
-    /// applied to it, events outside incidents are left to their own books (drills).
+    /// Folds one committed event: an `IncidentReported` (or the `CAPReceived` of a neighbour's new CAP thread) opens
+    /// an incident, any other event of a known incident is applied to it, events outside incidents are left to their
+    /// own books (drills).
     mutating func fold(_ event: RecordedEvent) {
         guard let id = event.incident else { return }
-        if let incident = Incident(opening: event) {
-            guard byID[id] == nil else { return }
+        if byID[id] == nil, let incident = Incident(opening: event) {
             byID[id] = incident
             order.append(id)
             byReference[incident.reference] = id

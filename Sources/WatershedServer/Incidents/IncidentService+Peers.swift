@@ -23,8 +23,8 @@ extension IncidentService {
         defer { release(lock) }
         if try log.hasInbound(from: peer, event: event.id) { return false }
         let actor = EventActor.peer(province: peer)
-        if event.type == .incidentReported, let origin = event.incident,
-            let reported = try? event.payload.decode(IncidentReportedPayload.self), reported.origin == nil
+        if let origin = event.incident, case .reported(let reported)? = (try? RecordedEvent(event))?.event,
+            reported.origin == nil
         {
             let incident = UUID()
             let reference = nextReference(now: now)

@@ -235,10 +235,10 @@ public actor IncidentService {
     }
 
     /// Appends events, folds them into the incident list and the task book, and wakes the scheduler when a task
-    /// changed.
-    func append(_ events: [NewEvent]) async throws -> [StoredEvent] {
+    /// changed. `projection` runs in the append's transaction (a CAP message's row).
+    func append(_ events: [NewEvent], projecting projection: EventLog.Projection? = nil) async throws -> [StoredEvent] {
         let start = ContinuousClock.now
-        let stored = try await log.append(events)
+        let stored = try await log.append(events, projecting: projection)
         metrics?.appendSeconds.record(ContinuousClock.now - start)
         // The hub already has these events: the log's commit observer published them (buildApplication).
         // Events built typed (``NewEvent/typed``) are folded as built; the others are read from their bytes.
@@ -250,6 +250,24 @@ public actor IncidentService {
         if stored.contains(where: { TaskChange.eventTypes.contains($0.type) }) { deadlinesChanged() }
         if stored.contains(where: { DrillBook.eventTypes.contains($0.type) }) { drillsChanged() }
         return stored
+    }
+
+    /// Appends a neighbour's applied CAP message (``CAPIngest``) as `CAPReceived` on `incident`, through the same
+    /// path as every other event; the Alert that opens an incident gets our next reference (the year of its `sent`
+    /// in China Standard Time), so that it is listed, shown, tailed and worked like any other incident (issue 16).
+    ///
+    /// - Returns: the event's seq.
+    /// - Throws: the log's errors (and `projection`'s).
+    func appendCAP(
+        _ payload: CAPReceivedPayload, incident: UUID, opens: Bool, exercise: Bool, sent: Date, wall: Date,
+        projecting projection: @escaping EventLog.Projection
+    ) async throws -> Int64 {
+        var payload = payload
+        if opens { payload.reference = nextReference(now: sent) }
+        let event = try NewEvent(
+            at: wall, incident: incident, actor: .peer(province: payload.peer), exercise: exercise,
+            event: .capReceived(payload))
+        return try await append([event], projecting: projection)[0].seq
     }
 
     /// A `PlanComputed` event whose plan the fold after the commit will not decode again.

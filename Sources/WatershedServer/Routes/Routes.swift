@@ -96,8 +96,10 @@ struct Routes: Sendable {
         router.get("/v1/incidents/:id") { _, context in
             _ = try context.requireIdentity()
             let id = try context.parameters.require("id")
-            // An incident opened only by a peer's CAP Alert has no report: its own shape (CAPIncidentDetail).
-            if await incidents.find(id) == nil, let uuid = UUID(uuidString: id),
+            // An incident opened by a peer's CAP Alert has no report: its own shape (CAPIncidentDetail), found by its
+            // reference or UUID like any other.
+            let found = await incidents.find(id)
+            if found == nil || found?.cap != nil, let uuid = found?.id ?? UUID(uuidString: id),
                 let cap = try incidents.capDetail(of: uuid)
             {
                 _ = try context.require(.viewer, exercise: cap.exercise, field: "id")

@@ -29,7 +29,7 @@ extension IncidentRules {
                 field: "id")
         }
         let context = FollowUpContext(
-            discoveredAt: incident.initialReport.discoveredAt, level: incident.level,
+            discoveredAt: incident.discoveredAt, level: incident.level,
             pathNodes: Set(incident.plan?.arrivals.map(\.node) ?? []), now: now)
         if let problem = report.problems(in: basin, context: context).first { throw .invalid(problem) }
         var rest: [IncidentEvent] = []
