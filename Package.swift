@@ -163,6 +163,12 @@ let package = Package(
             ],
             path: "Benchmarks/Sources/watershed-scheduler-bench"
         ),
+        // Start-up: the time to read a log of 100,000 events and fold every incident (issue 16).
+        .executableTarget(
+            name: "watershed-startup-bench",
+            dependencies: ["WatershedServer", "WatershedStore", "WatershedPlaybooks", "WatershedCore"],
+            path: "Benchmarks/Sources/watershed-startup-bench"
+        ),
         // Fixtures shared by tests: the repository's playbooks folder, scratch copies, hand-made networks.
         .target(name: "WatershedTestSupport", dependencies: ["WatershedCore", "WatershedPlaybooks"]),
         // Pure rules, table-driven, with values worked out by hand.

@@ -343,6 +343,10 @@ import X509
             (after["tasks"] as? [[String: Any]] ?? []).allSatisfy {
                 ["done", "cancelled"].contains($0["state"] as? String)
             })
+        // Its CAP export now says it is over: an Update with response AllClear (DESIGN.md, CAPDocument).
+        let cap = try await pair.guangdong.text("/v1/incidents/\(gdReference)/cap", token: Self.gdViewer)
+        #expect(cap.contains("<msgType>Update</msgType>"), "\(cap)")
+        #expect(cap.contains("<responseType>AllClear</responseType>"), "\(cap)")
     }
 
     /// Refusals come at the TLS handshake (no certificate, an unknown CA) or at the upgrade (a known certificate for

@@ -104,11 +104,13 @@ final class ServerProcess: @unchecked Sendable {
         return (Int(response.status.code), try? JSONSerialization.jsonObject(with: Data(buffer: bytes)))
     }
 
-    /// `GET path` on the people's port without a token: the body as text (for `/metrics`).
-    func text(_ path: String) async throws -> String {
+    /// `GET path` on the people's port, with a bearer token when given: the body as text (`/metrics`, CAP XML).
+    func text(_ path: String, token: String? = nil) async throws -> String {
         let client = try HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration())
         defer { client.shutdown { _ in } }
-        let response = try await client.execute(HTTPClientRequest(url: base + path), timeout: .seconds(30))
+        var request = HTTPClientRequest(url: base + path)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await client.execute(request, timeout: .seconds(30))
         return String(buffer: try await response.body.collect(upTo: 16 << 20))
     }
 
