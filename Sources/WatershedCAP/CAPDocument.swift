@@ -93,12 +93,15 @@ public enum CAPDocument {
         var alerts: [CAPAlert] = []
         // The message being gathered starts at its first event: the report opens the first.
         var start: StoredEvent = first
+        // For a neighbour's incident mirrored here: the event that starts the origin's current message (its server
+        // makes its messages from the same events by the same rule), and its closing message once it closed.
+        var originStart: StoredEvent?
+        var originClose: CAPReference?
         func flush() {
             alerts.append(
                 alert(
                     state: IncidentState(incident: incident, report: report), start: start,
-                    earlier: alerts.map(\.reference),
-                    basin: basin, province: province))
+                    earlier: alerts.map(\.reference), basin: basin, province: province, originClose: originClose))
         }
         for event in events where event.incident == id && event.seq > first.seq {
             let starts: Bool
@@ -106,6 +109,30 @@ public enum CAPDocument {
             case .reportFiled: starts = true
             case .levelSet, .planComputed, .incidentClosed:
                 starts = start.at != event.at || start.actor != event.actor
+            case .peerEventReceived:
+                guard case .peerEventReceived(let received)? = (try? RecordedEvent(event))?.event,
+                    let origin = incident.origin
+                else {
+                    starts = false
+                    break
+                }
+                let theirs = received.event
+                switch theirs.type {
+                case .incidentReported, .reportFiled: originStart = theirs
+                case .levelSet, .planComputed, .incidentClosed:
+                    if originStart.map({ $0.at != theirs.at || $0.actor != theirs.actor }) ?? true {
+                        originStart = theirs
+                    }
+                default: break
+                }
+                // The origin closed: our next message (an Update) references its closing message.
+                starts = theirs.type == .incidentClosed
+                if starts, let opened = originStart {
+                    originClose = CAPReference(
+                        sender: sender(province: origin.province),
+                        identifier: identifier(province: origin.province, reference: origin.reference, seq: opened.seq),
+                        sent: CAPTime(date: opened.at))
+                }
             default: starts = false
             }
             if starts {
@@ -182,7 +209,8 @@ public enum CAPDocument {
     }
 
     static func alert(
-        state: IncidentState, start: StoredEvent, earlier: [CAPReference], basin: Basin, province: UnitCode
+        state: IncidentState, start: StoredEvent, earlier: [CAPReference], basin: Basin, province: UnitCode,
+        originClose: CAPReference? = nil
     ) -> CAPAlert {
         let sent = CAPTime(date: start.at)
         let report = state.report
@@ -218,17 +246,34 @@ public enum CAPDocument {
                 + "(\(basin.displayName(state.signature.reportingUnit)))",
             parameters: parameters(state: state, pollutant: pollutant, basin: basin),
             areas: areas(state: state, basin: basin))
-        var note: String?
+        var notes: [String] = []
         if state.exercise {
-            note = "Exercise (drill) incident \(state.reference): not a real event; no real action is to be taken."
+            notes.append(
+                "Exercise (drill) incident \(state.reference): not a real event; no real action is to be taken.")
         }
+        // A neighbour's incident mirrored here, closed there: said, and its closing message referenced (issue 16).
+        var references = earlier
+        var incidents = state.reference
+        if let origin = state.incident.origin {
+            incidents += " " + origin.reference
+            if let originClose {
+                references.append(originClose)
+                notes.append(
+                    "\(basin.displayName(origin.province)) closed \(origin.reference) (referenced); "
+                        + (state.closed
+                            ? "\(state.reference) is closed here too."
+                            : "\(state.reference) stays open here while places of \(basin.displayName(province)) are at risk.")
+                )
+            }
+        }
+        let note = notes.isEmpty ? nil : notes.joined(separator: " ")
         return CAPAlert(
             identifier: identifier(province: province, reference: state.reference, seq: start.seq),
             sender: sender(province: province), sent: sent, status: state.exercise ? .exercise : .actual,
             msgType: earlier.isEmpty ? .alert : .update, scope: .restricted,
             restriction: "Environmental emergency authorities of neighbouring provinces "
                 + "(MEP Order No. 17 Art. 8); not for public release.",
-            note: note, references: earlier, incidents: state.reference, info: [info])
+            note: note, references: references, incidents: incidents, info: [info])
     }
 
     static func placeDescription(_ place: SpillLocation, basin: Basin) -> String {

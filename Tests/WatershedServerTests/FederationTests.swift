@@ -330,6 +330,20 @@ import X509
             (review["title"] as? String)?.hasPrefix(
                 "Guangxi Zhuang Autonomous Region closed \(gxReference): close \(gdReference) or continue") == true)
 
+        // Guangdong's CAP export says so, as an Update that references Guangxi's closing message (the message its
+        // final report started: urn:watershed:450000:<reference>:<that report's seq>) and lists both incidents.
+        let finalSeq = try #require((final.json as? [String: Any])?["firstSeq"] as? Int)
+        let mirrored = try await pair.guangdong.text("/v1/incidents/\(gdReference)/cap", token: Self.gdViewer)
+        #expect(mirrored.contains("<msgType>Update</msgType>"), "\(mirrored)")
+        #expect(
+            mirrored.contains("watershed.450000.gov.cn,urn:watershed:450000:\(gxReference):\(finalSeq),"), "\(mirrored)"
+        )
+        #expect(mirrored.contains("<incidents>\(gdReference) \(gxReference)</incidents>"), "\(mirrored)")
+        #expect(mirrored.contains("closed \(gxReference) (referenced)"), "\(mirrored)")
+        // And Guangxi's own export has that message.
+        let gxCAP = try await pair.guangxi.text("/v1/incidents/\(gxReference)/cap", token: Self.gxViewer)
+        #expect(gxCAP.contains("<identifier>urn:watershed:450000:\(gxReference):\(finalSeq)</identifier>"), "\(gxCAP)")
+
         // Guangdong's commander closes its incident with its own final report: every task of it is over.
         let closed = try await pair.guangdong.request(
             .POST, "/v1/incidents/\(gdReference)/reports", token: Self.gdCommander,
