@@ -17,11 +17,13 @@ let package = Package(
             name: "WatershedPlaybooks",
             dependencies: ["WatershedCore", .product(name: "Yams", package: "Yams")]
         ),
+        // libFuzzer's driver, started from each executable's own `main`.
+        .target(name: "FuzzDriver"),
         // `CAPAlert(xml:)` on the input bytes.
-        .executableTarget(name: "fuzz-cap", dependencies: ["WatershedCAP"]),
+        .executableTarget(name: "fuzz-cap", dependencies: ["WatershedCAP", "FuzzDriver"]),
         // The server's report decoding: JSON with its date strategy into `InitialReport` and `FollowUpReport`.
-        .executableTarget(name: "fuzz-report", dependencies: ["WatershedCore"]),
+        .executableTarget(name: "fuzz-report", dependencies: ["WatershedCore", "FuzzDriver"]),
         // `PlaybookLoader.decodeFile` on one file's bytes.
-        .executableTarget(name: "fuzz-playbook", dependencies: ["WatershedPlaybooks"]),
+        .executableTarget(name: "fuzz-playbook", dependencies: ["WatershedPlaybooks", "FuzzDriver"]),
     ]
 )
