@@ -23,10 +23,8 @@ public struct ErrorBody: Codable, Sendable, Hashable {
 
     /// The body for a planner error: the code is the error's case in snake case, the field its input.
     public init(_ planError: PlanError) {
-        self.init(code: Self.code(for: planError), message: planError.description, field: planError.field)
+        self.init(code: planError.code, message: planError.description, field: planError.field)
     }
-
-    static func code(for error: PlanError) -> String { error.code }
 }
 
 /// `POST /v1/plans` (a later issue serves it): a spill to plan; the answer is a ``PlanDocument``.

@@ -59,11 +59,6 @@ struct IncidentBook: Sendable {
     /// Every task of every incident.
     var allTasks: some Sequence<ResponseTask> { byID.values.lazy.flatMap(\.tasks) }
 
-    /// The last obligation with this id of the incident (a level change may make an id due again).
-    func obligation(_ id: String, of incident: UUID) -> Incident.Obligation? {
-        byID[incident]?.obligations.last { $0.obligation.id == id }
-    }
-
     /// The `Idempotency-Key` record an event carries (the first event of a report's append), with the seqs it
     /// covers.
     static func idempotency(of event: RecordedEvent) -> (record: IdempotencyRecord, entry: Idempotency.Entry)? {

@@ -141,12 +141,6 @@ extension IncidentService {
         return (clock.drillTime(atWall: wall), wall)
     }
 
-    /// How an event of `incident` at the wall time `wall` is marked: as an exercise when the incident is one, with the
-    /// drill time when it belongs to a drill.
-    func stamp(of incident: UUID, wall: Date) -> (exercise: Bool, drillAt: Date?) {
-        (find(incident.uuidString)?.exercise ?? false, drills.clock(of: incident)?.drillTime(atWall: wall))
-    }
-
     /// Sets the closure called after each commit that starts, plays or ends a drill.
     func onDrillsChanged(_ wake: @escaping @Sendable () -> Void) { drillsChanged = wake }
 
@@ -373,7 +367,7 @@ extension IncidentService {
             let make = EventMaker(incident: incident, actor: actor, now: drillNow, exercise: true, wall: wall)
             for task in book.tasks(of: incident) where task.state.isOpen {
                 for change in (try? task.cancel(reason: "drillEnded", at: drillNow)) ?? [] {
-                    events.append(try event(make, change: change))
+                    events.append(try make(.task(change)))
                 }
             }
             if find(incident.uuidString)?.state == "open" {

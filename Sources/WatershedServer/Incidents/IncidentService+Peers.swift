@@ -36,19 +36,19 @@ extension IncidentService {
                 wall: reported.drill == nil ? nil : wall)
             var rest: [NewEvent] = []
             let plan = reported.report.checked(in: basin, ownProvince: province).plan
-            if let plan { rest.append(try self.event(make, plan: plan)) }
+            if let plan { rest.append(try make(.planComputed(plan))) }
             // The origin's plan notifies us at the boundary crossing; planned here, that crossing is the same one.
             let crossing = plan?.peerNotifications.first { $0.province == province }
             let notice = Self.notificationTask(
                 reference: reference, from: peerName, originReference: reported.reference, crossing: crossing,
                 province: province, organisation: organisation, units: basin.units, at: now)
-            rest.append(try self.event(make, change: .dispatched(notice)))
+            rest.append(try make(.task(.dispatched(notice))))
             if let plan {
                 for dispatched in TaskDispatch.make(
                     incidentReference: reference, tasks: plan.tasks, obligations: [], organisation: organisation,
                     units: basin.units, existingCount: 1, at: now)
                 {
-                    rest.append(try self.event(make, change: .dispatched(dispatched)))
+                    rest.append(try make(.task(.dispatched(dispatched))))
                 }
             }
             let first = try make(
@@ -247,7 +247,7 @@ extension IncidentService {
             let make = EventMaker(
                 incident: overdue.incident, actor: .system(component: "peer-watch"), now: now,
                 exercise: summary.exercise)
-            events.append(try event(make, change: .dispatched(task)))
+            events.append(try make(.task(.dispatched(task))))
             dispatched.append(task)
         }
         if !events.isEmpty { _ = try await append(events) }
@@ -311,7 +311,7 @@ extension IncidentService {
                 ackBy: now.addingTimeInterval(policy.ackInterval))
             let make = EventMaker(
                 incident: summary.id, actor: .system(component: "peer-watch"), now: now, exercise: false)
-            events.append(try event(make, change: .dispatched(task)))
+            events.append(try make(.task(.dispatched(task))))
             dispatched.append(task)
             reported.append(silence.province)
         }

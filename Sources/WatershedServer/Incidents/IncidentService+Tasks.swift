@@ -47,7 +47,7 @@ extension IncidentService {
     }
 
     /// Whether the incident a task belongs to is an exercise.
-    func isExercise(_ task: ResponseTask) -> Bool { find(task.incident.uuidString)?.exercise ?? false }
+    func isExercise(_ task: ResponseTask) -> Bool { book.incident(task.incident)?.exercise ?? false }
 
     // MARK: Working tasks
 

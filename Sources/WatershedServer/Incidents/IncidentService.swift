@@ -270,16 +270,6 @@ public actor IncidentService {
         return try await append([event], projecting: projection)[0].seq
     }
 
-    /// A `PlanComputed` event whose plan the fold after the commit will not decode again.
-    func event(_ make: EventMaker, plan: PlanDocument) throws -> NewEvent {
-        try make(.planComputed(plan))
-    }
-
-    /// A task event whose change the fold after the commit will not decode again.
-    func event(_ make: EventMaker, change: TaskChange) throws -> NewEvent {
-        try make(.task(change))
-    }
-
     // MARK: Idempotency
 
     /// Runs `work` at most once per `Idempotency-Key` and unit within 24 h: a second request with the same key
