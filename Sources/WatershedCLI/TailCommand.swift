@@ -172,7 +172,8 @@ struct EventNames {
             return "level \(ClientFormat.level(set.from)) → \(ClientFormat.level(set.to))"
         case .reportFiled(let filed):
             return "\(ClientFormat.report(filed.report.kind)) report: \(filed.report.summary)"
-        case .planComputed(let plan):
+        case .planComputed(let record):
+            guard let plan = try? record.document() else { return "plan (unreadable)" }
             return "plan: \(plan.arrivals.count) receptors, \(plan.tasks.count) tasks, "
                 + "\(plan.obligations.count) report obligations, \(plan.peerNotifications.count) peer notifications"
         case .obligationDue(let obligation):

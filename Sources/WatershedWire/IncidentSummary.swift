@@ -86,13 +86,14 @@ public struct IncidentCreated: Codable, Sendable, Hashable {
 }
 
 extension IncidentSummary {
-    /// The summary of `incident`: a read-out of the incident model (no next deadline: the caller adds it).
-    public init(_ incident: Incident) {
+    /// The summary of `incident`: a read-out of the incident model (no next deadline: the caller adds it), with its
+    /// plan unless `withPlan` is `false` (a list: a plan read back from the log is decoded only when asked for).
+    public init(_ incident: Incident, withPlan: Bool = true) {
         self.init(
             id: incident.id, reference: incident.reference, state: incident.state.rawValue, level: incident.level,
             discoveredAt: incident.discoveredAt, place: incident.initialReport?.place,
             pollutant: incident.initialReport?.pollutant ?? incident.cap?.headline ?? "", spillUnit: incident.spillUnit,
-            exercise: incident.exercise, reportedSeq: incident.reportedSeq, plan: incident.plan,
+            exercise: incident.exercise, reportedSeq: incident.reportedSeq, plan: withPlan ? incident.plan : nil,
             closedAt: incident.closedAt)
         self.cap = incident.cap
     }

@@ -88,7 +88,7 @@ import WatershedCore
         let events = try Self.rules.initialReport(
             Self.report(), reference: "GX-2012-0001", by: Self.yizhou, now: Self.filedAt, exercise: false)
         #expect(events.prefix(2).map(\.type) == [.incidentReported, .planComputed])
-        guard case .planComputed(let plan) = events[1] else {
+        guard case .planComputed(let record) = events[1], let plan = try? record.document() else {
             Issue.record("no plan")
             return
         }

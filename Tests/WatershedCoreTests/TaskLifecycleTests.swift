@@ -594,7 +594,7 @@ import WatershedCore
         }
         #expect(read == task.history)
         #expect(ResponseTask.replay(incident: Self.incident, changes: read) == task)
-        #expect(try TaskChange(eventType: .levelSet, payload: [:]) == nil)
+        #expect(try TaskChange(eventType: .levelSet, payload: JSONValue.object([:])) == nil)
         let coded = try JSONDecoder().decode([TaskChange].self, from: try JSONEncoder().encode(task.history))
         #expect(coded == task.history)
     }

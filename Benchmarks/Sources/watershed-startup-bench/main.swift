@@ -2,7 +2,10 @@
 // Core's `Incident` — what `watershed serve` does before it listens — at about `--events` events.
 //
 //   swift build -c release --product watershed-startup-bench
-//   .build/release/watershed-startup-bench [--events 100000] [--runs 3]
+//   .build/release/watershed-startup-bench [--events 100000] [--runs 3] [--log PATH]
+//
+// With `--log PATH` the log is kept at PATH (built there when the file does not exist, reused when it does: for a
+// profiler, `perf record … --log PATH` the second time).
 //
 // The log is built once, in a temporary folder (production DatabasePool, WAL, synchronous = FULL): the 2012 Longjiang
 // cadmium report (Tests/Fixtures/longjiang-initial-report.json) filed again and again at successive chainages of
@@ -18,12 +21,15 @@ import WatershedStore
 
 var events = 100_000
 var runs = 3
+var kept: String?
 var iterator = CommandLine.arguments.dropFirst().makeIterator()
 while let flag = iterator.next() {
-    let value = iterator.next().flatMap(Int.init)
+    let argument = iterator.next()
+    let value = argument.flatMap(Int.init)
     switch flag {
     case "--events": events = value ?? events
     case "--runs": runs = value ?? runs
+    case "--log": kept = argument
     default:
         FileHandle.standardError.write(Data("unknown argument \(flag)\n".utf8))
         exit(2)
@@ -47,12 +53,14 @@ let holder = TokenHolder(unit: "451203", position: .countyDutyOfficer, token: "b
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("watershed-startup-\(UUID())")
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: folder) }
-let path = folder.appendingPathComponent("watershed.sqlite").path
+let path = kept ?? folder.appendingPathComponent("watershed.sqlite").path
+let reused = FileManager.default.fileExists(atPath: path)
 let log = try EventLog.open(path: path)
-var written = 0
-var incidents = 0
+var written = reused ? Int(try log.head()) : 0
+var incidents =
+    reused ? await (try IncidentService(log: log, basin: basin, province: "450000")).list(state: nil).count : 0
 let buildStart = ContinuousClock.now
-while written < events {
+while written < events, !reused {
     // Successive chainages 0…100 km of the Longjiang's 105, so that plans differ.
     report.place = .river(id: "longjiang", km: Double(incidents % 101))
     let filed = report.discoveredAt.addingTimeInterval(600)

@@ -106,18 +106,18 @@ public enum TaskChange: Sendable, Hashable {
     /// (not in ``eventTypes``).
     ///
     /// - Throws: `DecodingError` when the payload does not have the shape of the type's payload.
-    public init?(eventType: EventType, payload: JSONValue) throws {
+    public init?(eventType: EventType, payload: some PayloadReader) throws {
         switch eventType {
-        case .taskDispatched: self = .dispatched(try payload.decode())
-        case .taskAcknowledged: self = .acknowledged(try payload.decode())
-        case .taskStarted: self = .started(try payload.decode())
-        case .taskDone: self = .done(try payload.decode())
-        case .taskDeclined: self = .declined(try payload.decode())
-        case .taskCancelled: self = .cancelled(try payload.decode())
-        case .taskOverdue: self = .overdue(try payload.decode())
-        case .taskEscalated: self = .escalated(try payload.decode())
-        case .taskUnowned: self = .unowned(try payload.decode())
-        case .taskRescheduled: self = .rescheduled(try payload.decode())
+        case .taskDispatched: self = .dispatched(try payload.read())
+        case .taskAcknowledged: self = .acknowledged(try payload.read())
+        case .taskStarted: self = .started(try payload.read())
+        case .taskDone: self = .done(try payload.read())
+        case .taskDeclined: self = .declined(try payload.read())
+        case .taskCancelled: self = .cancelled(try payload.read())
+        case .taskOverdue: self = .overdue(try payload.read())
+        case .taskEscalated: self = .escalated(try payload.read())
+        case .taskUnowned: self = .unowned(try payload.read())
+        case .taskRescheduled: self = .rescheduled(try payload.read())
         default: return nil
         }
     }

@@ -48,8 +48,10 @@ public struct Incident: Sendable, Hashable {
     public private(set) var levelSetHere = false
     /// For a neighbour's incident mirrored here: what its events said so far.
     public private(set) var neighbour: Neighbour?
-    /// The latest plan.
-    public private(set) var plan: PlanDocument?
+    /// The latest plan, as its event holds it (decoded on first read: ``PlanRecord``).
+    public private(set) var planRecord: PlanRecord?
+    /// The latest plan; `nil` without one (or when its stored bytes are not a plan: ``PlanRecord/document()``).
+    public var plan: PlanDocument? { try? planRecord?.document() }
     /// The unit where the spill is: the plan's, or the reporting unit's until there is a plan.
     public private(set) var spillUnit: UnitCode
     /// Follow-up and final reports, in the order filed.
@@ -161,9 +163,9 @@ public struct Incident: Sendable, Hashable {
             if case .person = event.actor { levelSetHere = true }
         case .reportFiled(let payload):
             reports.append(FiledReport(seq: event.seq, at: event.at, actor: event.actor, report: payload.report))
-        case .planComputed(let document):
-            plan = document
-            spillUnit = document.spillUnit
+        case .planComputed(let record):
+            planRecord = record
+            spillUnit = record.spillUnit
         case .closed:
             state = .closed
             closedAt = event.at
@@ -418,8 +420,8 @@ extension Incident {
                 return prefix + "\(kind) (their seq \(event.seq)): \(payload.report.summary)"
             case .closed(let payload):
                 return prefix + "closed (\(payload.reason))"
-            case .planComputed(let plan):
-                let crossing = plan.peerNotifications.map {
+            case .planComputed(let record):
+                let crossing = ((try? record.document())?.peerNotifications ?? []).map {
                     "\($0.province) at \(CanonicalJSON.timestamp($0.crossingAt))"
                 }
                 return prefix + "plan re-estimated"

@@ -13,7 +13,7 @@ public enum IncidentEvent: Sendable, Hashable {
     /// `ReportFiled`: a follow-up or final report.
     case reportFiled(ReportFiledPayload)
     /// `PlanComputed`: the planner's plan, replacing any earlier one.
-    case planComputed(PlanDocument)
+    case planComputed(PlanRecord)
     /// One of the ten task events (``TaskChange``).
     case task(TaskChange)
     /// `ObligationDue`: a legal report obligation.
@@ -72,7 +72,7 @@ public enum IncidentEvent: Sendable, Hashable {
         case .reported(let value): try JSONValue(encoding: value)
         case .levelSet(let value): try JSONValue(encoding: value)
         case .reportFiled(let value): try JSONValue(encoding: value)
-        case .planComputed(let value): try JSONValue(encoding: value)
+        case .planComputed(let value): try JSONValue(encoding: value.document())
         case .task(let change): try change.payload()
         case .obligationDue(let value): try JSONValue(encoding: value)
         case .obligationMet(let value): try JSONValue(encoding: value)
@@ -93,23 +93,31 @@ public enum IncidentEvent: Sendable, Hashable {
     ///
     /// - Throws: `DecodingError` when the payload does not have the shape of the type's payload.
     public init(type: EventType, payload: JSONValue) throws {
+        try self.init(type: type, reading: payload)
+    }
+
+    /// Reads the payload of an event of type `type` from `payload` (a ``JSONValue``, or the `payload` member of
+    /// the event being decoded from its stored bytes).
+    ///
+    /// - Throws: `DecodingError` when the payload does not have the shape of the type's payload.
+    init(type: EventType, reading payload: some PayloadReader) throws {
         switch type {
-        case .incidentReported: self = .reported(try payload.decode())
-        case .levelSet: self = .levelSet(try payload.decode())
-        case .reportFiled: self = .reportFiled(try payload.decode())
-        case .planComputed: self = .planComputed(try payload.decode())
-        case .obligationDue: self = .obligationDue(try payload.decode())
-        case .obligationMet: self = .obligationMet(try payload.decode())
-        case .peerNotified: self = .peerNotified(try payload.decode())
-        case .peerReceived: self = .peerReceived(try payload.decode())
-        case .peerAccepted: self = .peerAccepted(try payload.decode())
-        case .incidentLinked: self = .linked(try payload.decode())
-        case .incidentClosed: self = .closed(try payload.decode())
-        case .peerEventReceived: self = .peerEventReceived(try payload.decode())
-        case .capReceived: self = .capReceived(try payload.decode())
-        case .drillStarted: self = .drillStarted(try payload.decode())
-        case .drillInjected: self = .drillInjected(try payload.decode())
-        case .drillEnded: self = .drillEnded(try payload.decode())
+        case .incidentReported: self = .reported(try payload.read())
+        case .levelSet: self = .levelSet(try payload.read())
+        case .reportFiled: self = .reportFiled(try payload.read())
+        case .planComputed: self = .planComputed(try payload.readPlan())
+        case .obligationDue: self = .obligationDue(try payload.read())
+        case .obligationMet: self = .obligationMet(try payload.read())
+        case .peerNotified: self = .peerNotified(try payload.read())
+        case .peerReceived: self = .peerReceived(try payload.read())
+        case .peerAccepted: self = .peerAccepted(try payload.read())
+        case .incidentLinked: self = .linked(try payload.read())
+        case .incidentClosed: self = .closed(try payload.read())
+        case .peerEventReceived: self = .peerEventReceived(try payload.read())
+        case .capReceived: self = .capReceived(try payload.read())
+        case .drillStarted: self = .drillStarted(try payload.read())
+        case .drillInjected: self = .drillInjected(try payload.read())
+        case .drillEnded: self = .drillEnded(try payload.read())
         case .taskDispatched, .taskAcknowledged, .taskStarted, .taskDone, .taskDeclined, .taskCancelled, .taskOverdue,
             .taskEscalated, .taskUnowned, .taskRescheduled:
             // `TaskChange` reads every task type; `nil` is impossible for these.

@@ -36,7 +36,7 @@ extension IncidentService {
                 wall: reported.drill == nil ? nil : wall)
             var rest: [NewEvent] = []
             let plan = reported.report.checked(in: basin, ownProvince: province).plan
-            if let plan { rest.append(try make(.planComputed(plan))) }
+            if let plan { rest.append(try make(.planComputed(PlanRecord(plan)))) }
             // The origin's plan notifies us at the boundary crossing; planned here, that crossing is the same one.
             let crossing = plan?.peerNotifications.first { $0.province == province }
             let notice = Self.notificationTask(

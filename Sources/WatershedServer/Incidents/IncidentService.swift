@@ -51,8 +51,8 @@ public actor IncidentService {
 
     /// Loads the incidents, the drills and the idempotency keys of the last 24 h (before `now`) from the log.
     ///
-    /// - Throws: `DatabaseError`, `EventLogError`; ``RecordedEventError`` for a stored payload that does not have its
-    ///   type's shape.
+    /// - Throws: `DatabaseError`; `DecodingError` for stored bytes that are not an event; ``RecordedEventError`` for a
+    ///   stored payload that does not have its type's shape.
     public init(
         log: EventLog, basin: Basin, province: UnitCode, organisation: Organisation? = nil,
         metrics: ServerMetrics? = nil, drillTokens: DrillTokens = DrillTokens(), now: Date = Date()
@@ -70,20 +70,21 @@ public actor IncidentService {
         var keys: [String: Idempotency.Entry] = [:]
         var book = IncidentBook()
         var drills = DrillBook()
-        while true {
-            let page = try log.events(after: after, limit: 1_000)
-            for stored in page {
-                let event = try RecordedEvent(stored)
-                book.fold(event)
-                drills.fold(event, tokens: drillTokens)
-                if let (record, entry) = IncidentBook.idempotency(of: event),
-                    entry.at.addingTimeInterval(Idempotency.lifetime) > now
-                {
-                    keys[Idempotency.scoped(unit: record.unit, key: record.key)] = entry
-                }
+        // The stored bytes read straight into typed events on every core while the page before is folded, plans
+        // left in their bytes until read (`RecordedEvent.fold(pages:into:)`): most of a long log is plans.
+        let nextPage = {
+            let page = try log.storedBytes(after: after, limit: 2_000)
+            after = page.last?.seq ?? after
+            return page.map(\.canonicalBytes)
+        }
+        try RecordedEvent.fold(pages: nextPage) { event in
+            book.fold(event)
+            drills.fold(event, tokens: drillTokens)
+            if let (record, entry) = IncidentBook.idempotency(of: event),
+                entry.at.addingTimeInterval(Idempotency.lifetime) > now
+            {
+                keys[Idempotency.scoped(unit: record.unit, key: record.key)] = entry
             }
-            guard let last = page.last, page.count == 1_000 else { break }
-            after = last.seq
         }
         self.keys = keys
         self.book = book
@@ -99,15 +100,15 @@ public actor IncidentService {
             ?? String(province.prefix(2))
     }
 
-    /// Incidents, newest first; `state` filters.
+    /// Incidents, newest first, without their plans (``IncidentSummary/withoutPlan``); `state` filters.
     public func list(state: String?) -> [IncidentSummary] {
         book.order.reversed().compactMap { book.incident($0) }.filter { state == nil || $0.state.rawValue == state }
-            .map(IncidentSummary.init)
+            .map { IncidentSummary($0, withPlan: false) }
     }
 
     /// One incident by UUID or reference.
     public func find(_ key: String) -> IncidentSummary? {
-        book.incident(key).map(IncidentSummary.init)
+        book.incident(key).map { IncidentSummary($0) }
     }
 
     // MARK: Initial reports
@@ -315,7 +316,7 @@ public actor IncidentService {
                 if event.seq > entry.lastSeq { break reading }
                 folded.fold(try RecordedEvent(event))
             }
-            guard let last = page.last, page.count == 1_000 else { break }
+            guard let last = page.last, page.count == 4_000 else { break }
             after = last.seq
         }
         guard let incident = folded.incident(entry.incident) else { throw Self.unknown(entry.incident.uuidString) }

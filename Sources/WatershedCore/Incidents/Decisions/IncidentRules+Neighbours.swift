@@ -102,13 +102,15 @@ extension IncidentRules {
                     LevelChange(from: incident.level, to: level.to, at: now), on: incident, now: now)
                 events += change.events + change.tasks.map { .task($0) }
             }
-        case .planComputed(let theirs):
-            guard let ours = incident.plan, theirs.input.observations != ours.input.observations else { break }
+        case .planComputed(let record):
+            guard let theirs = try? record.document(), let ours = incident.plan,
+                theirs.input.observations != ours.input.observations
+            else { break }
             var input = theirs.input
             input.ownProvince = province
             input.level = incident.level
             guard let plan = try? Planner(basin: basin).plan(input) else { break }
-            events.append(.planComputed(plan))
+            events.append(.planComputed(PlanRecord(plan)))
             events += replanChanges(on: incident, plan: plan, now: now).map { .task($0) }
         case .closed:
             if followOriginClose || !incident.atRisk(in: province, now: now) {

@@ -58,7 +58,7 @@ extension IncidentRules {
             } catch {
                 throw Self.replanError(error, report: report)
             }
-            rest.append(.planComputed(plan))
+            rest.append(.planComputed(PlanRecord(plan)))
             rest += renotifications(after: plan, on: incident, drillPeers: drillPeers)
                 .map { .peerNotified(PeerNotifiedPayload(pending: $0)) }
             var replan = replanChanges(on: incident, plan: plan, now: now)

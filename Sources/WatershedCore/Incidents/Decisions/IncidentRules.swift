@@ -103,7 +103,7 @@ public struct IncidentRules: Sendable {
             throw .invalid(
                 checked.problems.first ?? FieldError(field: "place", message: "the report cannot be planned"))
         }
-        var rest: [IncidentEvent] = [.planComputed(plan)]
+        var rest: [IncidentEvent] = [.planComputed(PlanRecord(plan))]
         // Filing this report meets the filing unit's own initial obligation (MEP Order No. 17 Art. 3); the others
         // become report tasks for their units. When it is met now, the obligations counted from its receipt (the
         // province's 1 h to MEE) are due `withinH` after now.
