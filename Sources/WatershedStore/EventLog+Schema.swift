@@ -32,11 +32,10 @@ extension EventLog {
                     """)
         }
 
-        // The projections (``Projections``), rebuilt from any events already in the log.
-        migrator.registerMigration("v2-projections") { db in
-            try Projections.createTables(db)
-            try Projections.backfill(db)
-        }
+        // Once the incident, task, obligation and peer-notification tables projected from the log (`*_view`); they
+        // are read out of Core's `Incident` now (issue 16), and `v5-drop-projection-views` drops them. Kept, empty,
+        // so that the migrations keep their names and order.
+        migrator.registerMigration("v2-projections") { _ in }
 
         // Federation (issue 5): what is shared with which neighbour, the per-neighbour outbox, what neighbours sent
         // us (deduplicated by their event id) and the incidents they reported to us; rebuilt from any events.
@@ -48,6 +47,18 @@ extension EventLog {
         // CAP 1.2 ingest (issue 5): applied messages by identity, and Updates/Cancels held for their referents.
         migrator.registerMigration("v4-cap") { db in
             try EventLog.createCAPTables(db)
+        }
+
+        // The `*_view` tables of `v2-projections`: nothing reads them since the incident model (issue 16) folds every
+        // incident once, in Core, in memory (DESIGN.md "Read models"). What the federation read of `task_view` —
+        // which task of a neighbour's incident is its notification task — moves to `peer_inbound.notificationTask`.
+        migrator.registerMigration("v5-drop-projection-views") { db in
+            try PeerProjections.addNotificationTask(db)
+            try db.execute(
+                sql: """
+                    DROP TABLE IF EXISTS incident_view; DROP TABLE IF EXISTS task_view;
+                    DROP TABLE IF EXISTS obligation_view; DROP TABLE IF EXISTS peer_notification_view;
+                    """)
         }
 
         // Later migrations go here, each under a new name.

@@ -198,7 +198,7 @@ public struct EventLog: Sendable {
                         ])
                         link = row.hash
                         stored.append(row)
-                        try Projections.project(row, in: db)
+                        try PeerProjections.project(row, in: db)
                     }
                     try append.projection?(db, stored)
                     return .commit

@@ -2,15 +2,15 @@ import Foundation
 import GRDB
 import WatershedCore
 
-/// The federation's projections (issue 5), updated by every append in the same transaction as its events, like
-/// ``Projections``:
+/// The federation's projections (issue 5), updated by every append in the same transaction as its events (the
+/// store's only tables derived from the log: incidents themselves are read out of Core's `Incident`, in memory):
 ///
 /// | table | one row per | updated by |
 /// | --- | --- | --- |
 /// | `peer_share` | our incident and a neighbour it is shared with | `PeerNotified`, `PeerReceived`, `PeerAccepted` |
 /// | `peer_outbox` | event of ours a neighbour must get | `PeerNotified` (the incident's earlier shared events), then every shared event of the incident |
 /// | `peer_inbox` | event a neighbour sent us, by its id | `IncidentReported` with an origin, `PeerEventReceived` |
-/// | `peer_inbound` | incident a neighbour reported to us | `IncidentReported` with an origin; acknowledging its notification task (*accepted*) |
+/// | `peer_inbound` | incident a neighbour reported to us | `IncidentReported` with an origin; its notification task dispatched (`notificationTask`) and acknowledged (*accepted*) |
 ///
 /// Putting an event in the outbox in the transaction that commits it is what makes delivery survive any restart:
 /// the link sends the outbox after the neighbour's own cursor, in seq order (``EventLog/outbox(for:after:limit:)``).
@@ -62,18 +62,57 @@ public enum PeerProjections {
     /// Rebuilds the tables from the events already in the log.
     static func backfill(_ db: Database) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT bytes, prevHash, hash FROM event ORDER BY seq")
+        var notificationTasks: Set<UUID> = []
         while let row = try rows.next() {
             let event = try StoredEvent(canonicalBytes: row["bytes"], prevHash: row["prevHash"], hash: row["hash"])
-            try project(event, in: db)
-            if TaskChange.eventTypes.contains(event.type),
-                let change = try? TaskChange(eventType: event.type, payload: event.payload),
-                let by = acknowledgedBy(change), let incident = event.incident,
-                let kind = try String.fetchOne(
-                    db, sql: "SELECT kind FROM task_view WHERE id = ?", arguments: [change.task.uuidString]),
-                kind == ResponseTaskKind.notification.rawValue
+            try project(event, in: db, notificationTasks: false)
+            guard TaskChange.eventTypes.contains(event.type),
+                let change = try? TaskChange(eventType: event.type, payload: event.payload)
+            else { continue }
+            if case .dispatched(let dispatched) = change, dispatched.kind == .notification {
+                notificationTasks.insert(dispatched.task)
+            } else if let by = acknowledgedBy(change), let incident = event.incident,
+                notificationTasks.contains(change.task)
             {
                 try updateAccepted(incident: incident, by: by, event: event, in: db)
             }
+        }
+    }
+
+    /// The `v5` migration: `peer_inbound.notificationTask`, the task that asks our duty officer to accept the
+    /// neighbour's notification (acknowledging it is *accepted*), filled from the `TaskDispatched` events in the log.
+    static func addNotificationTask(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE peer_inbound ADD COLUMN notificationTask TEXT")
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT bytes, prevHash, hash FROM event WHERE type = 'TaskDispatched' ORDER BY seq")
+        while let row = try rows.next() {
+            let event = try StoredEvent(canonicalBytes: row["bytes"], prevHash: row["prevHash"], hash: row["hash"])
+            try projectNotificationTask(event, in: db)
+        }
+    }
+
+    /// Records a neighbour's incident's notification task (`peer_inbound.notificationTask`) when `event` dispatches
+    /// one, and marks the incident *accepted* when `event` acknowledges it.
+    private static func projectNotificationTask(_ event: StoredEvent, in db: Database) throws {
+        guard let incident = event.incident, TaskChange.eventTypes.contains(event.type),
+            let change = try? TaskChange(eventType: event.type, payload: event.payload)
+        else { return }
+        if case .dispatched(let dispatched) = change {
+            guard dispatched.kind == .notification else { return }
+            try db.execute(
+                sql:
+                    "UPDATE peer_inbound SET notificationTask = ? WHERE localIncident = ? AND notificationTask IS NULL",
+                arguments: [dispatched.task.uuidString, incident.uuidString])
+        } else if let by = acknowledgedBy(change) {
+            try db.execute(
+                sql: """
+                    UPDATE peer_inbound SET acceptedSeq = ?, acceptedBy = ?, acceptedAt = ?
+                    WHERE localIncident = ? AND notificationTask = ? AND acceptedSeq IS NULL
+                    """,
+                arguments: [
+                    event.seq, "\(by.unit)/\(by.position.rawValue)", CanonicalJSON.timestamp(event.at),
+                    incident.uuidString, change.task.uuidString,
+                ])
         }
     }
 
@@ -88,7 +127,10 @@ public enum PeerProjections {
     }
 
     /// Applies one committed event to the peer tables.
-    static func project(_ event: StoredEvent, in db: Database) throws {
+    /// `notificationTasks: false` leaves `peer_inbound.notificationTask` alone (the `v3` backfill runs before the
+    /// column exists, and works out acceptance itself).
+    static func project(_ event: StoredEvent, in db: Database, notificationTasks: Bool = true) throws {
+        if notificationTasks { try projectNotificationTask(event, in: db) }
         // A neighbour's event is known by its id whether or not it belongs to an incident of ours.
         if event.type == .peerEventReceived, let payload = try? event.payload.decode(PeerEventReceivedPayload.self) {
             try db.execute(
@@ -141,16 +183,9 @@ public enum PeerProjections {
         case .peerReceived, .peerAccepted:
             guard let payload = try? event.payload.decode(PeerAcknowledgementPayload.self) else { return }
             let column = event.type == .peerReceived ? "receivedSeq" : "acceptedSeq"
-            let delivery = event.type == .peerReceived ? "received" : "accepted"
             try db.execute(
                 sql: "UPDATE peer_share SET \(column) = ? WHERE incident = ? AND province = ? AND \(column) IS NULL",
                 arguments: [event.seq, incident, payload.province])
-            try db.execute(
-                sql: """
-                    UPDATE peer_notification_view SET delivery = ?
-                    WHERE incident = ? AND province = ? AND (delivery = 'pending' OR ? = 'accepted')
-                    """,
-                arguments: [delivery, incident, payload.province, delivery])
         default:
             break
         }
@@ -162,13 +197,6 @@ public enum PeerProjections {
                     """,
                 arguments: [event.seq, incident])
         }
-    }
-
-    /// A notification task of a neighbour's incident was acknowledged: the incident is *accepted* (once).
-    static func notificationAcknowledged(_ task: ResponseTask, by: Assignee, event: StoredEvent, in db: Database)
-        throws
-    {
-        try updateAccepted(incident: task.incident, by: by, event: event, in: db)
     }
 
     private static func updateAccepted(incident: UUID, by: Assignee, event: StoredEvent, in db: Database) throws {
@@ -283,30 +311,6 @@ extension EventLog {
                 return SharedIncident(
                     incident: incident, province: row["province"], notifiedSeq: row["notifiedSeq"],
                     receivedSeq: row["receivedSeq"], acceptedSeq: row["acceptedSeq"])
-            }
-        }
-    }
-
-    /// Notifications of ours whose deadline is at or before `now` and that the neighbour has not yet *accepted*: the
-    /// incident, the neighbour, the deadline and `pending` (not even *received*) or `received`.
-    public func overduePeerNotifications(at now: Date) throws -> [(
-        incident: UUID, province: UnitCode, deadline: Date, delivery: String
-    )] {
-        try writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT incident, province, deadline, delivery FROM peer_notification_view
-                    WHERE delivery IN ('pending', 'received') AND deadline <= ?
-                      AND incident IN (SELECT id FROM incident_view WHERE state = 'open' AND NOT exercise)
-                    ORDER BY deadline
-                    """,
-                arguments: [CanonicalJSON.timestamp(now)]
-            ).compactMap { row in
-                guard let incident = UUID(uuidString: row["incident"]),
-                    let deadline = CanonicalJSON.date(fromTimestamp: row["deadline"])
-                else { return nil }
-                return (incident, row["province"], deadline, row["delivery"])
             }
         }
     }

@@ -190,7 +190,10 @@ import WatershedStore
             let migrations = try await log.writer.read { db in
                 try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
             }
-            #expect(migrations == ["v1-events", "v2-projections", "v3-peer-federation", "v4-cap"])
+            #expect(
+                migrations == [
+                    "v1-events", "v2-projections", "v3-peer-federation", "v4-cap", "v5-drop-projection-views",
+                ])
         }
     }
 

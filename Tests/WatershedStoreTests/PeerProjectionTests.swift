@@ -7,8 +7,8 @@ import WatershedStore
 /// The federation's tables, written in the append's transaction (issue 5): what goes in a neighbour's outbox, and
 /// what a neighbour's events become here.
 @Suite struct PeerProjectionTests {
-    static let actor = ProjectionTests.actor
-    static let t0 = ProjectionTests.t0
+    static let actor = StoreFixtures.actor
+    static let t0 = StoreFixtures.t0
 
     static func notification(_ province: UnitCode) -> PeerNotification {
         let json = """
@@ -40,13 +40,13 @@ import WatershedStore
             let log = try EventLog.open(path: folder + "/watershed.sqlite")
             // seq 1 reported, 2 a task (never shared), 3 the notification to Guangdong.
             _ = try await log.append([
-                try ProjectionTests.reported(), try ProjectionTests.dispatched(),
+                try StoreFixtures.reported(), try StoreFixtures.dispatched(),
                 try Self.event(.peerNotified, PeerNotifiedPayload(pending: Self.notification("440000"))),
             ])
             #expect(try log.outbox(for: "440000", after: 0, limit: 10).map(\.seq) == [1])
             #expect(try log.outbox(for: "460000", after: 0, limit: 10).isEmpty)
             // seq 4 a follow-up: queued at once; seq 5 an acknowledgement of a task: not shared.
-            _ = try await log.append([try Self.followUp(), try ProjectionTests.acknowledged(at: Self.t0 + 60)])
+            _ = try await log.append([try Self.followUp(), try StoreFixtures.acknowledged(at: Self.t0 + 60)])
             #expect(try log.outbox(for: "440000", after: 0, limit: 10).map(\.seq) == [1, 4])
             #expect(try log.outbox(for: "440000", after: 1, limit: 10).map(\.seq) == [4])
             #expect(try log.firstOutboxSeqs(for: "440000") == [incidentID: 1])
@@ -57,39 +57,82 @@ import WatershedStore
             ])
             let share = try #require(try log.sharedIncidents(with: "440000").first)
             #expect(share.notifiedSeq == 3 && share.receivedSeq == 6 && share.acceptedSeq == nil)
-            let delivery = try await log.writer.read { db in
-                try String.fetchOne(db, sql: "SELECT delivery FROM peer_notification_view")
-            }
-            #expect(delivery == "received")
         }
     }
 
     /// A second notification to a neighbour already notified (a dam release warning) travels the same link: the
     /// delivery the link reached is kept (not set back to pending, which would call the neighbour about a report it
     /// has), and the earlier deadline counts.
-    @Test func aSecondNotificationKeepsTheDeliveryAndTheEarlierDeadline() async throws {
+    /// Guangxi's incident mirrored here: its notification task (T1, kind notification) is recorded when dispatched,
+    /// and acknowledging it — not another task — makes the incident *accepted*, by whom and when.
+    static func mirrored() throws -> [NewEvent] {
+        var reported = try StoreFixtures.reported()
+        var payload = try reported.payload.decode(IncidentReportedPayload.self)
+        payload.origin = IncidentOrigin(
+            province: "450000", incident: UUID(uuidString: "0A000000-0000-4000-8000-000000000001")!,
+            reference: "GX-2026-0001", event: UUID(uuidString: "0A000000-0000-4000-8000-000000000002")!, seq: 1)
+        reported.payload = try JSONValue(encoding: payload)
+        let assignee = Assignee(unit: "440000", position: .provincialDutyChief)
+        func task(_ id: UUID, _ number: Int, _ kind: ResponseTaskKind) throws -> NewEvent {
+            try event(
+                .taskDispatched,
+                TaskDispatched(
+                    task: id, reference: "GD-2026-0001/T\(number)", number: number, kind: kind, obligation: nil,
+                    title: "T\(number)", assignee: assignee, source: nil, startBy: nil, dueBy: nil,
+                    policy: EscalationPolicy(ackMinutes: 15, repeats: 2), chain: [], at: t0, ackBy: t0 + 900))
+        }
+        return [reported, try task(notificationTask, 1, .notification), try task(otherTask, 2, .site)]
+    }
+
+    static let notificationTask = UUID(uuidString: "0B000000-0000-4000-8000-000000000001")!
+    static let otherTask = UUID(uuidString: "0B000000-0000-4000-8000-000000000002")!
+
+    static func acknowledged(_ task: UUID, at: Date) throws -> NewEvent {
+        NewEvent(
+            at: at, incident: incidentID, type: .taskAcknowledged, actor: actor,
+            payload: try JSONValue(
+                encoding: TaskAcknowledged(
+                    task: task, by: Assignee(unit: "440000", position: .provincialDutyChief), at: at)))
+    }
+
+    @Test func acknowledgingItsNotificationTaskAcceptsANeighboursIncident() async throws {
         try await withTemporaryFolder { folder in
             let log = try EventLog.open(path: folder + "/watershed.sqlite")
-            _ = try await log.append([
-                try ProjectionTests.reported(),
-                try Self.event(.peerNotified, PeerNotifiedPayload(pending: Self.notification("440000"))),
-                try Self.event(
-                    .peerReceived, PeerAcknowledgementPayload(province: "440000", throughSeq: 1, at: Self.t0)),
-            ])
-            var warning = Self.notification("440000")
-            warning.kind = .damRelease
-            warning.deadline = try #require(CanonicalJSON.date(fromTimestamp: "2026-01-15T08:30:00.000Z"))
-            _ = try await log.append([try Self.event(.peerNotified, PeerNotifiedPayload(pending: warning))])
-            let row = try await log.writer.read { db in
-                try Row.fetchOne(db, sql: "SELECT delivery, deadline, seq FROM peer_notification_view")
+            _ = try await log.append(try Self.mirrored())
+            _ = try await log.append([try Self.acknowledged(Self.otherTask, at: Self.t0 + 60)])
+            #expect(try log.inboundIncidents(from: "450000").map(\.acceptedAt) == [nil], "another task: not accepted")
+            _ = try await log.append([try Self.acknowledged(Self.notificationTask, at: Self.t0 + 120)])
+            let inbound = try log.inboundIncidents(from: "450000")
+            #expect(inbound.map(\.acceptedAt) == [Self.t0 + 120])
+            #expect(inbound.map(\.acceptedBy) == ["440000/provincial-duty-chief"])
+        }
+    }
+
+    /// A log from before `v5-drop-projection-views` (its `*_view` tables there, no `notificationTask`): opening it
+    /// drops the tables and finds the notification task in the events, so a later acknowledgement still accepts.
+    @Test func theV5MigrationDropsTheViewsAndFindsNotificationTasks() async throws {
+        try await withTemporaryFolder { folder in
+            let path = folder + "/watershed.sqlite"
+            var log: EventLog? = try EventLog.open(path: path)
+            _ = try await log!.append(try Self.mirrored())
+            try await log!.writer.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE task_view (id TEXT PRIMARY KEY); CREATE TABLE incident_view (id TEXT);
+                        CREATE TABLE obligation_view (id TEXT); CREATE TABLE peer_notification_view (id TEXT);
+                        ALTER TABLE peer_inbound DROP COLUMN notificationTask;
+                        DELETE FROM grdb_migrations WHERE identifier = 'v5-drop-projection-views';
+                        """)
             }
-            #expect(row?["delivery"] as String? == "received")
-            #expect(row?["deadline"] as String? == "2026-01-15T08:30:00.000Z", "08:30 is before the first's 09:00")
-            #expect(row?["seq"] as Int64? == 4)
-            // Past 08:30 it is received but not accepted: overdue as such, never as not received.
-            let overdue = try log.overduePeerNotifications(
-                at: try #require(CanonicalJSON.date(fromTimestamp: "2026-01-15T08:31:00.000Z")))
-            #expect(overdue.map(\.delivery) == ["received"])
+            log = nil
+            let reopened = try EventLog.open(path: path)
+            let tables = try await reopened.writer.read { db in
+                try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%_view'")
+            }
+            #expect(tables.isEmpty, "\(tables)")
+            _ = try await reopened.append([try Self.acknowledged(Self.notificationTask, at: Self.t0 + 120)])
+            #expect(try reopened.inboundIncidents(from: "450000").map(\.acceptedAt) == [Self.t0 + 120])
         }
     }
 
@@ -114,7 +157,7 @@ import WatershedStore
     @Test func aNeighboursEventsAreKnownByTheirIDAndTheCursorIsTheirHighestSeq() async throws {
         try await withTemporaryFolder { folder in
             let origin = try EventLog.open(path: folder + "/origin.sqlite")
-            let sent = try await origin.append([try ProjectionTests.reported(), try Self.followUp()])
+            let sent = try await origin.append([try StoreFixtures.reported(), try Self.followUp()])
             let log = try EventLog.open(path: folder + "/watershed.sqlite")
             #expect(try log.inboxCursor(for: "450000") == 0)
             _ = try await log.append([

@@ -53,6 +53,12 @@ struct IncidentBook: Sendable {
         return taskByReference[key].flatMap { task($0) }
     }
 
+    /// Every overdue notification of every incident (``Incident/overdueNotifications(at:)``), by deadline.
+    func overdueNotifications(at now: Date) -> [(incident: UUID, overdue: Incident.OverdueNotification)] {
+        order.flatMap { id in (byID[id]?.overdueNotifications(at: now) ?? []).map { (id, $0) } }
+            .sorted { $0.overdue.deadline < $1.overdue.deadline }
+    }
+
     /// An incident's tasks in dispatch order.
     func tasks(of incident: UUID) -> [ResponseTask] { byID[incident]?.tasks ?? [] }
 

@@ -221,14 +221,14 @@ extension IncidentService {
         var dispatched: [TaskDispatched] = []
         var events: [NewEvent] = []
         var numbers: [UUID: Int] = [:]
-        for overdue in try log.overduePeerNotifications(at: now) {
-            guard let summary = find(overdue.incident.uuidString) else { continue }
-            let reason = overdue.delivery == "pending" ? "not-received" : "not-accepted"
+        for (incident, overdue) in book.overdueNotifications(at: now) {
+            guard let summary = find(incident.uuidString) else { continue }
+            let reason = overdue.delivery == .pending ? "not-received" : "not-accepted"
             let marker = "peer:\(overdue.province):\(reason)"
-            let existing = book.tasks(of: overdue.incident)
+            let existing = book.tasks(of: incident)
             guard !existing.contains(where: { $0.kind == .peerCall && $0.obligation == marker }) else { continue }
-            let number = (numbers[overdue.incident] ?? existing.count) + 1
-            numbers[overdue.incident] = number
+            let number = (numbers[incident] ?? existing.count) + 1
+            numbers[incident] = number
             let name = names[overdue.province] ?? overdue.province
             let deadline = CanonicalJSON.timestamp(overdue.deadline)
             let title =
@@ -245,7 +245,7 @@ extension IncidentService {
                 chain: EscalationChain.above(assignee, units: basin.units), at: now,
                 ackBy: now.addingTimeInterval(policy.ackInterval))
             let make = EventMaker(
-                incident: overdue.incident, actor: .system(component: "peer-watch"), now: now,
+                incident: incident, actor: .system(component: "peer-watch"), now: now,
                 exercise: summary.exercise)
             events.append(try make(.task(.dispatched(task))))
             dispatched.append(task)
