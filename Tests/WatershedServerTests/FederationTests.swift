@@ -305,10 +305,24 @@ import X509
         #expect(xindu(replanned) == "2013-07-05T22:00:00.000Z")
         #expect(xindu(planBefore) != "2013-07-05T22:00:00.000Z")
 
-        // Guangdong accepts the notification: Guangxi's notification is accepted.
+        // Guangxi's peer watch (every 5 s) finds its notification received but not accepted by its deadline (in
+        // 2013): its provincial duty chief gets the task to escalate to Guangdong's.
+        func gxEscalation() async throws -> [String: Any]? {
+            let detail = try await pair.guangxi.request(.GET, "/v1/incidents/\(gxReference)", token: Self.gxViewer)
+            return ((detail.json as? [String: Any])?["tasks"] as? [[String: Any]])?.first {
+                $0["obligation"] as? String == "peer:440000:not-accepted"
+            }
+        }
+        #expect(try await Self.eventually { try await gxEscalation() != nil }, "\(pair.guangxi.log)")
+        #expect(try await gxEscalation()?["state"] as? String == "dispatched")
+
+        // Guangdong accepts the notification: Guangxi's notification is accepted, and nobody is to escalate any more.
         let ack = try await pair.guangdong.request(
             .POST, "/v1/tasks/\(gdReference)%2FT1/ack", token: Self.gdCommander)
         #expect(ack.status == 200)
+        #expect(
+            try await Self.eventually { try await gxEscalation()?["state"] as? String == "done" }, "\(pair.guangxi.log)"
+        )
 
         // Guangxi's final report: Guangdong shows the close and asks its commander; it stays open (its intakes'
         // tasks are still open).
@@ -361,6 +375,65 @@ import X509
         let cap = try await pair.guangdong.text("/v1/incidents/\(gdReference)/cap", token: Self.gdViewer)
         #expect(cap.contains("<msgType>Update</msgType>"), "\(cap)")
         #expect(cap.contains("<responseType>AllClear</responseType>"), "\(cap)")
+    }
+
+    /// Once Guangdong's commander has set a level on its copy, Guangxi's level change does not overwrite it: it is
+    /// shown in the timeline, and Guangdong's commander gets a task to review the level (our province keeps the
+    /// last word on its own incident).
+    @Test func guangdongsOwnLevelStandsAndGuangxisChangeAsksForAReview() async throws {
+        let pair = try Pair()
+        defer { pair.stop() }
+        try await pair.guangxi.start()
+        try await pair.guangdong.start()
+        #expect(try await pair.guangxi.waitForLink(to: "440000"))
+        let filed = try await pair.guangxi.request(
+            .POST, "/v1/incidents", token: Self.gxCommander, body: Self.heRiverReport)
+        #expect(filed.status == 201)
+        let gxReference = try #require(
+            ((filed.json as? [String: Any])?["incident"] as? [String: Any])?["reference"] as? String)
+        func gdIncident() async throws -> [String: Any]? {
+            guard
+                let list = try await pair.guangdong.request(.GET, "/v1/incidents", token: Self.gdViewer).json
+                    as? [[String: Any]], let reference = list.first?["reference"] as? String
+            else { return nil }
+            return try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: Self.gdViewer).json
+                as? [String: Any]
+        }
+        #expect(try await Self.eventually { try await gdIncident() != nil })
+        let gdReference = try #require(try await gdIncident()?["reference"] as? String)
+
+        // Guangdong's commander grades its copy III first (signing for the province, 440000).
+        let own = try await pair.guangdong.request(
+            .POST, "/v1/incidents/\(gdReference)/reports", token: Self.gdCommander,
+            body: Self.followUp(unit: "440000", #","levelChange":{"to":"III","at":"2013-07-05T17:00:00+08:00"}"#))
+        #expect(own.status == 201, "\(String(describing: own.json))")
+        #expect(try await gdIncident()?["level"] as? String == "III")
+
+        // Then Guangxi sets II.
+        let level = try await pair.guangxi.request(
+            .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander,
+            body: Self.followUp(unit: "451102", #","levelChange":{"to":"II","at":"2013-07-05T18:00:00+08:00"}"#))
+        #expect(level.status == 201, "\(String(describing: level.json))")
+        func review() async throws -> [String: Any]? {
+            (try await gdIncident()?["tasks"] as? [[String: Any]])?.first {
+                ($0["obligation"] as? String)?.hasPrefix("origin:level:") == true
+            }
+        }
+        #expect(try await Self.eventually { try await review() != nil }, "\(pair.guangdong.log)")
+        let shown = try #require(try await gdIncident())
+        #expect(shown["level"] as? String == "III", "our commander's level stands")
+        let task = try #require(try await review())
+        #expect(task["kind"] as? String == "review")
+        #expect(task["state"] as? String == "dispatched")
+        let words = (shown["timeline"] as? [[String: Any]] ?? []).compactMap { $0["summary"] as? String }
+        #expect(words.contains("450000 \(gxReference): level set to II (was ungraded)"), "\(words)")
+    }
+
+    /// A follow-up report on the He River spill signed for `unit`, with `extra` members (`,"levelChange":{…}`).
+    static func followUp(unit: String, _ extra: String, kind: String = "followUp") -> Data {
+        Data(
+            #"{"kind":"\#(kind)","summary":"thallium at Hezhou","signature":{"reportingUnit":"\#(unit)","signingOfficer":"Director Wei","contactName":"Li Ming","contactPhone":"0774-1234567"}\#(extra)}"#
+                .utf8)
     }
 
     /// Refusals come at the TLS handshake (no certificate, an unknown CA) or at the upgrade (a known certificate for
