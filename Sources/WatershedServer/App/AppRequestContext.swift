@@ -36,41 +36,9 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
         return identity
     }
 
-    /// The identity if it has `role`, else 401 or 403 (naming `field` when a field of the request asks for the role,
-    /// e.g. `levelChange`).
-    func require(_ role: Role, field: String? = nil) throws -> Identity {
-        let identity = try requireIdentity()
-        guard identity.has(role) else {
-            throw APIError(
-                .forbidden, code: "forbidden",
-                message: "token \(identity.tokenID) has roles \(identity.roles.map(\.rawValue).sorted()); "
-                    + "this needs \(role.rawValue)",
-                field: field)
-        }
-        return identity
-    }
-
-    /// The identity if it may act as `role` on an incident that is (or is not) an exercise, else 401 or 403 — a
-    /// `drill` token on a real incident gets 403 `drill_only` (``Identity/may(_:exercise:)``).
-    func require(_ role: Role, exercise: Bool, field: String? = nil) throws -> Identity {
-        let identity = try requireIdentity()
-        guard identity.may(role, exercise: exercise) else {
-            if !exercise, identity.roles.contains(.drill) {
-                throw APIError(
-                    .forbidden, code: "drill_only",
-                    message: "token \(identity.tokenID) has the drill role: it reaches exercise incidents only",
-                    field: field)
-            }
-            return try require(role, field: field)
-        }
-        return identity
-    }
-
-    /// The identity of a token that may read the log: a viewer, or a drill-only token (which then sees exercise
-    /// events only).
+    /// The identity if it may read the log, else 401 or 403 (the stream's upgrade, which comes before any route).
     func requireReader() throws -> Identity {
-        let identity = try requireIdentity()
-        return identity.isDrillOnly ? identity : try require(.viewer)
+        try requireIdentity().requireReader()
     }
 }
 

@@ -194,12 +194,13 @@ public func buildApplication(
         basin: loaded.basin, log: log, incidents: incidents, tickets: tickets, metrics: metrics, clock: clock,
         province: configuration.province
     ).register(on: router)
-    DrillRoutes(incidents: incidents, clock: clock).register(on: router)
+    let api = router.group(context: AuthenticatedContext.self)
+    DrillRoutes(incidents: incidents, clock: clock).register(on: api)
     // One CAP ingest for both ports: peers post to it (8444), commanders list and drop its held messages (8443).
     let capIngest = CAPIngest(
         log: log, province: configuration.province, limits: configuration.capHeldLimits, logger: logger,
         incidents: incidents)
-    CAPHeldRoutes(ingest: capIngest, clock: clock).register(on: router)
+    CAPHeldRoutes(ingest: capIngest, clock: clock).register(on: api)
     console.register(on: router)
 
     // The peer port (8444): mutual TLS, neighbours only.

@@ -15,7 +15,7 @@ struct CAPHeldRoutes: Sendable {
     let ingest: CAPIngest
     let clock: any WallClock
 
-    func register(on router: Router<AppRequestContext>) {
+    func register(on router: RouterGroup<AuthenticatedContext>) {
         router.get("/v1/cap/held") { request, context in
             _ = try context.require(.commander)
             try Routes.allowQuery(request, ["limit", "cursor"])

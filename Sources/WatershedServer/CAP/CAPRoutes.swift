@@ -27,9 +27,8 @@ struct CAPRoutes: Sendable {
     /// `Content-Type` of a CAP document.
     static let capType = "application/cap+xml; charset=utf-8"
 
-    func register(on router: Router<AppRequestContext>) {
+    func register(on router: RouterGroup<AuthenticatedContext>) {
         router.get("/v1/incidents/:id/cap") { request, context in
-            _ = try context.requireIdentity()
             let id = try context.parameters.require("id")
             guard let incident = await incidents.find(id) else { throw IncidentService.unknown(id) }
             _ = try context.require(.viewer, exercise: incident.exercise, field: "id")

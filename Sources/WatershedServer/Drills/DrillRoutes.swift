@@ -16,7 +16,7 @@ struct DrillRoutes: Sendable {
     let incidents: IncidentService
     let clock: any WallClock
 
-    func register(on router: Router<AppRequestContext>) {
+    func register(on router: RouterGroup<AuthenticatedContext>) {
         router.post("/v1/drills") { request, context in
             let identity = try context.require(.commander)
             let body: DrillStartRequest = try await Routes.decodeBody(request, context: context)

@@ -15,7 +15,7 @@ struct IncidentLinkRoutes {
     let incidents: IncidentService
     let clock: any WallClock
 
-    func register(on router: Router<AppRequestContext>) {
+    func register(on router: RouterGroup<AuthenticatedContext>) {
         router.post("/v1/incidents/:id/links") { request, context in
             _ = try context.require(.commander, exercise: true)
             let id = try context.parameters.require("id")

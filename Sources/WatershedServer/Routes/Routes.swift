@@ -6,7 +6,11 @@ import WatershedCore
 import WatershedStore
 import WatershedWire
 
-/// The HTTP API and the live stream (DESIGN.md "Interfaces").
+/// The HTTP API and the live stream (DESIGN.md "Interfaces"): the operations endpoints (`/healthz`, `/readyz`,
+/// `/metrics`, no token), the stream's plain GET, and one controller per resource on the authenticated group
+/// (``AuthenticatedContext``): ``DirectoryController``, ``IncidentController``, ``TaskController``,
+/// ``EventController``, ``IncidentLinkRoutes``, ``CAPRoutes`` (and, from `Application+build`, ``DrillRoutes`` and
+/// ``CAPHeldRoutes``). Domain errors become HTTP answers in one place (`DomainError: HTTPResponseError`, AppRequestContext.swift).
 struct Routes: Sendable {
     let basin: Basin
     let log: EventLog
@@ -33,214 +37,12 @@ struct Routes: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }
-        router.get("/v1/me") { _, context in try JSONResponse.make(try context.requireIdentity()) }
-        router.get("/v1/units") { _, context in
-            // Names for codes (assignees, actors, provinces), as in playbooks/units.yaml.
-            _ = try context.requireReader()
-            return try JSONResponse.make(basin.units.values.sorted { $0.code < $1.code })
-        }
-        router.get("/v1/playbooks") { _, context in
-            _ = try context.require(.viewer)
-            let list =
-                basin.rivers.values.map {
-                    PlaybookListing(id: $0.id, kind: "river", name: $0.name, nameZh: $0.nameZh, version: $0.version)
-                }
-                + basin.parks.values.map {
-                    PlaybookListing(id: $0.id, kind: "park", name: $0.name, nameZh: $0.nameZh, version: $0.version)
-                }
-                + basin.seas.values.map {
-                    PlaybookListing(id: $0.id, kind: "sea", name: $0.name, nameZh: $0.nameZh, version: $0.version)
-                }
-            return try JSONResponse.make(list.sorted { $0.id < $1.id })
-        }
-        router.get("/v1/playbooks/:id") { _, context in
-            _ = try context.require(.viewer)
-            let id = try context.parameters.require("id")
-            if let river = basin.rivers[id] { return try JSONResponse.make(river) }
-            if let park = basin.parks[id] { return try JSONResponse.make(park) }
-            if let sea = basin.seas[id] { return try JSONResponse.make(sea) }
-            throw APIError(.notFound, code: "unknown_playbook", message: "no playbook \"\(id)\"", field: "id")
-        }
-        router.get("/v1/playbooks/:id/map") { _, context in
-            _ = try context.require(.viewer)
-            let id = try context.parameters.require("id")
-            guard let map = GeoJSON.map(of: id, in: basin) else {
-                throw APIError(.notFound, code: "unknown_playbook", message: "no playbook \"\(id)\"", field: "id")
-            }
-            var response = try JSONResponse.make(map)
-            response.headers[.contentType] = "application/geo+json"
-            return response
-        }
-        router.get("/v1/incidents") { request, context in
-            let reader = try context.requireReader()
-            try Self.allowQuery(request, ["state", "limit", "cursor"])
-            let page = try PageRequest(request)
-            let state = request.uri.queryParameters.get("state")
-            if let state, state != "open", state != "closed" {
-                throw APIError(.badRequest, code: "invalid_field", message: "state is open or closed", field: "state")
-            }
-            // Without plans (tens of KB each): a list is for choosing; `GET /v1/incidents/{id}` has the plan.
-            let listed = await incidents.list(state: state).filter { !reader.isDrillOnly || $0.exercise }
-            let sliced = try await page.slice(listed, id: \.id.uuidString) {
-                await incidents.list(state: nil).map(\.id.uuidString)
-            }
-            let deadlines = await incidents.nextDeadlines()
-            let lean = sliced.page.map { incident in
-                var lean = incident.withoutPlan
-                lean.nextDeadline = deadlines[incident.id]?.at
-                lean.nextDeadlineTask = deadlines[incident.id]?.task
-                return lean
-            }
-            return try page.response((lean, sliced.more), id: \.id.uuidString, request: request)
-        }
-        router.get("/v1/incidents/:id") { _, context in
-            _ = try context.requireIdentity()
-            let id = try context.parameters.require("id")
-            // An incident opened by a peer's CAP Alert has no report: its own shape (CAPIncidentDetail), found by its
-            // reference or UUID like any other.
-            let found = await incidents.find(id)
-            if found == nil || found?.cap != nil, let uuid = found?.id ?? UUID(uuidString: id),
-                let cap = try incidents.capDetail(of: uuid)
-            {
-                _ = try context.require(.viewer, exercise: cap.exercise, field: "id")
-                return try JSONResponse.make(cap)
-            }
-            guard let incident = await incidents.find(id), let detail = await incidents.detail(of: incident.id) else {
-                throw IncidentService.unknown(id)
-            }
-            _ = try context.require(.viewer, exercise: incident.exercise, field: "id")
-            return try JSONResponse.make(detail)
-        }
-        router.post("/v1/incidents") { request, context in
-            _ = try context.require(.officer, exercise: true)
-            let key = try Self.idempotencyKey(request)
-            let report: InitialReport = try await Self.decodeBody(request, context: context)
-            let identity = try context.require(.officer, exercise: report.exercise ?? false, field: "exercise")
-            let filed = try await incidents.fileInitialReport(report, by: identity, now: clock.now, idempotencyKey: key)
-            return try Self.created(filed)
-        }
-        router.post("/v1/incidents/:id/reports") { request, context in
-            _ = try context.require(.officer, exercise: true)
-            let id = try context.parameters.require("id")
-            guard let incident = await incidents.find(id) else { throw IncidentService.unknown(id) }
-            let identity = try context.require(.officer, exercise: incident.exercise, field: "id")
-            try await Self.requireOwnDrill(identity, incident: incident.id, incidents: incidents)
-            let key = try Self.idempotencyKey(request)
-            let report: FollowUpReport = try await Self.decodeBody(request, context: context)
-            if report.levelChange != nil || report.kind == .final {
-                _ = try context.require(.commander, field: report.levelChange != nil ? "levelChange" : "kind")
-            }
-            let filed = try await incidents.fileReport(
-                report, on: id, by: identity, now: clock.now, idempotencyKey: key)
-            return try Self.created(filed)
-        }
-        router.get("/v1/tasks") { request, context in
-            let reader = try context.requireReader()
-            try Self.allowQuery(request, ["assignee", "state", "incident", "limit", "cursor"])
-            let page = try PageRequest(request)
-            let query = request.uri.queryParameters
-            var assignee: Assignee?
-            var unit: UnitCode?
-            if let text = query.get("assignee") {
-                // `451203` (any position of the unit) or `451203/county-duty-officer`.
-                let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-                let known = await incidents.knownPositions
-                guard let code = parts.first, code.utf8.count == 6, code.utf8.allSatisfy({ (48...57).contains($0) }),
-                    parts.count <= 2, parts.count == 1 || known.contains(DutyPosition(rawValue: parts[1]))
-                else {
-                    throw APIError(
-                        .badRequest, code: "invalid_field",
-                        message: "assignee is a unit code (451203) or unit/position, the position one of "
-                            + known.map(\.rawValue).sorted().joined(separator: ", "),
-                        field: "assignee")
-                }
-                if parts.count == 2 {
-                    assignee = Assignee(unit: code, position: DutyPosition(rawValue: parts[1]))
-                } else {
-                    unit = code
-                }
-            }
-            var state: TaskState?
-            if let text = query.get("state") {
-                guard let value = TaskState(rawValue: String(text)) else {
-                    throw APIError(
-                        .badRequest, code: "invalid_field",
-                        message: "state is one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", "))",
-                        field: "state")
-                }
-                state = value
-            }
-            var incident: UUID?
-            if let text = query.get("incident") {
-                guard let found = await incidents.find(String(text)) else {
-                    throw APIError(
-                        .notFound, code: "unknown_incident", message: "no incident \"\(text)\"", field: "incident")
-                }
-                _ = try context.require(.viewer, exercise: found.exercise, field: "incident")
-                incident = found.id
-            }
-            var list = await incidents.tasks(assignee: assignee, unit: unit, state: state, incident: incident)
-            if reader.isDrillOnly {
-                var kept: [ResponseTask] = []
-                for task in list where await incidents.isExercise(task) { kept.append(task) }
-                list = kept
-            }
-            let sliced = try await page.slice(list, id: \.id.uuidString) {
-                await incidents.tasks(assignee: nil, unit: nil, state: nil, incident: incident).map(\.id.uuidString)
-            }
-            return try page.response(sliced, id: \.id.uuidString, request: request)
-        }
-        router.get("/v1/tasks/:id") { _, context in
-            _ = try context.requireIdentity()
-            let id = try Self.taskKey(context)
-            guard let task = await incidents.task(id) else {
-                throw APIError(.notFound, code: "unknown_task", message: "no task \"\(id)\"", field: "id")
-            }
-            _ = try context.require(.viewer, exercise: await incidents.isExercise(task), field: "id")
-            return try JSONResponse.make(task)
-        }
-        for action in TaskAction.allCases {
-            router.post("/v1/tasks/:id/\(action.rawValue)") { request, context in
-                _ = try context.require(.officer, exercise: true)
-                let id = try Self.taskKey(context)
-                guard let task = await incidents.task(id) else {
-                    throw APIError(.notFound, code: "unknown_task", message: "no task \"\(id)\"", field: "id")
-                }
-                let identity = try context.require(.officer, exercise: await incidents.isExercise(task), field: "id")
-                try await Self.requireOwnDrill(identity, incident: task.incident, incidents: incidents)
-                var reason: String?
-                if action == .decline {
-                    let body: DeclineBody = try await Self.decodeBody(request, context: context)
-                    let trimmed = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-                    guard !trimmed.isEmpty, trimmed.count <= 1_000 else {
-                        throw APIError(
-                            .unprocessableContent, code: "invalid_field",
-                            message: "a decline needs a reason of 1–1000 characters", field: "reason")
-                    }
-                    reason = trimmed
-                }
-                let worked = try await incidents.work(
-                    task.id.uuidString, action: action, reason: reason, by: identity, now: clock.now)
-                return try JSONResponse.make(worked)
-            }
-        }
-        router.get("/v1/events") { request, context in
-            let reader = try context.requireReader()
-            try Self.allowQuery(request, ["after", "limit"])
-            let after = try Self.after(request)
-            let limitText = request.uri.queryParameters.get("limit") ?? "100"
-            guard let limit = Int(limitText), (1...Self.pageLimit).contains(limit) else {
-                throw APIError(
-                    .badRequest, code: "invalid_field", message: "limit must be 1…\(Self.pageLimit)", field: "limit")
-            }
-            return try JSONResponse.make(
-                try log.events(after: after, limit: limit, exercise: reader.isDrillOnly ? true : nil))
-        }
-        router.post("/v1/stream-tickets") { _, context in
-            let identity = try context.requireReader()
-            let (ticket, expiresAt) = tickets.issue(for: identity, now: clock.now)
-            return try JSONResponse.make(StreamTicket(ticket: ticket, expiresAt: expiresAt), status: .created)
-        }
+        // Every route below needs a token: their handlers get the identity, never optional (AuthenticatedContext).
+        let api = router.group(context: AuthenticatedContext.self)
+        DirectoryController(basin: basin).register(on: api)
+        IncidentController(incidents: incidents, clock: clock).register(on: api)
+        TaskController(incidents: incidents, clock: clock).register(on: api)
+        EventController(log: log, tickets: tickets, clock: clock).register(on: api)
         // The upgrade itself is decided by StreamUpgrade, outside the router; a plain GET of the stream (no
         // `Upgrade: websocket`) gets the same errors an upgrade would be refused for, and 426 when nothing is wrong.
         router.get("/v1/stream") { request, context -> Response in
@@ -250,9 +52,9 @@ struct Routes: Sendable {
                 message: "/v1/stream is a WebSocket: connect with Upgrade: websocket (wss://)")
         }
         // Linking two reports of the same spill (issue 5): IncidentLinkRoutes.swift.
-        IncidentLinkRoutes(incidents: incidents, clock: clock).register(on: router)
+        IncidentLinkRoutes(incidents: incidents, clock: clock).register(on: api)
         // CAP 1.2 exports (issue 5): Routes/../CAP/CAPRoutes.swift.
-        CAPRoutes(basin: basin, log: log, incidents: incidents, province: province, clock: clock).register(on: router)
+        CAPRoutes(basin: basin, log: log, incidents: incidents, province: province, clock: clock).register(on: api)
     }
 
     /// A drill participant's token works its own drill's incidents only: another drill's incident (or an exercise
@@ -269,7 +71,7 @@ struct Routes: Sendable {
     }
 
     /// The `{id}` of a task route: a UUID or a reference (`GX-2026-0007/T3`, its `/` sent as `%2F`).
-    static func taskKey(_ context: AppRequestContext) throws -> String {
+    static func taskKey(_ context: some RequestContext) throws -> String {
         let raw = try context.parameters.require("id")
         return raw.removingPercentEncoding ?? raw
     }
@@ -348,7 +150,7 @@ struct Routes: Sendable {
     ///
     /// - Throws: ``APIError`` 413 over 1 MiB, 415 for another encoding, 400 as above or naming the field a
     ///   `DecodingError` points at.
-    static func decodeBody<T: Codable>(_ request: Request, context: AppRequestContext) async throws -> T {
+    static func decodeBody<T: Codable>(_ request: Request, context: some RequestContext) async throws -> T {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
