@@ -3,7 +3,9 @@ import HTTPTypes
 import HummingbirdWSClient
 import NIOHTTP1
 import Testing
+import WatershedCore
 import WatershedServer
+import WatershedWire
 
 /// The drill role, stream tickets, `/metrics` and the pending peer notifications of a report, live over TLS.
 @Suite struct AccessTests {
@@ -18,10 +20,11 @@ import WatershedServer
         return try JSONSerialization.data(withJSONObject: object)
     }
 
-    static func events(_ api: APIClient, token: String) async throws -> [[String: Any]] {
+    /// The first 1000 events `token` may read, as clients decode them.
+    static func events(_ api: APIClient, token: String) async throws -> [StoredEvent] {
         let reply = try await api.request(.GET, "/v1/events?after=0&limit=1000", token: token)
         #expect(reply.status == 200)
-        return try #require(try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]])
+        return try reply.decoded([StoredEvent].self)
     }
 
     /// A `drill` token reaches exercise incidents only: it files them, lists and reads them, sees only their
@@ -31,28 +34,26 @@ import WatershedServer
             let realByDrill = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.drill, body: longjiangReport())
             #expect(realByDrill.status == 403)
-            #expect(realByDrill.errorCode == "drill_only")
-            #expect(realByDrill.errorField == "exercise")
+            #expect(realByDrill.error?.code == "drill_only")
+            #expect(realByDrill.error?.field == "exercise")
             #expect(try await api.head() == 0)
 
             let drill = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.drill, body: try Self.exerciseReport())
             #expect(drill.status == 201, "\(String(decoding: drill.body, as: UTF8.self))")
-            let drillID = try #require((drill.json?["incident"] as? [String: Any])?["id"] as? String)
-            let drillLast = try #require((drill.json?["lastSeq"] as? NSNumber)?.int64Value)
+            let created = try drill.decoded(IncidentCreated.self)
+            let drillID = created.incident.id
+            let drillLast = created.lastSeq
             let realID = try await api.file(longjiangReport())
 
             let listed = try await api.request(.GET, "/v1/incidents", token: DevToken.drill)
-            let ids = (try JSONSerialization.jsonObject(with: listed.body) as? [[String: Any]])?.compactMap {
-                $0["id"] as? String
-            }
-            #expect(ids == [drillID])
+            #expect(try listed.decoded([IncidentSummary].self).map(\.id) == [drillID])
             let viewerList = try await api.request(.GET, "/v1/incidents", token: DevToken.viewer)
-            #expect((try JSONSerialization.jsonObject(with: viewerList.body) as? [Any])?.count == 2)
+            #expect(try viewerList.decoded([IncidentSummary].self).count == 2)
 
             let readReal = try await api.request(.GET, "/v1/incidents/\(realID)", token: DevToken.drill)
             #expect(readReal.status == 403)
-            #expect(readReal.errorCode == "drill_only")
+            #expect(readReal.error?.code == "drill_only")
             let readDrill = try await api.request(.GET, "/v1/incidents/\(drillID)", token: DevToken.drill)
             #expect(readDrill.status == 200)
             let followUpOnReal = try await api.request(
@@ -62,10 +63,10 @@ import WatershedServer
             // The drill token sees exactly the exercise incident's events, every one marked as an exercise.
             let drillEvents = try await Self.events(api, token: DevToken.drill)
             #expect(drillEvents.count == Int(drillLast))
-            #expect(drillEvents.allSatisfy { $0["exercise"] as? Bool == true && $0["incident"] as? String == drillID })
+            #expect(drillEvents.allSatisfy { $0.exercise && $0.incident == drillID })
             let allEvents = try await Self.events(api, token: DevToken.viewer)
             #expect(allEvents.count == Int(try await api.head()))
-            #expect(allEvents.filter { $0["exercise"] as? Bool == false }.count == allEvents.count - Int(drillLast))
+            #expect(allEvents.filter { !$0.exercise }.count == allEvents.count - Int(drillLast))
 
             // The stream: exercise events only, whatever the filter says; `exclude` is refused.
             let frames = try await subscribe(handle, after: 0, token: DevToken.drill)
@@ -75,7 +76,7 @@ import WatershedServer
             }
             let excluded = try await api.request(.GET, "/v1/stream?after=0&exercise=exclude", token: DevToken.drill)
             #expect(excluded.status == 403)
-            #expect(excluded.errorCode == "drill_only")
+            #expect(excluded.error?.code == "drill_only")
         }
     }
 
@@ -86,10 +87,10 @@ import WatershedServer
             _ = try await api.file(longjiangReport())
             let issued = try await api.request(.POST, "/v1/stream-tickets", token: DevToken.viewer)
             #expect(issued.status == 201)
-            let ticket = try #require(issued.json?["ticket"] as? String)
+            let answer = try issued.decoded(StreamTicket.self)
+            let ticket = answer.ticket
             #expect(ticket.count == 43)
-            let expires = try #require(ReportsTests.date(issued.json?["expiresAt"] as? String))
-            #expect(abs(expires.timeIntervalSinceNow - 30) < 5)
+            #expect(abs(answer.expiresAt.timeIntervalSinceNow - 30) < 5)
 
             let frames = try await subscribe(handle, after: 0, token: nil, query: "&ticket=\(ticket)")
             let head = try await api.head()
@@ -101,8 +102,8 @@ import WatershedServer
             }
             let reused = try await api.request(.GET, "/v1/stream?after=0&ticket=\(ticket)")
             #expect(reused.status == 401)
-            #expect(reused.errorCode == "bad_ticket")
-            #expect(reused.errorField == "ticket")
+            #expect(reused.error?.code == "bad_ticket")
+            #expect(reused.error?.field == "ticket")
             await #expect(throws: (any Error).self) {
                 try await subscribe(handle, after: 0, token: nil, query: "&ticket=made-up")
             }
@@ -139,14 +140,13 @@ import WatershedServer
         try await LiveServer.withAPI { handle, api in
             _ = try await api.file(longjiangReport())
             let events = try await Self.events(api, token: DevToken.viewer)
-            let types = events.compactMap { $0["type"] as? String }
-            let peers = events.filter { $0["type"] as? String == "PeerNotified" }
+            let types = events.map(\.type.rawValue)
+            let peers = events.filter { $0.type == .peerNotified }
             #expect(peers.count == 1)
-            let payload = try #require(peers.first?["payload"] as? [String: Any])
-            #expect(payload["delivery"] as? String == "pending")
-            let notification = try #require(payload["notification"] as? [String: Any])
-            #expect(notification["province"] as? String == "440000")
-            #expect(notification["requirement"] as? String == "required")
+            let payload = try #require(peers.first).payload(as: PeerNotifiedPayload.self)
+            #expect(payload.delivery == "pending")
+            #expect(payload.notification.province == "440000")
+            #expect(payload.notification.requirement == .required)
             let peerIndex = try #require(types.firstIndex(of: "PeerNotified"))
             #expect(types[..<peerIndex].contains("ObligationDue"))
             #expect(!types[..<peerIndex].contains("TaskDispatched"))

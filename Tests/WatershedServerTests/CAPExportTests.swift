@@ -4,8 +4,10 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import Testing
+import WatershedCore
 import WatershedServer
 import WatershedTestSupport
+import WatershedWire
 
 /// `GET /v1/incidents/{id}/cap` and `GET /v1/feeds/cap`, live over TLS: the documents validate against the OASIS
 /// CAP 1.2 schema with xmllint, an initial report is an Alert and a follow-up an Update referencing it, and the
@@ -35,9 +37,10 @@ import WatershedTestSupport
             let created = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
             #expect(created.status == 201)
-            let id = try #require((created.json?["incident"] as? [String: Any])?["id"] as? String)
-            let reference = try #require((created.json?["incident"] as? [String: Any])?["reference"] as? String)
-            let firstSeq = try #require(created.json?["firstSeq"] as? Int)
+            let answer = try created.decoded(IncidentCreated.self)
+            let id = answer.incident.id
+            let reference = answer.incident.reference
+            let firstSeq = answer.firstSeq
 
             let (status, type, alert) = try await Self.get(api, "/v1/incidents/\(id)/cap", token: DevToken.viewer)
             #expect(status == 200)
@@ -93,7 +96,7 @@ import WatershedTestSupport
             let drill = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.drill, body: try JSONSerialization.data(withJSONObject: object))
             #expect(drill.status == 201)
-            let drillID = try #require((drill.json?["incident"] as? [String: Any])?["id"] as? String)
+            let drillID = try drill.decoded(IncidentCreated.self).incident.id
             let (_, _, exercise) = try await Self.get(api, "/v1/incidents/\(drillID)/cap", token: DevToken.drill)
             #expect(try Fixtures.capSchemaProblems(exercise) == nil)
             #expect(Self.values("status", in: exercise) == ["Exercise"])

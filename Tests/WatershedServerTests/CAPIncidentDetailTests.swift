@@ -3,8 +3,10 @@ import Foundation
 import NIOCore
 import NIOSSL
 import Testing
+import WatershedCore
 import WatershedServer
 import WatershedTestSupport
+import WatershedWire
 
 /// `GET /v1/incidents/{id}` of an incident opened only by a peer's CAP Alert (only `CAPReceived` events) answers its
 /// CAP thread (`"origin": "cap"`) instead of 404.
@@ -57,39 +59,36 @@ import WatershedTestSupport
 
             let api = try APIClient(handle)
             defer { api.close() }
-            let received = try await DispatchTests.events(api, type: "CAPReceived")
+            let received = try await DispatchTests.events(api, type: .capReceived)
             #expect(received.count == 2)
-            let id = try #require(received.first?["incident"] as? String)
-            #expect(received.last?["incident"] as? String == id, "the Cancel joins the Alert's thread")
+            let id = try #require(received.first?.incident)
+            #expect(received.last?.incident == id, "the Cancel joins the Alert's thread")
 
             let reply = try await api.request(.GET, "/v1/incidents/\(id)", token: DevToken.viewer)
             #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
-            let detail = try #require(reply.json)
-            #expect(detail["id"] as? String == id)
-            #expect(detail["origin"] as? String == "cap")
-            #expect(detail["peer"] as? String == "440000")
-            #expect(detail["exercise"] as? Bool == false)
-            #expect(detail["state"] as? String == "cancelled")
-            let messages = try #require(detail["messages"] as? [[String: Any]])
-            #expect(messages.map { $0["msgType"] as? String } == ["Alert", "Cancel"])
-            #expect(messages.map { $0["identifier"] as? String } == ["43b080713727", "43b080713728"])
-            #expect(messages.first?["sent"] as? String == "2003-04-02T14:39:01-05:00")
-            let info = try #require((messages.first?["info"] as? [[String: Any]])?.first)
-            #expect(info["event"] as? String == "Homeland Security Advisory System Update")
-            #expect(info["urgency"] as? String == "Immediate")
-            #expect(info["severity"] as? String == "Severe")
-            #expect(info["certainty"] as? String == "Likely")
-            #expect(info["headline"] as? String == "Homeland Security Sets Code ORANGE")
-            #expect(info["areas"] as? [String] == ["U.S. nationwide and interests worldwide"])
-            #expect(info["parameters"] as? [[String]] == [["HSAS", "ORANGE"]])
-            #expect((messages.last?["info"] as? [Any])?.isEmpty == true, "a Cancel carries no info")
-            #expect(
-                (detail["timeline"] as? [[String: Any]])?.map { $0["type"] as? String } == [
-                    "CAPReceived", "CAPReceived",
-                ])
+            let detail = try reply.decoded(CAPIncidentDetail.self)
+            #expect(detail.id == id)
+            #expect(detail.origin == "cap")
+            #expect(detail.peer == "440000")
+            #expect(detail.exercise == false)
+            #expect(detail.state == "cancelled")
+            let messages = detail.messages
+            #expect(messages.map(\.msgType) == ["Alert", "Cancel"])
+            #expect(messages.map(\.identifier) == ["43b080713727", "43b080713728"])
+            #expect(messages.first?.sent == "2003-04-02T14:39:01-05:00")
+            let info = try #require(messages.first?.info.first)
+            #expect(info.event == "Homeland Security Advisory System Update")
+            #expect(info.urgency == "Immediate")
+            #expect(info.severity == "Severe")
+            #expect(info.certainty == "Likely")
+            #expect(info.headline == "Homeland Security Sets Code ORANGE")
+            #expect(info.areas == ["U.S. nationwide and interests worldwide"])
+            #expect(info.parameters == [["HSAS", "ORANGE"]])
+            #expect(messages.last?.info.isEmpty == true, "a Cancel carries no info")
+            #expect(detail.timeline.map(\.type.rawValue) == ["CAPReceived", "CAPReceived"])
             // `watershed incident show` prints the thread (it used to fail to read this shape).
             let shown = await watershed(
-                ["incident", "show", id] + ClientCommandTests.flags(handle, token: DevToken.viewer))
+                ["incident", "show", id.uuidString] + ClientCommandTests.flags(handle, token: DevToken.viewer))
             #expect(shown.code == 0, "\(shown.err)")
             #expect(shown.out.hasPrefix("CAP 1.2 thread from peer 440000 — cancelled, 2 message(s)\n"))
             #expect(shown.out.contains("  2003-04-02T14:39:01-05:00  Alert 43b080713727 from hsas@dhs.gov (received "))
@@ -102,25 +101,23 @@ import WatershedTestSupport
             #expect(try await api.request(.GET, "/v1/incidents/\(id)").status == 401)
             let unknown = try await api.request(.GET, "/v1/incidents/\(UUID().uuidString)", token: DevToken.viewer)
             #expect(unknown.status == 404)
-            #expect(unknown.errorField == "id")
+            #expect(unknown.error?.field == "id")
 
             // An incident like any other (issue 16): listed under a reference of ours — GX, the year of its `sent` in
             // China Standard Time (2003-04-02T14:39:01-05:00 is 2003-04-03 03:39 there), the first of that year —
             // shown, exported and in the feed by it.
-            let list = try #require(
-                try JSONSerialization.jsonObject(
-                    with: try await api.request(.GET, "/v1/incidents", token: DevToken.viewer).body) as? [[String: Any]]
-            )
-            let listed = try #require(list.first { $0["id"] as? String == id })
-            #expect(listed["reference"] as? String == "GX-2003-0001")
-            #expect(listed["state"] as? String == "cancelled")
-            #expect(listed["discoveredAt"] as? String == "2003-04-02T19:39:01.000Z")
-            #expect(listed["pollutant"] as? String == "Homeland Security Sets Code ORANGE")
-            #expect((listed["cap"] as? [String: Any])?["peer"] as? String == "440000")
-            #expect(listed["place"] == nil)
+            let list = try await api.request(.GET, "/v1/incidents", token: DevToken.viewer)
+                .decoded([IncidentSummary].self)
+            let listed = try #require(list.first { $0.id == id })
+            #expect(listed.reference == "GX-2003-0001")
+            #expect(listed.state == "cancelled")
+            #expect(try listed.discoveredAt == instant("2003-04-02T19:39:01.000Z"))
+            #expect(listed.pollutant == "Homeland Security Sets Code ORANGE")
+            #expect(listed.cap?.peer == "440000")
+            #expect(listed.place == nil)
             let byReference = try await api.request(.GET, "/v1/incidents/GX-2003-0001", token: DevToken.viewer)
             #expect(byReference.status == 200)
-            #expect(byReference.json?["reference"] as? String == "GX-2003-0001")
+            #expect(try byReference.decoded(CAPIncidentDetail.self).reference == "GX-2003-0001")
             let listedByCLI = await watershed(["incidents"] + ClientCommandTests.flags(handle, token: DevToken.viewer))
             #expect(listedByCLI.code == 0, "\(listedByCLI.err)")
             #expect(listedByCLI.out.contains("GX-2003-0001"), "\(listedByCLI.out)")

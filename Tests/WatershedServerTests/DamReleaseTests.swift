@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import WatershedCore
 import WatershedServer
 import WatershedTestSupport
+import WatershedWire
 
 /// A follow-up report announcing an emergency release from a held dam warns the neighbour downstream before it
 /// (MEE–MWR 2020 guidance, task 3): a `PeerNotified` of kind `damRelease`, due at the release time.
@@ -31,14 +33,10 @@ import WatershedTestSupport
             let filed = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.commander, body: FederationTests.heRiverReport)
             #expect(filed.status == 201)
-            let id = try #require((filed.json?["incident"] as? [String: Any])?["id"] as? String)
-            let initial = try #require(try await api.detail(id)["plan"] as? [String: Any])
-            let arrivals = try #require(initial["arrivals"] as? [[String: Any]])
-            func earliest(_ node: String) -> Date? {
-                ReportsTests.date(arrivals.first { $0["node"] as? String == node }?["earliestArrival"] as? String)
-            }
-            let dam = try #require(earliest("he-river-hemianshi-dam"))
-            let fulong = try #require(earliest("he-river-fulong-boundary"))
+            let id = try filed.decoded(IncidentCreated.self).incident.id.uuidString
+            let initial = try #require(try await api.detail(id).incident.plan)
+            let dam = try #require(ReportsTests.earliest("he-river-hemianshi-dam", in: initial))
+            let fulong = try #require(ReportsTests.earliest("he-river-fulong-boundary", in: initial))
             #expect(abs(fulong.timeIntervalSince(dam) - 18_773) < 1, "5 h 12 min 53 s from the dam to Fulong")
 
             // Refused, naming the field: a site that is not a river's emergency site, one that cannot hold water,
@@ -51,32 +49,32 @@ import WatershedTestSupport
                 let refused = try await api.request(
                     .POST, "/v1/incidents/\(id)/reports", token: DevToken.commander, body: Self.followUp(release))
                 #expect(refused.status == 422, "\(release)")
-                #expect(refused.errorField == field, "\(release)")
+                #expect(refused.error?.field == field, "\(release)")
             }
 
             let announced = try await api.request(
                 .POST, "/v1/incidents/\(id)/reports", token: DevToken.commander,
                 body: Self.followUp(#"{"site":"he-river-hemianshi-dam","at":"2013-07-07T08:00:00+08:00"}"#))
             #expect(announced.status == 201, "\(String(decoding: announced.body, as: UTF8.self))")
-            let notified = try await DispatchTests.events(api, type: "PeerNotified").compactMap {
-                ($0["payload"] as? [String: Any])?["notification"] as? [String: Any]
+            let notified = try await DispatchTests.events(api, type: .peerNotified).map {
+                try $0.payload(as: PeerNotifiedPayload.self).notification
             }
             #expect(notified.count == 2, "the crossing at filing, then the release warning")
             let warning = try #require(notified.last)
-            #expect(warning["kind"] as? String == "damRelease")
-            #expect(warning["site"] as? String == "he-river-hemianshi-dam")
-            #expect(warning["province"] as? String == "440000")
-            #expect(warning["boundary"] as? String == "he-river-fulong-boundary")
-            #expect(warning["requirement"] as? String == "required")
-            #expect(warning["deadline"] as? String == "2013-07-07T00:00:00.000Z")
-            let crossing = try #require(ReportsTests.date(warning["crossingAt"] as? String))
-            let expected = try #require(ReportsTests.date("2013-07-07T05:12:53Z"))
+            #expect(warning.kind == .damRelease)
+            #expect(warning.site == "he-river-hemianshi-dam")
+            #expect(warning.province == "440000")
+            #expect(warning.boundary == "he-river-fulong-boundary")
+            #expect(warning.requirement == .required)
+            #expect(try warning.deadline == instant("2013-07-07T00:00:00.000Z"))
+            let crossing = warning.crossingAt
+            let expected = try instant("2013-07-07T05:12:53Z")
             #expect(abs(crossing.timeIntervalSince(expected)) < 1, "\(crossing)")
             // The incident lists both notifications to Guangdong, the warning last and still pending (no link).
-            let entries = try #require(try await api.detail(id)["notifications"] as? [[String: Any]])
+            let entries = try await api.detail(id).notifications
             #expect(entries.count == 2)
-            #expect(((entries.last?["notification"] as? [String: Any])?["kind"] as? String) == "damRelease")
-            #expect(entries.map { $0["delivery"] as? String } == ["pending", "pending"])
+            #expect(entries.last?.notification.kind == .damRelease)
+            #expect(entries.map(\.delivery) == [.pending, .pending])
         }
     }
 }

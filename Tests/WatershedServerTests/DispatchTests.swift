@@ -1,38 +1,53 @@
 import Foundation
 import Testing
+import WatershedCore
 import WatershedServer
+import WatershedWire
 
 /// Tasks, escalation and report obligations through the API, live over TLS (issue 4).
 @Suite struct DispatchTests {
+    /// The items of a JSON array body, untyped (for the suites that still read tasks so: HardeningTests,
+    /// ProvinceSeedsTests).
     static func json(_ reply: APIClient.Reply) throws -> [[String: Any]] {
         try #require(try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]])
     }
 
+    /// `GET /v1/tasks?incident=…` as a viewer, untyped (HardeningTests); ``responseTasks(_:incident:)`` is typed.
     static func tasks(_ api: APIClient, incident: String) async throws -> [[String: Any]] {
         let reply = try await api.request(.GET, "/v1/tasks?incident=\(incident)", token: DevToken.viewer)
         #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
         return try json(reply)
     }
 
-    static func events(_ api: APIClient, type: String) async throws -> [[String: Any]] {
-        var all: [[String: Any]] = []
-        var after = 0
-        while true {
-            let page = try json(
-                try await api.request(.GET, "/v1/events?after=\(after)&limit=1000", token: DevToken.viewer))
-            all += page
-            guard page.count == 1000, let last = (page.last?["seq"] as? NSNumber)?.intValue else { break }
-            after = last
-        }
-        return all.filter { $0["type"] as? String == type }
+    /// `GET /v1/tasks?incident=…` as a viewer: the incident's tasks as clients read them.
+    static func responseTasks(_ api: APIClient, incident: String) async throws -> [ResponseTask] {
+        let reply = try await api.request(.GET, "/v1/tasks?incident=\(incident)", token: DevToken.viewer)
+        #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+        return try reply.decoded([ResponseTask].self)
     }
 
+    /// Every event of `type` in the log, via `GET /v1/events` pages of 1000.
+    static func events(_ api: APIClient, type: EventType) async throws -> [StoredEvent] {
+        var all: [StoredEvent] = []
+        var after: Int64 = 0
+        while true {
+            let page = try await api.request(.GET, "/v1/events?after=\(after)&limit=1000", token: DevToken.viewer)
+                .decoded([StoredEvent].self)
+            all += page
+            guard page.count == 1000, let last = page.last?.seq else { break }
+            after = last
+        }
+        return all.filter { $0.type == type }
+    }
+
+    /// `unit/position` of an untyped task's assignee (HardeningTests, ProvinceSeedsTests).
     static func assignee(_ task: [String: Any]) -> String {
         let assignee = task["assignee"] as? [String: Any]
         return "\(assignee?["unit"] as? String ?? "?")/\(assignee?["position"] as? String ?? "?")"
     }
 
-    static func date(_ value: Any?) -> Date? { ReportsTests.date(value as? String) }
+    /// `unit/position` of a task's assignee, e.g. `451203/county-duty-officer`.
+    static func assignee(_ task: ResponseTask) -> String { "\(task.assignee.unit)/\(task.assignee.position.rawValue)" }
 
     /// The 2012 Longjiang report, discovered 08:00+08:00 (00:00Z), with `pollutant`, `massKg` and `level` set.
     static func report(pollutant: String = "cadmium", massKg: String = "21000", level: String? = nil) throws -> Data {
@@ -57,28 +72,24 @@ import WatershedServer
             let api = try APIClient(handle)
             defer { api.close() }
             let id = try await api.file(try Self.report())
-            let detail = try await api.detail(id)
-            let obligations = try #require(detail["obligations"] as? [[String: Any]])
-            func entry(_ id: String) -> [String: Any]? {
-                obligations.first { ($0["obligation"] as? [String: Any])?["id"] as? String == id }
-            }
+            let obligations = try await api.detail(id).obligations
+            func entry(_ id: String) -> IncidentDetail.DueObligation? { obligations.first { $0.obligation.id == id } }
             let county = try #require(entry("initial-451203"))
-            let countyObligation = try #require(county["obligation"] as? [String: Any])
-            #expect(countyObligation["withinH"] as? Double == 2)
-            #expect(countyObligation["dueBy"] as? String == "2012-01-15T02:00:00.000Z")
-            #expect(county["state"] as? String == "met")
+            #expect(county.obligation.withinH == 2)
+            #expect(try county.obligation.dueBy == instant("2012-01-15T02:00:00.000Z"))
+            #expect(county.state == .met)
             let region = try #require(entry("initial-450000-mee"))
-            #expect((region["obligation"] as? [String: Any])?["dueBy"] as? String == "2012-01-15T02:00:00.000Z")
-            #expect(region["state"] as? String == "due")
+            #expect(try region.obligation.dueBy == instant("2012-01-15T02:00:00.000Z"))
+            #expect(region.state == .due)
             #expect(obligations.count == 2)
-            #expect(try await Self.events(api, type: "ObligationMet").count == 1)
+            #expect(try await Self.events(api, type: .obligationMet).count == 1)
 
-            let reportTasks = try await Self.tasks(api, incident: id).filter { $0["kind"] as? String == "report" }
+            let reportTasks = try await Self.responseTasks(api, incident: id).filter { $0.kind == .report }
             #expect(reportTasks.count == 1)
             let task = try #require(reportTasks.first)
-            #expect(task["obligation"] as? String == "initial-450000-mee")
+            #expect(task.obligation == "initial-450000-mee")
             #expect(Self.assignee(task) == "450000/provincial-duty-chief")
-            #expect(task["dueBy"] as? String == "2012-01-15T02:00:00.000Z")
+            #expect(try task.dueBy == instant("2012-01-15T02:00:00.000Z"))
         }
     }
 
@@ -98,13 +109,13 @@ import WatershedServer
                 .POST, "/v1/incidents", token: DevToken.commander,
                 body: try Self.report(pollutant: "benzene", massKg: "2000", level: "IV"))
             #expect(filed.status == 201)
-            let id = try #require((filed.json?["incident"] as? [String: Any])?["id"] as? String)
-            let before = try await Self.tasks(api, incident: id).filter { $0["kind"] as? String == "report" }
+            let id = try filed.decoded(IncidentCreated.self).incident.id.uuidString
+            let before = try await Self.responseTasks(api, incident: id).filter { $0.kind == .report }
             #expect(before.count == 1)
             let county = try #require(before.first)
-            #expect(county["obligation"] as? String == "initial-451203")
+            #expect(county.obligation == "initial-451203")
             #expect(Self.assignee(county) == "451203/county-duty-officer")
-            #expect(county["dueBy"] as? String == "2012-01-15T04:00:00.000Z")
+            #expect(try county.dueBy == instant("2012-01-15T04:00:00.000Z"))
 
             clock.advance(to: try #require(ReportsTests.date("2012-01-15T02:00:00Z")))
             let change = ReportsTests.report(#""levelChange":{"to":"II","at":"2012-01-15T10:00:00+08:00"}"#)
@@ -112,19 +123,18 @@ import WatershedServer
                 .POST, "/v1/incidents/\(id)/reports", token: DevToken.commander, body: change)
             #expect(changed.status == 201, "\(String(decoding: changed.body, as: UTF8.self))")
 
-            let after = try await Self.tasks(api, incident: id).filter { $0["kind"] as? String == "report" }
-            #expect(after.first { $0["id"] as? String == county["id"] as? String }?["state"] as? String == "cancelled")
-            let countyNew = try #require(after.first { $0["obligation"] as? String == "initial-451203/level-change-1" })
-            #expect(countyNew["state"] as? String == "dispatched")
-            #expect(countyNew["dueBy"] as? String == "2012-01-15T04:00:00.000Z")
+            let after = try await Self.responseTasks(api, incident: id).filter { $0.kind == .report }
+            #expect(after.first { $0.id == county.id }?.state == .cancelled)
+            let countyNew = try #require(after.first { $0.obligation == "initial-451203/level-change-1" })
+            #expect(countyNew.state == .dispatched)
+            #expect(try countyNew.dueBy == instant("2012-01-15T04:00:00.000Z"))
             #expect(Self.assignee(countyNew) == "451203/county-duty-officer")
-            let regionNew = try #require(
-                after.first { $0["obligation"] as? String == "initial-450000-mee/level-change-1" })
-            #expect(regionNew["dueBy"] as? String == "2012-01-15T05:00:00.000Z")
+            let regionNew = try #require(after.first { $0.obligation == "initial-450000-mee/level-change-1" })
+            #expect(try regionNew.dueBy == instant("2012-01-15T05:00:00.000Z"))
             #expect(after.count == 3)
-            let obligations = try #require(try await api.detail(id)["obligations"] as? [[String: Any]])
-            let old = obligations.first { ($0["obligation"] as? [String: Any])?["id"] as? String == "initial-451203" }
-            #expect(old?["state"] as? String == "cancelled")
+            let obligations = try await api.detail(id).obligations
+            let old = obligations.first { $0.obligation.id == "initial-451203" }
+            #expect(old?.state == .cancelled)
         }
     }
 
@@ -135,54 +145,53 @@ import WatershedServer
     @Test func taskRoutes() async throws {
         try await LiveServer.withAPI { handle, api in
             let id = try await api.file(try Self.report())
-            let tasks = try await Self.tasks(api, incident: id)
+            let tasks = try await Self.responseTasks(api, incident: id)
             let yizhou = try #require(tasks.first { Self.assignee($0) == "451203/county-duty-officer" })
-            let reference = try #require(yizhou["reference"] as? String)
+            let reference = yizhou.reference
             // By reference, its "/" percent-encoded; the task's UUID works too.
             let path = "/v1/tasks/" + reference.replacingOccurrences(of: "/", with: "%2F")
             let head = try await api.head()
 
             let hechi = try await api.request(.POST, path + "/ack", token: "wsd-dev-officer-hechi")
             #expect(hechi.status == 403)
-            #expect(hechi.errorCode == "not_assignee")
+            #expect(hechi.error?.code == "not_assignee")
             let viewer = try await api.request(.POST, path + "/ack", token: DevToken.viewer)
             #expect(viewer.status == 403)
             #expect(try await api.head() == head)
 
             let ack = try await api.request(.POST, path + "/ack", token: DevToken.officer)
             #expect(ack.status == 200, "\(String(decoding: ack.body, as: UTF8.self))")
-            #expect(ack.json?["state"] as? String == "acknowledged")
+            #expect(try ack.decoded(ResponseTask.self).state == .acknowledged)
             let again = try await api.request(.POST, path + "/ack", token: DevToken.officer)
             #expect(again.status == 409)
-            #expect(again.errorCode == "task_state")
+            #expect(again.error?.code == "task_state")
             let started = try await api.request(.POST, path + "/start", token: DevToken.officer)
-            #expect(started.json?["state"] as? String == "inProgress")
+            #expect(try started.decoded(ResponseTask.self).state == .inProgress)
             let done = try await api.request(.POST, path + "/done", token: DevToken.commander)
-            #expect(done.json?["state"] as? String == "done")
+            #expect(try done.decoded(ResponseTask.self).state == .done)
             #expect(try await api.head() == head + 3)
 
             // Decline: a reason is required; the task goes to Hechi's city duty chief.
             let other = try #require(
-                tasks.first {
-                    Self.assignee($0) == "451203/county-duty-officer" && $0["id"] as? String != yizhou["id"] as? String
-                })
-            let otherPath = "/v1/tasks/\(try #require(other["id"] as? String))/decline"
+                tasks.first { Self.assignee($0) == "451203/county-duty-officer" && $0.id != yizhou.id })
+            let otherPath = "/v1/tasks/\(other.id.uuidString)/decline"
             let noReason = try await api.request(
                 .POST, otherPath, token: DevToken.officer, body: Data(#"{"reason":"  "}"#.utf8))
             #expect(noReason.status == 422)
-            #expect(noReason.errorField == "reason")
+            #expect(noReason.error?.field == "reason")
             let declined = try await api.request(
                 .POST, otherPath, token: DevToken.officer, body: Data(#"{"reason":"no boat on duty"}"#.utf8))
             #expect(declined.status == 200, "\(String(decoding: declined.body, as: UTF8.self))")
-            #expect(Self.assignee(try #require(declined.json)) == "451200/city-duty-chief")
-            #expect(declined.json?["state"] as? String == "dispatched")
+            let redispatched = try declined.decoded(ResponseTask.self)
+            #expect(Self.assignee(redispatched) == "451200/city-duty-chief")
+            #expect(redispatched.state == .dispatched)
 
             let mine = try await api.request(
                 .GET, "/v1/tasks?assignee=451200/city-duty-chief&state=dispatched", token: DevToken.viewer)
-            #expect(try Self.json(mine).contains { $0["id"] as? String == other["id"] as? String })
+            #expect(try mine.decoded([ResponseTask].self).contains { $0.id == other.id })
             let bad = try await api.request(.GET, "/v1/tasks?state=sleeping", token: DevToken.viewer)
             #expect(bad.status == 400)
-            #expect(bad.errorField == "state")
+            #expect(bad.error?.field == "state")
         }
     }
 
@@ -203,7 +212,7 @@ import WatershedServer
             let api = try APIClient(handle)
             defer { api.close() }
             let id = try await api.file(try Self.report())
-            return try await Self.tasks(api, incident: id).map(TaskRow.init)
+            return try await Self.responseTasks(api, incident: id).map(TaskRow.init)
         }
         let region = rows.filter { $0.ackMinutes == 5 }
         let city = rows.filter { $0.ackMinutes == 10 }
@@ -220,35 +229,35 @@ import WatershedServer
         try await LiveServer.run(data: data, clock: clock, scheduler: true) { handle in
             let api = try APIClient(handle)
             defer { api.close() }
-            let overdue = try await Self.waitFor(api, type: "TaskOverdue", count: expected)
+            let overdue = try await Self.waitFor(api, type: .taskOverdue, count: expected)
             #expect(overdue.count == expected)
-            let escalated = try await Self.events(api, type: "TaskEscalated")
+            let escalated = try await Self.events(api, type: .taskEscalated).map {
+                try $0.payload(as: TaskEscalated.self)
+            }
             #expect(escalated.count == expected)
             // A city task's first step goes to the region's duty chief, its next deadline 10 min after the first.
             let cityTask = try #require(city.first?.id)
-            let step = try #require(
-                escalated.first { ($0["payload"] as? [String: Any])?["task"] as? String == cityTask }?["payload"]
-                    as? [String: Any])
-            #expect((step["to"] as? [String: Any])?["unit"] as? String == "450000")
-            #expect(Self.date(step["ackBy"]) == t0.addingTimeInterval(20 * 60))
+            let step = try #require(escalated.first { $0.task == cityTask })
+            #expect(step.to.unit == "450000")
+            #expect(step.ackBy == t0.addingTimeInterval(20 * 60))
         }
         try await LiveServer.run(data: data, clock: clock, scheduler: true) { handle in
             let api = try APIClient(handle)
             defer { api.close() }
-            let fired = try await Self.events(api, type: "TaskOverdue").count
+            let fired = try await Self.events(api, type: .taskOverdue).count
             try await Task.sleep(for: .milliseconds(500))
-            #expect(try await Self.events(api, type: "TaskOverdue").count == fired)
+            #expect(try await Self.events(api, type: .taskOverdue).count == fired)
             #expect(fired == expected)
 
             let acknowledged = try #require(county.first { $0.assignee == "451203/county-duty-officer" })
             let ack = try await api.request(.POST, "/v1/tasks/\(acknowledged.id)/ack", token: DevToken.officer)
             #expect(ack.status == 200)
             clock.advance(to: t0.addingTimeInterval(16 * 60))
-            let unowned = try await Self.waitFor(api, type: "TaskUnowned", count: region.count)
+            let unowned = try await Self.waitFor(api, type: .taskUnowned, count: region.count)
             #expect(unowned.count == region.count)
             let overdue = try await Self.waitFor(
-                api, type: "TaskOverdue", count: expected + region.count + county.count - 1)
-            let countyOverdue = overdue.compactMap { ($0["payload"] as? [String: Any])?["task"] as? String }
+                api, type: .taskOverdue, count: expected + region.count + county.count - 1)
+            let countyOverdue = try overdue.map { try $0.payload(as: TaskOverdue.self).task }
             #expect(!countyOverdue.contains(acknowledged.id))
             #expect(overdue.count == expected + region.count + county.count - 1)
         }
@@ -305,21 +314,19 @@ import WatershedServer
             let api = try APIClient(handle)
             defer { api.close() }
             let id = try await api.file(try Self.report())
-            let plan = try #require(try await api.detail(id)["plan"] as? [String: Any])
-            let arrivals = try #require(plan["arrivals"] as? [[String: Any]])
+            let plan = try #require(try await api.detail(id).incident.plan)
             var distance: [String: Double] = [:]
             var front: [String: Date] = [:]
-            for arrival in arrivals {
-                guard let node = arrival["node"] as? String else { continue }
-                distance[node] = arrival["distanceKm"] as? Double
-                front[node] = ReportsTests.date(arrival["earliestArrival"] as? String)
+            for arrival in plan.arrivals {
+                distance[arrival.node] = arrival.distanceKm
+                front[arrival.node] = arrival.earliestArrival
             }
             let luodong = "longjiang-luodong-section"
             let predicted = try #require(front[luodong])
             let spill = try #require(ReportsTests.date("2012-01-15T00:00:00Z"))
             let observed = predicted.addingTimeInterval(40 * 3_600)
             let f = observed.timeIntervalSince(spill) / predicted.timeIntervalSince(spill)
-            let before = try await Self.tasks(api, incident: id).filter { $0["kind"] as? String == "site" }
+            let before = try await Self.responseTasks(api, incident: id).filter { $0.kind == .site }
 
             let formatter = ISO8601DateFormatter()
             let monitoring = ReportsTests.monitoring(node: luodong, at: formatter.string(from: observed))
@@ -328,36 +335,33 @@ import WatershedServer
             let filed = try await api.request(
                 .POST, "/v1/incidents/\(id)/reports", token: DevToken.officer, body: body)
             #expect(filed.status == 201, "\(String(decoding: filed.body, as: UTF8.self))")
-            let after = try await Self.tasks(api, incident: id)
+            let after = try await Self.responseTasks(api, incident: id)
             // f as the server computed it, checked against the hand formula (t_pred known to the second here),
             // then used exactly below.
-            let newPlan = try #require(try await api.detail(id)["plan"] as? [String: Any])
-            let serverF = try #require(
-                ((newPlan["reestimates"] as? [[String: Any]])?.first?["factor"] as? NSNumber)?.doubleValue)
+            let newPlan = try #require(try await api.detail(id).incident.plan)
+            let serverF = try #require(newPlan.reestimates.first?.factor)
             #expect(abs(serverF - f) / f < 1e-4)
-            let rescheduled = try await Self.events(api, type: "TaskRescheduled")
+            let rescheduled = try await Self.events(api, type: .taskRescheduled).map {
+                try $0.payload(as: TaskRescheduled.self)
+            }
 
             var below: [Move] = []
             var above: [Move] = []
             let luodongKm = try #require(distance[luodong])
             for task in before {
-                guard let taskID = task["id"] as? String,
-                    let node = (task["source"] as? [String: Any])?["node"] as? String,
-                    let km = distance[node], let old = ReportsTests.date(task["startBy"] as? String),
-                    let now = after.first(where: { $0["id"] as? String == taskID }),
-                    now["state"] as? String != "cancelled",
-                    let new = ReportsTests.date(now["startBy"] as? String)
+                guard let node = task.source?.node, let km = distance[node], let old = task.startBy,
+                    let now = after.first(where: { $0.id == task.id }), now.state != .cancelled,
+                    let new = now.startBy
                 else { continue }
                 let travel = (front[node] ?? old).timeIntervalSince(spill)
                 let move = Move(node: node, shift: new.timeIntervalSince(old), travel: travel)
                 if km > luodongKm {
                     below.append(move)
                     // The move is recorded as an event from the old startBy to the new one.
-                    let event = rescheduled.first { ($0["payload"] as? [String: Any])?["task"] as? String == taskID }
-                    let payload = event?["payload"] as? [String: Any]
-                    // (The API writes whole seconds, the event milliseconds.)
-                    let from = try #require(ReportsTests.date(payload?["from"] as? String))
-                    let to = try #require(ReportsTests.date(payload?["to"] as? String))
+                    let payload = rescheduled.first { $0.task == task.id }
+                    // (Both times within a second: the plan's are whole seconds, the event's milliseconds.)
+                    let from = try #require(payload?.from)
+                    let to = try #require(payload?.to)
                     #expect(abs(from.timeIntervalSince(old)) < 1 && abs(to.timeIntervalSince(new)) < 1)
                 } else if km < luodongKm {
                     above.append(move)
@@ -369,21 +373,21 @@ import WatershedServer
 
     /// What the restart test needs of a task, Sendable.
     struct TaskRow: Sendable {
-        var id: String
+        var id: UUID
         var assignee: String
         var ackMinutes: Int?
         var ackBy: Date?
 
-        init(_ task: [String: Any]) {
-            id = task["id"] as? String ?? ""
+        init(_ task: ResponseTask) {
+            id = task.id
             assignee = DispatchTests.assignee(task)
-            ackMinutes = ((task["policy"] as? [String: Any])?["ackMinutes"] as? NSNumber)?.intValue
-            ackBy = DispatchTests.date(task["ackBy"])
+            ackMinutes = task.policy.ackMinutes
+            ackBy = task.ackBy
         }
     }
 
     /// Polls `/v1/events` until `count` events of `type` are there (or 10 s pass); answers them.
-    static func waitFor(_ api: APIClient, type: String, count: Int) async throws -> [[String: Any]] {
+    static func waitFor(_ api: APIClient, type: EventType, count: Int) async throws -> [StoredEvent] {
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             let found = try await events(api, type: type)
@@ -406,21 +410,21 @@ import WatershedServer
             let api = try APIClient(handle)
             defer { api.close() }
             let id = try await api.file(try DispatchTests.report())
-            func calls() async throws -> [[String: Any]] {
-                try await DispatchTests.tasks(api, incident: id).filter { $0["kind"] as? String == "peerCall" }
+            func calls() async throws -> [ResponseTask] {
+                try await DispatchTests.responseTasks(api, incident: id).filter { $0.kind == .peerCall }
             }
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await calls().isEmpty, "nothing before the deadline")
             clock.advance(to: try #require(ReportsTests.date("2012-01-15T01:00:06Z")))
-            var found: [[String: Any]] = []
+            var found: [ResponseTask] = []
             for _ in 0..<200 where found.isEmpty {
                 try await Task.sleep(for: .milliseconds(50))
                 found = try await calls()
             }
             let call = try #require(found.first)
-            #expect(call["obligation"] as? String == "peer:440000:not-received")
+            #expect(call.obligation == "peer:440000:not-received")
             #expect(DispatchTests.assignee(call) == "450000/provincial-duty-chief")
-            #expect((call["title"] as? String)?.contains("Guangdong") == true)
+            #expect(call.title.contains("Guangdong"))
             clock.advance(to: try #require(ReportsTests.date("2012-01-15T01:00:30Z")))
             try await Task.sleep(for: .milliseconds(500))
             #expect(try await calls().count == 1, "one call, not one per pass")

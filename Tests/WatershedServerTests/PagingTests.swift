@@ -1,15 +1,12 @@
 import Foundation
 import Testing
+import WatershedCore
 import WatershedServer
+import WatershedWire
 
 /// Every list endpoint pages, and an unknown query parameter is refused (issue 15, item 5: `GET /v1/tasks` answered
 /// 63 MB at 794 incidents, and `?asignee=` answered the whole list).
 @Suite struct PagingTests {
-    /// The items of a JSON array body.
-    static func items(_ reply: APIClient.Reply) throws -> [[String: Any]] {
-        try #require(try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]])
-    }
-
     /// The `rel="next"` path of a reply's `Link` header.
     static func next(_ reply: APIClient.Reply) -> String? {
         guard let link = reply.headers["Link"].first,
@@ -27,33 +24,33 @@ import WatershedServer
                 let filed = try await api.request(
                     .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(km: km))
                 #expect(filed.status == 201)
-                references.append(try #require((filed.json?["incident"] as? [String: Any])?["reference"] as? String))
+                references.append(try filed.decoded(IncidentCreated.self).incident.reference)
             }
             let first = try await api.request(.GET, "/v1/incidents?limit=2", token: DevToken.viewer)
             #expect(first.status == 200)
-            #expect(try Self.items(first).compactMap { $0["reference"] as? String } == [references[2], references[1]])
+            #expect(try first.decoded([IncidentSummary].self).map(\.reference) == [references[2], references[1]])
             let nextPath = try #require(Self.next(first))
             #expect(nextPath.hasPrefix("/v1/incidents?limit=2&cursor="))
             let second = try await api.request(.GET, nextPath, token: DevToken.viewer)
-            #expect(try Self.items(second).compactMap { $0["reference"] as? String } == [references[0]])
+            #expect(try second.decoded([IncidentSummary].self).map(\.reference) == [references[0]])
             #expect(Self.next(second) == nil)
 
             // Tasks, five a page, following the links.
-            var seen: [String] = []
+            var seen: [UUID] = []
             var path: String? = "/v1/tasks?limit=5"
             var pages = 0
             while let current = path, pages < 100 {
                 let reply = try await api.request(.GET, current, token: DevToken.viewer)
                 #expect(reply.status == 200)
-                let page = try Self.items(reply)
+                let page = try reply.decoded([ResponseTask].self)
                 #expect(page.count <= 5)
-                seen += page.compactMap { $0["id"] as? String }
+                seen += page.map(\.id)
                 path = Self.next(reply)
                 pages += 1
             }
             let events = try await api.request(.GET, "/v1/events?after=0&limit=1000", token: DevToken.viewer)
-            let dispatched = try Self.items(events).filter { $0["type"] as? String == "TaskDispatched" }.compactMap {
-                ($0["payload"] as? [String: Any])?["task"] as? String
+            let dispatched = try events.decoded([StoredEvent].self).filter { $0.type == .taskDispatched }.map {
+                try $0.payload(as: TaskDispatched.self).task
             }
             #expect(dispatched.count > 5)
             #expect(seen.count == dispatched.count)
@@ -79,8 +76,8 @@ import WatershedServer
             for (path, code, field) in cases {
                 let reply = try await api.request(.GET, path, token: DevToken.viewer)
                 #expect(reply.status == 400, "\(path)")
-                #expect(reply.errorCode == code, "\(path)")
-                #expect(reply.errorField == field, "\(path)")
+                #expect(reply.error?.code == code, "\(path)")
+                #expect(reply.error?.field == field, "\(path)")
             }
             // Held CAP messages are a commander's list; they page too.
             for (path, code, field) in [
@@ -89,8 +86,8 @@ import WatershedServer
             ] {
                 let reply = try await api.request(.GET, path, token: DevToken.commander)
                 #expect(reply.status == 400, "\(path)")
-                #expect(reply.errorCode == code, "\(path)")
-                #expect(reply.errorField == field, "\(path)")
+                #expect(reply.error?.code == code, "\(path)")
+                #expect(reply.error?.field == field, "\(path)")
             }
             let held = try await api.request(.GET, "/v1/cap/held?limit=5", token: DevToken.commander)
             #expect(held.status == 200)

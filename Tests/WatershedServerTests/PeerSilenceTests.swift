@@ -2,8 +2,10 @@ import AsyncHTTPClient
 import Foundation
 import NIOSSL
 import Testing
+import WatershedCore
 import WatershedServer
 import WatershedTestSupport
+import WatershedWire
 
 /// A neighbour silent on the link beyond its `silentAfterMin` (default 10 min; seeds/450000/peers.yaml sets none for
 /// Guangdong) opens one task for Guangxi's duty chief to phone it, once per silence, on the injected clock (issue 5,
@@ -29,14 +31,14 @@ import WatershedTestSupport
             let filed = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.commander, body: FederationTests.heRiverReport)
             #expect(filed.status == 201, "\(String(decoding: filed.body, as: UTF8.self))")
-            let id = try #require((filed.json?["incident"] as? [String: Any])?["id"] as? String)
-            func silenceCalls() async throws -> [[String: Any]] {
-                try await DispatchTests.tasks(api, incident: id).filter {
-                    $0["kind"] as? String == "peerCall" && $0["obligation"] as? String == "peer:440000:silent"
+            let id = try filed.decoded(IncidentCreated.self).incident.id.uuidString
+            func silenceCalls() async throws -> [ResponseTask] {
+                try await DispatchTests.responseTasks(api, incident: id).filter {
+                    $0.kind == .peerCall && $0.obligation == "peer:440000:silent"
                 }
             }
-            func waitForCalls(_ count: Int) async throws -> [[String: Any]] {
-                var found: [[String: Any]] = []
+            func waitForCalls(_ count: Int) async throws -> [ResponseTask] {
+                var found: [ResponseTask] = []
                 for _ in 0..<300 where found.count < count {
                     try await Task.sleep(for: .milliseconds(50))
                     found = try await silenceCalls()
@@ -53,7 +55,7 @@ import WatershedTestSupport
             let first = try #require(try await waitForCalls(1).first, "no silence task")
             #expect(DispatchTests.assignee(first) == "450000/provincial-duty-chief")
             #expect(
-                first["title"] as? String
+                first.title
                     == "Phone Guangdong Province's duty office: nothing heard on the peer link since "
                     + "2013-07-05T04:30:00.000Z (more than 10 min)")
             // Still silent 9 min later: still one.
@@ -87,9 +89,8 @@ import WatershedTestSupport
             let calls = try await waitForCalls(2)
             #expect(calls.count == 2, "a new silence, a new task")
             #expect(
-                (calls.last?["title"] as? String)?.contains(
-                    "nothing heard on the peer link since 2013-07-05T04:49:06.000Z")
-                    == true, "\(String(describing: calls.last?["title"]))")
+                calls.last?.title.contains("nothing heard on the peer link since 2013-07-05T04:49:06.000Z") == true,
+                "\(String(describing: calls.last?.title))")
         }
 
         // A restart during the same silence (nothing heard since 04:49:06): the open task from before the restart is
@@ -103,19 +104,17 @@ import WatershedTestSupport
             let api = try APIClient(handle)
             defer { api.close() }
             let list = try await api.request(.GET, "/v1/incidents", token: DevToken.viewer)
-            let id = try #require(
-                (try JSONSerialization.jsonObject(with: list.body) as? [[String: Any]])?.first?["id"] as? String)
+            let id = try #require(try list.decoded([IncidentSummary].self).first?.id.uuidString)
             clock.advance(to: restart.addingTimeInterval(606))
-            var calls: [[String: Any]] = []
-            for _ in 0..<300 where !calls.contains(where: { $0["obligation"] as? String == "peer:440000:not-received" })
-            {
+            var calls: [ResponseTask] = []
+            for _ in 0..<300 where !calls.contains(where: { $0.obligation == "peer:440000:not-received" }) {
                 try await Task.sleep(for: .milliseconds(50))
-                calls = try await DispatchTests.tasks(api, incident: id).filter { $0["kind"] as? String == "peerCall" }
+                calls = try await DispatchTests.responseTasks(api, incident: id).filter { $0.kind == .peerCall }
             }
             try await Task.sleep(for: .milliseconds(500))
-            calls = try await DispatchTests.tasks(api, incident: id).filter { $0["kind"] as? String == "peerCall" }
-            #expect(calls.contains { $0["obligation"] as? String == "peer:440000:not-received" })
-            #expect(calls.filter { $0["obligation"] as? String == "peer:440000:silent" }.count == 2)
+            calls = try await DispatchTests.responseTasks(api, incident: id).filter { $0.kind == .peerCall }
+            #expect(calls.contains { $0.obligation == "peer:440000:not-received" })
+            #expect(calls.filter { $0.obligation == "peer:440000:silent" }.count == 2)
         }
     }
 }

@@ -4,7 +4,9 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import Testing
+import WatershedCore
 import WatershedServer
+import WatershedWire
 
 /// `Idempotency-Key`, follow-up and final reports, and `GET /v1/incidents/{id}`, live over TLS. Every refused
 /// request is checked for its status, its error field and that the log's head did not move.
@@ -70,14 +72,14 @@ import WatershedServer
             let other = try await api.send(
                 .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(km: "10"), key: "K-1")
             #expect(other.reply.status == 409)
-            #expect(other.reply.errorField == "Idempotency-Key")
+            #expect(other.reply.error?.field == "Idempotency-Key")
             #expect(try await api.head() == head)
 
             for bad in ["", String(repeating: "k", count: 256), "a key"] {
                 let refused = try await api.send(
                     .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(), key: bad)
                 #expect(refused.reply.status == 400, "key \"\(bad)\"")
-                #expect(refused.reply.errorField == "Idempotency-Key")
+                #expect(refused.reply.error?.field == "Idempotency-Key")
             }
             #expect(try await api.head() == head)
 
@@ -87,7 +89,7 @@ import WatershedServer
             #expect(hechi.reply.status == 201)
             #expect(hechi.reply.body != created.reply.body)
             let list = try await api.request(.GET, "/v1/incidents", token: DevToken.viewer)
-            #expect((try JSONSerialization.jsonObject(with: list.body) as? [Any])?.count == 2)
+            #expect(try list.decoded([IncidentSummary].self).count == 2)
             return created.reply.body
         }
         // After a restart the key still answers with the same body and appends nothing.
@@ -102,7 +104,7 @@ import WatershedServer
             let other = try await api.send(
                 .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(km: "20"), key: "K-1")
             #expect(other.reply.status == 409)
-            #expect(other.reply.errorField == "Idempotency-Key")
+            #expect(other.reply.error?.field == "Idempotency-Key")
             #expect(try await api.head() == head)
         }
     }
@@ -123,19 +125,19 @@ import WatershedServer
             }
             #expect(bodies.allSatisfy { $0.0 == 201 })
             #expect(Set(bodies.map(\.1)).count == 1)
-            let references = try await withThrowingTaskGroup(of: String?.self) { group in
+            let references = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<8 {
                     group.addTask {
                         let reply = try await api.request(
                             .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
-                        return (reply.json?["incident"] as? [String: Any])?["reference"] as? String
+                        return try reply.decoded(IncidentCreated.self).incident.reference
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(Set(references.compactMap { $0 }).count == 8)
+            #expect(Set(references).count == 8)
             let list = try await api.request(.GET, "/v1/incidents", token: DevToken.viewer)
-            #expect((try JSONSerialization.jsonObject(with: list.body) as? [Any])?.count == 9)
+            #expect(try list.decoded([IncidentSummary].self).count == 9)
         }
     }
 
@@ -157,10 +159,10 @@ import WatershedServer
             let elsewhere = try await api.send(
                 .POST, "/v1/incidents/\(otherID)/reports", token: DevToken.officer, body: body, key: "F-1")
             #expect(elsewhere.reply.status == 409)
-            #expect(elsewhere.reply.errorField == "Idempotency-Key")
+            #expect(elsewhere.reply.error?.field == "Idempotency-Key")
             #expect(try await api.head() == head)
             let detail = try await api.detail(id)
-            #expect((detail["reports"] as? [Any])?.count == 1)
+            #expect(detail.reports.count == 1)
         }
     }
 
@@ -173,50 +175,42 @@ import WatershedServer
         try await LiveServer.withAPI { handle, api in
             let id = try await api.file(longjiangReport())
             let before = try await api.detail(id)
-            let oldPlan = try #require(before["plan"] as? [String: Any])
+            let oldPlan = try #require(before.incident.plan)
             let body = Self.report(
                 #""monitoring":[\#(Self.monitoring(node: "longjiang-luodong-section", at: "2012-01-17T08:00:00+08:00"))]"#
             )
             let filed = try await api.request(.POST, "/v1/incidents/\(id)/reports", token: DevToken.officer, body: body)
             #expect(filed.status == 201, "\(String(decoding: filed.body, as: UTF8.self))")
-            let firstSeq = try #require((filed.json?["firstSeq"] as? NSNumber)?.int64Value)
-            let lastSeq = try #require((filed.json?["lastSeq"] as? NSNumber)?.int64Value)
+            let created = try filed.decoded(IncidentCreated.self)
+            let (firstSeq, lastSeq) = (created.firstSeq, created.lastSeq)
             let events = try await api.request(.GET, "/v1/events?after=\(firstSeq - 1)", token: DevToken.viewer)
-            let types = (try JSONSerialization.jsonObject(with: events.body) as? [[String: Any]])?.map {
-                $0["type"] as? String
-            }
             // The report and the new plan, the notification to Guangdong with its moved crossing (issue 16), then the
             // moves of the tasks the re-estimate changed (DispatchTests).
-            let list = types ?? []
+            let list = try events.decoded([StoredEvent].self).map(\.type.rawValue)
             #expect(list.count == Int(lastSeq - firstSeq + 1))
             #expect(Array(list.prefix(3)) == ["ReportFiled", "PlanComputed", "PeerNotified"])
-            let taskTypes: Set<String?> = ["TaskRescheduled", "TaskCancelled", "TaskDispatched"]
+            let taskTypes: Set<String> = ["TaskRescheduled", "TaskCancelled", "TaskDispatched"]
             #expect(list.count > 3 && list.dropFirst(3).allSatisfy { taskTypes.contains($0) })
 
             let after = try await api.detail(id)
-            let plan = try #require(after["plan"] as? [String: Any])
-            #expect(Self.earliest("longjiang-luodong-section", in: plan) == "2012-01-17T00:00:00.000Z")
+            let plan = try #require(after.incident.plan)
+            #expect(try Self.earliest("longjiang-luodong-section", in: plan) == instant("2012-01-17T00:00:00.000Z"))
             // Below the section: shifted by t_obs − t_pred(Luodong), t_pred from the plan before.
-            let predicted = try #require(Self.date(Self.earliest("longjiang-luodong-section", in: oldPlan)))
+            let predicted = try #require(Self.earliest("longjiang-luodong-section", in: oldPlan))
             let observed = try #require(Self.date("2012-01-17T00:00:00Z"))
-            let oldSancha = try #require(Self.date(Self.earliest("longjiang-sancha-section", in: oldPlan)))
-            let newSancha = try #require(Self.date(Self.earliest("longjiang-sancha-section", in: plan)))
+            let oldSancha = try #require(Self.earliest("longjiang-sancha-section", in: oldPlan))
+            let newSancha = try #require(Self.earliest("longjiang-sancha-section", in: plan))
             #expect(abs(newSancha.timeIntervalSince(oldSancha) - observed.timeIntervalSince(predicted)) <= 2)
             // The notification to Guangdong now carries the re-estimated crossing, shifted as every node below the
             // section is; the one before keeps the old crossing.
-            let notifications = try #require(after["notifications"] as? [[String: Any]]).filter {
-                ($0["notification"] as? [String: Any])?["province"] as? String == "440000"
-            }
+            let notifications = after.notifications.filter { $0.notification.province == "440000" }
             #expect(notifications.count == 2)
-            let crossings = try notifications.map {
-                try #require(Self.date(($0["notification"] as? [String: Any])?["crossingAt"] as? String ?? ""))
-            }
+            let crossings = notifications.map(\.notification.crossingAt)
             if crossings.count == 2 {
                 #expect(abs(crossings[1].timeIntervalSince(crossings[0]) - observed.timeIntervalSince(predicted)) <= 2)
             }
-            let reestimates = try #require(plan["reestimates"] as? [[String: Any]])
-            #expect(reestimates.count == 1)
-            #expect((after["reports"] as? [Any])?.count == 1)
+            #expect(plan.reestimates.count == 1)
+            #expect(after.reports.count == 1)
         }
     }
 
@@ -235,30 +229,26 @@ import WatershedServer
             let filed = try await api.request(
                 .POST, "/v1/incidents/\(id)/reports", token: DevToken.commander, body: Self.report(change))
             #expect(filed.status == 201, "\(String(decoding: filed.body, as: UTF8.self))")
-            let incident = try #require(filed.json?["incident"] as? [String: Any])
-            #expect(incident["level"] as? String == "II")
+            #expect(try filed.decoded(IncidentCreated.self).incident.level == .II)
 
             let detail = try await api.detail(id)
-            #expect(detail["level"] as? String == "II")
-            let obligations = try #require(detail["obligations"] as? [[String: Any]])
-            let afterChange = obligations.compactMap { $0["obligation"] as? [String: Any] }
-                .filter { $0["anchor"] as? String == "levelChange" }
-            let county = try #require(afterChange.first { $0["fromUnit"] as? String == "451203" })
-            #expect(county["dueBy"] as? String == "2012-01-16T04:00:00.000Z")
-            #expect(county["withinH"] as? Double == 2)
-            #expect(county["majorPath"] as? Bool == true)
+            #expect(detail.incident.level == .II)
+            let obligations = detail.obligations.map(\.obligation)
+            let afterChange = obligations.filter { $0.anchor == .levelChange }
+            let county = try #require(afterChange.first { $0.fromUnit == "451203" })
+            #expect(try county.dueBy == instant("2012-01-16T04:00:00.000Z"))
+            #expect(county.withinH == 2)
+            #expect(county.majorPath == true)
             // The discovery obligation on the IV path stays as it was: 4 h after 00:00Z.
-            let discovery = obligations.compactMap { $0["obligation"] as? [String: Any] }
-                .first { $0["anchor"] as? String == "discovery" }
-            #expect(discovery?["dueBy"] as? String == "2012-01-15T04:00:00.000Z")
-            let timeline = try #require(detail["timeline"] as? [[String: Any]])
-            #expect(timeline.map { $0["type"] as? String }.contains("LevelSet"))
+            let discovery = obligations.first { $0.anchor == .discovery }
+            #expect(try discovery?.dueBy == instant("2012-01-15T04:00:00.000Z"))
+            #expect(detail.timeline.map(\.type).contains(.levelSet))
 
             // The level is II now: a change "from IV" is out of date; "to II" again changes nothing.
             let stale = try await api.request(
                 .POST, "/v1/incidents/\(id)/reports", token: DevToken.commander, body: Self.report(change))
             #expect(stale.status == 422)
-            #expect(stale.errorField == "levelChange.from")
+            #expect(stale.error?.field == "levelChange.from")
             let headAfter = try await api.head()
             let cases: [(String, Int, String)] = [
                 (#""levelChange":{"to":"V","at":"2012-01-16T12:00:00+08:00"}"#, 400, "levelChange.to"),
@@ -269,7 +259,7 @@ import WatershedServer
                 let refused = try await api.request(
                     .POST, "/v1/incidents/\(id)/reports", token: DevToken.commander, body: Self.report(extra))
                 #expect(refused.status == status, "\(extra)")
-                #expect(refused.errorField == field, "\(extra)")
+                #expect(refused.error?.field == field, "\(extra)")
             }
             #expect(try await api.head() == headAfter)
         }
@@ -292,20 +282,18 @@ import WatershedServer
             let closed = try await api.request(
                 .POST, "/v1/incidents/\(id)/reports", token: DevToken.commander, body: final)
             #expect(closed.status == 201)
-            #expect((closed.json?["incident"] as? [String: Any])?["state"] as? String == "closed")
-            let firstSeq = try #require((closed.json?["firstSeq"] as? NSNumber)?.int64Value)
-            let events = try await api.request(.GET, "/v1/events?after=\(firstSeq - 1)", token: DevToken.viewer)
-            let types = (try JSONSerialization.jsonObject(with: events.body) as? [[String: Any]])?.map {
-                $0["type"] as? String
-            }
+            let created = try closed.decoded(IncidentCreated.self)
+            #expect(created.incident.state == "closed")
+            let events = try await api.request(
+                .GET, "/v1/events?after=\(created.firstSeq - 1)", token: DevToken.viewer)
             // The report, the cancellation of every task still open (handling is over), the closing.
-            let list = types ?? []
+            let list = try events.decoded([StoredEvent].self).map(\.type.rawValue)
             #expect(list.first == "ReportFiled")
             #expect(list.last == "IncidentClosed")
             #expect(list.count > 2)
             #expect(list.dropFirst().dropLast().allSatisfy { $0 == "TaskCancelled" })
             let closedList = try await api.request(.GET, "/v1/incidents?state=closed", token: DevToken.viewer)
-            #expect((try JSONSerialization.jsonObject(with: closedList.body) as? [Any])?.count == 1)
+            #expect(try closedList.decoded([IncidentSummary].self).count == 1)
 
             head = try await api.head()
             for (token, body) in [
@@ -313,8 +301,8 @@ import WatershedServer
             ] {
                 let refused = try await api.request(.POST, "/v1/incidents/\(id)/reports", token: token, body: body)
                 #expect(refused.status == 409)
-                #expect(refused.errorCode == "incident_closed")
-                #expect(refused.errorField == "id")
+                #expect(refused.error?.code == "incident_closed")
+                #expect(refused.error?.field == "id")
             }
             #expect(try await api.head() == head)
         }
@@ -343,7 +331,7 @@ import WatershedServer
             for (token, body, status, code) in cases {
                 let reply = try await api.request(.POST, path, token: token, body: body)
                 #expect(reply.status == status, "\(token ?? "no token")")
-                #expect(reply.errorCode == code)
+                #expect(reply.error?.code == code)
             }
             #expect(try await api.head() == head)
             let unauthenticated = try await api.request(.GET, "/v1/incidents/\(id)")
@@ -351,23 +339,22 @@ import WatershedServer
 
             let byUUID = try await api.request(.GET, "/v1/incidents/\(id)", token: DevToken.viewer)
             #expect(byUUID.status == 200)
-            let reference = try #require(byUUID.json?["reference"] as? String)
+            let detail = try byUUID.decoded(IncidentDetail.self)
+            let reference = detail.incident.reference
             #expect(reference.hasPrefix("GX-") && reference.hasSuffix("-0001"))
             let byReference = try await api.request(.GET, "/v1/incidents/\(reference)", token: DevToken.viewer)
             #expect(byReference.body == byUUID.body)
-            let detail = try #require(byUUID.json)
-            #expect(detail["state"] as? String == "open")
-            #expect(detail["plan"] is [String: Any])
-            #expect((detail["initialReport"] as? [String: Any])?["pollutant"] as? String == "cadmium")
-            let timeline = try #require(detail["timeline"] as? [[String: Any]])
-            #expect(timeline.map { ($0["seq"] as? NSNumber)?.int64Value } == (1...head).map { Optional($0) })
-            #expect(timeline.first?["type"] as? String == "IncidentReported")
-            #expect((timeline.first?["actor"] as? [String: Any])?["token"] as? String == "yizhou-officer")
-            #expect(timeline.allSatisfy { $0["at"] is String })
-            let obligations = try #require(detail["obligations"] as? [Any])
-            #expect(obligations.count == timeline.filter { $0["type"] as? String == "ObligationDue" }.count)
-            let tasks = try #require(detail["tasks"] as? [Any])
-            #expect(tasks.count == timeline.filter { $0["type"] as? String == "TaskDispatched" }.count)
+            #expect(detail.incident.state == "open")
+            #expect(detail.incident.plan != nil)
+            #expect(detail.initialReport?.pollutant == "cadmium")
+            let timeline = detail.timeline
+            #expect(timeline.map(\.seq) == Array(1...head))
+            #expect(timeline.first?.type == .incidentReported)
+            #expect(timeline.first?.actor.token == "yizhou-officer")
+            // Every entry has its time (a `Date` decoded from an RFC 3339 string), and it is of this test's run.
+            #expect(timeline.allSatisfy { abs($0.at.timeIntervalSinceNow) < 3_600 })
+            #expect(detail.obligations.count == timeline.filter { $0.type == .obligationDue }.count)
+            #expect(detail.tasks.count == timeline.filter { $0.type == .taskDispatched }.count)
 
             // The officer's plain follow-up is accepted.
             let followUp = try await api.request(.POST, path, token: DevToken.officer, body: Self.report())
@@ -421,20 +408,20 @@ import WatershedServer
                 let reply = try await api.request(
                     .POST, "/v1/incidents/\(target)/reports", token: DevToken.commander, body: body)
                 #expect(reply.status == status, "\(String(decoding: reply.body.prefix(300), as: UTF8.self))")
-                #expect(reply.errorField == field, "\(String(decoding: reply.body.prefix(300), as: UTF8.self))")
+                #expect(reply.error?.field == field, "\(String(decoding: reply.body.prefix(300), as: UTF8.self))")
             }
             #expect(try await api.head() == head)
             let unknown = try await api.request(.GET, "/v1/incidents/GX-1999-0001", token: DevToken.viewer)
             #expect(unknown.status == 404)
-            #expect(unknown.errorField == "id")
+            #expect(unknown.error?.field == "id")
         }
     }
 }
 
 extension ReportsTests {
-    /// The `earliestArrival` text of `node` in a plan's arrivals.
-    static func earliest(_ node: String, in plan: [String: Any]) -> String? {
-        (plan["arrivals"] as? [[String: Any]])?.first { $0["node"] as? String == node }?["earliestArrival"] as? String
+    /// The `earliestArrival` of `node` in a plan's arrivals.
+    static func earliest(_ node: String, in plan: PlanDocument) -> Date? {
+        plan.arrivals.first { $0.node == node }?.earliestArrival
     }
 
     /// An RFC 3339 time, with or without fractional seconds (event payloads carry milliseconds).
@@ -463,10 +450,10 @@ extension APIClient {
         return (Reply(status: Int(response.status.code), body: Data(buffer: bytes)), response.headers)
     }
 
-    /// The log's head seq (`/readyz`).
+    /// The log's head seq (`/readyz`, whose members are strings).
     func head() async throws -> Int64 {
         let ready = try await request(.GET, "/readyz")
-        let text = try #require(ready.json?["head"] as? String)
+        let text = try #require(try ready.decoded([String: String].self)["head"])
         return try #require(Int64(text))
     }
 
@@ -474,13 +461,13 @@ extension APIClient {
     func file(_ body: Data) async throws -> String {
         let reply = try await request(.POST, "/v1/incidents", token: DevToken.officer, body: body)
         #expect(reply.status == 201, "\(String(decoding: reply.body, as: UTF8.self))")
-        return try #require((reply.json?["incident"] as? [String: Any])?["id"] as? String)
+        return try reply.decoded(IncidentCreated.self).incident.id.uuidString
     }
 
-    /// `GET /v1/incidents/{id}` as a viewer, as a JSON object.
-    func detail(_ id: String) async throws -> [String: Any] {
+    /// `GET /v1/incidents/{id}` as a viewer, as the ``IncidentDetail`` clients read.
+    func detail(_ id: String) async throws -> IncidentDetail {
         let reply = try await request(.GET, "/v1/incidents/\(id)", token: DevToken.viewer)
         #expect(reply.status == 200)
-        return try #require(reply.json)
+        return try reply.decoded(IncidentDetail.self)
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import WatershedCore
 import WatershedServer
 import WatershedTestSupport
+import WatershedWire
 
 /// On a live Guangdong server: an initial report on the He River below the Fulong boundary predicts no crossing, but
 /// the He River is shared with Guangxi (seeds/440000/peers.yaml `rivers`), so the report's append holds a pending
@@ -22,21 +24,20 @@ import WatershedTestSupport
                 .POST, "/v1/incidents", token: FederationTests.gdCommander, body: Data(report.utf8))
             #expect(filed.status == 201, "\(String(decoding: filed.body, as: UTF8.self))")
             let page = try await api.request(.GET, "/v1/events?after=0&limit=1000", token: FederationTests.gdViewer)
-            let events = try #require(try JSONSerialization.jsonObject(with: page.body) as? [[String: Any]])
-            let notified = events.filter { $0["type"] as? String == "PeerNotified" }
+            let events = try page.decoded([StoredEvent].self)
+            let notified = events.filter { $0.type == .peerNotified }
             #expect(notified.count == 1)
-            let notification = try #require(
-                (notified.first?["payload"] as? [String: Any])?["notification"] as? [String: Any])
-            #expect(notification["province"] as? String == "450000")
-            #expect(notification["kind"] as? String == "sharedWater")
-            #expect(notification["requirement"] as? String == "advisory")
-            #expect(notification["boundary"] as? String == "he-river-fulong-boundary")
+            let notification = try #require(notified.first).payload(as: PeerNotifiedPayload.self).notification
+            #expect(notification.province == "450000")
+            #expect(notification.kind == .sharedWater)
+            #expect(notification.requirement == .advisory)
+            #expect(notification.boundary == "he-river-fulong-boundary")
             // Discovered 06:00+08:00 (22:00Z); Guangdong agreed 1 h with Guangxi.
-            #expect(notification["deadline"] as? String == "2013-07-05T23:00:00.000Z")
-            let id = try #require((filed.json?["incident"] as? [String: Any])?["id"] as? String)
+            #expect(try notification.deadline == instant("2013-07-05T23:00:00.000Z"))
+            let id = try filed.decoded(IncidentCreated.self).incident.id
             let detail = try await api.request(.GET, "/v1/incidents/\(id)", token: FederationTests.gdViewer)
-            let entries = try #require(detail.json?["notifications"] as? [[String: Any]])
-            #expect(entries.map { $0["delivery"] as? String } == ["pending"])
+            let entries = try detail.decoded(IncidentDetail.self).notifications
+            #expect(entries.map(\.delivery) == [.pending])
         }
     }
 }
