@@ -10,7 +10,8 @@ import WatershedWire
 /// `/metrics`, no token), the stream's plain GET, and one controller per resource on the authenticated group
 /// (``AuthenticatedContext``): ``DirectoryController``, ``IncidentController``, ``TaskController``,
 /// ``EventController``, ``IncidentLinkRoutes``, ``CAPRoutes`` (and, from `Application+build`, ``DrillRoutes`` and
-/// ``CAPHeldRoutes``). Domain errors become HTTP answers in one place (`DomainError: HTTPResponseError`, AppRequestContext.swift).
+/// ``CAPHeldRoutes``). Domain errors become HTTP answers in one place (`DomainError: HTTPResponseError`, in
+/// AppRequestContext.swift).
 struct Routes: Sendable {
     let basin: Basin
     let log: EventLog
