@@ -239,37 +239,17 @@ import X509
     @Test func guangdongsCopyFollowsGuangxisLevelReestimateAndClose() async throws {
         let pair = try Pair()
         defer { pair.stop() }
-        try await pair.guangxi.start()
-        try await pair.guangdong.start()
-        #expect(try await pair.guangxi.waitForLink(to: "440000"))
-        let filed = try await pair.guangxi.request(
-            .POST, "/v1/incidents", token: Self.gxCommander, body: Self.heRiverReport)
-        #expect(filed.status == 201)
-        let gxReference = try #require(
-            ((filed.json as? [String: Any])?["incident"] as? [String: Any])?["reference"] as? String)
-        func gdIncident() async throws -> [String: Any]? {
-            guard
-                let list = try await pair.guangdong.request(.GET, "/v1/incidents", token: Self.gdViewer).json
-                    as? [[String: Any]], let reference = list.first?["reference"] as? String
-            else { return nil }
-            return try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: Self.gdViewer).json
-                as? [String: Any]
-        }
-        #expect(try await Self.eventually { try await gdIncident() != nil })
+        let gxReference = try await Self.heRiverReportedInBoth(pair)
+        func gdIncident() async throws -> [String: Any]? { try await Self.gdIncident(pair) }
         let before = try #require(try await gdIncident())
         let gdReference = try #require(before["reference"] as? String)
         #expect(before["level"] == nil, "ungraded, as Guangxi reported it")
         let planBefore = try #require(before["plan"] as? [String: Any])
 
-        func followUp(_ extra: String, kind: String = "followUp") -> Data {
-            Data(
-                #"{"kind":"\#(kind)","summary":"thallium at Hezhou","signature":{"reportingUnit":"451102","signingOfficer":"Director Wei","contactName":"Li Ming","contactPhone":"0774-1234567"}\#(extra)}"#
-                    .utf8)
-        }
         // Level II in Guangxi, 18:00 on 07-05.
         let level = try await pair.guangxi.request(
             .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander,
-            body: followUp(#","levelChange":{"to":"II","at":"2013-07-05T18:00:00+08:00"}"#))
+            body: Self.followUp(unit: "451102", #","levelChange":{"to":"II","at":"2013-07-05T18:00:00+08:00"}"#))
         #expect(level.status == 201, "\(String(describing: level.json))")
         #expect(
             try await Self.eventually { try await gdIncident()?["level"] as? String == "II" }, "\(pair.guangdong.log)")
@@ -287,7 +267,8 @@ import X509
         // The leading edge seen at Xindu (km 175) at 06:00 on 07-06: Guangxi re-estimates, and so does Guangdong.
         let observed = try await pair.guangxi.request(
             .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander,
-            body: followUp(
+            body: Self.followUp(
+                unit: "451102",
                 #","monitoring":[{"node":"he-river-xindu-section","sampledAt":"2013-07-06T06:00:00+08:00","pollutant":"thallium","concentrationMgL":0.002,"feature":"leadingEdge"}]"#
             ))
         #expect(observed.status == 201, "\(String(describing: observed.json))")
@@ -327,7 +308,8 @@ import X509
         // Guangxi's final report: Guangdong shows the close and asks its commander; it stays open (its intakes'
         // tasks are still open).
         let final = try await pair.guangxi.request(
-            .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander, body: followUp("", kind: "final"))
+            .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander,
+            body: Self.followUp(unit: "451102", "", kind: "final"))
         #expect(final.status == 201, "\(String(describing: final.json))")
         #expect(
             try await Self.eventually {
@@ -361,9 +343,7 @@ import X509
         // Guangdong's commander closes its incident with its own final report: every task of it is over.
         let closed = try await pair.guangdong.request(
             .POST, "/v1/incidents/\(gdReference)/reports", token: Self.gdCommander,
-            body: Data(
-                String(decoding: followUp("", kind: "final"), as: UTF8.self)
-                    .replacingOccurrences(of: "451102", with: "440000").utf8))
+            body: Self.followUp(unit: "440000", "", kind: "final"))
         #expect(closed.status == 201, "\(String(describing: closed.json))")
         let after = try #require(try await gdIncident())
         #expect(after["state"] as? String == "closed")
@@ -383,23 +363,8 @@ import X509
     @Test func guangdongsOwnLevelStandsAndGuangxisChangeAsksForAReview() async throws {
         let pair = try Pair()
         defer { pair.stop() }
-        try await pair.guangxi.start()
-        try await pair.guangdong.start()
-        #expect(try await pair.guangxi.waitForLink(to: "440000"))
-        let filed = try await pair.guangxi.request(
-            .POST, "/v1/incidents", token: Self.gxCommander, body: Self.heRiverReport)
-        #expect(filed.status == 201)
-        let gxReference = try #require(
-            ((filed.json as? [String: Any])?["incident"] as? [String: Any])?["reference"] as? String)
-        func gdIncident() async throws -> [String: Any]? {
-            guard
-                let list = try await pair.guangdong.request(.GET, "/v1/incidents", token: Self.gdViewer).json
-                    as? [[String: Any]], let reference = list.first?["reference"] as? String
-            else { return nil }
-            return try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: Self.gdViewer).json
-                as? [String: Any]
-        }
-        #expect(try await Self.eventually { try await gdIncident() != nil })
+        let gxReference = try await Self.heRiverReportedInBoth(pair)
+        func gdIncident() async throws -> [String: Any]? { try await Self.gdIncident(pair) }
         let gdReference = try #require(try await gdIncident()?["reference"] as? String)
 
         // Guangdong's commander grades its copy III first (signing for the province, 440000).
@@ -427,6 +392,30 @@ import X509
         #expect(task["state"] as? String == "dispatched")
         let words = (shown["timeline"] as? [[String: Any]] ?? []).compactMap { $0["summary"] as? String }
         #expect(words.contains("450000 \(gxReference): level set to II (was ungraded)"), "\(words)")
+    }
+
+    /// Starts both servers, files the He River report in Guangxi and waits until Guangdong has its copy; returns
+    /// Guangxi's reference.
+    static func heRiverReportedInBoth(_ pair: Pair) async throws -> String {
+        try await pair.guangxi.start()
+        try await pair.guangdong.start()
+        #expect(try await pair.guangxi.waitForLink(to: "440000"))
+        let filed = try await pair.guangxi.request(.POST, "/v1/incidents", token: gxCommander, body: heRiverReport)
+        #expect(filed.status == 201)
+        let gxReference = try #require(
+            ((filed.json as? [String: Any])?["incident"] as? [String: Any])?["reference"] as? String)
+        #expect(try await eventually { try await gdIncident(pair) != nil })
+        return gxReference
+    }
+
+    /// Guangdong's copy (its only incident), as `GET /v1/incidents/{id}` answers; `nil` before it has one.
+    static func gdIncident(_ pair: Pair) async throws -> [String: Any]? {
+        guard
+            let list = try await pair.guangdong.request(.GET, "/v1/incidents", token: gdViewer).json
+                as? [[String: Any]], let reference = list.first?["reference"] as? String
+        else { return nil }
+        return try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: gdViewer).json
+            as? [String: Any]
     }
 
     /// A follow-up report on the He River spill signed for `unit`, with `extra` members (`,"levelChange":{…}`).
