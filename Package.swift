@@ -46,12 +46,31 @@ let package = Package(
         // CAP 1.2 (OASIS): the alert model, its XML writer and parser (unknown elements and <Signature> kept
         // verbatim), incidents mapped to CAP messages, and the Atom feed. Pure: no I/O.
         .target(name: "WatershedCAP", dependencies: ["WatershedCore"]),
+        // Federation: the peer link and peer port (mutual TLS, the feed protocol), CAP 1.2 ingest with its held
+        // messages, and the peer watch — on Core's decisions through a narrow interface to the incidents
+        // (`FederatedIncidents`) and the store's federation tables.
+        .target(
+            name: "WatershedFederation",
+            dependencies: [
+                "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore", "WatershedCAP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The Hummingbird application: HTTPS API, WSS push, auth, TLS, development certificates and the browser console.
         .target(
             name: "WatershedServer",
             dependencies: [
                 "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore",
-                "WatershedCAP",
+                "WatershedCAP", "WatershedFederation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -95,7 +114,7 @@ let package = Package(
             name: "WatershedCLI",
             dependencies: [
                 "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore", "WatershedServer",
-                "WatershedClient",
+                "WatershedFederation", "WatershedClient",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -158,7 +177,7 @@ let package = Package(
         .executableTarget(
             name: "watershed-scheduler-bench",
             dependencies: [
-                "WatershedServer", "WatershedStore", "WatershedPlaybooks",
+                "WatershedServer", "WatershedFederation", "WatershedStore", "WatershedPlaybooks",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/Sources/watershed-scheduler-bench"
@@ -189,7 +208,8 @@ let package = Package(
         .testTarget(
             name: "WatershedServerTests",
             dependencies: [
-                "WatershedServer", "WatershedClient", "WatershedWire", "WatershedTestSupport", "WatershedCLI",
+                "WatershedServer", "WatershedFederation", "WatershedClient", "WatershedWire", "WatershedTestSupport",
+                "WatershedCLI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -211,7 +231,8 @@ let package = Package(
         .testTarget(
             name: "WatershedCAPTests",
             dependencies: [
-                "WatershedCAP", "WatershedServer", "WatershedStore", "WatershedPlaybooks", "WatershedTestSupport",
+                "WatershedCAP", "WatershedServer", "WatershedFederation", "WatershedStore", "WatershedPlaybooks",
+                "WatershedTestSupport",
             ]
         ),
         // Commands run in-process: exit codes, messages and the offline planner's output.

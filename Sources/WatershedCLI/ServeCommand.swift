@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import WatershedFederation
 import WatershedServer
 
 /// `watershed serve`: the server (HTTPS + WSS for people).

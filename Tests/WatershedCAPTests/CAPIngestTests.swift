@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WatershedCAP
 import WatershedCore
+import WatershedFederation
 import WatershedServer
 import WatershedStore
 import WatershedTestSupport

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import SwiftASN1
 import Testing
+import WatershedFederation
 import X509
 
 @testable import WatershedServer

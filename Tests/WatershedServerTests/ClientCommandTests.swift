@@ -4,6 +4,7 @@ import Testing
 import WatershedCLI
 import WatershedClient
 import WatershedCore
+import WatershedFederation
 import WatershedServer
 import WatershedTestSupport
 import WatershedWire

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WatershedClient
 import WatershedCore
+import WatershedFederation
 import WatershedPlaybooks
 import WatershedServer
 import WatershedTestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WatershedCore
+import WatershedFederation
 import WatershedServer
 import WatershedTestSupport
 import WatershedWire

@@ -6,6 +6,7 @@ import Testing
 import WatershedCAP
 import WatershedClient
 import WatershedCore
+import WatershedFederation
 import WatershedPlaybooks
 import WatershedServer
 import WatershedTestSupport

@@ -9,6 +9,7 @@ import NIOHTTP1
 import NIOSSL
 import ServiceLifecycle
 import Testing
+import WatershedFederation
 import WatershedServer
 import WatershedTestSupport
 

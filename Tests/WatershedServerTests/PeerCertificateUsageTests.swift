@@ -5,6 +5,7 @@ import NIOSSL
 import SwiftASN1
 import Testing
 import WatershedCore
+import WatershedFederation
 import WatershedTestSupport
 import X509
 

@@ -3,6 +3,7 @@ import Foundation
 import NIOSSL
 import Testing
 import WatershedCore
+import WatershedFederation
 import WatershedServer
 import WatershedTestSupport
 import WatershedWire

@@ -15,6 +15,7 @@
 import Foundation
 import Logging
 import WatershedCore
+import WatershedFederation
 import WatershedPlaybooks
 import WatershedServer
 import WatershedStore

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 import WatershedCore
+import WatershedFederation
 import WatershedWire
 
 /// The request context: who is asking (set by ``TokenAuthenticator``), and the WebSocket hook.

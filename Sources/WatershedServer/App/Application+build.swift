@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import WatershedCore
+import WatershedFederation
 import WatershedPlaybooks
 import WatershedStore
 import WatershedWire
@@ -255,7 +256,8 @@ public func buildApplication(
         links.append(
             PeerLink(
                 own: configuration.province, peer: peer, url: url, tls: tls, log: log, incidents: incidents,
-                signal: commits, liveness: liveness, clock: clock, logger: logger, metrics: metrics))
+                signal: commits, liveness: liveness, clock: clock, logger: logger,
+                linkState: { peer, up in metrics.peerLink(peer, up: up) }))
     }
 
     // The stream's upgrade is decided outside the router (StreamUpgrade: the router-based upgrade leaked every

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import WatershedFederation
 import WatershedStore
 
 /// What a server does with its data directory before it serves: make it private (0700), lock it against a second

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import WatershedCore
+import WatershedFederation
 import WatershedPlaybooks
 import WatershedWire
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import WatershedCore
+import WatershedFederation
 import WatershedWire
 
 /// Held CAP messages on the people's port (issue 15, item 6; docs/cap.md "Held messages"), for commanders:

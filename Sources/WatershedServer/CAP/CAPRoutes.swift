@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import WatershedCAP
 import WatershedCore
+import WatershedFederation
 import WatershedStore
 
 /// CAP 1.2 exports on the people's port (8443), for any token that may read (viewer; a drill-only token sees
@@ -119,7 +120,7 @@ public func mountCAPIngest<Context: RequestContext>(
             body = try await request.body.collect(upTo: 1 << 20)
         } catch {
             let document = CAPIngest.answerDocument(
-                .error, to: nil, note: "the document is over 1 MiB", province: ingest.province, now: clock.now)
+                .error, to: nil, note: "the document is over 1 MiB", province: await ingest.province, now: clock.now)
             return CAPRoutes.response(document.xmlDocument(), type: CAPRoutes.capType, status: .contentTooLarge)
         }
         let answer = try await ingest.ingest(Data(buffer: body), from: province, now: clock.now)

@@ -1,5 +1,6 @@
 import Foundation
 import WatershedCore
+import WatershedFederation
 import WatershedPlaybooks
 
 /// Everything `watershed serve` needs, resolved from flags, `WATERSHED_*` environment

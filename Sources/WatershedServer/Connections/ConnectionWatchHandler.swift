@@ -3,6 +3,7 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 import Synchronization
+import WatershedFederation
 
 /// What one port's connections share: the server's ``ConnectionLimiter``, the timeouts, the port's name for logs and
 /// metrics.
@@ -25,18 +26,6 @@ struct ConnectionGuard: Sendable {
     var timeouts: ConnectionTimeouts
     var metrics: ServerMetrics
     var logger: Logger
-}
-
-/// Why the peer port's own certificate check refused a client certificate, kept for the one line logged when the
-/// handshake then fails (BoringSSL only reports "certificate verify failed").
-final class VerificationNote: Sendable {
-    private let reason = Mutex<String?>(nil)
-
-    /// Records why the certificate was refused.
-    func refuse(_ why: String) { reason.withLock { $0 = why } }
-
-    /// The reason recorded, if any.
-    var refusal: String? { reason.withLock { $0 } }
 }
 
 /// Sits just after TLS on every connection of both ports and watches it until its first request head is complete

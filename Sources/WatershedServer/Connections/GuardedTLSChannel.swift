@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import WatershedFederation
 
 /// A child channel of either port: HummingbirdTLS's `TLSChannel` (which it replaces) plus the guards of issue 15,
 /// items 2, 3 and 20, around hummingbird-websocket's HTTP/1.1-with-upgrade channel.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import WatershedCore
+import WatershedFederation
 import WatershedWire
 
 /// The drill API (issue 6, DESIGN.md "Commands" `watershed drill …`):

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import WatershedFederation
 
 /// Plays running drills' injects at their drill times and ends drills at `endsAtMin` — a `Service` on the injected
 /// wall clock, like the ``DeadlineScheduler`` (which fires a drill's task deadlines on the drill's clock).

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import WatershedCore
+import WatershedFederation
 import WatershedStore
 import WatershedWire
 
@@ -75,7 +76,7 @@ extension IncidentService {
     ///
     /// - Throws: `DatabaseError` when an append fails (the events before it are stored; the link acknowledges only
     ///   what was).
-    func receivePeerEvents(
+    public func receivePeerEvents(
         _ events: [StoredEvent], from peer: UnitCode, peerName: String, now: Date,
         progress: (Int64) async throws -> Void = { _ in }
     ) async throws -> Int {
@@ -176,7 +177,8 @@ extension IncidentService {
     /// lock.
     ///
     /// - Throws: the log's errors.
-    func acknowledge(_ payload: PeerAcknowledgementPayload, accepted: Bool, on incident: UUID, wall: Date) async throws
+    public func acknowledge(_ payload: PeerAcknowledgementPayload, accepted: Bool, on incident: UUID, wall: Date)
+        async throws
     {
         let lock = "incident " + incident.uuidString
         await acquire(lock)
@@ -217,7 +219,7 @@ extension IncidentService {
     ///
     /// - Throws: `DatabaseError` when the append fails.
     @discardableResult
-    func dispatchPeerCalls(names: [UnitCode: String], now: Date) async throws -> [TaskDispatched] {
+    public func dispatchPeerCalls(names: [UnitCode: String], now: Date) async throws -> [TaskDispatched] {
         var dispatched: [TaskDispatched] = []
         var events: [NewEvent] = []
         var numbers: [UUID: Int] = [:]
@@ -269,7 +271,7 @@ extension IncidentService {
     /// no incident to place the task on.
     ///
     /// - Throws: `DatabaseError` when the log cannot be read or the append fails (the silences stay unreported).
-    func dispatchSilenceCalls(liveness: PeerLiveness, names: [UnitCode: String], now: Date) async throws -> (
+    public func dispatchSilenceCalls(liveness: PeerLiveness, names: [UnitCode: String], now: Date) async throws -> (
         dispatched: [TaskDispatched], unplaced: [UnitCode]
     ) {
         var dispatched: [TaskDispatched] = []
@@ -321,40 +323,9 @@ extension IncidentService {
     }
 }
 
-/// Watches our notifications to neighbours against their deadlines and the links for silence (every 5 s on the
-/// injected clock), and dispatches the phone and escalation tasks (``IncidentService/dispatchPeerCalls(names:now:)``,
-/// ``IncidentService/dispatchSilenceCalls(liveness:names:now:)``).
-struct PeerWatch: Service {
-    let incidents: IncidentService
-    let names: [UnitCode: String]
-    let liveness: PeerLiveness
-    let clock: any WallClock
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            var announced: Set<UnitCode> = []
-            while !Task.isCancelled {
-                // One time per pass, and the next pass 5 s after it: a clock moved during the pass wakes it at once.
-                let now = clock.now
-                do {
-                    let calls = try await incidents.dispatchPeerCalls(names: names, now: now)
-                    for call in calls { logger.notice("peer call dispatched", metadata: ["task": "\(call.reference)"]) }
-                    let silences = try await incidents.dispatchSilenceCalls(liveness: liveness, names: names, now: now)
-                    for call in silences.dispatched {
-                        logger.warning("peer link silent: call dispatched", metadata: ["task": "\(call.reference)"])
-                    }
-                    for peer in silences.unplaced where !announced.contains(peer) {
-                        logger.warning(
-                            "peer link silent; no open incident shared with it to place the phone task on yet",
-                            metadata: ["peer": "\(peer)"])
-                    }
-                    announced = Set(silences.unplaced)
-                } catch {
-                    logger.error("peer watch failed", metadata: ["error": "\(error)"])
-                }
-                try await clock.sleep(until: now.addingTimeInterval(5))
-            }
-        }
+extension IncidentService: FederatedIncidents {
+    /// Our reference of `incident`, `nil` when unknown.
+    public func reference(of incident: UUID) -> String? {
+        book.incident(incident)?.reference
     }
 }

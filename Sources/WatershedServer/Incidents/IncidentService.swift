@@ -1,5 +1,6 @@
 import Foundation
 import WatershedCore
+import WatershedFederation
 import WatershedStore
 import WatershedWire
 
@@ -259,7 +260,7 @@ public actor IncidentService {
     ///
     /// - Returns: the event's seq.
     /// - Throws: the log's errors (and `projection`'s).
-    func appendCAP(
+    public func appendCAP(
         _ payload: CAPReceivedPayload, incident: UUID, opens: Bool, exercise: Bool, sent: Date, wall: Date,
         projecting projection: @escaping EventLog.Projection
     ) async throws -> Int64 {

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Synchronization
 import WatershedCore
+import WatershedFederation
 import WatershedStore
 
 /// One committed event as the stream sends it: the text frame
@@ -32,41 +33,11 @@ public struct StreamFrame: Sendable {
         self.committedAt = .now
     }
 
-    /// `{"type":"event","event":<the event as JSON>}`: the event's stored canonical bytes with its `hash` and
-    /// `prevHash` added (the same fields as the event's `Codable` form), spliced rather than re-encoded, so that
-    /// nothing is encoded between the commit and the push.
-    public static func payload(for event: StoredEvent) throws -> ByteBuffer {
-        try payload(for: StoredBytes(event))
-    }
+    /// The text of the frame (``FeedFrame/payload(for:)-(StoredEvent)``).
+    public static func payload(for event: StoredEvent) throws -> ByteBuffer { try FeedFrame.payload(for: event) }
 
-    /// The same frame from an event's stored bytes, read from the log without decoding them (the backlog).
-    ///
-    /// - Throws: ``StreamFrameError/notAnObject(seq:)`` if the bytes are not a JSON object's.
-    public static func payload(for event: StoredBytes) throws -> ByteBuffer {
-        let canonical = event.canonicalBytes
-        guard canonical.count >= 2, canonical.first == UInt8(ascii: "{"), canonical.last == UInt8(ascii: "}") else {
-            throw StreamFrameError.notAnObject(seq: event.seq)
-        }
-        let prefix = #"{"type":"event","event":"#
-        let suffix = #","hash":""# + event.hash + #"","prevHash":""# + event.prevHash + #""}}"#
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(prefix.utf8.count + canonical.count + suffix.utf8.count)
-        buffer.writeString(prefix)
-        buffer.writeBytes(canonical.dropLast())
-        if canonical.count == 2 {
-            // `{}`: no field before the hash, so no comma either.
-            buffer.writeString(String(suffix.dropFirst()))
-        } else {
-            buffer.writeString(suffix)
-        }
-        return buffer
-    }
-}
-
-/// Why an event could not be framed.
-public enum StreamFrameError: Error, Equatable {
-    /// Its stored bytes are not a JSON object.
-    case notAnObject(seq: Int64)
+    /// The text of the frame from stored bytes (``FeedFrame/payload(for:)-(StoredBytes)``).
+    public static func payload(for event: StoredBytes) throws -> ByteBuffer { try FeedFrame.payload(for: event) }
 }
 
 /// Which events a subscriber wants.

@@ -3,6 +3,7 @@ import HummingbirdWebSocket
 import NIOCore
 import Synchronization
 import WatershedCore
+import WatershedFederation
 import WatershedStore
 import WatershedWire
 
@@ -188,16 +189,9 @@ struct StreamSession {
         queue.attach(sink, after: head, metrics: metrics)
     }
 
-    /// Writes one text message, in frames of at most ``maxFrameSize`` bytes. The slices share the
-    /// frame's storage, so a frame encoded once is never copied per subscriber.
+    /// Writes one text message in frames of at most ``maxFrameSize`` bytes (``FeedFrame/write(_:to:maxFrameSize:)``).
     static func write(_ payload: ByteBuffer, to outbound: WebSocketOutboundWriter) async throws {
-        try await outbound.withTextMessageWriter { writer in
-            var rest = payload
-            repeat {
-                let slice = rest.readSlice(length: min(maxFrameSize, rest.readableBytes))!
-                try await writer(slice)
-            } while rest.readableBytes > 0
-        }
+        try await FeedFrame.write(payload, to: outbound, maxFrameSize: maxFrameSize)
     }
 }
 

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import NIOCore
+import WatershedFederation
 
 /// The duty-officer console (issue 8): the HTML, CSS and JavaScript modules in `Sources/WatershedServer/Console`,
 /// shipped as the target's resources (``bundled()``) and served at `/` with no authentication (the page signs in with a token

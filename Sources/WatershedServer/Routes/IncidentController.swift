@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import WatershedCore
+import WatershedFederation
 import WatershedStore
 import WatershedWire
 

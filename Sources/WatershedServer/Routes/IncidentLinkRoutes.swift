@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import WatershedFederation
 import WatershedWire
 
 /// `POST /v1/incidents/{id}/links`: a commander links two incidents of this server as reports of the same spill

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 import WatershedCore
+import WatershedFederation
 import WatershedStore
 import WatershedWire
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import WatershedFederation
 
 /// Fires task deadlines (acknowledgement, report due) on the injected wall clock — a `Service` in the server's
 /// `ServiceGroup` (issue 4, "Scheduler").

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SwiftASN1
+import WatershedFederation
 import X509
 
 /// The development certificate authority and server certificate that `watershed serve`
@@ -139,10 +140,7 @@ public struct DevelopmentCertificates: Sendable {
 
     /// `CN=watershed-peer-<province>, O=Watershed`: the subject of a province's peer-client certificate.
     public static func peerClientName(province: String) throws -> DistinguishedName {
-        try DistinguishedName {
-            OrganizationName("Watershed")
-            CommonName("watershed-peer-\(province)")
-        }
+        try PeerNames.clientName(province: province)
     }
 
     /// Issues a peer-client certificate for `province` signed by `ca` (ECDSA P-256, SHA-256, valid ``validity``, client

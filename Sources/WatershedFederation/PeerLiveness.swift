@@ -15,8 +15,8 @@ import WatershedCore
 /// (``silences(at:)``, ``reported(_:)``); hearing the neighbour ends it, so the next silence is reported again.
 /// The state is in memory: a restart begins a new watch, and a silence that began at the start may be one that began
 /// before it, so an open phone task from before the restart counts as its report
-/// (``IncidentService/dispatchSilenceCalls(liveness:names:now:)``).
-final class PeerLiveness: Sendable {
+/// (``FederatedIncidents/dispatchSilenceCalls(liveness:names:now:)``).
+public final class PeerLiveness: Sendable {
     private struct Entry {
         var silentAfter: Duration
         var lastHeard: Date
@@ -27,12 +27,12 @@ final class PeerLiveness: Sendable {
     private let entries: Mutex<[UnitCode: Entry]>
 
     /// Watches `peers` (code → silence allowed), each heard last at `start`.
-    init(peers: [UnitCode: Duration], start: Date) {
+    package init(peers: [UnitCode: Duration], start: Date) {
         entries = Mutex(peers.mapValues { Entry(silentAfter: $0, lastHeard: start) })
     }
 
     /// Records that `province` was heard from at `at` (ends its silence); a neighbour not watched is ignored.
-    func heard(_ province: UnitCode, at: Date) {
+    package func heard(_ province: UnitCode, at: Date) {
         entries.withLock { entries in
             guard var entry = entries[province] else { return }
             entry.lastHeard = max(entry.lastHeard, at)
@@ -45,7 +45,9 @@ final class PeerLiveness: Sendable {
     /// The watched neighbours silent at `now` for longer than their `silentAfter`, whose silence has not been
     /// reported: code, last heard, the silence allowed, and whether the silence began at the start (nothing heard
     /// since: it may be one that began before a restart); in code order.
-    func silences(at now: Date) -> [(province: UnitCode, lastHeard: Date, silentAfter: Duration, sinceStart: Bool)] {
+    package func silences(at now: Date) -> [(
+        province: UnitCode, lastHeard: Date, silentAfter: Duration, sinceStart: Bool
+    )] {
         entries.withLock { entries in
             entries.filter { _, entry in
                 !entry.reported && now.timeIntervalSince(entry.lastHeard) > entry.silentAfter.seconds
@@ -56,14 +58,14 @@ final class PeerLiveness: Sendable {
     }
 
     /// Marks the current silence of `province` as reported (no further task until it is heard again).
-    func reported(_ province: UnitCode) {
+    package func reported(_ province: UnitCode) {
         entries.withLock { $0[province]?.reported = true }
     }
 }
 
 extension Duration {
     /// The duration in seconds, fractions included.
-    var seconds: Double {
+    package var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

@@ -11,7 +11,7 @@ import WatershedWire
 extension CAPIngest {
     /// Reads the waiting messages from `cap_held` into the index, once (parsing each); one whose referents have all
     /// arrived meanwhile is released now.
-    func loadHeld(now: Date) async throws {
+    package func loadHeld(now: Date) async throws {
         guard !loaded else { return }
         loaded = true
         do {
@@ -23,7 +23,7 @@ extension CAPIngest {
         }
     }
 
-    func readHeld(now: Date) async throws {
+    package func readHeld(now: Date) async throws {
         var arrived: [CAPMessageKey] = []
         for message in try log.heldCAPMessages() {
             if try log.capMessage(sender: message.sender, identifier: message.identifier, sentUTC: message.sentUTC)
@@ -48,13 +48,13 @@ extension CAPIngest {
         for key in arrived { _ = try await release(after: key, now: now) }
     }
 
-    func index(_ entry: Waiting) {
+    package func index(_ entry: Waiting) {
         let key = entry.alert.key
         waiting[key] = entry
         for missing in entry.missing { dependents[missing, default: []].insert(key) }
     }
 
-    func unindex(_ key: CAPMessageKey) {
+    package func unindex(_ key: CAPMessageKey) {
         guard let entry = waiting.removeValue(forKey: key) else { return }
         for missing in entry.missing {
             dependents[missing]?.remove(key)
@@ -64,7 +64,7 @@ extension CAPIngest {
 
     /// Marks refused ("expired …") every waiting message received ``Limits/heldLifetime`` or longer before `now`,
     /// logging a warning for each.
-    func expire(now: Date) async throws {
+    package func expire(now: Date) async throws {
         let cutoff = now.addingTimeInterval(-limits.heldLifetime)
         for entry in waiting.values where entry.message.receivedAt <= cutoff {
             let reason =
@@ -85,7 +85,7 @@ extension CAPIngest {
 
     /// The id of a held message in the API: the first 16 hexadecimal digits of SHA-256 of
     /// `sender,identifier,sent` (sent in UTC), stable across restarts and safe in a path.
-    static func heldID(sender: String, identifier: String, sentUTC: String) -> String {
+    package static func heldID(sender: String, identifier: String, sentUTC: String) -> String {
         SHA256.hash(data: Data("\(sender),\(identifier),\(sentUTC)".utf8)).prefix(8)
             .map { String(format: "%02x", $0) }.joined()
     }

@@ -18,11 +18,11 @@ public struct PeerEndpoint: Sendable {
     public var url: String?
     /// Its CA, as swift-certificates reads it (to tell which peer signed a presented certificate); `nil` for a peer
     /// known only by fingerprint.
-    var ca: Certificate?
+    package var ca: Certificate?
     /// The same CA for NIOSSL's trust store (our link to the peer trusts only it).
-    var caForTLS: NIOSSLCertificate?
+    package var caForTLS: NIOSSLCertificate?
     /// The SHA-256 of the DER bytes of its client certificate (`certSHA256`, 32 bytes), if pinned.
-    var pinnedSHA256: [UInt8]?
+    package var pinnedSHA256: [UInt8]?
     /// Silence on the link after which a task asks our duty officer to phone the peer.
     public var silentAfter: Duration
 }
@@ -36,7 +36,7 @@ public struct PeerDirectory: Sendable {
     public private(set) var peers: [UnitCode: PeerEndpoint] = [:]
 
     /// `<data>/peers/links.yaml`.
-    struct LinksFile: Codable {
+    package struct LinksFile: Codable {
         struct Link: Codable {
             var province: UnitCode
             var url: String?
@@ -119,12 +119,12 @@ public struct PeerDirectory: Sendable {
     }
 
     /// The CAs the peer port trusts.
-    var trustRoots: [NIOSSLCertificate] {
+    package var trustRoots: [NIOSSLCertificate] {
         peers.values.sorted { $0.province < $1.province }.compactMap(\.caForTLS)
     }
 
     /// How a presented client certificate was recognised.
-    enum Recognition {
+    package enum Recognition {
         /// Its SHA-256 is the peer's pinned `certSHA256`.
         case pinned(PeerEndpoint)
         /// The peer's CA signed it.
@@ -139,7 +139,7 @@ public struct PeerDirectory: Sendable {
 
     /// The neighbour a client certificate (already verified by ``verify(_:now:)`` at the handshake) belongs to: the
     /// one whose pinned fingerprint is the SHA-256 of `der`, else the one whose CA signed it.
-    func recognise(_ certificate: Certificate, der: [UInt8]) -> Recognition? {
+    package func recognise(_ certificate: Certificate, der: [UInt8]) -> Recognition? {
         let digest = Array(SHA256.hash(data: der))
         let byPin = peers.values.sorted { $0.province < $1.province }.first { $0.pinnedSHA256 == digest }
         if let byPin { return .pinned(byPin) }
@@ -163,7 +163,7 @@ public struct PeerDirectory: Sendable {
     ///   - now: the time to check validity at: the real time, as BoringSSL would (not the injected clock, which a test
     ///     or a drill may set to 2013).
     ///   - note: told why a certificate is refused, for the one log line of the failed handshake.
-    func verify(_ chain: [NIOSSLCertificate], now: Date = Date(), note: VerificationNote? = nil) async
+    package func verify(_ chain: [NIOSSLCertificate], now: Date = Date(), note: VerificationNote? = nil) async
         -> NIOSSLVerificationResult
     {
         guard let first = chain.first, let der = try? first.toDERBytes(),
@@ -203,7 +203,7 @@ public struct PeerDirectory: Sendable {
 
     /// What keeps `certificate` from serving as a TLS client certificate, or `nil`: its extended key usage must list
     /// `clientAuth` (RFC 5280 §4.2.1.12). Says what it lists instead, or that it has none.
-    static func clientAuthProblem(_ certificate: Certificate) -> String? {
+    package static func clientAuthProblem(_ certificate: Certificate) -> String? {
         guard let usage = try? certificate.extensions.extendedKeyUsage else {
             return "has no extended key usage; the peer port requires clientAuth"
         }

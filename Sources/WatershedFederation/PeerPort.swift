@@ -16,9 +16,9 @@ public struct PeerRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<PeerRequestContext>
     /// The TLS connection.
-    let channel: any Channel
+    package let channel: any Channel
     /// The neighbour whose certificate this connection presented.
-    var peer: PeerEndpoint?
+    package var peer: PeerEndpoint?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -36,14 +36,20 @@ public struct PeerRequestContext: RequestContext, WebSocketRequestContext {
 /// (``PeerDirectory/verify(_:now:)``); here a CA-signed certificate whose subject is not its CA's province
 /// (`CN=watershed-peer-<code>`), or a link opened in another province's name (`/v1/peer/link/<code>`), is refused
 /// with 403 before any upgrade. A pinned certificate is that peer's whatever its subject: the fingerprint names it.
-struct PeerAuthenticator: RouterMiddleware {
-    typealias Context = PeerRequestContext
-    let directory: PeerDirectory
+public struct PeerAuthenticator: RouterMiddleware {
+    public typealias Context = PeerRequestContext
+    package let directory: PeerDirectory
     /// Every request a neighbour's certificate makes counts as hearing from it.
-    let liveness: PeerLiveness
-    let clock: any WallClock
+    package let liveness: PeerLiveness
+    package let clock: any WallClock
 
-    func handle(
+    package init(directory: PeerDirectory, liveness: PeerLiveness, clock: any WallClock) {
+        self.directory = directory
+        self.liveness = liveness
+        self.clock = clock
+    }
+
+    public func handle(
         _ request: Request, context: PeerRequestContext,
         next: (Request, PeerRequestContext) async throws -> Response
     ) async throws -> Response {
@@ -53,12 +59,13 @@ struct PeerAuthenticator: RouterMiddleware {
             let certificate = try? Certificate(derEncoded: der),
             let recognition = directory.recognise(certificate, der: der)
         else {
-            throw APIError(.forbidden, code: "unknown_peer", message: "the client certificate belongs to no known peer")
+            throw PeerRefusal(
+                .forbidden, code: "unknown_peer", message: "the client certificate belongs to no known peer")
         }
         if case .signed(let peer) = recognition,
-            certificate.subject != (try? DevelopmentCertificates.peerClientName(province: peer.province))
+            certificate.subject != (try? PeerNames.clientName(province: peer.province))
         {
-            throw APIError(
+            throw PeerRefusal(
                 .forbidden, code: "wrong_province",
                 message: "the client certificate is signed by \(peer.province)'s CA but its subject is "
                     + "\(certificate.subject), not CN=watershed-peer-\(peer.province)")
@@ -70,30 +77,43 @@ struct PeerAuthenticator: RouterMiddleware {
 }
 
 /// The peer port's routes: the link (`/v1/peer/link/{province}`, WebSocket) and its health.
-struct PeerRoutes {
-    let province: UnitCode
-    let log: EventLog
-    let incidents: IncidentService
-    let signal: CommitSignal
-    let liveness: PeerLiveness
-    let clock: any WallClock
-    let logger: Logger
+public struct PeerRoutes: Sendable {
+    package let province: UnitCode
+    package let log: EventLog
+    package let incidents: any FederatedIncidents
+    package let signal: CommitSignal
+    package let liveness: PeerLiveness
+    package let clock: any WallClock
+    package let logger: Logger
 
-    func register(on router: Router<PeerRequestContext>) {
+    package init(
+        province: UnitCode, log: EventLog, incidents: any FederatedIncidents, signal: CommitSignal,
+        liveness: PeerLiveness, clock: any WallClock, logger: Logger
+    ) {
+        self.province = province
+        self.log = log
+        self.incidents = incidents
+        self.signal = signal
+        self.liveness = liveness
+        self.clock = clock
+        self.logger = logger
+    }
+
+    package func register(on router: Router<PeerRequestContext>) {
         router.get("/healthz") { _, _ in "ok\n" }
         router.ws("/v1/peer/link/:province") { request, context in
             guard let peer = context.peer else {
-                throw APIError(.forbidden, code: "unknown_peer", message: "no peer certificate")
+                throw PeerRefusal(.forbidden, code: "unknown_peer", message: "no peer certificate")
             }
             let claimed = try context.parameters.require("province")
             guard claimed == peer.province else {
-                throw APIError(
+                throw PeerRefusal(
                     .forbidden, code: "wrong_province",
                     message: "this certificate is \(peer.province)'s; it cannot open \(claimed)'s link",
                     field: "province")
             }
             guard request.headers[.upgrade]?.lowercased() == "websocket" else {
-                throw APIError(.upgradeRequired, code: "upgrade_required", message: "the peer link is a WebSocket")
+                throw PeerRefusal(.upgradeRequired, code: "upgrade_required", message: "the peer link is a WebSocket")
             }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
@@ -109,17 +129,17 @@ struct PeerRoutes {
 /// The receiving end of a neighbour's link: says hello with its cursor, stores each event once and answers
 /// *received*, and sends *accepted* for every incident of the neighbour's whose notification task our duty officer
 /// acknowledged (all of them at each connection — the sender keeps the first — then each new one).
-struct PeerLinkReceiver {
-    let own: UnitCode
-    let peer: PeerEndpoint
-    let log: EventLog
-    let incidents: IncidentService
-    let signal: CommitSignal
-    let liveness: PeerLiveness
-    let clock: any WallClock
-    let logger: Logger
+public struct PeerLinkReceiver: Sendable {
+    package let own: UnitCode
+    package let peer: PeerEndpoint
+    package let log: EventLog
+    package let incidents: any FederatedIncidents
+    package let signal: CommitSignal
+    package let liveness: PeerLiveness
+    package let clock: any WallClock
+    package let logger: Logger
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+    package func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         try await outbound.writeTextMessage(
             try PeerLinkMessage(type: .hello, province: own, received: try log.inboxCursor(for: peer.province)).text())
         let commits = signal.subscribe()
@@ -130,7 +150,7 @@ struct PeerLinkReceiver {
                 repeat {
                     for inbound in try log.inboundIncidents(from: peer.province)
                     where inbound.acceptedAt != nil && !sent.contains(inbound.originIncident) {
-                        let reference = await incidents.find(inbound.localIncident.uuidString)?.reference
+                        let reference = await incidents.reference(of: inbound.localIncident)
                         try await outbound.writeTextMessage(
                             try PeerLinkMessage(
                                 type: .accepted, incident: inbound.originIncident, reference: reference,
@@ -191,7 +211,7 @@ public final class CommitSignal: Sendable {
     public init() {}
 
     /// A stream that yields after commits (coalesced) until the caller stops reading it.
-    func subscribe() -> AsyncStream<Void> {
+    package func subscribe() -> AsyncStream<Void> {
         let id = UUID()
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         continuation.onTermination = { [weak self] _ in
@@ -209,7 +229,7 @@ public final class CommitSignal: Sendable {
 
 /// The receiver's queue between reading a neighbour's events and storing them: ``take()`` hands over everything
 /// waiting (at most 1,000), ``push(_:)`` waits while 5,000 are waiting (so a fast sender cannot fill memory).
-final class EventQueue: Sendable {
+public final class EventQueue: Sendable {
     private struct State {
         var items: [StoredEvent] = []
         var finished = false
@@ -217,10 +237,10 @@ final class EventQueue: Sendable {
     }
     private let state = Mutex(State())
 
-    static let maximumWaiting = 5_000
-    static let batch = 1_000
+    package static let maximumWaiting = 5_000
+    package static let batch = 1_000
 
-    func push(_ event: StoredEvent) async {
+    package func push(_ event: StoredEvent) async {
         while state.withLock({ $0.items.count >= Self.maximumWaiting && !$0.finished }) {
             try? await Task.sleep(for: .milliseconds(5))
         }
@@ -232,7 +252,7 @@ final class EventQueue: Sendable {
         taker?.resume()
     }
 
-    func finish() {
+    package func finish() {
         let taker = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.finished = true
             defer { state.taker = nil }
@@ -242,7 +262,7 @@ final class EventQueue: Sendable {
     }
 
     /// The waiting events in order (up to ``batch``), waiting for one; `nil` once finished and empty.
-    func take() async -> [StoredEvent]? {
+    package func take() async -> [StoredEvent]? {
         while true {
             let taken = state.withLock { state -> [StoredEvent]?? in
                 if !state.items.isEmpty {

@@ -93,14 +93,14 @@ public actor CAPIngest {
         public var document: String
     }
 
-    let log: EventLog
-    let province: UnitCode
+    package let log: EventLog
+    package let province: UnitCode
     /// The bounds on held messages.
     public let limits: Limits
-    let logger: Logger
+    package let logger: Logger
 
     /// A held message waiting for its referents, parsed once.
-    struct Waiting {
+    package struct Waiting {
         var message: HeldCAPMessage
         var alert: CAPAlert
         /// The referenced identities not yet applied.
@@ -108,22 +108,22 @@ public actor CAPIngest {
     }
 
     /// Held messages still waiting, by their own identity.
-    var waiting: [CAPMessageKey: Waiting] = [:]
+    package var waiting: [CAPMessageKey: Waiting] = [:]
     /// The index: for each identity not yet applied, the held messages waiting for it.
-    var dependents: [CAPMessageKey: Set<CAPMessageKey>] = [:]
+    package var dependents: [CAPMessageKey: Set<CAPMessageKey>] = [:]
     /// Whether ``waiting`` has been read from `cap_held`.
-    var loaded = false
+    package var loaded = false
 
     /// Where applied messages are appended: the incident service (the same path as every other event, so that an
     /// incident a CAP alert opens is listed, shown and pushed like any other, with a reference of ours), or — with
     /// `nil`, for tests of this actor alone — the log directly.
-    let incidents: IncidentService?
+    package let incidents: (any FederatedIncidents)?
 
     /// A service appending to `log` (through `incidents` when given) for this server's `province` (the sender of its
     /// answers), holding messages within `limits`, logging expiries and drops to `logger`.
     public init(
         log: EventLog, province: UnitCode, limits: Limits = Limits(),
-        logger: Logger = Logger(label: "watershed.cap"), incidents: IncidentService? = nil
+        logger: Logger = Logger(label: "watershed.cap"), incidents: (any FederatedIncidents)? = nil
     ) {
         self.incidents = incidents
         self.log = log
@@ -237,14 +237,14 @@ public actor CAPIngest {
     }
 
     /// Where a message belongs.
-    enum Resolution {
+    package enum Resolution {
         case ready(UUID)
         case waiting([CAPReference])
         case refused(String)
     }
 
     /// The incident an Alert starts or an Update/Cancel joins, the referents still missing, or why it is refused.
-    func resolve(_ alert: CAPAlert) throws -> Resolution {
+    package func resolve(_ alert: CAPAlert) throws -> Resolution {
         if alert.msgType == .alert { return .ready(UUID()) }
         guard !alert.references.isEmpty else {
             let verb = alert.msgType == .cancel ? "cancel" : "update"
@@ -271,7 +271,8 @@ public actor CAPIngest {
 
     /// Appends the message's `CAPReceived` event and its `cap_message` row (releasing it from `cap_held`) in one
     /// transaction; returns the event's seq.
-    func apply(_ alert: CAPAlert, xml: Data, incident: UUID, peer: UnitCode, now: Date, wasHeld: Bool) async throws
+    package func apply(_ alert: CAPAlert, xml: Data, incident: UUID, peer: UnitCode, now: Date, wasHeld: Bool)
+        async throws
         -> Int64
     {
         let payload = CAPReceivedPayload(
@@ -305,7 +306,7 @@ public actor CAPIngest {
     /// first, then those waiting for them in turn; marks refused a held Cancel whose referents span several
     /// incidents. Each is applied as from the peer that sent it. Only the messages the index lists for an applied
     /// identity are looked at. Returns the seqs applied.
-    func release(after key: CAPMessageKey, now: Date) async throws -> [Int64] {
+    package func release(after key: CAPMessageKey, now: Date) async throws -> [Int64] {
         var seqs: [Int64] = []
         var applied = [key]
         var next = 0
@@ -367,7 +368,7 @@ public actor CAPIngest {
     /// (Actual when it could not be read), scope Restricted to the sending peer, `references` naming the message
     /// when it could be read, the explanation in `note` (CAP 1.2 §3.2.1: Error — "explanation SHOULD appear in
     /// note").
-    static func answerDocument(
+    package static func answerDocument(
         _ type: CAPAlert.MessageType, to alert: CAPAlert?, note: String, province: UnitCode, now: Date
     ) -> CAPAlert {
         CAPAlert(

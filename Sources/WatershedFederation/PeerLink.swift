@@ -16,34 +16,52 @@ import WatershedWire
 /// neighbour's cursor reaches the incident's first shared event) and *accepted* (`PeerAccepted`, once per
 /// incident). A dropped or refused connection is retried with backoff (0.5 s doubling to 30 s, on the injected
 /// clock); one neighbour's link never waits on another's.
-struct PeerLink: Service {
-    let own: UnitCode
-    let peer: PeerEndpoint
-    let url: String
-    let tls: TLSConfiguration
-    let log: EventLog
-    let incidents: IncidentService
-    let signal: CommitSignal
+public struct PeerLink: Service {
+    package let own: UnitCode
+    package let peer: PeerEndpoint
+    package let url: String
+    package let tls: TLSConfiguration
+    package let log: EventLog
+    package let incidents: any FederatedIncidents
+    package let signal: CommitSignal
     /// Every message from the neighbour counts as hearing from it.
-    let liveness: PeerLiveness
-    let clock: any WallClock
-    let logger: Logger
-    /// Where the link says whether it is up (`watershed_peer_link_up{peer}`).
-    var metrics: ServerMetrics?
+    package let liveness: PeerLiveness
+    package let clock: any WallClock
+    package let logger: Logger
+    /// Told when the link goes up or down (the server's `watershed_peer_link_up` gauge).
+    public var linkState: (@Sendable (_ peer: UnitCode, _ up: Bool) -> Void)?
+
+    package init(
+        own: UnitCode, peer: PeerEndpoint, url: String, tls: TLSConfiguration, log: EventLog,
+        incidents: any FederatedIncidents, signal: CommitSignal, liveness: PeerLiveness, clock: any WallClock,
+        logger: Logger, linkState: (@Sendable (_ peer: UnitCode, _ up: Bool) -> Void)? = nil
+    ) {
+        self.own = own
+        self.peer = peer
+        self.url = url
+        self.tls = tls
+        self.log = log
+        self.incidents = incidents
+        self.signal = signal
+        self.liveness = liveness
+        self.clock = clock
+        self.logger = logger
+        self.linkState = linkState
+    }
 
     /// Idle time after which a heartbeat is sent.
-    static let heartbeat: Duration = .seconds(10)
+    package static let heartbeat: Duration = .seconds(10)
 
-    func run() async throws {
+    public func run() async throws {
         try? await cancelWhenGracefulShutdown { try await self.loop() }
     }
 
     private func loop() async throws {
         var attempt = 0
-        metrics?.peerLink(peer.province, up: false)
+        linkState?(peer.province, false)
         while !Task.isCancelled {
             let connected = Flag()
-            defer { metrics?.peerLink(peer.province, up: false) }
+            defer { linkState?(peer.province, false) }
             do {
                 try await connectOnce(connected: connected)
             } catch is CancellationError {
@@ -70,7 +88,7 @@ struct PeerLink: Service {
             tlsConfiguration: tls, logger: logger
         ) { inbound, outbound, _ in
             connected.value.withLock { $0 = true }
-            metrics?.peerLink(peer.province, up: true)
+            linkState?(peer.province, true)
             logger.info("peer link up", metadata: ["peer": "\(peer.province)"])
             let (cursors, cursorContinuation) = AsyncStream<Int64>.makeStream(bufferingPolicy: .bufferingNewest(1))
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -113,7 +131,7 @@ struct PeerLink: Service {
                     while !Task.isCancelled {
                         let batch = try log.outbox(for: peer.province, after: sent, limit: 200)
                         for event in batch {
-                            try await StreamSession.write(try StreamFrame.payload(for: event), to: outbound)
+                            try await FeedFrame.write(try FeedFrame.payload(for: event), to: outbound)
                             sent = event.seq
                         }
                         if batch.count == 200 { continue }
@@ -156,5 +174,5 @@ struct PeerLink: Service {
 
 /// A flag shared by a connection's tasks.
 final class Flag: Sendable {
-    let value = Mutex(false)
+    package let value = Mutex(false)
 }
