@@ -64,8 +64,8 @@ enum Idempotency {
     }
 
     /// 409 for a key already used with another request.
-    static func conflict(_ key: String) -> APIError {
-        APIError(
+    static func conflict(_ key: String) -> DomainError {
+        DomainError(
             .conflict, code: "idempotency_key_reused",
             message: "\(header) \"\(key)\" was used in the last 24 h with a different request; use a new key",
             field: header)

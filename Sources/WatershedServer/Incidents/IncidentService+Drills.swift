@@ -177,8 +177,8 @@ extension IncidentService {
             nextInjectAt: next, sinceSeq: state.startedSeq)
     }
 
-    static func unknownDrill(_ key: String) -> APIError {
-        APIError(
+    static func unknownDrill(_ key: String) -> DomainError {
+        DomainError(
             .notFound, code: "unknown_drill",
             message: "no drill \"\(key)\" (give its id, or 8 or more of its first characters; `watershed drill list`)",
             field: "id")
@@ -190,12 +190,12 @@ extension IncidentService {
     /// (exercise, outside any incident; `drillAt` the scenario's `startsAt`). The runner plays the injects from then
     /// on, on the drill's clock.
     ///
-    /// - Throws: ``APIError`` 422 naming the first field at fault (`scenario.injects[0].report.place`,
+    /// - Throws: ``DomainError`` `invalid` (422) naming the first field at fault (`scenario.injects[0].report.place`,
     ///   `clockFactor`); nothing is appended.
     func startDrill(_ request: DrillStartRequest, by identity: Identity, wall: Date) async throws -> DrillStarted {
         var scenario = request.scenario
-        func invalid(_ field: String, _ message: String) -> APIError {
-            APIError(.unprocessableContent, code: "invalid_field", message: message, field: field)
+        func invalid(_ field: String, _ message: String) -> DomainError {
+            DomainError(.invalid, code: "invalid_field", message: message, field: field)
         }
         if let factor = request.clockFactor {
             guard DrillScenario.clockFactorRange.contains(factor) else {
@@ -322,7 +322,7 @@ extension IncidentService {
                 return
             case .followUpReport:
                 guard let incident = state.incidents.first else {
-                    throw APIError(
+                    throw DomainError(
                         .conflict, code: "no_incident", message: "the drill has no incident to report on yet")
                 }
                 let report = try (inject.report ?? .null).decode(FollowUpReport.self)
@@ -335,8 +335,6 @@ extension IncidentService {
             case .message, .complication, .peerMessage:
                 break
             }
-        } catch let error as APIError {
-            payload.summary += " — the runner could not file it: \(error.body.error.message)"
         } catch let error as DomainError {
             payload.summary += " — the runner could not file it: \(error.message)"
         } catch let error as DecodingError {
@@ -350,14 +348,14 @@ extension IncidentService {
     /// Ends a drill: cancels its open tasks, closes its open incidents (`IncidentClosed`, reason `drillEnded`, which
     /// also tells a joint drill's neighbour) and appends `DrillEnded`; its tokens stop working.
     ///
-    /// - Throws: ``APIError`` 404 unknown drill, 409 when it has already ended.
+    /// - Throws: ``DomainError`` `notFound` (404) unknown drill, `conflict` (409) when it has already ended.
     func endDrill(_ key: String, reason: String, wall: Date) async throws -> DrillSummary {
         guard let found = findDrill(key) else { throw Self.unknownDrill(key) }
         let incidents = found.incidents.sorted { $0.uuidString < $1.uuidString }
         for incident in incidents { await acquire("incident " + incident.uuidString) }
         defer { for incident in incidents { release("incident " + incident.uuidString) } }
         guard let state = drills.drills[found.id], state.isRunning else {
-            throw APIError(
+            throw DomainError(
                 .conflict, code: "drill_ended", message: "drill \(found.id) has already ended", field: "id")
         }
         let drillNow = state.clock.drillTime(atWall: wall)
@@ -387,7 +385,7 @@ extension IncidentService {
     /// The drill's score from the log (``DrillScoring``): its own events and every event of its incidents, from its
     /// start on.
     ///
-    /// - Throws: ``APIError`` 404 unknown drill; the log's errors.
+    /// - Throws: ``DomainError`` `notFound` (404) unknown drill; the log's errors.
     func drillScore(_ key: String, wall: Date) throws -> DrillScore {
         guard let state = findDrill(key) else { throw Self.unknownDrill(key) }
         let incidents = Set(state.incidents)

@@ -120,7 +120,7 @@ public actor IncidentService {
     /// one append, so they are committed together and in that order. The report's `exercise` flag marks every event.
     ///
     /// - Parameter idempotencyKey: a checked `Idempotency-Key` (``Idempotency/validate(_:)``), or `nil`.
-    /// - Throws: ``APIError`` 403 on `signature.reportingUnit` for a unit the token may not report for
+    /// - Throws: ``DomainError`` `forbidden` (403) on `signature.reportingUnit` for a unit the token may not report for
     ///   (``IncidentRules/checkReportingUnit(_:of:)``), 422 naming the first field at fault, 409 for a key used with another
     ///   request (nothing is appended).
     func fileInitialReport(
@@ -181,7 +181,7 @@ public actor IncidentService {
     /// - Parameters:
     ///   - key: the incident's UUID or reference.
     ///   - idempotencyKey: a checked `Idempotency-Key`, or `nil`.
-    /// - Throws: ``APIError`` 404 for an unknown incident, 403 on `signature.reportingUnit` for a unit the token
+    /// - Throws: ``DomainError`` `notFound` (404) for an unknown incident, `forbidden` (403) on `signature.reportingUnit` for a unit the token
     ///   may not report for (``IncidentRules/checkReportingUnit(_:of:)``), 409 for a closed one or a key used with another
     ///   request, 422 naming the first field at fault (nothing is appended).
     func fileReport(
@@ -203,7 +203,7 @@ public actor IncidentService {
     /// The events of a follow-up or final report (``IncidentRules/report(_:on:by:now:drillPeers:claim:)``), not yet
     /// appended; the caller holds the incident's lock. A drill incident's report is checked and planned at drill time.
     ///
-    /// - Throws: ``APIError`` 404 for an unknown incident; ``DomainError`` as the rules refuse it.
+    /// - Throws: ``DomainError`` `notFound` (404) for an unknown incident; ``DomainError`` as the rules refuse it.
     func reportEvents(
         _ report: FollowUpReport, on incident: UUID, by identity: Identity, wall: Date, claim: IdempotencyClaim?
     ) throws -> [NewEvent] {
@@ -219,15 +219,15 @@ public actor IncidentService {
         return try make(events)
     }
 
-    static func unknown(_ key: String) -> APIError {
-        APIError(.notFound, code: "unknown_incident", message: "no incident \"\(key)\"", field: "id")
+    static func unknown(_ key: String) -> DomainError {
+        DomainError(.notFound, code: "unknown_incident", message: "no incident \"\(key)\"", field: "id")
     }
 
     // MARK: Appending
 
     /// Appends one report's events and folds them into the list.
     ///
-    /// - Throws: the log's errors; ``APIError`` 404 if the events did not open or belong to a known incident.
+    /// - Throws: the log's errors; ``DomainError`` `notFound` (404) if the events did not open or belong to a known incident.
     func commit(_ events: [NewEvent], incident: UUID) async throws -> FiledReport {
         let stored = try await append(events)
         guard let summary = book.incident(incident) else { throw Self.unknown(incident.uuidString) }
