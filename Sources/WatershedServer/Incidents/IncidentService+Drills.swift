@@ -193,44 +193,8 @@ extension IncidentService {
     /// - Throws: ``DomainError`` `invalid` (422) naming the first field at fault (`scenario.injects[0].report.place`,
     ///   `clockFactor`); nothing is appended.
     func startDrill(_ request: DrillStartRequest, by identity: Identity, wall: Date) async throws -> DrillStarted {
-        var scenario = request.scenario
-        func invalid(_ field: String, _ message: String) -> DomainError {
-            DomainError(.invalid, code: "invalid_field", message: message, field: field)
-        }
-        if let factor = request.clockFactor {
-            guard DrillScenario.clockFactorRange.contains(factor) else {
-                throw invalid("clockFactor", "\(factor) is outside 1…3600 (drill seconds per wall second)")
-            }
-            scenario.clockFactor = factor
-        }
-        if let problem = scenario.problems(
-            province: province, units: Set(basin.units.keys), peers: Set(basin.agreements.keys)
-        ).first {
-            throw invalid("scenario." + problem.field, problem.message)
-        }
-        for (index, participant) in scenario.participants.enumerated()
-        where !knownPositions.contains(participant.dutyPosition) {
-            throw invalid(
-                "scenario.participants[\(index)].dutyPosition",
-                "\"\(participant.dutyPosition)\" is not a duty position of this province's organisation seed")
-        }
+        let scenario = try rules.drillStart(request.scenario, clockFactor: request.clockFactor)
         let start = scenario.startDate!
-        for (index, inject) in scenario.injects.enumerated() where inject.kind == .initialReport {
-            let report = try inject.report!.decode(InitialReport.self)
-            let checked = report.checked(in: basin, ownProvince: province)
-            if checked.plan == nil {
-                let problem =
-                    checked.problems.first ?? FieldError(field: "place", message: "the report cannot be planned")
-                throw invalid("scenario.injects[\(index)].report.\(problem.field)", problem.message)
-            }
-            let playsAt = start.addingTimeInterval(inject.atMin * 60)
-            if report.discoveredAt > playsAt {
-                throw invalid(
-                    "scenario.injects[\(index)].report.discoveredAt",
-                    "discovered at \(CanonicalJSON.timestamp(report.discoveredAt)), after the inject plays "
-                        + "(\(CanonicalJSON.timestamp(playsAt)) on the drill clock)")
-            }
-        }
         let drill = UUID()
         let clock = DrillClock(wallStart: wall, drillStart: start, factor: scenario.clockFactor)
         let prefix = String(drill.uuidString.prefix(8)).lowercased()

@@ -40,11 +40,8 @@ extension IncidentService {
         return next
     }
 
-    /// The duty positions a task can be assigned to: the standard three and those of the organisation seed.
-    var knownPositions: Set<DutyPosition> {
-        Set([.countyDutyOfficer, .cityDutyChief, .provincialDutyChief]).union(
-            organisation.units.values.flatMap(\.dutyPositions))
-    }
+    /// The duty positions a task can be assigned to (``IncidentRules/knownPositions``).
+    var knownPositions: Set<DutyPosition> { rules.knownPositions }
 
     /// Whether the incident a task belongs to is an exercise.
     func isExercise(_ task: ResponseTask) -> Bool { book.incident(task.incident)?.exercise ?? false }
