@@ -172,7 +172,7 @@ extension IncidentService {
             state: state.isRunning ? "running" : "ended", clock: state.clock, endedAt: state.endedAt,
             endReason: state.endReason, origin: state.origin, peers: state.peers,
             participants: state.started?.scenario.participants ?? [],
-            incidents: state.incidents.map { DrillIncident(id: $0, reference: find($0.uuidString)?.reference ?? "") },
+            incidents: state.incidents.map { DrillIncident(id: $0, reference: book.incident($0)?.reference ?? "") },
             injectsPlayed: state.played.count, injectsTotal: state.started?.scenario.injects.count ?? 0,
             nextInjectAt: next, sinceSeq: state.startedSeq)
     }
@@ -332,7 +332,7 @@ extension IncidentService {
                     events.append(try make(.task(change)))
                 }
             }
-            if find(incident.uuidString)?.state == "open" {
+            if book.incident(incident)?.isOpen == true {
                 events.append(try make(.incidentClosed, IncidentClosedPayload(reason: "drillEnded")))
             }
         }

@@ -17,8 +17,9 @@ extension IncidentService {
     /// - Throws: ``DomainError`` `notFound` `unknown_incident` for an unknown incident (`field` `id` or `incident`);
     ///   what ``IncidentRules/link(_:to:)`` refuses; the log's errors (nothing is appended).
     func link(_ key: String, to other: String, by identity: Identity, now: Date) async throws -> IncidentLinks {
-        guard let first = find(key) else { throw Self.unknown(key) }
-        guard let second = find(other) else {
+        // Read from the book, not as summaries: a summary decodes the plan, which a link does not need.
+        guard let first = book.incident(key) else { throw Self.unknown(key) }
+        guard let second = book.incident(other) else {
             throw DomainError(
                 .notFound, code: "unknown_incident", message: "no incident \"\(other)\" to link", field: "incident")
         }

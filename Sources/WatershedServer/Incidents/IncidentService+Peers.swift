@@ -224,7 +224,7 @@ extension IncidentService {
         var events: [NewEvent] = []
         var numbers: [UUID: Int] = [:]
         for (incident, overdue) in book.overdueNotifications(at: now) {
-            guard let summary = find(incident.uuidString) else { continue }
+            guard let summary = book.incident(incident) else { continue }
             let reason = overdue.delivery == .pending ? "not-received" : "not-accepted"
             let marker = "peer:\(overdue.province):\(reason)"
             let existing = book.tasks(of: incident)
@@ -291,8 +291,8 @@ extension IncidentService {
                 try log.sharedIncidents(with: silence.province).map(\.incident)
                 + log.inboundIncidents(from: silence.province).map(\.localIncident)
             guard
-                let summary = candidates.compactMap({ find($0.uuidString) })
-                    .filter({ $0.state == "open" && !$0.exercise })
+                let summary = candidates.compactMap({ book.incident($0) })
+                    .filter({ $0.isOpen && !$0.exercise })
                     .max(by: { $0.reportedSeq < $1.reportedSeq })
             else {
                 unplaced.append(silence.province)

@@ -187,7 +187,7 @@ public actor IncidentService {
     func fileReport(
         _ report: FollowUpReport, on key: String, by identity: Identity, now: Date, idempotencyKey: String? = nil
     ) async throws -> FiledReport {
-        guard let incident = find(key)?.id else { throw Self.unknown(key) }
+        guard let incident = book.incident(key)?.id else { throw Self.unknown(key) }
         try rules.checkReportingUnit(report.signature.reportingUnit, of: identity.holder)
         let route = "POST /v1/incidents/\(incident.uuidString)/reports"
         return try await withIdempotency(idempotencyKey, identity: identity, route: route, body: report, now: now) {

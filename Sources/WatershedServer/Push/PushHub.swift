@@ -27,17 +27,11 @@ public struct StreamFrame: Sendable {
         self.seq = event.seq
         self.incident = event.incident
         self.exercise = event.exercise
-        let payload = try Self.payload(for: event)
+        let payload = try FeedFrame.payload(for: event)
         self.byteCount = payload.readableBytes
         self.wire = WebSocketWire.textMessage(payload, maxFrameSize: StreamSession.maxFrameSize)
         self.committedAt = .now
     }
-
-    /// The text of the frame (``FeedFrame/payload(for:)-(StoredEvent)``).
-    public static func payload(for event: StoredEvent) throws -> ByteBuffer { try FeedFrame.payload(for: event) }
-
-    /// The text of the frame from stored bytes (``FeedFrame/payload(for:)-(StoredBytes)``).
-    public static func payload(for event: StoredBytes) throws -> ByteBuffer { try FeedFrame.payload(for: event) }
 }
 
 /// Which events a subscriber wants.

@@ -172,7 +172,7 @@ struct StreamSession {
                 after: cursor, limit: Self.page, incident: filter.incident, exercise: filter.exercise)
             for event in events where event.seq <= head {
                 let wire = WebSocketWire.textMessage(
-                    try StreamFrame.payload(for: event), maxFrameSize: Self.maxFrameSize)
+                    try FeedFrame.payload(for: event), maxFrameSize: Self.maxFrameSize)
                 batch.append(wire)
                 batchBytes += wire.readableBytes
                 batchLast = event.seq
