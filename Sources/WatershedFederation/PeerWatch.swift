@@ -4,7 +4,8 @@ import ServiceLifecycle
 import WatershedCore
 
 /// Watches our notifications to neighbours against their deadlines and the links for silence (every 5 s on the
-/// injected clock), and dispatches the phone and escalation tasks (``FederatedIncidents/dispatchPeerCalls(names:now:)``,
+/// injected clock), and dispatches the phone and escalation tasks
+/// (``FederatedIncidents/dispatchPeerCalls(names:now:)``,
 /// ``FederatedIncidents/dispatchSilenceCalls(liveness:names:now:)``).
 public struct PeerWatch: Service {
     package let incidents: any FederatedIncidents

@@ -29,8 +29,9 @@ extension RecordedEvent {
     /// event's plan is left in the bytes until it is read (``PlanRecord``). This is how a server reads its log at
     /// start-up (with ``fold(pages:into:)``; 11.2 s → 1.9 s for 100,000 events: `Benchmarks/results/`).
     ///
-    /// - Throws: `DecodingError` when the bytes are not an event (as ``StoredEvent/init(canonicalBytes:prevHash:hash:)``
-    ///   says it); ``RecordedEventError`` when the payload does not have its type's shape.
+    /// - Throws: `DecodingError` when the bytes are not an event (as
+    ///   ``StoredEvent/init(canonicalBytes:prevHash:hash:)`` says it); ``RecordedEventError`` when the payload does
+    ///   not have its type's shape.
     public init(canonicalBytes: Data) throws {
         try self.init(canonicalBytes: canonicalBytes, decoder: CanonicalJSON.makeDecoder())
     }

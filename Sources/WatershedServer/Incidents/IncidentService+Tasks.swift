@@ -51,9 +51,9 @@ extension IncidentService {
     /// Acknowledges, starts, completes or declines a task for `identity`, appending the changes (and any
     /// deadlines that passed before `now`).
     ///
-    /// - Throws: ``DomainError`` `notFound` (404) unknown task, `forbidden` (403) when the token may not work it (DESIGN.md "Terms": the
-    ///   assignee's unit and position, a position it was escalated to, or a commander); 409 with the task's state
-    ///   when the action does not apply (`task_state`).
+    /// - Throws: ``DomainError`` `notFound` (404) unknown task, `forbidden` (403) when the token may not work it
+    ///   (DESIGN.md "Terms": the assignee's unit and position, a position it was escalated to, or a commander);
+    ///   `conflict` (409) with the task's state when the action does not apply (`task_state`).
     func work(_ key: String, action: TaskAction, reason: String?, by identity: Identity, now: Date) async throws
         -> ResponseTask
     {

@@ -120,9 +120,9 @@ public actor IncidentService {
     /// one append, so they are committed together and in that order. The report's `exercise` flag marks every event.
     ///
     /// - Parameter idempotencyKey: a checked `Idempotency-Key` (``Idempotency/validate(_:)``), or `nil`.
-    /// - Throws: ``DomainError`` `forbidden` (403) on `signature.reportingUnit` for a unit the token may not report for
-    ///   (``IncidentRules/checkReportingUnit(_:of:)``), 422 naming the first field at fault, 409 for a key used with another
-    ///   request (nothing is appended).
+    /// - Throws: ``DomainError`` `forbidden` (403) on `signature.reportingUnit` for a unit the token may not report
+    ///   for (``IncidentRules/checkReportingUnit(_:of:)``), `invalid` (422) naming the first field at fault,
+    ///   `conflict` (409) for a key used with another request (nothing is appended).
     func fileInitialReport(
         _ report: InitialReport, by identity: Identity, now: Date, idempotencyKey: String? = nil
     ) async throws -> FiledReport {
@@ -181,9 +181,10 @@ public actor IncidentService {
     /// - Parameters:
     ///   - key: the incident's UUID or reference.
     ///   - idempotencyKey: a checked `Idempotency-Key`, or `nil`.
-    /// - Throws: ``DomainError`` `notFound` (404) for an unknown incident, `forbidden` (403) on `signature.reportingUnit` for a unit the token
-    ///   may not report for (``IncidentRules/checkReportingUnit(_:of:)``), 409 for a closed one or a key used with another
-    ///   request, 422 naming the first field at fault (nothing is appended).
+    /// - Throws: ``DomainError`` `notFound` (404) for an unknown incident, `forbidden` (403) on
+    ///   `signature.reportingUnit` for a unit the token may not report for
+    ///   (``IncidentRules/checkReportingUnit(_:of:)``), `conflict` (409) for a closed one or a key used with another
+    ///   request, `invalid` (422) naming the first field at fault (nothing is appended).
     func fileReport(
         _ report: FollowUpReport, on key: String, by identity: Identity, now: Date, idempotencyKey: String? = nil
     ) async throws -> FiledReport {
@@ -227,7 +228,8 @@ public actor IncidentService {
 
     /// Appends one report's events and folds them into the list.
     ///
-    /// - Throws: the log's errors; ``DomainError`` `notFound` (404) if the events did not open or belong to a known incident.
+    /// - Throws: the log's errors; ``DomainError`` `notFound` (404) if the events did not open or belong to a known
+    ///   incident.
     func commit(_ events: [NewEvent], incident: UUID) async throws -> FiledReport {
         let stored = try await append(events)
         guard let summary = book.incident(incident) else { throw Self.unknown(incident.uuidString) }
@@ -312,12 +314,13 @@ public actor IncidentService {
         var folded = IncidentBook()
         var after: Int64 = 0
         reading: while true {
-            let page = try log.events(after: after, limit: 1_000, incident: entry.incident)
+            let limit = 1_000
+            let page = try log.events(after: after, limit: limit, incident: entry.incident)
             for event in page {
                 if event.seq > entry.lastSeq { break reading }
                 folded.fold(try RecordedEvent(event))
             }
-            guard let last = page.last, page.count == 4_000 else { break }
+            guard let last = page.last, page.count == limit else { break }
             after = last.seq
         }
         guard let incident = folded.incident(entry.incident) else { throw Self.unknown(entry.incident.uuidString) }
