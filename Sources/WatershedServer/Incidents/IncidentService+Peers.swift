@@ -27,40 +27,19 @@ extension IncidentService {
         if let origin = event.incident, case .reported(let reported)? = (try? RecordedEvent(event))?.event,
             reported.origin == nil
         {
-            let incident = UUID()
-            let reference = nextReference(now: now)
             // A joint drill's incident keeps the drill's clock here too: its deadlines are in drill time.
-            let wall = now
-            let now = reported.drill?.clock.drillTime(atWall: wall) ?? wall
+            let drillNow = reported.drill?.clock.drillTime(atWall: now)
+            let incident = UUID()
+            let opened = rules.neighbourOpened(
+                reported,
+                origin: IncidentOrigin(
+                    province: peer, incident: origin, reference: reported.reference, event: event.id, seq: event.seq),
+                reference: nextReference(now: now), peerName: peerName, exercise: event.exercise,
+                now: drillNow ?? now)
             let make = EventMaker(
-                incident: incident, actor: actor, now: now, exercise: event.exercise,
-                wall: reported.drill == nil ? nil : wall)
-            var rest: [NewEvent] = []
-            let plan = reported.report.checked(in: basin, ownProvince: province).plan
-            if let plan { rest.append(try make(.planComputed(PlanRecord(plan)))) }
-            // The origin's plan notifies us at the boundary crossing; planned here, that crossing is the same one.
-            let crossing = plan?.peerNotifications.first { $0.province == province }
-            let notice = Self.notificationTask(
-                reference: reference, from: peerName, originReference: reported.reference, crossing: crossing,
-                province: province, organisation: organisation, units: basin.units, at: now)
-            rest.append(try make(.task(.dispatched(notice))))
-            if let plan {
-                for dispatched in TaskDispatch.make(
-                    incidentReference: reference, tasks: plan.tasks, obligations: [], organisation: organisation,
-                    units: basin.units, existingCount: 1, at: now)
-                {
-                    rest.append(try make(.task(.dispatched(dispatched))))
-                }
-            }
-            let first = try make(
-                .incidentReported,
-                IncidentReportedPayload(
-                    reference: reference, report: reported.report,
-                    origin: IncidentOrigin(
-                        province: peer, incident: origin, reference: reported.reference, event: event.id,
-                        seq: event.seq),
-                    drill: event.exercise ? reported.drill : nil))
-            _ = try await append([first] + rest)
+                incident: incident, actor: .peer(province: peer), now: drillNow ?? now, exercise: event.exercise,
+                wall: drillNow == nil ? nil : now)
+            _ = try await append(try make(opened))
             return true
         }
         return try await appendReceived([event], from: peer, now: now) > 0
@@ -190,25 +169,6 @@ extension IncidentService {
             wall: drillWall)
         _ = try await append(try make(rules.acknowledgement(payload, accepted: accepted, on: state, now: now)))
     }
-
-    /// The task that asks our provincial duty chief to acknowledge a neighbour's notification, due by the predicted
-    /// crossing into our province when the plan has one.
-    static func notificationTask(
-        reference: String, from peerName: String, originReference: String, crossing: PeerNotification?,
-        province: UnitCode, organisation: Organisation, units: [UnitCode: AdministrativeUnit], at: Date
-    ) -> TaskDispatched {
-        let assignee = Assignee(unit: province, position: .provincialDutyChief)
-        let policy = organisation.policy(for: province)
-        var title = "Acknowledge \(peerName)'s notification of \(originReference)"
-        if let crossing {
-            title += ": crossing at \(crossing.boundaryName) predicted \(CanonicalJSON.timestamp(crossing.crossingAt))"
-        }
-        return TaskDispatched(
-            task: UUID(), reference: "\(reference)/T1", number: 1, kind: .notification, title: title,
-            assignee: assignee, dueBy: crossing?.crossingAt, policy: policy,
-            chain: EscalationChain.above(assignee, units: units), at: at,
-            ackBy: at.addingTimeInterval(policy.ackInterval))
-    }
 }
 
 extension IncidentService {
@@ -222,35 +182,15 @@ extension IncidentService {
     public func dispatchPeerCalls(names: [UnitCode: String], now: Date) async throws -> [TaskDispatched] {
         var dispatched: [TaskDispatched] = []
         var events: [NewEvent] = []
-        var numbers: [UUID: Int] = [:]
-        for (incident, overdue) in book.overdueNotifications(at: now) {
-            guard let summary = book.incident(incident) else { continue }
-            let reason = overdue.delivery == .pending ? "not-received" : "not-accepted"
-            let marker = "peer:\(overdue.province):\(reason)"
-            let existing = book.tasks(of: incident)
-            guard !existing.contains(where: { $0.kind == .peerCall && $0.obligation == marker }) else { continue }
-            let number = (numbers[incident] ?? existing.count) + 1
-            numbers[incident] = number
-            let name = names[overdue.province] ?? overdue.province
-            let deadline = CanonicalJSON.timestamp(overdue.deadline)
-            let title =
-                reason == "not-received"
-                ? "Phone \(name)'s duty office: the notification of \(summary.reference) was not received by its "
-                    + "deadline \(deadline) (the link keeps retrying)"
-                : "Escalate to \(name)'s provincial duty chief: \(summary.reference) was received but not accepted by "
-                    + "its deadline \(deadline)"
-            let assignee = Assignee(unit: province, position: .provincialDutyChief)
-            let policy = organisation.policy(for: province)
-            let task = TaskDispatched(
-                task: UUID(), reference: "\(summary.reference)/T\(number)", number: number, kind: .peerCall,
-                obligation: marker, title: title, assignee: assignee, policy: policy,
-                chain: EscalationChain.above(assignee, units: basin.units), at: now,
-                ackBy: now.addingTimeInterval(policy.ackInterval))
+        for id in Set(book.overdueNotifications(at: now).map(\.incident)).sorted(by: { $0.uuidString < $1.uuidString })
+        {
+            guard let incident = book.incident(id) else { continue }
             let make = EventMaker(
-                incident: incident, actor: .system(component: "peer-watch"), now: now,
-                exercise: summary.exercise)
-            events.append(try make(.task(.dispatched(task))))
-            dispatched.append(task)
+                incident: id, actor: .system(component: "peer-watch"), now: now, exercise: incident.exercise)
+            for task in rules.peerCalls(on: incident, names: names, now: now) {
+                events.append(try make(.task(.dispatched(task))))
+                dispatched.append(task)
+            }
         }
         if !events.isEmpty { _ = try await append(events) }
         return dispatched
@@ -291,28 +231,16 @@ extension IncidentService {
                 try log.sharedIncidents(with: silence.province).map(\.incident)
                 + log.inboundIncidents(from: silence.province).map(\.localIncident)
             guard
-                let summary = candidates.compactMap({ book.incident($0) })
-                    .filter({ $0.isOpen && !$0.exercise })
-                    .max(by: { $0.reportedSeq < $1.reportedSeq })
+                let (incident, task) = rules.silenceCall(
+                    to: silence.province, name: names[silence.province] ?? silence.province,
+                    lastHeard: silence.lastHeard, silentAfter: silence.silentAfter.seconds,
+                    candidates: candidates.compactMap { book.incident($0) }, now: now)
             else {
                 unplaced.append(silence.province)
                 continue
             }
-            let number = book.tasks(of: summary.id).count + 1
-            let name = names[silence.province] ?? silence.province
-            let minutes = silence.silentAfter.seconds / 60
-            let allowed = minutes == minutes.rounded() ? String(Int(minutes)) : String(minutes)
-            let assignee = Assignee(unit: province, position: .provincialDutyChief)
-            let policy = organisation.policy(for: province)
-            let task = TaskDispatched(
-                task: UUID(), reference: "\(summary.reference)/T\(number)", number: number, kind: .peerCall,
-                obligation: marker,
-                title: "Phone \(name)'s duty office: nothing heard on the peer link since "
-                    + "\(CanonicalJSON.timestamp(silence.lastHeard)) (more than \(allowed) min)",
-                assignee: assignee, policy: policy, chain: EscalationChain.above(assignee, units: basin.units), at: now,
-                ackBy: now.addingTimeInterval(policy.ackInterval))
             let make = EventMaker(
-                incident: summary.id, actor: .system(component: "peer-watch"), now: now, exercise: false)
+                incident: incident.id, actor: .system(component: "peer-watch"), now: now, exercise: false)
             events.append(try make(.task(.dispatched(task))))
             dispatched.append(task)
             reported.append(silence.province)
