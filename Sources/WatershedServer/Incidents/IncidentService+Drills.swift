@@ -4,85 +4,6 @@ import WatershedCore
 import WatershedStore
 import WatershedWire
 
-/// Drills folded from the log (issue 6): each drill's scenario, clock, played injects and incidents, and which
-/// incident belongs to which drill — so that every deadline of a drill incident runs on its drill's clock.
-struct DrillBook: Sendable {
-    struct State: Sendable {
-        var id: UUID
-        /// The start, for a drill run here; `nil` for a neighbour's joint drill mirrored from its incident.
-        var started: DrillStartedPayload?
-        var scenario: String
-        var title: String
-        var titleZh: String?
-        var clock: DrillClock
-        var origin: UnitCode?
-        var peers: [UnitCode]
-        var startedSeq: Int64
-        var endedAt: Date?
-        var endReason: String?
-        var played: Set<Int> = []
-        var incidents: [UUID] = []
-
-        var isRunning: Bool { endedAt == nil }
-
-        /// The first inject not played yet (injects are in offset order).
-        var nextInject: Int? {
-            guard let started, isRunning else { return nil }
-            return started.scenario.injects.indices.first { !played.contains($0) }
-        }
-    }
-
-    var drills: [UUID: State] = [:]
-    var order: [UUID] = []
-    /// Incident → its drill.
-    var ofIncident: [UUID: UUID] = [:]
-
-    /// The event types that change a drill (the runner wakes on them).
-    static let eventTypes: Set<EventType> = [.drillStarted, .drillInjected, .drillEnded, .incidentReported]
-
-    /// The clock of a drill incident, `nil` for a real one.
-    func clock(of incident: UUID) -> DrillClock? { ofIncident[incident].flatMap { drills[$0]?.clock } }
-
-    /// Applies one committed event; registers and removes drill tokens as drills start and end.
-    mutating func fold(_ event: RecordedEvent, tokens: DrillTokens) {
-        // Only exercise events concern drills.
-        guard event.exercise else { return }
-        switch event.event {
-        case .drillStarted(let started):
-            drills[started.drill] = State(
-                id: started.drill, started: started, scenario: started.scenario.id, title: started.scenario.title,
-                titleZh: started.scenario.titleZh, clock: started.clock, origin: started.origin,
-                peers: started.scenario.peers, startedSeq: event.seq)
-            order.append(started.drill)
-            tokens.register(drill: started.drill, participants: started.participants)
-        case .drillInjected(let injected):
-            drills[injected.drill]?.played.insert(injected.index)
-            if let incident = event.incident { add(incident, to: injected.drill) }
-        case .drillEnded(let ended):
-            drills[ended.drill]?.endedAt = event.at
-            drills[ended.drill]?.endReason = ended.reason
-            tokens.end(drill: ended.drill)
-        case .reported(let reported):
-            guard let incident = event.incident, let link = reported.drill else { return }
-            if drills[link.drill] == nil {
-                // A neighbour's joint drill, known here through its incident.
-                drills[link.drill] = State(
-                    id: link.drill, started: nil, scenario: "", title: link.title, titleZh: nil, clock: link.clock,
-                    origin: reported.origin?.province, peers: [], startedSeq: event.seq)
-                order.append(link.drill)
-            }
-            add(incident, to: link.drill)
-        default:
-            return
-        }
-    }
-
-    private mutating func add(_ incident: UUID, to drill: UUID) {
-        ofIncident[incident] = drill
-        if drills[drill]?.incidents.contains(incident) == false { drills[drill]?.incidents.append(incident) }
-    }
-}
-
 /// The tokens of drills, by the SHA-256 of their secrets: made at `POST /v1/drills`, shown once, folded back from
 /// `DrillStarted` after a restart. Each has the `drill` role only, so it reaches exercise incidents only; once its
 /// drill has ended it may only read drills (`GET /v1/drills…`, e.g. the score a participant's `drill join` prints).
@@ -97,6 +18,16 @@ public final class DrillTokens: Sendable {
 
     /// An empty registry.
     public init() {}
+
+    /// Applies what a folded event changed (``DrillBook/fold(_:)``): registers a started drill's tokens, marks an
+    /// ended drill's.
+    func apply(_ change: DrillBook.TokenChange?) {
+        switch change {
+        case .started(let drill, let participants): register(drill: drill, participants: participants)
+        case .ended(let drill): end(drill: drill)
+        case nil: return
+        }
+    }
 
     func register(drill: UUID, participants: [DrillParticipantToken]) {
         state.withLock { tokens in
@@ -152,14 +83,8 @@ extension IncidentService {
     /// The drill an incident belongs to, or `nil` for a real incident or an exercise outside any drill.
     func drill(of incident: UUID) -> UUID? { drills.ofIncident[incident] }
 
-    /// A drill by UUID or by a unique prefix of it (at least 8 characters, either case).
-    func findDrill(_ key: String) -> DrillBook.State? {
-        if let id = UUID(uuidString: key) { return drills.drills[id] }
-        let prefix = key.lowercased()
-        guard prefix.count >= 8 else { return nil }
-        let found = drills.drills.values.filter { $0.id.uuidString.lowercased().hasPrefix(prefix) }
-        return found.count == 1 ? found[0] : nil
-    }
+    /// A drill by UUID or by a unique prefix of it (``DrillBook/find(_:)``).
+    func findDrill(_ key: String) -> DrillBook.Drill? { drills.find(key) }
 
     /// The summary of drill `id`.
     func summary(of id: UUID) -> DrillSummary? {
@@ -225,43 +150,32 @@ extension IncidentService {
 
     // MARK: Running
 
-    /// The wall time of the next thing a running drill must do (an inject, or its end at `endsAtMin`).
-    func nextDrillWake() -> Date? {
-        drills.drills.values.compactMap { state -> Date? in
-            guard let started = state.started, state.isRunning else { return nil }
-            let inject = state.nextInject.map { started.scenario.injects[$0].atMin }
-            let minutes = [inject, started.scenario.endsAtMin].compactMap { $0 }.min()
-            return minutes.map { state.clock.wallTime(atDrill: state.clock.drillTime(offsetMin: $0)) }
-        }.min()
-    }
+    /// The wall time of the next thing a running drill must do (``DrillBook/nextWake()``).
+    func nextDrillWake() -> Date? { drills.nextWake() }
 
     /// Plays every inject whose drill time has come by the wall time `wall`, in order, and ends drills whose
-    /// `endsAtMin` has passed. After a restart it plays what came due while the server was down, once each (a
-    /// played inject's `DrillInjected` is in the log). Returns the number of injects played.
+    /// `endsAtMin` has passed (``DrillBook/due(atWall:)``). After a restart it plays what came due while the server
+    /// was down, once each. Returns the number of injects played.
     ///
     /// - Throws: the log's errors (the runner retries); a report an inject cannot file is recorded as played with
     ///   the reason, never retried in a loop.
     @discardableResult
     func playDueDrills(wall: Date) async throws -> Int {
         var played = 0
-        for id in drills.order {
-            while let state = drills.drills[id], let started = state.started, let index = state.nextInject,
-                state.clock.wallTime(atDrill: state.clock.drillTime(offsetMin: started.scenario.injects[index].atMin))
-                    <= wall
-            {
-                try await play(index, of: state, scenario: started.scenario, wall: wall)
+        while let due = drills.due(atWall: wall) {
+            switch due {
+            case .inject(let drill, let index):
+                guard let scenario = drill.started?.scenario else { return played }
+                try await play(index, of: drill, scenario: scenario, wall: wall)
                 played += 1
-            }
-            if let state = drills.drills[id], state.isRunning, let end = state.started?.scenario.endsAtMin,
-                state.clock.wallTime(atDrill: state.clock.drillTime(offsetMin: end)) <= wall
-            {
-                _ = try await endDrill(id.uuidString, reason: "endsAtMin", wall: wall)
+            case .end(let drill):
+                _ = try await endDrill(drill.id.uuidString, reason: "endsAtMin", wall: wall)
             }
         }
         return played
     }
 
-    private func play(_ index: Int, of state: DrillBook.State, scenario: DrillScenario, wall: Date) async throws {
+    private func play(_ index: Int, of state: DrillBook.Drill, scenario: DrillScenario, wall: Date) async throws {
         let inject = scenario.injects[index]
         let drillNow = state.clock.drillTime(atWall: wall)
         var payload = DrillInjectedPayload(
@@ -318,28 +232,15 @@ extension IncidentService {
         let incidents = found.incidents.sorted { $0.uuidString < $1.uuidString }
         for incident in incidents { await acquire("incident " + incident.uuidString) }
         defer { for incident in incidents { release("incident " + incident.uuidString) } }
-        guard let state = drills.drills[found.id], state.isRunning else {
-            throw DomainError(
-                .conflict, code: "drill_ended", message: "drill \(found.id) has already ended", field: "id")
-        }
+        guard let state = drills.drills[found.id] else { throw Self.unknownDrill(key) }
         let drillNow = state.clock.drillTime(atWall: wall)
-        let actor = EventActor.system(component: "drill-runner")
-        var events: [NewEvent] = []
-        for incident in incidents {
-            let make = EventMaker(incident: incident, actor: actor, now: drillNow, exercise: true, wall: wall)
-            for task in book.tasks(of: incident) where task.state.isOpen {
-                for change in (try? task.cancel(reason: "drillEnded", at: drillNow)) ?? [] {
-                    events.append(try make(.task(change)))
-                }
-            }
-            if book.incident(incident)?.isOpen == true {
-                events.append(try make(.incidentClosed, IncidentClosedPayload(reason: "drillEnded")))
-            }
+        let decided = try rules.drillEnd(
+            state, incidents: incidents.compactMap { book.incident($0) }, reason: reason, now: drillNow)
+        let events = try decided.map { incident, event in
+            try NewEvent(
+                at: wall, incident: incident, actor: .system(component: "drill-runner"), exercise: true,
+                drillAt: drillNow, event: event)
         }
-        events.append(
-            NewEvent(
-                at: wall, type: .drillEnded, actor: actor, exercise: true, drillAt: drillNow,
-                payload: try JSONValue(encoding: DrillEndedPayload(drill: state.id, reason: reason))))
         _ = try await append(events)
         return summary(of: state.id)!
     }
@@ -362,7 +263,7 @@ extension IncidentService {
                 if let incident = event.incident, incidents.contains(incident) {
                     events.append(event)
                 } else if event.incident == nil, DrillBook.eventTypes.contains(event.type),
-                    Self.drillID(of: event) == state.id
+                    (try? RecordedEvent(event)).flatMap(DrillBook.drill(of:)) == state.id
                 {
                     events.append(event)
                 }
@@ -380,11 +281,5 @@ extension IncidentService {
                 clock: state.clock, participants: [], origin: state.origin)
         return DrillScoring.score(
             started: started, events: events, ended: !state.isRunning, now: state.clock.drillTime(atWall: wall))
-    }
-
-    /// The drill a drill event (`DrillStarted`, `DrillInjected`, `DrillEnded`) belongs to.
-    static func drillID(of event: StoredEvent) -> UUID? {
-        guard case .object(let object) = event.payload, case .string(let text)? = object["drill"] else { return nil }
-        return UUID(uuidString: text)
     }
 }

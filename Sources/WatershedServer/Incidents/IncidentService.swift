@@ -34,7 +34,7 @@ public actor IncidentService {
     let rules: IncidentRules
     /// Every incident, folded by Core's ``Incident``, updated in place by every commit (never copied).
     var book = IncidentBook()
-    /// Drills folded from the log: their scenarios, clocks, played injects and incidents.
+    /// Drills folded from the log by Core's ``DrillBook``: their scenarios, clocks, played injects and incidents.
     var drills = DrillBook()
     /// The drill tokens of running drills (the token authenticator reads them).
     let drillTokens: DrillTokens
@@ -80,7 +80,7 @@ public actor IncidentService {
         }
         try RecordedEvent.fold(pages: nextPage) { event in
             book.fold(event)
-            drills.fold(event, tokens: drillTokens)
+            drillTokens.apply(drills.fold(event))
             if let (record, entry) = IncidentBook.idempotency(of: event),
                 entry.at.addingTimeInterval(Idempotency.lifetime) > now
             {
@@ -249,7 +249,7 @@ public actor IncidentService {
         for (event, appended) in zip(stored, events) {
             let recorded = try RecordedEvent(event, appended: appended)
             book.fold(recorded)
-            drills.fold(recorded, tokens: drillTokens)
+            drillTokens.apply(drills.fold(recorded))
         }
         if stored.contains(where: { TaskChange.eventTypes.contains($0.type) }) { deadlinesChanged() }
         if stored.contains(where: { DrillBook.eventTypes.contains($0.type) }) { drillsChanged() }

@@ -59,4 +59,34 @@ extension IncidentRules {
         }
         return scenario
     }
+
+    /// Ending a drill (issue 6), run here or a neighbour's joint drill ended by the province that runs it: every
+    /// open task of its incidents cancelled (reason `drillEnded`), every open incident closed (`IncidentClosed`,
+    /// reason `drillEnded`, which also tells a joint drill's neighbour), then `DrillEnded` outside any incident.
+    /// The events are in that order, each with the incident it belongs to (`nil` for `DrillEnded`).
+    ///
+    /// - Parameters:
+    ///   - incidents: the drill's incidents as folded (those not given are left alone).
+    ///   - reason: why it ends: `endsAtMin`, `ended by <code>`, or the commander's words.
+    ///   - now: the time on the drill's clock.
+    /// - Throws: ``DomainError`` `conflict` `drill_ended` (409, field `id`) when the drill has already ended.
+    public func drillEnd(_ drill: DrillBook.Drill, incidents: [Incident], reason: String, now: Date)
+        throws(DomainError) -> [(incident: UUID?, event: IncidentEvent)]
+    {
+        guard drill.isRunning else {
+            throw DomainError(
+                .conflict, code: "drill_ended", message: "drill \(drill.id) has already ended", field: "id")
+        }
+        var events: [(incident: UUID?, event: IncidentEvent)] = []
+        for incident in incidents {
+            for task in incident.tasks where task.state.isOpen {
+                for change in (try? task.cancel(reason: "drillEnded", at: now)) ?? [] {
+                    events.append((incident.id, .task(change)))
+                }
+            }
+            if incident.isOpen { events.append((incident.id, .closed(IncidentClosedPayload(reason: "drillEnded")))) }
+        }
+        events.append((nil, .drillEnded(DrillEndedPayload(drill: drill.id, reason: reason))))
+        return events
+    }
 }
