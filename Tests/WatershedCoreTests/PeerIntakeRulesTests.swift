@@ -3,9 +3,9 @@ import Testing
 import WatershedCore
 
 /// A neighbour's incident opened here and the calls our duty chief makes when a neighbour does not answer
-/// (``IncidentRules/neighbourOpened(_:origin:reference:peerName:exercise:now:)``, ``IncidentRules/peerCalls(on:names:now:)``,
-/// ``IncidentRules/silenceCall(to:name:lastHeard:silentAfter:candidates:now:)``): one test per rule, on the hand-made
-/// basin, with the values worked out by hand.
+/// (``IncidentRules/neighbourOpened(_:origin:reference:peerName:exercise:now:)``,
+/// ``IncidentRules/peerCalls(on:names:now:)``, ``IncidentRules/silenceCall(to:name:lastHeard:silentAfter:candidates:now:)``):
+/// one test per rule, on the hand-made basin, with the values worked out by hand.
 @Suite struct PeerIntakeRulesTests {
     /// Guangdong's view: its own province, city and county (none of them owns a site of the hand-made basin).
     static let guangdong = IncidentRules(
