@@ -21,7 +21,7 @@ public struct PeerLink: Service {
     package let peer: PeerEndpoint
     package let url: String
     package let tls: TLSConfiguration
-    package let log: EventLog
+    package let log: any PeerStore
     package let incidents: any FederatedIncidents
     package let signal: CommitSignal
     /// Every message from the neighbour counts as hearing from it.
@@ -32,7 +32,7 @@ public struct PeerLink: Service {
     public var linkState: (@Sendable (_ peer: UnitCode, _ up: Bool) -> Void)?
 
     package init(
-        own: UnitCode, peer: PeerEndpoint, url: String, tls: TLSConfiguration, log: EventLog,
+        own: UnitCode, peer: PeerEndpoint, url: String, tls: TLSConfiguration, log: any PeerStore,
         incidents: any FederatedIncidents, signal: CommitSignal, liveness: PeerLiveness, clock: any WallClock,
         logger: Logger, linkState: (@Sendable (_ peer: UnitCode, _ up: Bool) -> Void)? = nil
     ) {

@@ -79,7 +79,7 @@ public struct PeerAuthenticator: RouterMiddleware {
 /// The peer port's routes: the link (`/v1/peer/link/{province}`, WebSocket) and its health.
 public struct PeerRoutes: Sendable {
     package let province: UnitCode
-    package let log: EventLog
+    package let log: any PeerStore
     package let incidents: any FederatedIncidents
     package let signal: CommitSignal
     package let liveness: PeerLiveness
@@ -87,7 +87,7 @@ public struct PeerRoutes: Sendable {
     package let logger: Logger
 
     package init(
-        province: UnitCode, log: EventLog, incidents: any FederatedIncidents, signal: CommitSignal,
+        province: UnitCode, log: any PeerStore, incidents: any FederatedIncidents, signal: CommitSignal,
         liveness: PeerLiveness, clock: any WallClock, logger: Logger
     ) {
         self.province = province
@@ -132,7 +132,7 @@ public struct PeerRoutes: Sendable {
 public struct PeerLinkReceiver: Sendable {
     package let own: UnitCode
     package let peer: PeerEndpoint
-    package let log: EventLog
+    package let log: any PeerStore
     package let incidents: any FederatedIncidents
     package let signal: CommitSignal
     package let liveness: PeerLiveness
