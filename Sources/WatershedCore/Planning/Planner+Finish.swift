@@ -50,8 +50,8 @@ extension Planner {
         let hint = Grading.grade(facts)
 
         let obligations = ReportingRules.initialObligations(
-            level: input.level, triggers: triggers, anchorAt: input.at, anchor: .discovery, spillUnit: work.spillUnit,
-            units: basin.units)
+            level: input.level, triggers: triggers, hint: hint, anchorAt: input.at, anchor: .discovery,
+            spillUnit: work.spillUnit, units: basin.units)
 
         var notes = work.notes
         if work.massUnknown {

@@ -50,27 +50,28 @@ public struct GradingHint: Codable, Sendable, Hashable {
 /// The grading criteria of the national plan for sudden environmental incidents
 /// (国办函〔2014〕119号, §1.5 and annex). "以上" includes the number and "以下" excludes it,
 /// so 30 deaths is level I, 29 is II, 10 is II, 3 is III, 2 is IV; 10,000 evacuated is II,
-/// 5,000 is III, 4,999 is IV. Where criteria give different levels, the highest applies.
+/// 5,000 is III, 4,999 is IV. Where criteria give different levels, the highest applies. A count of zero (no
+/// deaths, nobody evacuated, no loss) is no grading evidence: it grades nothing (issue 17).
 public enum Grading {
     /// The level the facts suggest, with the reasons.
     public static func grade(_ facts: GradingFacts) -> GradingHint {
         var matches: [(SeverityLevel, String)] = []
-        if let deaths = facts.deaths {
+        if let deaths = facts.deaths, deaths > 0 {
             let level: SeverityLevel =
                 deaths >= 30 ? .I : deaths >= 10 ? .II : deaths >= 3 ? .III : .IV
             matches.append((level, "\(deaths) deaths → \(level)"))
         }
-        if let poisoned = facts.poisonedOrInjured {
+        if let poisoned = facts.poisonedOrInjured, poisoned > 0 {
             let level: SeverityLevel =
                 poisoned >= 100 ? .I : poisoned >= 50 ? .II : poisoned >= 10 ? .III : .IV
             matches.append((level, "\(poisoned) poisoned or seriously injured → \(level)"))
         }
-        if let evacuated = facts.evacuated {
+        if let evacuated = facts.evacuated, evacuated > 0 {
             let level: SeverityLevel =
                 evacuated >= 50_000 ? .I : evacuated >= 10_000 ? .II : evacuated >= 5_000 ? .III : .IV
             matches.append((level, "\(evacuated) evacuated → \(level)"))
         }
-        if let loss = facts.directLossCNY {
+        if let loss = facts.directLossCNY, loss > 0 {
             let level: SeverityLevel =
                 loss >= 100_000_000 ? .I : loss >= 20_000_000 ? .II : loss >= 5_000_000 ? .III : .IV
             matches.append((level, "direct loss CNY \(Int(loss)) → \(level)"))

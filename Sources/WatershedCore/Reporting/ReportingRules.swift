@@ -8,6 +8,10 @@ import Foundation
 ///   1 h of receipt. A level change during handling re-runs the rule at the new level, counted
 ///   from the change (DOMAIN.md §2).
 /// - Art. 4: while ungraded, any of six triggers puts the incident on the II/I path.
+/// - Until a person sets a level, a grading hint of II or I (the 2014 national plan's table, 国办函〔2014〕119号
+///   §1.5, read from the report's facts and the plan's predicted impacts) counts as the determination Art. 3
+///   reads, and the stricter II/I path applies (issue 17); a hint of III or IV never takes an incident off the II/I
+///   path an Art. 4 trigger put it on.
 public enum ReportingRules {
     /// Hours allowed on the III/IV path (Art. 3).
     public static let ordinaryWithinH = 4.0
@@ -16,10 +20,36 @@ public enum ReportingRules {
     /// Hours the province has to report to MEE after receipt (Art. 3).
     public static let provinceToMinistryWithinH = 1.0
 
-    /// Whether reports go on the II/I path: a level I or II, or, while ungraded, any Art. 4 trigger.
-    public static func isMajorPath(level: SeverityLevel?, triggers: Set<Art4Trigger>) -> Bool {
+    /// Whether reports go on the II/I path: a level I or II set; or, while ungraded, a grading hint of II or I or
+    /// any Art. 4 trigger.
+    public static func isMajorPath(level: SeverityLevel?, triggers: Set<Art4Trigger>, hint: SeverityLevel? = nil)
+        -> Bool
+    {
         if let level { return level.isMajorPath }
-        return !triggers.isEmpty
+        return hint?.isMajorPath == true || !triggers.isEmpty
+    }
+
+    /// Why an incident is on its path, in the words its obligations carry (`reason`): the level set; else the
+    /// grading hint of II or I that counts as the determination, and the Art. 4 triggers that hold; else "no Art. 4
+    /// trigger", saying when a hint of III or IV leaves the path as it is.
+    public static func pathReason(level: SeverityLevel?, triggers: Set<Art4Trigger>, hint: GradingHint?) -> String {
+        if let level { return "level \(level)" }
+        var parts = ["not yet graded"]
+        if let hinted = hint?.level, hinted.isMajorPath {
+            let why = hint.map { $0.reasons.isEmpty ? "" : " (" + $0.reasons.joined(separator: "; ") + ")" } ?? ""
+            parts.append(
+                "grading hint level \(hinted)\(why) counts as the determination until a level is set "
+                    + "(2014 national plan §1.5): the II/I path applies")
+        }
+        if !triggers.isEmpty {
+            parts.append(triggers.sorted().map(\.citation).joined(separator: ", "))
+        } else if hint?.level?.isMajorPath != true {
+            parts.append("no Art. 4 trigger")
+        }
+        if let hinted = hint?.level, !hinted.isMajorPath {
+            parts.append("grading hint level \(hinted) does not change the path")
+        }
+        return parts.joined(separator: "; ")
     }
 
     /// The initial-report obligations for an incident in `spillUnit`.
@@ -27,6 +57,7 @@ public enum ReportingRules {
     /// - Parameters:
     ///   - level: the level set, or `nil` while not yet graded.
     ///   - triggers: the Art. 4 triggers that hold (used only while ungraded).
+    ///   - hint: the grading hint (used only while ungraded: II or I puts the incident on the II/I path).
     ///   - anchorAt: discovery time, or the time of the level change.
     ///   - anchor: `.discovery` or `.levelChange`.
     ///   - spillUnit: the county (or city) where the incident is, from the reach's owner.
@@ -34,21 +65,14 @@ public enum ReportingRules {
     /// - Returns: the county/city bureau's report, and on the II/I path the province's report to MEE
     ///   (anchored on receipt).
     public static func initialObligations(
-        level: SeverityLevel?, triggers: Set<Art4Trigger>, anchorAt: Date, anchor: ObligationAnchor,
-        spillUnit: UnitCode, units: [UnitCode: AdministrativeUnit]
+        level: SeverityLevel?, triggers: Set<Art4Trigger>, hint: GradingHint? = nil, anchorAt: Date,
+        anchor: ObligationAnchor, spillUnit: UnitCode, units: [UnitCode: AdministrativeUnit]
     ) -> [ReportObligation] {
-        let major = isMajorPath(level: level, triggers: triggers)
+        let major = isMajorPath(level: level, triggers: triggers, hint: hint?.level)
         let unit = units[spillUnit] ?? AdministrativeUnit(code: spillUnit, name: spillUnit, kind: .county)
         let parent = unit.parent.flatMap { units[$0] }
         let province = units[spillUnit.provinceCode] ?? unit
-        let reason: String
-        if let level {
-            reason = "level \(level)"
-        } else if major {
-            reason = "not yet graded; " + triggers.sorted().map(\.citation).joined(separator: ", ")
-        } else {
-            reason = "not yet graded; no Art. 4 trigger"
-        }
+        let reason = pathReason(level: level, triggers: triggers, hint: hint)
         let within = major ? majorWithinH : ordinaryWithinH
         let due = anchorAt.addingTimeInterval(within * 3_600)
         var recipients = [ReportRecipient(unit: unit.code, body: .government, name: "\(unit.name) People's Government")]
