@@ -55,7 +55,12 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
         return try file(try JSONSerialization.data(withJSONObject: object))
     }
 
-    static func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
+    /// What a command printed with `--json`, decoded as the Wire type it prints (``decode(_:from:)``).
+    ///
+    /// - Throws: `DecodingError` when the output is not one.
+    static func printed<T: Decodable>(_ type: T.Type, _ output: String) throws -> T {
+        try decode(type, from: Data(output.utf8))
+    }
 
     /// The clock checks itself: 1_795_961_100 s is 2026-11-29 14:05 UTC.
     @Test func theClockIsTheOneDocumented() {
@@ -144,9 +149,9 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
                 ["report", "final", "GX-2026-0001", "--file", final, "--json"]
                     + Self.flags(handle, token: DevToken.commander))
             #expect(closing.code == 0, "\(closing.err)")
-            let answer = try #require(try Self.json(closing.out) as? [String: Any])
-            #expect((answer["incident"] as? [String: Any])?["state"] as? String == "closed")
-            #expect((answer["lastSeq"] as? Int ?? 0) > (answer["firstSeq"] as? Int ?? .max))
+            let answer = try Self.printed(IncidentCreated.self, closing.out)
+            #expect(answer.incident.state == "closed")
+            #expect(answer.lastSeq > answer.firstSeq)
             let closed = await watershed(["incidents", "--state", "closed"] + viewer)
             #expect(closed.out.contains("GX-2026-0001") && closed.out.contains("closed"))
             #expect(!closed.out.contains("GX-2026-0002"))
@@ -161,26 +166,25 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
             defer { try? FileManager.default.removeItem(atPath: path) }
             let filed = await watershed(
                 ["report", "initial", "--file", path, "--json"] + Self.flags(handle, token: DevToken.officer))
-            let created = try #require(try Self.json(filed.out) as? [String: Any])
-            let lastSeq = try #require(created["lastSeq"] as? Int)
-            #expect(created["firstSeq"] as? Int == 1)
+            let created = try Self.printed(IncidentCreated.self, filed.out)
+            let lastSeq = created.lastSeq
+            #expect(created.firstSeq == 1)
 
             let list = await watershed(["incidents", "--json"] + Self.flags(handle, token: DevToken.viewer))
-            let incidents = try #require(try Self.json(list.out) as? [[String: Any]])
+            let incidents = try Self.printed([IncidentSummary].self, list.out)
             #expect(incidents.count == 1)
-            #expect(incidents.first?["reference"] as? String == "GX-2026-0001")
-            #expect(incidents.first?["state"] as? String == "open")
-            #expect(incidents.first?["discoveredAt"] as? String == "2026-11-29T13:40:00.000Z")
+            #expect(incidents.first?.reference == "GX-2026-0001")
+            #expect(incidents.first?.state == "open")
+            #expect(try incidents.first?.discoveredAt == instant("2026-11-29T13:40:00.000Z"))
 
             let show = await watershed(
                 ["incident", "show", "GX-2026-0001", "--json"] + Self.flags(handle, token: DevToken.viewer))
-            let detail = try #require(try Self.json(show.out) as? [String: Any])
-            #expect(detail["reference"] as? String == "GX-2026-0001")
-            #expect((detail["timeline"] as? [Any])?.count == lastSeq)
-            #expect(((detail["plan"] as? [String: Any])?["arrivals"] as? [Any])?.isEmpty == false)
-            #expect((detail["obligations"] as? [Any])?.isEmpty == false)
-            let tasks = try #require(detail["tasks"] as? [[String: Any]])
-            #expect(tasks.first?["reference"] as? String == "GX-2026-0001/T1")
+            let detail = try Self.printed(IncidentDetail.self, show.out)
+            #expect(detail.incident.reference == "GX-2026-0001")
+            #expect(Int64(detail.timeline.count) == lastSeq)
+            #expect(detail.incident.plan?.arrivals.isEmpty == false)
+            #expect(!detail.obligations.isEmpty)
+            #expect(detail.tasks.first?.reference == "GX-2026-0001/T1")
         }
     }
 
@@ -206,7 +210,7 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
 
             let start = await watershed(["task", "start", first.reference, "--json"] + officer)
             #expect(start.code == 0, "\(start.err)")
-            #expect((try Self.json(start.out) as? [String: Any])?["state"] as? String == "inProgress")
+            #expect(try Self.printed(ResponseTask.self, start.out).state == .inProgress)
             #expect(try await client.task(first.reference).state == .inProgress)
 
             let done = await watershed(["task", "done", first.reference] + officer)
@@ -294,7 +298,7 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
             #expect(kind.code == 1)
             #expect(kind.err.hasPrefix("\(wrongKind): kind: "))
             let head = await watershed(["incidents", "--json"] + Self.flags(handle, token: DevToken.viewer))
-            #expect((try Self.json(head.out) as? [Any])?.isEmpty == true, "nothing was filed: \(head.out)")
+            #expect(try Self.printed([IncidentSummary].self, head.out).isEmpty, "nothing was filed: \(head.out)")
 
             // Usage: exit 2.
             #expect(await watershed(["incidents", "--state", "shut"]).code == 2)
@@ -339,7 +343,7 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
             let reply = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(discoveredAt: Self.discovery))
             #expect(reply.status == 201)
-            return ((reply.json?["lastSeq"] as? Int).map(Int64.init) ?? -1, handle.caFile)
+            return (try reply.decoded(IncidentCreated.self).lastSeq, handle.caFile)
         }
         #expect(firstLast > 10)
 
@@ -366,7 +370,7 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
                 let reply = try await api.request(
                     .POST, "/v1/incidents/GX-2026-0001/reports", token: DevToken.officer, body: ReportsTests.report())
                 #expect(reply.status == 201)
-                last = (reply.json?["lastSeq"] as? Int).map(Int64.init) ?? -1
+                last = try reply.decoded(IncidentCreated.self).lastSeq
             }
             try await waitFor(last)
             return last
@@ -378,7 +382,7 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
             let reply = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.drill, body: try AccessTests.exerciseReport())
             #expect(reply.status == 201)
-            let last = (reply.json?["lastSeq"] as? Int).map(Int64.init) ?? -1
+            let last = try reply.decoded(IncidentCreated.self).lastSeq
             try await waitFor(last)
             return last
         }

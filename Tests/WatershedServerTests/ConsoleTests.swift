@@ -5,6 +5,7 @@ import NIOHTTP1
 import Testing
 import WatershedCore
 import WatershedServer
+import WatershedWire
 
 /// The duty-officer console's files (issue 8) are served at `/` without a token, with their content types, and
 /// never in place of the API.
@@ -76,11 +77,11 @@ import WatershedServer
             #expect(try await api.request(.GET, "/v1/units").status == 401)
             let reply = try await api.request(.GET, "/v1/units", token: DevToken.viewer)
             #expect(reply.status == 200)
-            let units = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]])
+            let units = try reply.decoded([AdministrativeUnit].self)
             // playbooks/units.yaml: 451203 宜州区, a county of Hechi (451200).
-            let yizhou = try #require(units.first { $0["code"] as? String == "451203" })
-            #expect(yizhou["nameZh"] as? String == "宜州区")
-            #expect(yizhou["parent"] as? String == "451200")
+            let yizhou = try #require(units.first { $0.code == "451203" })
+            #expect(yizhou.nameZh == "宜州区")
+            #expect(yizhou.parent == "451200")
         }
     }
 
@@ -93,29 +94,30 @@ import WatershedServer
                 .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(discoveredAt: now))
             #expect(filed.status == 201)
             let reply = try await api.request(.GET, "/v1/incidents?state=open", token: DevToken.viewer)
-            let list = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]])
+            let list = try reply.decoded([IncidentSummary].self)
             let first = try #require(list.first)
-            let next = try #require(first["nextDeadline"] as? String)
-            let task = try #require(first["nextDeadlineTask"] as? String)
-            #expect(task.hasPrefix("\(first["reference"] as? String ?? "?")/T"))
-            // Three fractional digits, as every answer writes times (WireJSON).
+            let at = try #require(first.nextDeadline)
+            let task = try #require(first.nextDeadlineTask)
+            #expect(task.hasPrefix("\(first.reference)/T"))
+            // Three fractional digits, as every answer writes times (WireJSON): the first incident's, as the body
+            // spells it.
+            let body = String(decoding: reply.body, as: UTF8.self)
+            let key = try #require(body.range(of: #""nextDeadline":""#), "\(body)")
+            let next = body[key.upperBound...].prefix { $0 != "\"" }
             #expect(next.count == "2026-01-15T08:00:00.000Z".count && next.hasSuffix("Z"), "\(next)")
-            let at = try #require(CanonicalJSON.date(fromTimestamp: next))
             #expect(at > Date().addingTimeInterval(-60))
             #expect(at < Date().addingTimeInterval(5 * 3600))
-            #expect(first["plan"] == nil)
+            #expect(first.plan == nil)
             // The incident's timeline says which task each task event is about, and which province a peer event is.
-            let id = try #require(first["id"] as? String)
-            let detail = try await api.request(.GET, "/v1/incidents/\(id)", token: DevToken.viewer)
-            let object = try #require(try JSONSerialization.jsonObject(with: detail.body) as? [String: Any])
-            let timeline = try #require(object["timeline"] as? [[String: Any]])
-            let dispatched = timeline.filter { $0["type"] as? String == "TaskDispatched" }
+            let detail = try await api.request(.GET, "/v1/incidents/\(first.id)", token: DevToken.viewer)
+            let timeline = try detail.decoded(IncidentDetail.self).timeline
+            let dispatched = timeline.filter { $0.type == .taskDispatched }
             #expect(!dispatched.isEmpty)
-            #expect(dispatched.first?["task"] as? String == "\(first["reference"] as? String ?? "?")/T1")
+            #expect(dispatched.first?.task == "\(first.reference)/T1")
             // The Longjiang plan reaches Guangdong (440000) at the Xijiang boundary: a pending PeerNotified.
-            let peer = timeline.first { $0["type"] as? String == "PeerNotified" }
-            #expect(peer?["province"] as? String == "440000")
-            #expect(timeline.first { $0["type"] as? String == "PlanComputed" }?["task"] == nil)
+            let peer = timeline.first { $0.type == .peerNotified }
+            #expect(peer?.province == "440000")
+            #expect(timeline.first { $0.type == .planComputed }?.task == nil)
         }
     }
 }

@@ -7,19 +7,6 @@ import WatershedWire
 
 /// Tasks, escalation and report obligations through the API, live over TLS (issue 4).
 @Suite struct DispatchTests {
-    /// The items of a JSON array body, untyped (for the suites that still read tasks so: HardeningTests,
-    /// ProvinceSeedsTests).
-    static func json(_ reply: APIClient.Reply) throws -> [[String: Any]] {
-        try #require(try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]])
-    }
-
-    /// `GET /v1/tasks?incident=…` as a viewer, untyped (HardeningTests); ``responseTasks(_:incident:)`` is typed.
-    static func tasks(_ api: APIClient, incident: String) async throws -> [[String: Any]] {
-        let reply = try await api.request(.GET, "/v1/tasks?incident=\(incident)", token: DevToken.viewer)
-        #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
-        return try json(reply)
-    }
-
     /// `GET /v1/tasks?incident=…` as a viewer: the incident's tasks as clients read them.
     static func responseTasks(_ api: APIClient, incident: String) async throws -> [ResponseTask] {
         let reply = try await api.request(.GET, "/v1/tasks?incident=\(incident)", token: DevToken.viewer)
@@ -39,12 +26,6 @@ import WatershedWire
             after = last
         }
         return all.filter { $0.type == type }
-    }
-
-    /// `unit/position` of an untyped task's assignee (HardeningTests, ProvinceSeedsTests).
-    static func assignee(_ task: [String: Any]) -> String {
-        let assignee = task["assignee"] as? [String: Any]
-        return "\(assignee?["unit"] as? String ?? "?")/\(assignee?["position"] as? String ?? "?")"
     }
 
     /// `unit/position` of a task's assignee, e.g. `451203/county-duty-officer`.

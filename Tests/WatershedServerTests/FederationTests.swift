@@ -4,8 +4,10 @@ import Foundation
 import NIOCore
 import NIOSSL
 import Testing
+import WatershedCore
 import WatershedServer
 import WatershedTestSupport
+import WatershedWire
 import X509
 
 /// Two provinces' servers as two processes, each with its own CA, data directory and ports, linked over the real peer
@@ -81,16 +83,14 @@ import X509
             .POST, "/v1/incidents", token: Self.gxCommander, body: Self.heRiverReport)
         #expect(filed.status == 201)
         let filedAt = Date()
-        let incident = try #require((filed.json as? [String: Any])?["incident"] as? [String: Any])
-        let gxID = try #require(incident["id"] as? String)
+        let incident = try filed.decoded(IncidentCreated.self).incident
+        let gxID = incident.id
 
         // Guangxi sees *received* soon after the filing, without waiting for a retry.
         var receivedAfter: Double?
         _ = try await Self.eventually(10) {
             let events = try await pair.guangxi.events(token: Self.gxViewer)
-            guard
-                events.contains(where: { $0["type"] as? String == "PeerReceived" && $0["incident"] as? String == gxID })
-            else { return false }
+            guard events.contains(where: { $0.type == .peerReceived && $0.incident == gxID }) else { return false }
             receivedAfter = Date().timeIntervalSince(filedAt)
             return true
         }
@@ -101,55 +101,53 @@ import X509
 
         // Guangdong has the incident once, as its own GD- incident whose origin is Guangxi's.
         let list = try await pair.guangdong.request(.GET, "/v1/incidents", token: Self.gdViewer)
-        let incidents = try #require(list.json as? [[String: Any]])
+        let incidents = try list.decoded([IncidentSummary].self)
         #expect(incidents.count == 1)
         let gdIncident = try #require(incidents.first)
-        #expect((gdIncident["reference"] as? String)?.hasPrefix("GD-") == true)
+        #expect(gdIncident.reference.hasPrefix("GD-"))
         let gdEvents = try await pair.guangdong.events(token: Self.gdViewer)
-        let reported = gdEvents.filter { $0["type"] as? String == "IncidentReported" }
+        let reported = gdEvents.filter { $0.type == .incidentReported }
         #expect(reported.count == 1)
-        let origin = ((reported.first?["payload"] as? [String: Any])?["origin"] as? [String: Any])
-        #expect(origin?["province"] as? String == "450000")
-        #expect(origin?["incident"] as? String == gxID)
+        let origin = try reported.first?.payload(as: IncidentReportedPayload.self).origin
+        #expect(origin?.province == "450000")
+        #expect(origin?.incident == gxID)
 
         // Its tasks go to its own units only: the notification to the provincial duty chief first, then Fengkai's
         // intakes on the He River and the Xijiang down through Deqing to Zhaoqing.
         let tasksReply = try await pair.guangdong.request(.GET, "/v1/tasks", token: Self.gdViewer)
-        let tasks = try #require(tasksReply.json as? [[String: Any]])
-        let assignees = tasks.compactMap { ($0["assignee"] as? [String: Any])?["unit"] as? String }
+        let tasks = try tasksReply.decoded([ResponseTask].self)
+        let assignees = tasks.map(\.assignee.unit)
         #expect(!assignees.isEmpty && assignees.allSatisfy { $0.hasPrefix("44") })
-        #expect(tasks.first?["kind"] as? String == "notification")
+        #expect(tasks.first?.kind == .notification)
         #expect(assignees.first == "440000")
         #expect(assignees.contains("441225"), "Fengkai County")
         #expect(assignees.contains("441226"), "Deqing County")
 
         // Guangdong's commander acknowledges the notification: Guangxi records *accepted*, naming who.
-        let reference = try #require(gdIncident["reference"] as? String)
+        let reference = gdIncident.reference
         let ack = try await pair.guangdong.request(
             .POST, "/v1/tasks/\(reference)%2FT1/ack", token: Self.gdCommander)
         #expect(ack.status == 200)
-        var accepted: [String: Any]?
+        var accepted: StoredEvent?
         _ = try await Self.eventually(10) {
-            accepted = try await pair.guangxi.events(token: Self.gxViewer).first {
-                $0["type"] as? String == "PeerAccepted"
-            }
+            accepted = try await pair.guangxi.events(token: Self.gxViewer).first { $0.type == .peerAccepted }
             return accepted != nil
         }
-        let payload = try #require(accepted?["payload"] as? [String: Any], "no PeerAccepted:\n\(pair.guangxi.log)")
-        #expect(payload["by"] as? String == "440000/provincial-duty-chief")
-        #expect(payload["peerReference"] as? String == reference)
-        #expect(payload["province"] as? String == "440000")
+        let payload = try #require(accepted, "no PeerAccepted:\n\(pair.guangxi.log)")
+            .payload(as: PeerAcknowledgementPayload.self)
+        #expect(payload.by == "440000/provincial-duty-chief")
+        #expect(payload.peerReference == reference)
+        #expect(payload.province == "440000")
         // The incident's detail on both sides: Guangxi's notification accepted, Guangdong's incident linked to its origin.
-        let detail = try #require(
-            try await pair.guangxi.request(.GET, "/v1/incidents/\(gxID)", token: Self.gxViewer).json as? [String: Any])
-        let notification = try #require((detail["notifications"] as? [[String: Any]])?.first)
-        #expect(notification["delivery"] as? String == "accepted")
-        #expect(notification["acceptedBy"] as? String == "440000/provincial-duty-chief")
-        #expect((notification["notification"] as? [String: Any])?["boundary"] as? String == "he-river-fulong-boundary")
-        let gdDetail = try #require(
-            try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: Self.gdViewer).json
-                as? [String: Any])
-        #expect((gdDetail["origin"] as? [String: Any])?["reference"] as? String == incident["reference"] as? String)
+        let detail = try await pair.guangxi.request(.GET, "/v1/incidents/\(gxID)", token: Self.gxViewer)
+            .decoded(IncidentDetail.self)
+        let notification = try #require(detail.notifications.first)
+        #expect(notification.delivery == .accepted)
+        #expect(notification.acceptedBy == "440000/provincial-duty-chief")
+        #expect(notification.notification.boundary == "he-river-fulong-boundary")
+        let gdDetail = try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: Self.gdViewer)
+            .decoded(IncidentDetail.self)
+        #expect(gdDetail.origin?.reference == incident.reference)
 
         // Guangdong's own report of the same thallium, from the Fulong boundary section (km 228) at 06:00 on
         // 07-06, as Fengkai filed it in 2013; its commander links it to the one Guangxi sent: both list each other,
@@ -162,23 +160,22 @@ import X509
                     .replacingOccurrences(of: "2013-07-05T12:00:00+08:00", with: "2013-07-06T06:00:00+08:00")
                     .replacingOccurrences(of: #""reportingUnit":"451102""#, with: #""reportingUnit":"441225""#)
                     .utf8))
-        #expect(own.status == 201, "\(String(describing: own.json))")
-        let ownID = try #require(((own.json as? [String: Any])?["incident"] as? [String: Any])?["id"] as? String)
+        #expect(own.status == 201, "\(String(decoding: own.body, as: UTF8.self))")
+        let ownID = try own.decoded(IncidentCreated.self).incident.id
         let linked = try await pair.guangdong.request(
             .POST, "/v1/incidents/\(ownID)/links", token: Self.gdCommander,
             body: Data(#"{"incident":"\#(reference)"}"#.utf8))
-        #expect(linked.status == 201, "\(String(describing: linked.json))")
-        let ownDetail = try #require(
-            try await pair.guangdong.request(.GET, "/v1/incidents/\(ownID)", token: Self.gdViewer).json
-                as? [String: Any])
-        let link = try #require((ownDetail["linked"] as? [[String: Any]])?.first)
-        #expect(link["reference"] as? String == reference)
-        #expect((link["origin"] as? [String: Any])?["reference"] as? String == incident["reference"] as? String)
-        #expect((link["origin"] as? [String: Any])?["province"] as? String == "450000")
-        let receivedDetail = try #require(
-            try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: Self.gdViewer).json
-                as? [String: Any])
-        #expect((receivedDetail["linked"] as? [[String: Any]])?.map { $0["incident"] as? String } == [ownID])
+        #expect(linked.status == 201, "\(String(decoding: linked.body, as: UTF8.self))")
+        let ownDetail = try await pair.guangdong.request(.GET, "/v1/incidents/\(ownID)", token: Self.gdViewer)
+            .decoded(IncidentDetail.self)
+        let link = try #require(ownDetail.linked.first)
+        #expect(link.reference == reference)
+        #expect(link.origin?.reference == incident.reference)
+        #expect(link.origin?.province == "450000")
+        let receivedDetail = try await pair.guangdong.request(
+            .GET, "/v1/incidents/\(reference)", token: Self.gdViewer
+        ).decoded(IncidentDetail.self)
+        #expect(receivedDetail.linked.map(\.incident) == [ownID])
     }
 
     @Test func outageDeliversEveryFollowUpOnceInOrder() async throws {
@@ -188,12 +185,10 @@ import X509
         try await pair.guangdong.start()
         let filed = try await pair.guangxi.request(
             .POST, "/v1/incidents", token: Self.gxCommander, body: Self.heRiverReport)
-        let reference = try #require(((filed.json as? [String: Any])?["incident"] as? [String: Any])?["reference"])
+        let reference = try filed.decoded(IncidentCreated.self).incident.reference
         #expect(
             try await Self.eventually {
-                try await pair.guangdong.events(token: Self.gdViewer).contains {
-                    $0["type"] as? String == "IncidentReported"
-                }
+                try await pair.guangdong.events(token: Self.gdViewer).contains { $0.type == .incidentReported }
             })
 
         // Guangdong goes down; three follow-ups are filed; Guangxi restarts too; then Guangdong comes back.
@@ -204,7 +199,7 @@ import X509
                     .utf8)
             let reply = try await pair.guangxi.request(
                 .POST, "/v1/incidents/\(reference)/reports", token: Self.gxCommander, body: body)
-            #expect(reply.status == 201, "\(String(describing: reply.json))")
+            #expect(reply.status == 201, "\(String(decoding: reply.body, as: UTF8.self))")
         }
         pair.guangxi.stop()
         try await pair.guangxi.start()
@@ -212,12 +207,10 @@ import X509
 
         func followUps() async throws -> [String] {
             try await pair.guangdong.events(token: Self.gdViewer).compactMap { event in
-                guard event["type"] as? String == "PeerEventReceived",
-                    let origin = (event["payload"] as? [String: Any])?["event"] as? [String: Any],
-                    origin["type"] as? String == "ReportFiled",
-                    let report = (origin["payload"] as? [String: Any])?["report"] as? [String: Any]
-                else { return nil }
-                return report["summary"] as? String
+                guard event.type == .peerEventReceived else { return nil }
+                let origin = try event.payload(as: PeerEventReceivedPayload.self).event
+                guard origin.type == .reportFiled else { return nil }
+                return try origin.payload(as: ReportFiledPayload.self).report.summary
             }
         }
         #expect(try await Self.eventually { try await followUps().count >= 3 }, "\(pair.guangdong.log)")
@@ -225,9 +218,7 @@ import X509
         #expect(
             try await followUps() == ["thallium follow-up 1", "thallium follow-up 2", "thallium follow-up 3"],
             "all three, in order, none twice")
-        let reported = try await pair.guangdong.events(token: Self.gdViewer).filter {
-            $0["type"] as? String == "IncidentReported"
-        }
+        let reported = try await pair.guangdong.events(token: Self.gdViewer).filter { $0.type == .incidentReported }
         #expect(reported.count == 1)
     }
 
@@ -240,28 +231,25 @@ import X509
         let pair = try Pair()
         defer { pair.stop() }
         let gxReference = try await Self.heRiverReportedInBoth(pair)
-        func gdIncident() async throws -> [String: Any]? { try await Self.gdIncident(pair) }
+        func gdIncident() async throws -> IncidentDetail? { try await Self.gdIncident(pair) }
         let before = try #require(try await gdIncident())
-        let gdReference = try #require(before["reference"] as? String)
-        #expect(before["level"] == nil, "ungraded, as Guangxi reported it")
-        let planBefore = try #require(before["plan"] as? [String: Any])
+        let gdReference = before.incident.reference
+        #expect(before.incident.level == nil, "ungraded, as Guangxi reported it")
+        let planBefore = try #require(before.incident.plan)
 
         // Level II in Guangxi, 18:00 on 07-05.
         let level = try await pair.guangxi.request(
             .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander,
             body: Self.followUp(unit: "451102", #","levelChange":{"to":"II","at":"2013-07-05T18:00:00+08:00"}"#))
-        #expect(level.status == 201, "\(String(describing: level.json))")
+        #expect(level.status == 201, "\(String(decoding: level.body, as: UTF8.self))")
         #expect(
-            try await Self.eventually { try await gdIncident()?["level"] as? String == "II" }, "\(pair.guangdong.log)")
+            try await Self.eventually { try await gdIncident()?.incident.level == .II }, "\(pair.guangdong.log)")
         let leveled = try #require(try await gdIncident())
         // Guangdong's provincial department owes MEE a report on receiving a II (DOMAIN.md §2).
-        let obligations = try #require(leveled["obligations"] as? [[String: Any]])
-        #expect(
-            obligations.contains {
-                ($0["obligation"] as? [String: Any])?["fromUnit"] as? String == "440000"
-            }, "\(obligations)")
+        let fromUnits = leveled.obligations.map(\.obligation.fromUnit)
+        #expect(fromUnits.contains("440000"), "\(fromUnits)")
         // The timeline says what Guangxi did, in words.
-        let words = (leveled["timeline"] as? [[String: Any]] ?? []).compactMap { $0["summary"] as? String }
+        let words = leveled.timeline.compactMap(\.summary)
         #expect(words.contains("450000 \(gxReference): level set to II (was ungraded)"), "\(words)")
 
         // The leading edge seen at Xindu (km 175) at 06:00 on 07-06: Guangxi re-estimates, and so does Guangdong.
@@ -271,64 +259,57 @@ import X509
                 unit: "451102",
                 #","monitoring":[{"node":"he-river-xindu-section","sampledAt":"2013-07-06T06:00:00+08:00","pollutant":"thallium","concentrationMgL":0.002,"feature":"leadingEdge"}]"#
             ))
-        #expect(observed.status == 201, "\(String(describing: observed.json))")
+        #expect(observed.status == 201, "\(String(decoding: observed.body, as: UTF8.self))")
         #expect(
-            try await Self.eventually {
-                ((try await gdIncident()?["plan"] as? [String: Any])?["reestimates"] as? [Any])?.count == 1
-            }, "\(pair.guangdong.log)")
+            try await Self.eventually { try await gdIncident()?.incident.plan?.reestimates.count == 1 },
+            "\(pair.guangdong.log)")
         // Re-estimated, the leading edge is at Xindu exactly when it was seen there, 2013-07-05T22:00Z (DOMAIN.md §3);
         // before, it was predicted elsewhere in time.
-        func xindu(_ plan: [String: Any]) -> String? {
-            (plan["arrivals"] as? [[String: Any]])?.first { $0["node"] as? String == "he-river-xindu-section" }?[
-                "earliestArrival"] as? String
+        func xindu(_ plan: PlanDocument) -> Date? {
+            plan.arrivals.first { $0.node == "he-river-xindu-section" }?.earliestArrival
         }
-        let replanned = try #require(try await gdIncident()?["plan"] as? [String: Any])
-        #expect(xindu(replanned) == "2013-07-05T22:00:00.000Z")
-        #expect(xindu(planBefore) != "2013-07-05T22:00:00.000Z")
+        let replanned = try #require(try await gdIncident()?.incident.plan)
+        let seen = try instant("2013-07-05T22:00:00.000Z")
+        #expect(xindu(replanned) == seen)
+        #expect(xindu(planBefore) != seen)
 
         // Guangxi's peer watch (every 5 s) finds its notification received but not accepted by its deadline (in
         // 2013): its provincial duty chief gets the task to escalate to Guangdong's.
-        func gxEscalation() async throws -> [String: Any]? {
+        func gxEscalation() async throws -> ResponseTask? {
             let detail = try await pair.guangxi.request(.GET, "/v1/incidents/\(gxReference)", token: Self.gxViewer)
-            return ((detail.json as? [String: Any])?["tasks"] as? [[String: Any]])?.first {
-                $0["obligation"] as? String == "peer:440000:not-accepted"
-            }
+            return try detail.decoded(IncidentDetail.self).tasks.first { $0.obligation == "peer:440000:not-accepted" }
         }
         #expect(try await Self.eventually { try await gxEscalation() != nil }, "\(pair.guangxi.log)")
-        #expect(try await gxEscalation()?["state"] as? String == "dispatched")
+        #expect(try await gxEscalation()?.state == .dispatched)
 
         // Guangdong accepts the notification: Guangxi's notification is accepted, and nobody is to escalate any more.
         let ack = try await pair.guangdong.request(
             .POST, "/v1/tasks/\(gdReference)%2FT1/ack", token: Self.gdCommander)
         #expect(ack.status == 200)
         #expect(
-            try await Self.eventually { try await gxEscalation()?["state"] as? String == "done" }, "\(pair.guangxi.log)"
-        )
+            try await Self.eventually { try await gxEscalation()?.state == .done }, "\(pair.guangxi.log)")
 
         // Guangxi's final report: Guangdong shows the close and asks its commander; it stays open (its intakes'
         // tasks are still open).
         let final = try await pair.guangxi.request(
             .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander,
             body: Self.followUp(unit: "451102", "", kind: "final"))
-        #expect(final.status == 201, "\(String(describing: final.json))")
+        #expect(final.status == 201, "\(String(decoding: final.body, as: UTF8.self))")
         #expect(
             try await Self.eventually {
-                (try await gdIncident()?["tasks"] as? [[String: Any]] ?? []).contains {
-                    $0["obligation"] as? String == "origin:closed"
-                }
+                try await gdIncident()?.tasks.contains { $0.obligation == "origin:closed" } == true
             }, "\(pair.guangdong.log)")
         let shown = try #require(try await gdIncident())
-        #expect(shown["state"] as? String == "open")
-        let review = try #require(
-            (shown["tasks"] as? [[String: Any]])?.first { $0["obligation"] as? String == "origin:closed" })
-        #expect(review["kind"] as? String == "review")
+        #expect(shown.incident.state == "open")
+        let review = try #require(shown.tasks.first { $0.obligation == "origin:closed" })
+        #expect(review.kind == .review)
         #expect(
-            (review["title"] as? String)?.hasPrefix(
-                "Guangxi Zhuang Autonomous Region closed \(gxReference): close \(gdReference) or continue") == true)
+            review.title.hasPrefix(
+                "Guangxi Zhuang Autonomous Region closed \(gxReference): close \(gdReference) or continue"))
 
         // Guangdong's CAP export says so, as an Update that references Guangxi's closing message (the message its
         // final report started: urn:watershed:450000:<reference>:<that report's seq>) and lists both incidents.
-        let finalSeq = try #require((final.json as? [String: Any])?["firstSeq"] as? Int)
+        let finalSeq = try final.decoded(IncidentCreated.self).firstSeq
         let mirrored = try await pair.guangdong.text("/v1/incidents/\(gdReference)/cap", token: Self.gdViewer)
         #expect(mirrored.contains("<msgType>Update</msgType>"), "\(mirrored)")
         #expect(
@@ -344,13 +325,10 @@ import X509
         let closed = try await pair.guangdong.request(
             .POST, "/v1/incidents/\(gdReference)/reports", token: Self.gdCommander,
             body: Self.followUp(unit: "440000", "", kind: "final"))
-        #expect(closed.status == 201, "\(String(describing: closed.json))")
+        #expect(closed.status == 201, "\(String(decoding: closed.body, as: UTF8.self))")
         let after = try #require(try await gdIncident())
-        #expect(after["state"] as? String == "closed")
-        #expect(
-            (after["tasks"] as? [[String: Any]] ?? []).allSatisfy {
-                ["done", "cancelled"].contains($0["state"] as? String)
-            })
+        #expect(after.incident.state == "closed")
+        #expect(after.tasks.allSatisfy { [.done, .cancelled].contains($0.state) })
         // Its CAP export now says it is over: an Update with response AllClear (DESIGN.md, CAPDocument).
         let cap = try await pair.guangdong.text("/v1/incidents/\(gdReference)/cap", token: Self.gdViewer)
         #expect(cap.contains("<msgType>Update</msgType>"), "\(cap)")
@@ -364,33 +342,31 @@ import X509
         let pair = try Pair()
         defer { pair.stop() }
         let gxReference = try await Self.heRiverReportedInBoth(pair)
-        func gdIncident() async throws -> [String: Any]? { try await Self.gdIncident(pair) }
-        let gdReference = try #require(try await gdIncident()?["reference"] as? String)
+        func gdIncident() async throws -> IncidentDetail? { try await Self.gdIncident(pair) }
+        let gdReference = try #require(try await gdIncident()?.incident.reference)
 
         // Guangdong's commander grades its copy III first (signing for the province, 440000).
         let own = try await pair.guangdong.request(
             .POST, "/v1/incidents/\(gdReference)/reports", token: Self.gdCommander,
             body: Self.followUp(unit: "440000", #","levelChange":{"to":"III","at":"2013-07-05T17:00:00+08:00"}"#))
-        #expect(own.status == 201, "\(String(describing: own.json))")
-        #expect(try await gdIncident()?["level"] as? String == "III")
+        #expect(own.status == 201, "\(String(decoding: own.body, as: UTF8.self))")
+        #expect(try await gdIncident()?.incident.level == .III)
 
         // Then Guangxi sets II.
         let level = try await pair.guangxi.request(
             .POST, "/v1/incidents/\(gxReference)/reports", token: Self.gxCommander,
             body: Self.followUp(unit: "451102", #","levelChange":{"to":"II","at":"2013-07-05T18:00:00+08:00"}"#))
-        #expect(level.status == 201, "\(String(describing: level.json))")
-        func review() async throws -> [String: Any]? {
-            (try await gdIncident()?["tasks"] as? [[String: Any]])?.first {
-                ($0["obligation"] as? String)?.hasPrefix("origin:level:") == true
-            }
+        #expect(level.status == 201, "\(String(decoding: level.body, as: UTF8.self))")
+        func review() async throws -> ResponseTask? {
+            try await gdIncident()?.tasks.first { $0.obligation?.hasPrefix("origin:level:") == true }
         }
         #expect(try await Self.eventually { try await review() != nil }, "\(pair.guangdong.log)")
         let shown = try #require(try await gdIncident())
-        #expect(shown["level"] as? String == "III", "our commander's level stands")
+        #expect(shown.incident.level == .III, "our commander's level stands")
         let task = try #require(try await review())
-        #expect(task["kind"] as? String == "review")
-        #expect(task["state"] as? String == "dispatched")
-        let words = (shown["timeline"] as? [[String: Any]] ?? []).compactMap { $0["summary"] as? String }
+        #expect(task.kind == .review)
+        #expect(task.state == .dispatched)
+        let words = shown.timeline.compactMap(\.summary)
         #expect(words.contains("450000 \(gxReference): level set to II (was ungraded)"), "\(words)")
     }
 
@@ -402,20 +378,19 @@ import X509
         #expect(try await pair.guangxi.waitForLink(to: "440000"))
         let filed = try await pair.guangxi.request(.POST, "/v1/incidents", token: gxCommander, body: heRiverReport)
         #expect(filed.status == 201)
-        let gxReference = try #require(
-            ((filed.json as? [String: Any])?["incident"] as? [String: Any])?["reference"] as? String)
+        let gxReference = try filed.decoded(IncidentCreated.self).incident.reference
         #expect(try await eventually { try await gdIncident(pair) != nil })
         return gxReference
     }
 
     /// Guangdong's copy (its only incident), as `GET /v1/incidents/{id}` answers; `nil` before it has one.
-    static func gdIncident(_ pair: Pair) async throws -> [String: Any]? {
-        guard
-            let list = try await pair.guangdong.request(.GET, "/v1/incidents", token: gdViewer).json
-                as? [[String: Any]], let reference = list.first?["reference"] as? String
-        else { return nil }
-        return try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: gdViewer).json
-            as? [String: Any]
+    ///
+    /// - Throws: `DecodingError` when the list or the detail does not decode.
+    static func gdIncident(_ pair: Pair) async throws -> IncidentDetail? {
+        let list = try await pair.guangdong.request(.GET, "/v1/incidents", token: gdViewer)
+        guard let reference = try list.decoded([IncidentSummary].self).first?.reference else { return nil }
+        return try await pair.guangdong.request(.GET, "/v1/incidents/\(reference)", token: gdViewer)
+            .decoded(IncidentDetail.self)
     }
 
     /// A follow-up report on the He River spill signed for `unit`, with `extra` members (`,"levelChange":{…}`).

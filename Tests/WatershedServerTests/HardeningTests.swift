@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Testing
+import WatershedCore
 import WatershedServer
 
 /// Bad input found by trying to break the server from outside: each gets a clear, field-named answer.
@@ -131,15 +132,16 @@ import WatershedServer
                 .POST, "/v1/tasks/\(task)/decline", token: DevToken.commander,
                 body: Data(#"{"reason":"the county boat is in dock"}"#.utf8))
             #expect(declined.status == 200)
-            #expect(DispatchTests.assignee(try #require(declined.json)) == "451200/city-duty-chief")
-            #expect(declined.json?["unowned"] as? Bool == false)
+            let passed = try declined.decoded(ResponseTask.self)
+            #expect(DispatchTests.assignee(passed) == "451200/city-duty-chief")
+            #expect(passed.unowned == false)
         }
     }
 
     /// The id of one of Yizhou's county tasks of `incident`.
     static func someTask(_ api: APIClient, _ incident: String) async throws -> String {
-        let tasks = try await DispatchTests.tasks(api, incident: incident)
+        let tasks = try await DispatchTests.responseTasks(api, incident: incident)
         let task = try #require(tasks.first { DispatchTests.assignee($0) == "451203/county-duty-officer" })
-        return try #require(task["id"] as? String)
+        return task.id.uuidString
     }
 }

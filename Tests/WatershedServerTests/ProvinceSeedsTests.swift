@@ -98,12 +98,12 @@ import WatershedTestSupport
 
             let reply = try await api.request(.GET, "/v1/tasks?incident=\(id)", token: "wsd-dev-viewer-gd")
             #expect(reply.status == 200)
-            let tasks = try DispatchTests.json(reply)
+            let tasks = try reply.decoded([ResponseTask].self)
             let assignees = Set(tasks.map(DispatchTests.assignee))
             #expect(assignees.contains("441225/county-duty-officer"))
             #expect(assignees.allSatisfy { $0.hasPrefix("44") }, "\(assignees)")
-            let reportTasks = tasks.filter { $0["kind"] as? String == "report" }
-            #expect(reportTasks.map { $0["obligation"] as? String } == ["initial-440000-mee"])
+            let reportTasks = tasks.filter { $0.kind == .report }
+            #expect(reportTasks.map(\.obligation) == ["initial-440000-mee"])
             #expect(reportTasks.map(DispatchTests.assignee) == ["440000/provincial-duty-chief"])
         }
     }

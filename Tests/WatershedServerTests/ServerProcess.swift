@@ -4,6 +4,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
+import WatershedCore
 import WatershedTestSupport
 
 /// A `watershed serve` **process** (the binary built beside the tests), for tests that need two provinces' servers
@@ -86,10 +87,11 @@ final class ServerProcess: @unchecked Sendable {
         return configuration
     }
 
-    /// A GET/POST against this server's people's port with a bearer token; the status and JSON body.
+    /// A GET/POST against this server's people's port with a bearer token; the status and body, to read as the
+    /// Wire type it answers (``APIClient/Reply/decoded(_:)``).
     func request(
         _ method: HTTPMethod, _ path: String, token: String, body: Data? = nil
-    ) async throws -> (status: Int, json: Any?) {
+    ) async throws -> APIClient.Reply {
         let client = try HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration())
         defer { client.shutdown { _ in } }
         var request = HTTPClientRequest(url: base + path)
@@ -101,7 +103,8 @@ final class ServerProcess: @unchecked Sendable {
         }
         let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 64 << 20)
-        return (Int(response.status.code), try? JSONSerialization.jsonObject(with: Data(buffer: bytes)))
+        return APIClient.Reply(
+            status: Int(response.status.code), body: Data(buffer: bytes), headers: response.headers)
     }
 
     /// `GET path` on the people's port, with a bearer token when given: the body as text (`/metrics`, CAP XML).
@@ -128,15 +131,19 @@ final class ServerProcess: @unchecked Sendable {
         return false
     }
 
-    /// Every event of the log, via `GET /v1/events` pages.
-    func events(token: String) async throws -> [[String: Any]] {
-        var all: [[String: Any]] = []
-        var after = 0
+    /// Every event of the log, via `GET /v1/events` pages, as clients decode them (payloads:
+    /// ``StoredEvent/payload(as:)``).
+    ///
+    /// - Throws: `DecodingError` when a page is not an array of events.
+    func events(token: String) async throws -> [StoredEvent] {
+        var all: [StoredEvent] = []
+        var after: Int64 = 0
         while true {
-            let (status, json) = try await request(.GET, "/v1/events?after=\(after)&limit=1000", token: token)
-            guard status == 200, let page = json as? [[String: Any]] else { return all }
+            let reply = try await request(.GET, "/v1/events?after=\(after)&limit=1000", token: token)
+            guard reply.status == 200 else { return all }
+            let page = try reply.decoded([StoredEvent].self)
             all += page
-            guard page.count == 1000, let last = page.last?["seq"] as? Int else { return all }
+            guard page.count == 1000, let last = page.last?.seq else { return all }
             after = last
         }
     }
