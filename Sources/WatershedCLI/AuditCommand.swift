@@ -30,9 +30,13 @@ extension AuditCommand {
     /// Opens `<DIR>/watershed.sqlite` read-only (never creates or migrates it, takes no lock: a running server may
     /// keep writing) and reads `<DIR>/chain-checkpoint.json` first (the checkpoint is never ahead of what the log has
     /// committed). Intact: `chain intact: N events, head seq N, head hash H` on standard output, then a line on the
-    /// checkpoint; exit 0. Broken: `chain broken at seq N: reason` on standard error (with how to reset the checkpoint
-    /// when the break is against it), exit 1; a file that is not an event log or an unreadable checkpoint, exit 1.
-    /// No file: a usage error, exit 2.
+    /// checkpoint; then `cap_held` is compared with the fold of the held-message events
+    /// (``EventLog/verifyHeldCAPMessages()``): `cap_held matches the log: N held CAP messages, …` (or, for a log
+    /// older than migration v6, `cap_held not checked: …` naming its rows), exit 0; a row that differs:
+    /// `cap_held differs from the log (N problems): …` on standard error with one line per message
+    /// (`sender,identifier,sentUTC: what differs`), exit 1. Broken: `chain broken at seq N: reason` on standard
+    /// error (with how to reset the checkpoint when the break is against it), exit 1; a file that is not an event
+    /// log or an unreadable checkpoint, exit 1. No file: a usage error, exit 2.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
@@ -43,13 +47,39 @@ extension AuditCommand {
                 the stored bytes, and that the columns repeating fields of the bytes (id, at, incident, type, \
                 exercise) hold what the bytes say. With DIR/chain-checkpoint.json it also checks that each \
                 checkpointed event still has its hash and that the log reaches the newest one, so deleted newest \
-                events and events rewritten with recomputed hashes are found. Exit 0 when intact, 1 at the first \
-                bad seq.
+                events and events rewritten with recomputed hashes are found. Then it checks that the held CAP \
+                messages (table cap_held) are what the CAPHeld, CAPHeldRefused, CAPHeldDropped and CAPReceived \
+                events say, and names each one edited, added or deleted outside the log. Exit 0 when intact, 1 at \
+                the first bad seq or a held message that differs.
                 """
         )
 
         @Option(help: ArgumentHelp("The server's data directory.", valueName: "dir"))
         var data: String
+
+        /// Writes what `cap_held` was found to be: a line on standard output when it is the fold of the events (or
+        /// predates them), or throws exit 1 listing each held message that differs by its identity.
+        static func report(_ held: HeldCAPVerification) throws {
+            let out = CommandOutput.current
+            guard held.covered else {
+                out.write(
+                    "cap_held not checked: \(held.rows) held CAP \(held.rows == 1 ? "message" : "messages") stored "
+                        + "before migration \(EventLog.heldEventsMigration), covered by no event (a server of that "
+                        + "version or later records them when it opens the log)"
+                        + (held.uncovered.isEmpty
+                            ? "" : ": " + held.uncovered.map(\.description).joined(separator: " ")))
+                return
+            }
+            guard held.holds else {
+                throw CommandExit.invalid(
+                    "cap_held differs from the log (\(held.problems.count) "
+                        + "\(held.problems.count == 1 ? "problem" : "problems")): a held CAP message was written "
+                        + "outside the event log\n" + held.problems.map { "  \($0)" }.joined(separator: "\n"))
+            }
+            out.write(
+                "cap_held matches the log: \(held.rows) held CAP \(held.rows == 1 ? "message" : "messages"), as the "
+                    + "CAPHeld, CAPHeldRefused, CAPHeldDropped and CAPReceived events say")
+        }
 
         func run() async throws {
             let path = try AuditCommand.logPath(data, command: "audit verify")
@@ -62,10 +92,13 @@ extension AuditCommand {
             }
             let verification: ChainVerification
             let headHash: String
+            var held: HeldCAPVerification?
             do {
                 let log = try EventLog.openReadOnly(path: path)
                 verification = try log.verifyChain(checkpoint: checkpoint)
                 headHash = try log.headHash()
+                // Found by the `type` column, which only an intact chain vouches for.
+                if case .intact = verification { held = try log.verifyHeldCAPMessages() }
             } catch let error as EventLogError {
                 throw CommandExit.invalid("audit verify: \(error)")
             } catch {
@@ -86,6 +119,7 @@ extension AuditCommand {
                         "no checkpoint marks in \(ChainCheckpoint.file(in: data)): deleted newest events would not "
                             + "be noticed (a server writes it as the log grows)")
                 }
+                if let held { try Self.report(held) }
             case .broken(let seq, let reason):
                 var message = "chain broken at seq \(seq): \(reason)"
                 if reason.contains("checkpoint") {

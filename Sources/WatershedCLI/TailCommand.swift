@@ -211,6 +211,14 @@ struct EventNames {
             return "closed: \(closed.reason)"
         case .task(let change):
             return taskSummary(change)
+        case .capHeld(let held):
+            return "CAP \(held.identity) from \(held.peer) held"
+                + (held.waitingFor.map { $0.isEmpty ? "" : " for " + $0.joined(separator: " ") } ?? "")
+        case .capHeldRefused(let refused):
+            return "held CAP \(refused.identity) refused: \(refused.reason)"
+        case .capHeldDropped(let dropped):
+            return "held CAP \(dropped.identity) dropped" + (dropped.by.map { " by \($0)" } ?? "")
+                + " (\(dropped.reason))"
         case .capReceived, .linked, .drillStarted, .drillInjected, .drillEnded:
             return ""
         }

@@ -26,15 +26,19 @@ extension CAPIngest {
     package func readHeld(now: Date) async throws {
         var arrived: [CAPMessageKey] = []
         for message in try log.heldCAPMessages() {
+            let alert = try? CAPAlert(xml: message.xml)
             if try log.capMessage(sender: message.sender, identifier: message.identifier, sentUTC: message.sentUTC)
                 != nil
             {
-                // Applied already (its row outlived its release): nothing to wait for.
+                // Applied already: nothing to wait for. Neither a hold since v6 (its projection writes no row for an
+                // applied message) nor the v6 migration (which deletes such rows) leaves one; kept for a row found all
+                // the same, removed with an event saying so.
                 try await log.dropHeldCAPMessage(
-                    sender: message.sender, identifier: message.identifier, sentUTC: message.sentUTC)
+                    message.identity, by: nil, reason: "applied already", at: now, actor: Self.component,
+                    exercise: alert?.status == .exercise)
                 continue
             }
-            guard let alert = try? CAPAlert(xml: message.xml) else { continue }
+            guard let alert else { continue }
             switch try resolve(alert) {
             case .waiting(let missing):
                 index(Waiting(message: message, alert: alert, missing: Set(missing.map(\.key))))
@@ -62,8 +66,12 @@ extension CAPIngest {
         }
     }
 
-    /// Marks refused ("expired …") every waiting message received ``Limits/heldLifetime`` or longer before `now`,
-    /// logging a warning for each.
+    /// The actor of what the server does to held messages on its own (expiry, removing the row of a message applied
+    /// already): `{"kind":"system","component":"cap-ingest"}`.
+    package static let component = EventActor.system(component: "cap-ingest")
+
+    /// Refuses ("expired …", a `CAPHeldRefused` by ``component``) every waiting message received
+    /// ``Limits/heldLifetime`` or longer before `now`, logging a warning for each.
     package func expire(now: Date) async throws {
         let cutoff = now.addingTimeInterval(-limits.heldLifetime)
         for entry in waiting.values where entry.message.receivedAt <= cutoff {
@@ -72,8 +80,8 @@ extension CAPIngest {
                 + entry.missing.map(\.description).sorted().joined(separator: " ")
                 + "), longer than the \(Int(limits.heldLifetime)) s a message may wait"
             try await log.refuseHeldCAPMessage(
-                sender: entry.message.sender, identifier: entry.message.identifier, sentUTC: entry.message.sentUTC,
-                reason: reason)
+                entry.message.identity, reason: reason, at: now, actor: Self.component,
+                exercise: entry.alert.status == .exercise)
             unindex(entry.alert.key)
             logger.warning(
                 "held CAP message expired",
@@ -110,14 +118,26 @@ extension CAPIngest {
         }
     }
 
-    /// Drops the held message with this id (``heldID(sender:identifier:sentUTC:)``) from `cap_held` and the index,
-    /// logging it; it will never be applied (sent again, it is taken as new).
+    /// Drops the held message with this id (``heldID(sender:identifier:sentUTC:)``): appends its `CAPHeldDropped`
+    /// event (actor: the commander's token; `by`: their unit and position), which removes it from `cap_held`, removes
+    /// it from the index and logs it; it will never be applied (sent again, it is taken as new).
     ///
-    /// - Returns: the message as it was listed, or `nil` when no held message has this id.
+    /// - Parameter commander: who drops it.
+    /// - Returns: the message as it was listed, or `nil` when no held message has this id (nothing is appended).
     /// - Throws: the log's errors.
-    public func drop(id: String, now: Date) async throws -> CAPHeldMessage? {
+    public func drop(id: String, by commander: Identity, now: Date) async throws -> CAPHeldMessage? {
         guard let found = try await heldMessages(now: now).first(where: { $0.id == id }) else { return nil }
-        try await log.dropHeldCAPMessage(sender: found.sender, identifier: found.identifier, sentUTC: found.sent)
+        let held = try log.heldCAPMessage(sender: found.sender, identifier: found.identifier, sentUTC: found.sent)
+        let exercise = held.flatMap { try? CAPAlert(xml: $0.xml) }?.status == .exercise
+        let dropped = try await log.dropHeldCAPMessage(
+            CAPIdentity(sender: found.sender, identifier: found.identifier, sentUTC: found.sent),
+            by: Assignee(unit: commander.unit, position: commander.dutyPosition), reason: "dropped by a commander",
+            at: now,
+            actor: .person(
+                unit: commander.unit, position: commander.dutyPosition.rawValue, token: commander.tokenID),
+            exercise: exercise)
+        // Dropped meanwhile by another request (the actor is re-entered at each await): not this one's to report.
+        guard dropped != nil else { return nil }
         if let entry = waiting.values.first(where: {
             $0.message.sender == found.sender && $0.message.identifier == found.identifier
                 && $0.message.sentUTC == found.sent

@@ -16,12 +16,14 @@ import WatershedWire
 ///   carry. An `Update` or `Cancel` joins the incident of the messages its `references` name, whichever peer
 ///   delivered them (a message relayed by one peer and updated by its originator through another must not wait
 ///   for ever; peers are known by certificate and trusted alike).
-/// - An `Update` or `Cancel` whose referenced messages have not all arrived is **held in the store** (`cap_held`,
-///   so it survives a restart) and applied, in order of receipt, as soon as its last referent is applied.
+/// - An `Update` or `Cancel` whose referenced messages have not all arrived is **held**: a `CAPHeld` event with its
+///   `cap_held` row (so it survives a restart, and the hash chain covers it), and applied, in order of receipt, as
+///   soon as its last referent is applied (its `CAPReceived` removes the row in the same transaction).
 /// - Refused, with a CAP `Error` message whose `note` names why: a document that is not CAP 1.2; an `Update` or
 ///   `Cancel` with no `references` ("references nothing"); a `Cancel` whose referenced messages belong to
 ///   several incidents; `msgType` Ack or Error (answers, not feed messages). A held Cancel whose referents turn
-///   out to span several incidents is marked refused in `cap_held` when they arrive and never applied.
+///   out to span several incidents is refused when they arrive (a `CAPHeldRefused` event, by the peer, setting the
+///   row's refusal) and never applied.
 /// - An `Update` whose referents span several incidents joins the incident of its first listed reference.
 /// - `status` Test, Draft or System: acknowledged, not applied. Exercise messages become exercise events.
 /// - The document is stored exactly as received in the event's payload (``CAPReceivedPayload/xml``): a
@@ -36,14 +38,16 @@ import WatershedWire
 /// - Each peer may have at most ``Limits/maxHeldPerPeer`` messages and ``Limits/maxHeldBytesPerPeer`` bytes
 ///   waiting; a message over either bound is answered with a CAP Error (HTTP 429, retry once referents arrive)
 ///   and not stored.
-/// - A message held longer than ``Limits/heldLifetime`` expires: it is marked refused in `cap_held` ("expired …"),
+/// - A message held longer than ``Limits/heldLifetime`` expires: it is refused (a `CAPHeldRefused`, "expired …", by
+///   the system component `cap-ingest`),
 ///   so that sending it again is answered with a CAP Error saying so, and a warning is logged. Expiry is checked
 ///   whenever a message is ingested and whenever the held messages are listed.
-/// - A commander lists them (`GET /v1/cap/held`) and drops one (`DELETE /v1/cap/held/{id}`, ``drop(id:)``).
+/// - A commander lists them (`GET /v1/cap/held`) and drops one (`DELETE /v1/cap/held/{id}`, ``drop(id:by:now:)``: a
+///   `CAPHeldDropped` event by the commander).
 ///
 /// Messages are taken by an actor. It is re-entered while a store write is awaited, so a message about to be held
-/// is put in the index before its row is written (a referent applied meanwhile then finds it), and a row left over
-/// for a message applied meanwhile is removed when the index is read again (after a restart).
+/// is put in the index before its `CAPHeld` is appended (a referent applied meanwhile then finds it); should its
+/// release commit first, the `CAPHeld` writes no row (``HeldCAPLedger``: a message applied holds nothing).
 public actor CAPIngest {
     /// Bounds on held messages, per peer; the defaults are local choices (no regulation sets them).
     public struct Limits: Sendable, Hashable {
@@ -197,11 +201,12 @@ public actor CAPIngest {
                 sender: key.sender, identifier: key.identifier, sentUTC: key.sentUTC, peer: peer, receivedAt: now,
                 xml: xml)
             // Indexed before the write is awaited, so that a referent applied meanwhile (the actor is re-entered at
-            // each await) finds it. Should its release commit before this row, the row is left over for a message
-            // already applied: ``loadHeld(now:)`` removes such rows.
+            // each await) finds it. Should its release commit before this `CAPHeld`, the event writes no row: a message
+            // applied already holds nothing (``HeldCAPLedger``).
             index(Waiting(message: message, alert: alert, missing: Set(missing.map(\.key))))
             do {
-                try await log.holdCAPMessage(message)
+                try await log.holdCAPMessage(
+                    message, waitingFor: missing.map(\.key.description), exercise: alert.status == .exercise)
             } catch {
                 unindex(key)
                 // The same message, sent again at once, was held by the other request meanwhile (the actor is
@@ -330,8 +335,8 @@ public actor CAPIngest {
                 case .refused(let reason):
                     unindex(heldKey)
                     try await log.refuseHeldCAPMessage(
-                        sender: entry.message.sender, identifier: entry.message.identifier,
-                        sentUTC: entry.message.sentUTC, reason: reason)
+                        entry.message.identity, reason: reason, at: now, actor: .peer(province: entry.message.peer),
+                        exercise: entry.alert.status == .exercise)
                 case .ready(let incident):
                     seqs.append(
                         try await apply(

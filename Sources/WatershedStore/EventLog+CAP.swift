@@ -33,7 +33,8 @@ public struct CAPMessageRecord: Sendable, Hashable {
     }
 }
 
-/// A CAP `Update` or `Cancel` held until the messages it references arrive; kept in the store, so it survives a
+/// A CAP `Update` or `Cancel` held until the messages it references arrive: a `cap_held` row, the projection of its
+/// `CAPHeld` (and `CAPHeldRefused`) events (``EventLog/holdCAPMessage(_:waitingFor:exercise:)``), so it survives a
 /// restart.
 public struct HeldCAPMessage: Sendable, Hashable {
     /// CAP `sender`.
@@ -64,6 +65,9 @@ public struct HeldCAPMessage: Sendable, Hashable {
         self.xml = xml
         self.refusal = refusal
     }
+
+    /// Its identity.
+    public var identity: CAPIdentity { CAPIdentity(sender: sender, identifier: identifier, sentUTC: sentUTC) }
 }
 
 extension EventLog {
@@ -134,56 +138,9 @@ extension EventLog {
         }
     }
 
-    /// Removes a held CAP message (waiting or refused) for good: an operator's drop (issue 15, item 6).
-    ///
-    /// - Returns: whether a row was removed.
-    /// - Throws: `DatabaseError`; ``EventLogError/readOnly(path:)``.
-    @discardableResult
-    public func dropHeldCAPMessage(sender: String, identifier: String, sentUTC: String) async throws -> Bool {
-        if isReadOnly { throw EventLogError.readOnly(path: writer.path) }
-        return try await writer.write { db in
-            try db.execute(
-                sql: "DELETE FROM cap_held WHERE sender = ? AND identifier = ? AND sentUTC = ?",
-                arguments: [sender, identifier, sentUTC])
-            return db.changesCount > 0
-        }
-    }
-
-    /// Stores a CAP message to hold until its referents arrive (nothing if one with its identity is held already).
-    ///
-    /// - Throws: `DatabaseError`; ``EventLogError/readOnly(path:)``.
-    public func holdCAPMessage(_ message: HeldCAPMessage) async throws {
-        if isReadOnly { throw EventLogError.readOnly(path: writer.path) }
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO cap_held (sender, identifier, sentUTC, peer, receivedAt, xml, refusal)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    message.sender, message.identifier, message.sentUTC, message.peer,
-                    CanonicalJSON.timestamp(message.receivedAt), message.xml, message.refusal,
-                ])
-        }
-    }
-
-    /// Marks a held message refused (it stays in `cap_held` with the reason and is never applied).
-    ///
-    /// - Throws: `DatabaseError`; ``EventLogError/readOnly(path:)``.
-    public func refuseHeldCAPMessage(sender: String, identifier: String, sentUTC: String, reason: String)
-        async throws
-    {
-        if isReadOnly { throw EventLogError.readOnly(path: writer.path) }
-        try await writer.write { db in
-            try db.execute(
-                sql: "UPDATE cap_held SET refusal = ? WHERE sender = ? AND identifier = ? AND sentUTC = ?",
-                arguments: [reason, sender, identifier, sentUTC])
-        }
-    }
-
-    /// Records an applied CAP message, and removes it from `cap_held` if it was held — inside the transaction of
-    /// its `CAPReceived` event (call it from the append's projection), so the event, the record and the release
-    /// commit together or not at all.
+    /// Records an applied CAP message, and removes it from `cap_held` if it was held (a `CAPReceived` releases a
+    /// held message: ``HeldCAPLedger``) — inside the transaction of its `CAPReceived` event (call it from the
+    /// append's projection), so the event, the record and the release commit together or not at all.
     ///
     /// - Throws: `DatabaseError` (a constraint error when a message with this identity is recorded already).
     public static func recordCAPMessage(_ record: CAPMessageRecord, in db: Database) throws {
@@ -208,7 +165,8 @@ extension EventLog {
             msgType: row["msgType"], incident: incident, seq: row["seq"])
     }
 
-    private static func heldMessage(_ row: Row) -> HeldCAPMessage {
+    /// A `cap_held` row (a `receivedAt` that is not a time reads as 1970-01-01).
+    static func heldMessage(_ row: Row) -> HeldCAPMessage {
         let received: String = row["receivedAt"]
         return HeldCAPMessage(
             sender: row["sender"], identifier: row["identifier"], sentUTC: row["sentUTC"], peer: row["peer"],

@@ -61,7 +61,17 @@ extension EventLog {
                     """)
         }
 
+        // Held CAP messages become events (`CAPHeld`, `CAPHeldRefused`, `CAPHeldDropped`) with `cap_held` their
+        // projection, so that the chain and `audit verify` cover them: each row held before this migration gets its
+        // events now, and a row left over for a message applied already is deleted (``recordHeldBeforeV6(_:)``).
+        migrator.registerMigration(heldEventsMigration) { db in
+            try EventLog.recordHeldBeforeV6(db)
+        }
+
         // Later migrations go here, each under a new name.
         return migrator
     }
+
+    /// The migration after which every `cap_held` row is the projection of events (``verifyHeldCAPMessages()``).
+    public static let heldEventsMigration = "v6-cap-held-events"
 }

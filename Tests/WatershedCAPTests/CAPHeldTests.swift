@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import WatershedCAP
 import WatershedCore
@@ -6,11 +7,15 @@ import WatershedFederation
 import WatershedServer
 import WatershedStore
 import WatershedTestSupport
+import WatershedWire
 
 /// Held CAP messages (issue 15, item 6) against a real event log: a self-reference is refused at once, held
 /// messages are indexed by what they wait for, bounded per peer, expire, and can be listed and dropped.
 struct CAPHeldTests {
     static let now = CAPIngestTests.now
+    /// Guangxi's provincial duty chief, a commander.
+    static let commander = Identity(
+        tokenID: "gx-commander", unit: "450000", dutyPosition: "provincial-duty-chief", roles: [.commander])
 
     /// OASIS example A.1 (an Alert, `hsas@dhs.gov,43b080713727,2003-04-02T14:39:01-05:00`).
     static func a1() throws -> CAPAlert {
@@ -55,8 +60,8 @@ struct CAPHeldTests {
         }
     }
 
-    /// Three held per peer at most: the fourth Update from 440000 is a CAP Error (429), not stored; 460000 may still
-    /// hold one. The byte bound: two documents of equal size fit in twice their size, a third does not.
+    /// Three held per peer at most: the fourth Update from 440000 is a CAP Error (429), not stored (no event); 460000
+    /// may still hold one. The byte bound: two documents of equal size fit in twice their size, a third does not.
     @Test func heldMessagesAreBoundedPerPeer() async throws {
         try await CAPIngestTests.withLogFolder { path in
             let log = try EventLog.open(path: path)
@@ -76,7 +81,8 @@ struct CAPHeldTests {
             let other = try await ingest.ingest(
                 try Self.update("U-4", references: [try Self.missing("GONE-4")]), from: "460000", now: Self.now)
             #expect(other.httpStatus == 202)
-            #expect(try log.head() == 0)
+            // Four `CAPHeld` events: three from 440000, one from 460000.
+            #expect(try log.events(after: 0, limit: 10).map(\.type) == Array(repeating: .capHeld, count: 4))
         }
         try await CAPIngestTests.withLogFolder { path in
             let log = try EventLog.open(path: path)
@@ -99,7 +105,8 @@ struct CAPHeldTests {
 
     /// 600 Updates held for one missing Alert: an unrelated Alert is applied without looking at them (the issue
     /// measured about 4 s with 600 held, 0.03 s with none; the bound here is 1 s on a busy 2-core machine), and the
-    /// missing Alert then releases all 600, in order of receipt.
+    /// missing Alert then releases all 600, in order of receipt. (Seqs 1…600 are the `CAPHeld` events, 601 the
+    /// unrelated Alert, 602 the awaited one, 603…1202 the released Updates.)
     @Test func sixHundredHeldDoNotSlowAnUnrelatedAlert() async throws {
         try await CAPIngestTests.withLogFolder { path in
             let log = try EventLog.open(path: path)
@@ -116,16 +123,16 @@ struct CAPHeldTests {
             let started = clock.now
             let applied = try await ingest.ingest(unrelated, from: "440000", now: Self.now.addingTimeInterval(600))
             let elapsed = clock.now - started
-            #expect(applied.outcome == .applied([1]))
+            #expect(applied.outcome == .applied([601]))
             #expect(elapsed < .seconds(1), "\(elapsed)")
 
             var first = try Self.a1()
             first.identifier = "FIRST"
             let released = try await ingest.ingest(
                 Data(first.xmlDocument().utf8), from: "440000", now: Self.now.addingTimeInterval(601))
-            #expect(released.outcome == .applied(Array(2...602)))
+            #expect(released.outcome == .applied(Array(602...1_202)))
             #expect(try log.heldCAPMessages().isEmpty)
-            let events = try log.events(after: 2, limit: 1_000)
+            let events = try log.events(after: 602, limit: 1_000)
             let identifiers = try events.map { try $0.payload.decode(CAPReceivedPayload.self).identifier }
             #expect(identifiers == (0..<600).map { String(format: "U-%03d", $0) })
         }
@@ -133,6 +140,7 @@ struct CAPHeldTests {
 
     /// Held for an hour with a lifetime of one hour: the next ingest expires it (refused "expired", kept for the
     /// answer), sending it again is a CAP Error saying so, and its referent arriving applies only the referent.
+    /// (Seq 1 is its `CAPHeld`, 2 its `CAPHeldRefused`, 3 the unrelated Alert, 4 the referent.)
     @Test func heldMessagesExpire() async throws {
         try await CAPIngestTests.withLogFolder { path in
             let log = try EventLog.open(path: path)
@@ -145,7 +153,7 @@ struct CAPHeldTests {
             let unrelated = Data(try Self.a1().xmlDocument().utf8)
             #expect(
                 try await ingest.ingest(unrelated, from: "440000", now: Self.now.addingTimeInterval(3_600)).outcome
-                    == .applied([1]))
+                    == .applied([3]))
             #expect(try log.heldCAPMessages().isEmpty)
             let expired = try #require(try log.heldCAPMessages(includingRefused: true).first)
             #expect(expired.refusal?.hasPrefix("expired: held since 2026-01-15T08:00:00.000Z") == true)
@@ -159,8 +167,8 @@ struct CAPHeldTests {
             #expect(
                 try await ingest.ingest(
                     Data(late.xmlDocument().utf8), from: "440000", now: Self.now.addingTimeInterval(3_800)
-                ).outcome == .applied([2]))
-            #expect(try log.head() == 2)
+                ).outcome == .applied([4]))
+            #expect(try log.head() == 4)
         }
     }
 
@@ -185,18 +193,109 @@ struct CAPHeldTests {
             #expect(entry.bytes == update.count)
             #expect(entry.refusal == nil)
 
-            #expect(try await ingest.drop(id: "0000000000000000", now: Self.now) == nil)
-            #expect(try await ingest.drop(id: "69725ec10ca37c73", now: Self.now) == entry)
+            #expect(try await ingest.drop(id: "0000000000000000", by: Self.commander, now: Self.now) == nil)
+            #expect(try log.head() == 1)
+            #expect(try await ingest.drop(id: "69725ec10ca37c73", by: Self.commander, now: Self.now) == entry)
             #expect(try await ingest.heldMessages(now: Self.now).isEmpty)
             let referent = try await ingest.ingest(try CAPIngestTests.referent(), from: "440000", now: Self.now)
-            #expect(referent.outcome == .applied([1]))
-            #expect(try log.head() == 1)
+            #expect(referent.outcome == .applied([3]))
+            #expect(try log.head() == 3)
         }
     }
 
-    /// A `cap_held` row left over for a message already applied (its release committed before the row): the next
-    /// ingest after a restart removes it instead of applying the message a second time.
-    @Test func aLeftOverRowOfAnAppliedMessageIsRemovedAtLoad() async throws {
+    /// What ingest does to held messages is in the log, each with its actor: a CAP Exercise Update held (an exercise
+    /// `CAPHeld` by the peer, waiting for its referent in UTC), a Cancel refused when its referents turn out to span
+    /// two incidents (`CAPHeldRefused` by its peer), the Update expiring (`CAPHeldRefused` by `cap-ingest`), the
+    /// Cancel dropped by a commander (`CAPHeldDropped` by their token, `by` their unit and position); `cap_held` is
+    /// the fold of those events throughout.
+    @Test func holdsRefusalsExpiriesAndDropsAreEvents() async throws {
+        try await CAPIngestTests.withLogFolder { path in
+            let log = try EventLog.open(path: path)
+            let ingest = CAPIngest(log: log, province: "450000")
+            var exercise = try Self.a1()
+            exercise.identifier = "X-U"
+            exercise.msgType = .update
+            exercise.status = .exercise
+            exercise.references = [try Self.missing("LATE-X")]
+            let exerciseXML = Data(exercise.xmlDocument().utf8)
+            #expect(try await ingest.ingest(exerciseXML, from: "440000", now: Self.now).httpStatus == 202)
+            let held = try #require(try log.events(after: 0, limit: 1).first)
+            #expect(held.type == .capHeld && held.incident == nil && held.exercise)
+            #expect(held.actor == .peer(province: "440000"))
+            #expect(
+                try RecordedEvent(held).event
+                    == .capHeld(
+                        CAPHeldPayload(
+                            peer: "440000", sender: "hsas@dhs.gov", identifier: "X-U",
+                            sentUTC: "2003-04-02T19:39:01-00:00", receivedAt: Self.now,
+                            xml: String(decoding: exerciseXML, as: UTF8.self),
+                            waitingFor: ["hsas@dhs.gov,LATE-X,2003-04-02T19:39:01-00:00"])))
+
+            var second = try Self.a1()
+            second.identifier = "B-1"
+            var cancel = try Self.a1()
+            cancel.identifier = "C-1"
+            cancel.msgType = .cancel
+            cancel.references = [try Self.a1().reference, second.reference]
+            #expect(
+                try await ingest.ingest(Data(cancel.xmlDocument().utf8), from: "460000", now: Self.now).httpStatus
+                    == 202)
+            let first = Data(try Self.a1().xmlDocument().utf8)
+            #expect(try await ingest.ingest(first, from: "440000", now: Self.now).outcome == .applied([3]))
+            let b1 = Data(second.xmlDocument().utf8)
+            #expect(try await ingest.ingest(b1, from: "440000", now: Self.now).outcome == .applied([4]))
+            let refused = try #require(try log.events(after: 4, limit: 1).first)
+            #expect(refused.type == .capHeldRefused && refused.actor == .peer(province: "460000") && !refused.exercise)
+            guard case .capHeldRefused(let refusal) = try RecordedEvent(refused).event else {
+                Issue.record("not a CAPHeldRefused: \(refused.type)")
+                return
+            }
+            #expect(refusal.identifier == "C-1")
+            #expect(refusal.reason.hasPrefix("the Cancel references messages of 2 different incidents"))
+            try Self.checkIntact(log, rows: 2)
+
+            let later = Self.now.addingTimeInterval(73 * 3_600)
+            let listed = try await ingest.heldMessages(now: later)
+            #expect(listed.map(\.identifier) == ["X-U", "C-1"])
+            let expired = try #require(try log.events(after: 5, limit: 1).first)
+            #expect(expired.type == .capHeldRefused && expired.exercise)
+            #expect(expired.actor == .system(component: "cap-ingest"))
+            #expect(expired.at == later)
+            guard case .capHeldRefused(let expiry) = try RecordedEvent(expired).event else {
+                Issue.record("not a CAPHeldRefused: \(expired.type)")
+                return
+            }
+            #expect(expiry.identifier == "X-U")
+            #expect(expiry.reason.hasPrefix("expired: held since 2026-01-15T08:00:00.000Z"))
+
+            let id = try #require(listed.last?.id)
+            #expect(try await ingest.drop(id: id, by: Self.commander, now: later)?.identifier == "C-1")
+            let dropped = try #require(try log.events(after: 6, limit: 1).first)
+            #expect(dropped.actor == .person(unit: "450000", position: "provincial-duty-chief", token: "gx-commander"))
+            #expect(
+                try RecordedEvent(dropped).event
+                    == .capHeldDropped(
+                        CAPHeldDroppedPayload(
+                            identity: CAPIdentity(
+                                sender: "hsas@dhs.gov", identifier: "C-1", sentUTC: "2003-04-02T19:39:01-00:00"),
+                            by: Assignee(unit: "450000", position: "provincial-duty-chief"),
+                            reason: "dropped by a commander")))
+            #expect(try log.head() == 7)
+            try Self.checkIntact(log, rows: 1)
+        }
+    }
+
+    /// `cap_held` is the fold of the events, with `rows` rows.
+    static func checkIntact(_ log: EventLog, rows: Int) throws {
+        let verification = try log.verifyHeldCAPMessages()
+        #expect(verification.covered && verification.rows == rows && verification.held == rows)
+        #expect(verification.problems == [])
+    }
+
+    /// A `cap_held` row of a message applied already, written outside the log (no event holds it; neither a hold nor
+    /// the v6 migration leaves one): the next ingest after a restart removes it with a `CAPHeldDropped` by
+    /// `cap-ingest` instead of applying the message a second time, and `cap_held` is then the fold of the events.
+    @Test func aRowOfAnAppliedMessageIsRemovedAtLoad() async throws {
         try await CAPIngestTests.withLogFolder { path in
             let log = try EventLog.open(path: path)
             let update = try Self.update("U-1", references: [try Self.a1().reference])
@@ -204,16 +303,36 @@ struct CAPHeldTests {
             let first = CAPIngest(log: log, province: "450000")
             #expect(try await first.ingest(alert, from: "440000", now: Self.now).outcome == .applied([1]))
             #expect(try await first.ingest(update, from: "440000", now: Self.now).outcome == .applied([2]))
+            // A hold committed after its release writes no row.
             try await log.holdCAPMessage(
                 HeldCAPMessage(
                     sender: "hsas@dhs.gov", identifier: "U-1", sentUTC: "2003-04-02T19:39:01-00:00", peer: "440000",
-                    receivedAt: Self.now, xml: update))
-            #expect(try log.heldCAPMessages().count == 1)
+                    receivedAt: Self.now, xml: update), waitingFor: [], exercise: false)
+            #expect(try log.heldCAPMessages().isEmpty)
+            try await log.writer.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO cap_held (sender, identifier, sentUTC, peer, receivedAt, xml)
+                        VALUES ('hsas@dhs.gov', 'U-1', '2003-04-02T19:39:01-00:00', '440000',
+                                '2026-01-15T08:00:00.000Z', ?)
+                        """, arguments: [update])
+            }
+            #expect(try log.verifyHeldCAPMessages().problems.map(\.identity?.identifier) == ["U-1"])
 
             let restarted = CAPIngest(log: log, province: "450000")
             #expect(try await restarted.heldMessages(now: Self.now).isEmpty)
             #expect(try await restarted.ingest(update, from: "440000", now: Self.now).outcome == .duplicate)
-            #expect(try log.head() == 2)
+            #expect(try log.head() == 4)
+            let removed = try #require(try log.events(after: 3, limit: 1).first)
+            #expect(removed.actor == .system(component: "cap-ingest"))
+            #expect(
+                try RecordedEvent(removed).event
+                    == .capHeldDropped(
+                        CAPHeldDroppedPayload(
+                            identity: CAPIdentity(
+                                sender: "hsas@dhs.gov", identifier: "U-1", sentUTC: "2003-04-02T19:39:01-00:00"),
+                            by: nil, reason: "applied already")))
+            #expect(try log.verifyHeldCAPMessages().problems.isEmpty)
         }
     }
 }

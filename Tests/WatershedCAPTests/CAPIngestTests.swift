@@ -77,8 +77,8 @@ struct CAPIngestTests {
         }
     }
 
-    /// Fixture 03, whose referent is absent, is held in the store; it survives a restart (the log closed and
-    /// opened again) and is applied — once — when its referent is ingested.
+    /// Fixture 03, whose referent is absent, is held in the store (a `CAPHeld` event, seq 1, and its row); it survives
+    /// a restart (the log closed and opened again) and is applied — once — when its referent is ingested.
     @Test func heldUpdateSurvivesRestartAndIsAppliedOnce() async throws {
         let update = try Self.fixture(Self.update03)
         let referent = "trinet@caltech.edu,TRI13970876.1,2003-06-11T20:30:00-07:00"
@@ -92,7 +92,7 @@ struct CAPIngestTests {
                 let ack = try Self.checkAnswer(
                     held, .ack, references: "trinet@caltech.edu,TRI13970876.2,2003-06-11T20:56:00-07:00")
                 #expect(ack.note?.contains(referent) == true)
-                #expect(try log.head() == 0)
+                #expect(try log.head() == 1)
                 // Sent again while held: nothing more.
                 #expect(try await ingest.ingest(update, from: "440000", now: Self.now).outcome == .duplicate)
                 #expect(try log.heldCAPMessages().count == 1)
@@ -106,12 +106,14 @@ struct CAPIngestTests {
             #expect(held.first?.peer == "440000")
             let ingest = CAPIngest(log: log, province: "450000")
             let applied = try await ingest.ingest(try Self.referent(), from: "440000", now: Self.now)
-            #expect(applied.outcome == .applied([1, 2]))
+            #expect(applied.outcome == .applied([2, 3]))
             #expect(applied.httpStatus == 200)
             _ = try Self.checkAnswer(applied, .ack, references: referent)
 
-            let events = try log.events(after: 0, limit: 10)
-            #expect(events.map(\.type) == [.capReceived, .capReceived])
+            let all = try log.events(after: 0, limit: 10)
+            #expect(all.map(\.type) == [.capHeld, .capReceived, .capReceived])
+            #expect(all[0].incident == nil && all[0].actor == .peer(province: "440000"))
+            let events = Array(all.dropFirst())
             #expect(events[0].incident != nil && events[0].incident == events[1].incident)
             #expect(events.allSatisfy { $0.actor == .peer(province: "440000") && !$0.exercise })
             let first = try events[0].payload.decode(CAPReceivedPayload.self)
@@ -131,12 +133,12 @@ struct CAPIngestTests {
             #expect(
                 try await CAPIngest(log: reopened, province: "450000").ingest(update, from: "440000", now: Self.now)
                     .outcome == .duplicate)
-            #expect(try reopened.head() == 2)
-            #expect(try reopened.verifyChain() == .intact(count: 2, head: 2))
+            #expect(try reopened.head() == 3)
+            #expect(try reopened.verifyChain() == .intact(count: 3, head: 3))
         }
     }
 
-    /// The four OASIS examples ingest: three Alerts start three incidents, fixture 03 is held.
+    /// The four OASIS examples ingest: three Alerts start three incidents, fixture 03 is held (its `CAPHeld` is seq 3).
     @Test func oasisExamplesIngest() async throws {
         try await Self.withLogFolder { path in
             let log = try EventLog.open(path: path)
@@ -148,7 +150,7 @@ struct CAPIngestTests {
             #expect(
                 outcomes == [
                     .applied([1]), .applied([2]),
-                    .held(waitingFor: ["trinet@caltech.edu,TRI13970876.1,2003-06-11T20:30:00-07:00"]), .applied([3]),
+                    .held(waitingFor: ["trinet@caltech.edu,TRI13970876.1,2003-06-11T20:30:00-07:00"]), .applied([4]),
                 ])
             let incidents = try log.events(after: 0, limit: 10).compactMap(\.incident)
             #expect(Set(incidents).count == 3)

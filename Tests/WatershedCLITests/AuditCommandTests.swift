@@ -36,7 +36,9 @@ import WatershedStore
             #expect(
                 result.out == "chain intact: 3 events, head seq 3, head hash \(stored[2].hash)\n"
                     + "no checkpoint marks in \(folder)/chain-checkpoint.json: deleted newest events would not be "
-                    + "noticed (a server writes it as the log grows)\n")
+                    + "noticed (a server writes it as the log grows)\n"
+                    + "cap_held matches the log: 0 held CAP messages, as the CAPHeld, CAPHeldRefused, "
+                    + "CAPHeldDropped and CAPReceived events say\n")
             #expect(result.err.isEmpty)
         }
     }
@@ -128,7 +130,9 @@ import WatershedStore
             #expect(result.code == 0, "\(result.err)")
             #expect(
                 result.out == "chain intact: 10 events, head seq 10, head hash \(stored[9].hash)\n"
-                    + "checkpoint holds: 10 marks up to seq 10 match\n")
+                    + "checkpoint holds: 10 marks up to seq 10 match\n"
+                    + "cap_held matches the log: 0 held CAP messages, as the CAPHeld, CAPHeldRefused, "
+                    + "CAPHeldDropped and CAPReceived events say\n")
         }
     }
 
@@ -212,7 +216,7 @@ import WatershedStore
                     == "checkpoint reset to seq 6, hash \(stored[5].hash) (was seq 10, hash \(stored[9].hash))\n")
             let verify = await runWatershed(["audit", "verify", "--data", folder])
             #expect(verify.code == 0, "\(verify.err)")
-            #expect(verify.out.hasSuffix("checkpoint holds: 1 mark up to seq 6 match\n"), "\(verify.out)")
+            #expect(verify.out.contains("checkpoint holds: 1 mark up to seq 6 match\n"), "\(verify.out)")
             let shown = await runWatershed(["audit", "checkpoint", "--data", folder])
             #expect(shown.out.hasSuffix("newest: seq 6\n"), "\(shown.out)")
         }
@@ -228,6 +232,105 @@ import WatershedStore
             #expect(reset.code == 1)
             #expect(reset.err.contains("the chain itself is broken at seq 4"), "\(reset.err)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: ChainCheckpoint.file(in: folder))) == before)
+        }
+    }
+
+    /// Two held CAP messages, one refused, stored as events with their `cap_held` rows: verify says they match.
+    func twoHeld(_ folder: String) async throws -> EventLog {
+        let log = try EventLog.open(path: folder + "/watershed.sqlite")
+        for identifier in ["U-1", "U-2"] {
+            try await log.holdCAPMessage(
+                HeldCAPMessage(
+                    sender: "hsas@dhs.gov", identifier: identifier, sentUTC: "2003-04-02T19:39:01-00:00",
+                    peer: "440000", receivedAt: Date(timeIntervalSince1970: 1_768_464_000),
+                    xml: Data("<alert><identifier>\(identifier)</identifier></alert>".utf8)),
+                waitingFor: ["hsas@dhs.gov,A-1,2003-04-02T19:39:01-00:00"], exercise: false)
+        }
+        try await log.refuseHeldCAPMessage(
+            CAPIdentity(sender: "hsas@dhs.gov", identifier: "U-2", sentUTC: "2003-04-02T19:39:01-00:00"),
+            reason: "expired: held too long", at: Date(timeIntervalSince1970: 1_768_464_060),
+            actor: .system(component: "cap-ingest"), exercise: false)
+        return log
+    }
+
+    @Test func heldMessagesThatMatchTheirEvents() async throws {
+        try await withDataFolder { folder in
+            _ = try await twoHeld(folder)
+            let result = await runWatershed(["audit", "verify", "--data", folder])
+            #expect(result.code == 0, "\(result.err)")
+            #expect(
+                result.out.hasSuffix(
+                    "cap_held matches the log: 2 held CAP messages, as the CAPHeld, CAPHeldRefused, CAPHeldDropped "
+                        + "and CAPReceived events say\n"), "\(result.out)")
+            #expect(result.err.isEmpty)
+        }
+    }
+
+    /// A held message edited, deleted or added with raw SQL on the file: the chain is intact (it says so on standard
+    /// output), but verify exits 1 naming the message's identity and what differs.
+    @Test func heldMessagesChangedOutsideTheLogAreNamed() async throws {
+        let cases = [
+            (
+                "UPDATE cap_held SET xml = CAST('<alert>edited</alert>' AS BLOB) WHERE identifier = 'U-1'",
+                "hsas@dhs.gov,U-1,2003-04-02T19:39:01-00:00: the XML in cap_held (21 bytes) is not what event seq 1 "
+                    + "holds (43 bytes): they differ from byte 7 on"
+            ),
+            (
+                "UPDATE cap_held SET refusal = NULL WHERE identifier = 'U-2'",
+                #"hsas@dhs.gov,U-2,2003-04-02T19:39:01-00:00: cap_held says waiting, the events say refused "#
+                    + #"("expired: held too long")"#
+            ),
+            (
+                "DELETE FROM cap_held WHERE identifier = 'U-2'",
+                "hsas@dhs.gov,U-2,2003-04-02T19:39:01-00:00: missing from cap_held: event seq 2 (CAPHeld) holds it "
+                    + "and no later event releases, refuses away or drops it"
+            ),
+            (
+                """
+                INSERT INTO cap_held (sender, identifier, sentUTC, peer, receivedAt, xml)
+                VALUES ('hsas@dhs.gov', 'U-7', '2003-04-02T19:39:01-00:00', '440000', '2026-01-15T08:00:00.000Z',
+                        CAST('<alert/>' AS BLOB))
+                """,
+                "hsas@dhs.gov,U-7,2003-04-02T19:39:01-00:00: in cap_held, but no event holds it: a row written "
+                    + "outside the log"
+            ),
+        ]
+        for (sql, line) in cases {
+            try await withDataFolder { folder in
+                let log = try await twoHeld(folder)
+                try await log.writer.write { db in try db.execute(sql: sql) }
+                let result = await runWatershed(["audit", "verify", "--data", folder])
+                #expect(result.code == 1, "\(sql)")
+                #expect(result.out.hasPrefix("chain intact: 3 events, head seq 3"), "\(result.out)")
+                #expect(
+                    result.err
+                        == "cap_held differs from the log (1 problem): a held CAP message was written outside the "
+                        + "event log\n  \(line)\n", "\(result.err)")
+            }
+        }
+    }
+
+    /// A log from before v6 with a held row (v6 taken out of the migrations table): verify checks the chain, says
+    /// the row is not covered, and exits 0.
+    @Test func heldMessagesBeforeV6AreListedAsNotCovered() async throws {
+        try await withDataFolder { folder in
+            let log = try EventLog.open(path: folder + "/watershed.sqlite")
+            try await log.writer.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO cap_held (sender, identifier, sentUTC, peer, receivedAt, xml)
+                        VALUES ('hsas@dhs.gov', 'U-1', '2003-04-02T19:39:01-00:00', '440000',
+                                '2026-01-15T08:00:00.000Z', CAST('<alert/>' AS BLOB));
+                        DELETE FROM grdb_migrations WHERE identifier = 'v6-cap-held-events';
+                        """)
+            }
+            let result = await runWatershed(["audit", "verify", "--data", folder])
+            #expect(result.code == 0, "\(result.err)")
+            #expect(
+                result.out.hasSuffix(
+                    "cap_held not checked: 1 held CAP message stored before migration v6-cap-held-events, covered by "
+                        + "no event (a server of that version or later records them when it opens the log): "
+                        + "hsas@dhs.gov,U-1,2003-04-02T19:39:01-00:00\n"), "\(result.out)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import WatershedCore
 import WatershedServer
 import WatershedTestSupport
 
@@ -9,7 +10,7 @@ import WatershedTestSupport
 @Suite struct CAPHeldRoutesTests {
     /// OASIS example A.3 (an Update whose referent is absent) posted by Guangdong is held (202); a commander lists it
     /// (`GET /v1/cap/held`, `watershed cap held`) and drops it (`DELETE /v1/cap/held/{id}`); an officer may not (403);
-    /// an unknown id is 404 on `id`.
+    /// an unknown id is 404 on `id`. Holding and dropping are events (`CAPHeld`, `CAPHeldDropped`).
     @Test func aCommanderListsAndDropsHeldMessages() async throws {
         let root = try LiveServer.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -51,7 +52,15 @@ import WatershedTestSupport
             #expect(again.errorField == "id")
             let empty = try await api.request(.GET, "/v1/cap/held", token: DevToken.commander)
             #expect(String(decoding: empty.body, as: UTF8.self) == "[]")
-            #expect(try await InputBoundsTests.head(api) == 0)
+            // Held and dropped are events outside any incident: the hold by Guangdong, the drop by the commander's
+            // token (`gx-commander`: 450000's provincial duty chief, seeds/450000/README.md).
+            #expect(try await InputBoundsTests.head(api) == 2)
+            let held = try #require(try await DispatchTests.events(api, type: .capHeld).first)
+            #expect(held.seq == 1 && held.incident == nil && held.actor == .peer(province: "440000"))
+            let dropped = try #require(try await DispatchTests.events(api, type: .capHeldDropped).first)
+            #expect(dropped.seq == 2 && dropped.incident == nil)
+            #expect(
+                dropped.actor == .person(unit: "450000", position: "provincial-duty-chief", token: "gx-commander"))
         }
     }
 }

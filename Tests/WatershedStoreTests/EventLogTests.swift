@@ -193,6 +193,7 @@ import WatershedStore
             #expect(
                 migrations == [
                     "v1-events", "v2-projections", "v3-peer-federation", "v4-cap", "v5-drop-projection-views",
+                    "v6-cap-held-events",
                 ])
         }
     }

@@ -57,4 +57,13 @@ public enum EventType: String, Codable, CaseIterable, Sendable, Hashable {
     /// A CAP 1.2 message from a peer was applied (`POST /v1/feeds/cap` on the peer port); the incident is the CAP
     /// thread's (its Alert's), and the payload is ``CAPReceivedPayload`` with the message as received.
     case capReceived = "CAPReceived"
+    /// A peer's CAP `Update` or `Cancel` was held until the messages it references arrive; no incident, the payload
+    /// is ``CAPHeldPayload`` (the store's `cap_held` row is its projection).
+    case capHeld = "CAPHeld"
+    /// A held CAP message was refused for good (its referents span several incidents, or it expired); no incident,
+    /// the payload is ``CAPHeldRefusedPayload``.
+    case capHeldRefused = "CAPHeldRefused"
+    /// A held CAP message was dropped (by a commander, or as applied already); no incident, the payload is
+    /// ``CAPHeldDroppedPayload``.
+    case capHeldDropped = "CAPHeldDropped"
 }

@@ -34,6 +34,12 @@ public enum IncidentEvent: Sendable, Hashable {
     case peerEventReceived(PeerEventReceivedPayload)
     /// `CAPReceived`: a CAP 1.2 message from a peer, applied to this incident.
     case capReceived(CAPReceivedPayload)
+    /// `CAPHeld`: a peer's CAP message held for its referents (no incident).
+    case capHeld(CAPHeldPayload)
+    /// `CAPHeldRefused`: a held CAP message refused for good (no incident).
+    case capHeldRefused(CAPHeldRefusedPayload)
+    /// `CAPHeldDropped`: a held CAP message dropped (no incident).
+    case capHeldDropped(CAPHeldDroppedPayload)
     /// `DrillStarted`.
     case drillStarted(DrillStartedPayload)
     /// `DrillInjected`.
@@ -58,6 +64,9 @@ public enum IncidentEvent: Sendable, Hashable {
         case .closed: .incidentClosed
         case .peerEventReceived: .peerEventReceived
         case .capReceived: .capReceived
+        case .capHeld: .capHeld
+        case .capHeldRefused: .capHeldRefused
+        case .capHeldDropped: .capHeldDropped
         case .drillStarted: .drillStarted
         case .drillInjected: .drillInjected
         case .drillEnded: .drillEnded
@@ -83,6 +92,9 @@ public enum IncidentEvent: Sendable, Hashable {
         case .closed(let value): try JSONValue(encoding: value)
         case .peerEventReceived(let value): try JSONValue(encoding: value)
         case .capReceived(let value): try JSONValue(encoding: value)
+        case .capHeld(let value): try JSONValue(encoding: value)
+        case .capHeldRefused(let value): try JSONValue(encoding: value)
+        case .capHeldDropped(let value): try JSONValue(encoding: value)
         case .drillStarted(let value): try JSONValue(encoding: value)
         case .drillInjected(let value): try JSONValue(encoding: value)
         case .drillEnded(let value): try JSONValue(encoding: value)
@@ -115,6 +127,9 @@ public enum IncidentEvent: Sendable, Hashable {
         case .incidentClosed: self = .closed(try payload.read())
         case .peerEventReceived: self = .peerEventReceived(try payload.read())
         case .capReceived: self = .capReceived(try payload.read())
+        case .capHeld: self = .capHeld(try payload.read())
+        case .capHeldRefused: self = .capHeldRefused(try payload.read())
+        case .capHeldDropped: self = .capHeldDropped(try payload.read())
         case .drillStarted: self = .drillStarted(try payload.read())
         case .drillInjected: self = .drillInjected(try payload.read())
         case .drillEnded: self = .drillEnded(try payload.read())

@@ -8,8 +8,8 @@ import WatershedWire
 ///
 /// - `GET /v1/cap/held`: every message in `cap_held` — waiting, refused or expired — as ``CAPHeldMessage``, oldest
 ///   first, a page at a time (``PageRequest``: expired and refused entries stay until dropped).
-/// - `DELETE /v1/cap/held/{id}`: drops one (it is never applied; sent again, it is taken as new); `200` with the
-///   entry as it was, 404 `unknown_held_message` on `id`.
+/// - `DELETE /v1/cap/held/{id}`: drops one (a `CAPHeldDropped` event by the commander's token; it is never applied;
+///   sent again, it is taken as new); `200` with the entry as it was, 404 `unknown_held_message` on `id`.
 ///
 /// Other tokens get 403 (field-less, as for any role).
 struct CAPHeldRoutes: Sendable {
@@ -26,9 +26,9 @@ struct CAPHeldRoutes: Sendable {
             return try page.response(sliced, id: \.id, request: request)
         }
         router.delete("/v1/cap/held/:id") { _, context in
-            _ = try context.require(.commander)
+            let commander = try context.require(.commander)
             let id = try context.parameters.require("id")
-            guard let dropped = try await ingest.drop(id: id, now: clock.now) else {
+            guard let dropped = try await ingest.drop(id: id, by: commander, now: clock.now) else {
                 throw APIError(
                     .notFound, code: "unknown_held_message", message: "no held CAP message \"\(id)\"", field: "id")
             }
