@@ -104,7 +104,7 @@ extension CAPIngest {
     public func heldMessages(now: Date) async throws -> [CAPHeldMessage] {
         try await loadHeld(now: now)
         try await expire(now: now)
-        return try log.heldCAPMessages(includingRefused: true).map { message in
+        return try log.heldCAPMessages(peer: nil, includingRefused: true).map { message in
             let alert = try? CAPAlert(xml: message.xml)
             let key = alert?.key
             return CAPHeldMessage(

@@ -97,7 +97,7 @@ public actor CAPIngest {
         public var document: String
     }
 
-    package let log: EventLog
+    package let log: any CAPStore
     package let province: UnitCode
     /// The bounds on held messages.
     public let limits: Limits
@@ -126,7 +126,7 @@ public actor CAPIngest {
     /// A service appending to `log` (through `incidents` when given) for this server's `province` (the sender of its
     /// answers), holding messages within `limits`, logging expiries and drops to `logger`.
     public init(
-        log: EventLog, province: UnitCode, limits: Limits = Limits(),
+        log: any CAPStore, province: UnitCode, limits: Limits = Limits(),
         logger: Logger = Logger(label: "watershed.cap"), incidents: (any FederatedIncidents)? = nil
     ) {
         self.incidents = incidents
@@ -291,20 +291,15 @@ public actor CAPIngest {
         let record = CAPMessageRecord(
             sender: key.sender, identifier: key.identifier, sentUTC: key.sentUTC, peer: peer,
             msgType: alert.msgType.rawValue, incident: incident, seq: 0)
-        let projection: EventLog.Projection = { db, stored in
-            var applied = record
-            applied.seq = stored[0].seq
-            try EventLog.recordCAPMessage(applied, in: db)
-        }
         if let incidents {
             return try await incidents.appendCAP(
                 payload, incident: incident, opens: alert.msgType == .alert, exercise: alert.status == .exercise,
-                sent: alert.sent.date, wall: now, projecting: projection)
+                sent: alert.sent.date, wall: now, recording: record)
         }
         let event = try NewEvent(
             at: now, incident: incident, actor: .peer(province: peer), exercise: alert.status == .exercise,
             event: .capReceived(payload))
-        return try await log.append([event], projecting: projection)[0].seq
+        return try await log.append([event], recordingCAP: record)[0].seq
     }
 
     /// Applies the held messages that were waiting for `key` (just applied) and now have every referent, oldest

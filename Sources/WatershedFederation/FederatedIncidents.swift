@@ -18,11 +18,11 @@ public protocol FederatedIncidents: Actor {
     /// A neighbour's server stored (`accepted: false`) or its duty officer accepted (`true`) our notification of
     /// `incident`.
     func acknowledge(_ payload: PeerAcknowledgementPayload, accepted: Bool, on incident: UUID, wall: Date) async throws
-    /// Appends a CAP message applied to `incident` (opening it when `opens`), with `projection` in the same
-    /// transaction; returns the seq of its `CAPReceived`.
+    /// Appends a CAP message applied to `incident` (opening it when `opens`), with its `record` (``CAPStore``) in the
+    /// same transaction; returns the seq of its `CAPReceived`.
     func appendCAP(
         _ payload: CAPReceivedPayload, incident: UUID, opens: Bool, exercise: Bool, sent: Date, wall: Date,
-        projecting projection: @escaping EventLog.Projection
+        recording record: CAPMessageRecord
     ) async throws -> Int64
     /// Our reference of an incident (`GX-2026-0007`), `nil` when unknown.
     func reference(of incident: UUID) async -> String?

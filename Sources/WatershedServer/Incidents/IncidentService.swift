@@ -264,14 +264,14 @@ public actor IncidentService {
     /// - Throws: the log's errors (and `projection`'s).
     public func appendCAP(
         _ payload: CAPReceivedPayload, incident: UUID, opens: Bool, exercise: Bool, sent: Date, wall: Date,
-        projecting projection: @escaping EventLog.Projection
+        recording record: CAPMessageRecord
     ) async throws -> Int64 {
         var payload = payload
         if opens { payload.reference = nextReference(now: sent) }
         let event = try NewEvent(
             at: wall, incident: incident, actor: .peer(province: payload.peer), exercise: exercise,
             event: .capReceived(payload))
-        return try await append([event], projecting: projection)[0].seq
+        return try await append([event], projecting: EventLog.recording(record))[0].seq
     }
 
     // MARK: Idempotency
