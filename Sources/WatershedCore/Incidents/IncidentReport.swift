@@ -100,6 +100,9 @@ public struct InitialReport: Codable, Sendable, Hashable {
     public var monitoring: [MonitoringResult]
     /// People affected.
     public var casualties: Casualties
+    /// Impacts beyond casualties the reporter states (loss, intakes cut off, cross-provincial or transnational
+    /// reach, a mass incident), graded per the 2014 plan (``ReportedImpacts``); `nil` when none is stated.
+    public var impacts: ReportedImpacts?
     /// Drinking-water sources and other sensitive points affected or threatened, as the reporter sees them.
     public var sensitivePointsAffected: [String]
     /// Measures taken so far.
@@ -125,9 +128,10 @@ public struct InitialReport: Codable, Sendable, Hashable {
         release: Release, monitoring: [MonitoringResult] = [], casualties: Casualties = Casualties(),
         sensitivePointsAffected: [String] = [], measuresTaken: [String] = [], level: SeverityLevel? = nil,
         triggers: Set<Art4Trigger> = [], flowRatio: Double? = nil, sea: SeaConditions? = nil,
-        signature: ReportSignature, exercise: Bool? = nil
+        signature: ReportSignature, exercise: Bool? = nil, impacts: ReportedImpacts? = nil
     ) {
         self.exercise = exercise
+        self.impacts = impacts
         self.discoveredAt = discoveredAt
         self.place = place
         self.informationSource = informationSource
@@ -183,10 +187,11 @@ public struct InitialReport: Codable, Sendable, Hashable {
     public func spillInput(ownProvince: UnitCode) -> SpillInput {
         SpillInput(
             location: place, at: discoveredAt, pollutant: pollutant, release: release, flowRatio: flowRatio ?? 1,
-            level: level, declaredTriggers: triggers,
+            level: level, declaredTriggers: triggers.union(impacts?.triggers ?? []),
             gradingFacts: GradingFacts(
                 deaths: casualties.deaths, poisonedOrInjured: casualties.poisonedOrInjured,
-                evacuated: casualties.evacuated),
+                evacuated: casualties.evacuated
+            ).merging(impacts?.gradingFacts ?? GradingFacts()),
             sea: sea,
             observations: monitoring.compactMap { result in
                 guard let node = result.node, let feature = result.feature else { return nil }
@@ -230,6 +235,7 @@ public struct InitialReport: Codable, Sendable, Hashable {
         ] where value < 0 {
             errors.append(FieldError(field: name, message: "must be zero or more, got \(value)"))
         }
+        errors += impacts?.problems(in: basin) ?? []
         for (index, result) in monitoring.enumerated() {
             if !result.concentrationMgL.isFinite || result.concentrationMgL < 0 {
                 errors.append(

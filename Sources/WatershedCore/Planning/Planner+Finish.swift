@@ -32,12 +32,13 @@ extension Planner {
         // Grading hint: known facts plus what the plan predicts with its measures.
         var facts = input.gradingFacts
         let likelyOver = { (arrival: Arrival) in (arrival.withMeasures?.ratioToStandard ?? 0) >= 1 }
-        if facts.intakeCutOff == nil {
-            let levels = arrivals.filter { $0.kind == .intake && likelyOver($0) }.compactMap(\.supplyLevel)
-            facts.intakeCutOff = levels.min { Self.rank($0) < Self.rank($1) }
+        // What the plan predicts adds to what the reporter states; the more severe of the two is graded.
+        let predictedIntake = arrivals.filter { $0.kind == .intake && likelyOver($0) }.compactMap(\.supplyLevel)
+        facts.intakeCutOff = (predictedIntake + [facts.intakeCutOff].compactMap { $0 }).min {
+            Self.rank($0) < Self.rank($1)
         }
-        if facts.reach == nil, !work.massUnknown {
-            var reach: SpatialReach?
+        if !work.massUnknown {
+            var reach = facts.reach
             for arrival in arrivals where arrival.kind == .boundary && likelyOver(arrival) {
                 guard let beyond = arrival.beyond, let unit = basin.unit(beyond) else { continue }
                 let candidate: SpatialReach =
