@@ -251,6 +251,8 @@ public enum CAPDocument {
             notes.append(
                 "Exercise (drill) incident \(state.reference): not a real event; no real action is to be taken.")
         }
+        // A level set below what the plan grades stands, and says so (issue 17).
+        if let review = LevelReview(level: state.level, hint: state.plan?.gradingHint) { notes.append(review.text) }
         // A neighbour's incident mirrored here, closed there: said, and its closing message referenced (issue 16).
         var references = earlier
         var incidents = state.reference

@@ -113,6 +113,7 @@ enum ClientFormat {
         if let origin = detail.origin {
             header.append("From        province \(origin.province), their \(origin.reference) (over the peer link)")
         }
+        if let review = incident.levelReview { header.append("Level       \(review.text)") }
         var sections = [header.joined(separator: "\n")]
 
         var tasks = TextTable(["task", "assignee", "state", "deadline", "title"])

@@ -181,8 +181,9 @@ struct PlanReport {
     func gradingSection() -> String {
         let hint = plan.gradingHint
         guard let level = hint.level else { return "GRADING HINT\n(no facts yet)" }
+        let review = LevelReview(level: plan.input.level, hint: hint).map { "\n" + $0.text } ?? ""
         return "GRADING HINT (2014 national plan): level \(level)\n"
-            + hint.reasons.map { "- " + $0 }.joined(separator: "\n")
+            + hint.reasons.map { "- " + $0 }.joined(separator: "\n") + review
     }
 }
 

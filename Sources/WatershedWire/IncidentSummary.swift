@@ -36,6 +36,9 @@ public struct IncidentSummary: Codable, Sendable, Hashable {
     public var nextDeadline: Date? = nil
     /// The task that deadline belongs to (`GX-2026-0007/T3`).
     public var nextDeadlineTask: String? = nil
+    /// When the level set is lower than what the plan grades (``LevelReview``, issue 17): the level, the hint, the
+    /// reasons and the sentence to show. Present with the plan (the detail), absent in lists.
+    public var levelReview: LevelReview? = nil
 
     /// Creates a summary.
     public init(
@@ -62,6 +65,7 @@ public struct IncidentSummary: Codable, Sendable, Hashable {
     public var withoutPlan: IncidentSummary {
         var lean = self
         lean.plan = nil
+        lean.levelReview = nil
         return lean
     }
 }
@@ -96,5 +100,6 @@ extension IncidentSummary {
             exercise: incident.exercise, reportedSeq: incident.reportedSeq, plan: withPlan ? incident.plan : nil,
             closedAt: incident.closedAt)
         self.cap = incident.cap
+        if withPlan { self.levelReview = LevelReview(level: incident.level, hint: plan?.gradingHint) }
     }
 }

@@ -50,6 +50,20 @@ func runWatershed(_ arguments: [String]) async -> (code: Int32, out: String, err
         #expect(plan.obligations.first?.dueBy == ISO8601DateFormatter().date(from: "2012-01-15T02:00:00Z"))
     }
 
+    /// A level set below the grading hint stands, and the plan says so (issue 17): 30 deaths grade I (2014 plan:
+    /// 30 or more), the bureau set IV. Set at I, nothing is said.
+    @Test func aLevelBelowTheHintIsSaid() async throws {
+        let below = await runWatershed(longjiang + ["--level", "IV", "--deaths", "30"] + basin)
+        #expect(below.code == 0, "\(below.err)")
+        #expect(
+            below.out.contains(
+                "Level IV stands (the bureau's determination, MEP Order No. 17 Art. 3), but the plan grades I "
+                    + "(2014 national plan): 30 deaths → I"), "\(below.out)")
+        let at = await runWatershed(longjiang + ["--level", "I", "--deaths", "30"] + basin)
+        #expect(at.code == 0, "\(at.err)")
+        #expect(!at.out.contains("stands (the bureau's determination"), "\(at.out)")
+    }
+
     /// Holding Lalang 48 h and Luodong 72 h moves the Liuzhou arrival out by exactly 120 h.
     @Test func holdsMoveTheLiuzhouArrival() async throws {
         let free = try await plan(longjiang)

@@ -7,7 +7,7 @@ import Foundation
 /// | field | 2014 plan criterion | level | Art. 4 trigger |
 /// | --- | --- | --- | --- |
 /// | `directLossCNY` | direct economic loss ≥100 M / 20–100 M / 5–20 M / below | I / II / III / IV | — |
-/// | `intakesCutOff[].serves` | supply of a districted city or above / county-level city / township cut off | I / II / III | (1) drinking-water source |
+/// | `intakesCutOff[].serves` | supply cut off: districted city+ / county-level city / township | I/II/III | (1) |
 /// | `transnational` | major transnational impact (I (6)) | I | (4) cross-border |
 /// | `crossProvincial` | impact across a provincial boundary (II (6)) | II | (4) cross-provincial |
 /// | `massIncident` | — (the 2014 plan grades no social impact) | — | (5) mass incident or large social impact |

@@ -45,6 +45,11 @@ public struct GradingHint: Codable, Sendable, Hashable {
     public var level: SeverityLevel?
     /// One line per matching criterion, e.g. `"10 deaths → II (10–30)"`.
     public var reasons: [String]
+
+    public init(level: SeverityLevel?, reasons: [String]) {
+        self.level = level
+        self.reasons = reasons
+    }
 }
 
 /// The grading criteria of the national plan for sudden environmental incidents

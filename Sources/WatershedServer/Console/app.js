@@ -676,6 +676,7 @@ function renderDetail() {
         <div><dt>${esc(t('pollutant'))}</dt><dd>${esc(plan?.pollutant ? placeName(plan.pollutant) : d.pollutant)}</dd></div>
         <div><dt>${esc(t('discovered'))}</dt><dd>${esc(localTime(d.discoveredAt))} (<span data-since="${esc(d.discoveredAt)}">${esc(since(d.discoveredAt))}</span>)</dd></div>
         <div><dt>${esc(t('spillUnit'))}</dt><dd>${esc(unitName(d.spillUnit))}</dd></div>
+        ${d.levelReview ? `<div class="level-review" data-testid="level-review"><dt>${esc(t('level'))}</dt><dd>${esc(t('levelReview', { level: d.levelReview.level, hint: d.levelReview.hint, reasons: (d.levelReview.reasons ?? []).join('；') }))}</dd></div>` : ''}
       </dl>
     </header>
     <div class="columns">

@@ -74,6 +74,18 @@ extension IncidentRules {
             }
             taskChanges += replan
         }
+        if report.kind != .final {
+            // A level (now) set below what the (new) plan grades is reviewed once per higher hint (issue 17).
+            let dispatched = taskChanges.filter { if case .dispatched = $0 { true } else { false } }.count
+            let plan = rest.lazy.compactMap { if case .planComputed(let record) = $0 { record } else { nil } }.last
+            if let review = levelReviewTask(
+                LevelReview(level: level, hint: (try? plan?.document())?.gradingHint ?? incident.plan?.gradingHint),
+                reference: incident.reference, number: incident.tasks.count + dispatched + 1,
+                existing: incident.tasks, now: now)
+            {
+                taskChanges.append(.dispatched(review))
+            }
+        }
         rest += (metTasks + taskChanges).map { .task($0) }
         if report.kind == .final {
             // Closing cancels what is still open: nobody must be chased for an incident that is over.

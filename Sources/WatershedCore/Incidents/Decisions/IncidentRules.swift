@@ -126,11 +126,18 @@ public struct IncidentRules: Sendable {
             rest.append(.peerNotified(PeerNotifiedPayload(pending: notification)))
         }
         let metIDs = Set(met.map(\.id))
-        rest += TaskDispatch.make(
+        let dispatched = TaskDispatch.make(
             incidentReference: reference, tasks: plan.tasks,
             obligations: obligations.filter { !metIDs.contains($0.id) }, organisation: organisation,
-            units: basin.units, at: now
-        ).map { .task(.dispatched($0)) }
+            units: basin.units, at: now)
+        rest += dispatched.map { .task(.dispatched($0)) }
+        // A level set below what the plan grades stands, and the commander is asked to review it (issue 17).
+        if let review = levelReviewTask(
+            LevelReview(level: report.level, hint: plan.gradingHint), reference: reference,
+            number: dispatched.count + 1, existing: [], now: now)
+        {
+            rest.append(.task(.dispatched(review)))
+        }
         let first = IncidentEvent.reported(
             IncidentReportedPayload(
                 reference: reference, report: report, idempotency: claim?.record(eventCount: 1 + rest.count),
