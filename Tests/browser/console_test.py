@@ -399,6 +399,27 @@ def main():
         assert css("[data-testid=incident-reference]")[0].text == "GX-2003-0001"
         assert "Homeland Security Sets Code ORANGE" in css("[data-testid=cap-thread]")[0].text
 
+    def a_level_below_the_plans_grade_is_said():
+        sign_in(VIEWER)
+        now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+        body = report(now, km=20)
+        body["level"] = "IV"
+        body["impacts"] = {"transnational": True}
+        incident = server.call("POST", "/v1/incidents", token=OFFICER, body=body)["incident"]
+        was = driver.execute_script("return localStorage.getItem('watershed.lang')")
+        driver.execute_script("localStorage.setItem('watershed.lang', 'zh')")
+        try:
+            driver.get(base + f"#/incident/{incident['id']}")
+            driver.refresh()
+            until(lambda: css("[data-testid=level-review]"), "the level review on the incident view")
+            text = css("[data-testid=level-review]")[0].text
+            # In Chinese: the level set, the plan's grade, the reason, and the request to review.
+            for words in ("已定为 IV 级", "为 I 级", "transnational impact → I", "请指挥长复核级别"):
+                assert words in text, (words, text)
+        finally:
+            driver.execute_script("arguments[0] === null ? localStorage.removeItem('watershed.lang')"
+                                  " : localStorage.setItem('watershed.lang', arguments[0])", was)
+
     def phone_width():
         driver.get(base + f"#/incident/{state['incident']['id']}")
         until(lambda: css("tr.task"), "the incident view")
@@ -427,6 +448,8 @@ def main():
                 checks.run("a viewer gets no task buttons", viewer_gets_no_buttons)
                 checks.run("an exercise is marked on the list, the alert and the view", exercise_is_marked)
                 checks.run("a neighbour's CAP alert is listed and opens as its thread", a_cap_alert_is_an_incident_like_any_other)
+                checks.run("a level below the plan's grade is said on the incident view, in Chinese",
+                           a_level_below_the_plans_grade_is_said)
                 checks.run("phone width: no sideways scroll", phone_width)
         checks.run("no script errors in the console", no_script_errors)
     finally:
