@@ -50,6 +50,27 @@ enum ClientFormat {
         return "—"
     }
 
+    /// Where an obligation stands: `due`, `met`, `met late by 1 h 12 min`, `cancelled`.
+    static func obligationState(_ due: Incident.Obligation) -> String {
+        guard due.state == .met, let late = due.lateBy else { return due.state.rawValue }
+        return "met late by \(delay(late))"
+    }
+
+    /// A delay in seconds as a duty officer reads it: `1 h 12 min`, `15 min`, `2 h`, `1 d 3 h`, and under a minute
+    /// `30 s` or `0.5 s` (minutes are whole, rounded down).
+    static func delay(_ seconds: Double) -> String {
+        if seconds < 60 {
+            let text = String(format: "%.3f", seconds).replacingOccurrences(
+                of: "\\.?0+$", with: "", options: .regularExpression)
+            return "\(text) s"
+        }
+        let minutes = Int(seconds / 60)
+        let (days, hours, rest) = (minutes / 1_440, minutes % 1_440 / 60, minutes % 60)
+        if days > 0 { return hours > 0 ? "\(days) d \(hours) h" : "\(days) d" }
+        if hours > 0 { return rest > 0 ? "\(hours) h \(rest) min" : "\(hours) h" }
+        return "\(rest) min"
+    }
+
     /// `initial`, `follow-up`, `final`.
     static func report(_ kind: ReportKind) -> String {
         switch kind {
@@ -133,7 +154,7 @@ enum ClientFormat {
             obligations.add([
                 report(obligation.report), "\(obligation.fromName) (\(obligation.fromUnit))",
                 obligation.dueBy.map { time($0) } ?? "by \(time(obligation.latestDueBy)) at the latest",
-                due.state.rawValue,
+                obligationState(due),
             ])
         }
         sections.append(

@@ -4,12 +4,13 @@ import WatershedClient
 import WatershedCore
 import WatershedWire
 
-/// `watershed report initial|followup|final …`: files a report (MEP Order No. 17 Art. 13–14) from a JSON file.
+/// `watershed report initial|followup|final …`: files a report (MEP Order No. 17 Art. 13–14) from a JSON file;
+/// `watershed report forward` forwards a county's report to MEE for the province (Art. 3).
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "File an initial, follow-up or final report from a JSON file.",
-        subcommands: [Initial.self, FollowUp.self, Final.self]
+        abstract: "File an initial, follow-up or final report from a JSON file, or forward one to MEE.",
+        subcommands: [Initial.self, FollowUp.self, Final.self, Forward.self]
     )
 
     /// The flags of every report.

@@ -180,7 +180,10 @@ struct EventNames {
             return "\(ClientFormat.report(obligation.report)) report due from \(obligation.fromName) by "
                 + (obligation.dueBy.map { time($0) } ?? time(obligation.latestDueBy))
         case .obligationMet(let met):
-            return "obligation \(met.obligation) met"
+            return "obligation \(met.obligation) met" + (met.unit.map { " by \($0)'s report" } ?? "")
+        case .reportForwarded(let forwarded):
+            return "\(ClientFormat.report(forwarded.report)) report (seq \(forwarded.reportSeq)) of "
+                + "\(forwarded.reportingUnit) forwarded by \(forwarded.from) to \(forwarded.to)"
         case .peerNotified(let notified):
             let notification = notified.notification
             let why =

@@ -159,6 +159,16 @@ public final class WatershedClient: Sendable {
             idempotencyKey: idempotencyKey)
     }
 
+    /// `POST /v1/incidents/{id}/forwards` (commander): forwards a lower unit's report — the one with seq `report`, or
+    /// the latest of another unit — to `to` (`"MEE"`) for this province (MEP Order No. 17 Art. 3).
+    public func forwardReport(on incident: String, to: String, report: Int64? = nil) async throws
+        -> ReportForwardAnswer
+    {
+        try await send(
+            .POST, "/v1/incidents/\(Self.pathSegment(incident))/forwards",
+            body: ReportForwardRequest(to: to, report: report))
+    }
+
     /// `GET /v1/tasks`: tasks filtered by assignee (`451203` or `451203/county-duty-officer`), state and incident.
     public func tasks(assignee: String? = nil, state: TaskState? = nil, incident: String? = nil) async throws
         -> [ResponseTask]

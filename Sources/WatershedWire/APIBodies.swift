@@ -74,3 +74,41 @@ public struct IncidentLinks: Codable, Sendable, Hashable {
         self.linked = linked
     }
 }
+
+/// The body of `POST /v1/incidents/{id}/forwards` (commander): forward a lower unit's report to a recipient (MEP
+/// Order No. 17 Art. 3: the province reports to MEE within 1 h of receiving the county's report).
+/// `{"to": "MEE", "report": 12}`: `to` is `"MEE"` or a unit code (absent or blank: 422 naming `to`); `report` is the
+/// report's seq (its `IncidentReported` or `ReportFiled`), absent for the latest report signed by a unit other than
+/// this province.
+public struct ReportForwardRequest: Codable, Sendable, Hashable {
+    /// The recipient.
+    public var to: String?
+    /// The report's seq.
+    public var report: Int64?
+
+    public init(to: String?, report: Int64? = nil) {
+        self.to = to
+        self.report = report
+    }
+}
+
+/// `201` for `POST /v1/incidents/{id}/forwards`: the incident after the forward (without its plan), the forward, the
+/// obligations it met (each with `lateBy` in seconds when met after its `dueBy`) and the seqs appended.
+public struct ReportForwardAnswer: Codable, Sendable, Hashable {
+    public var incident: IncidentSummary
+    public var forward: Incident.Forward
+    public var met: [Incident.Obligation]
+    public var firstSeq: Int64
+    public var lastSeq: Int64
+
+    public init(
+        incident: IncidentSummary, forward: Incident.Forward, met: [Incident.Obligation], firstSeq: Int64,
+        lastSeq: Int64
+    ) {
+        self.incident = incident
+        self.forward = forward
+        self.met = met
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+    }
+}

@@ -200,7 +200,7 @@ import WatershedCore
             "TaskStarted", "TaskDone", "TaskDeclined", "TaskCancelled", "TaskOverdue", "TaskEscalated",
             "ObligationDue", "ObligationMet", "PeerNotified", "PeerReceived", "PeerAccepted", "IncidentLinked",
             "IncidentClosed", "DrillStarted", "DrillInjected", "DrillEnded", "TaskUnowned", "TaskRescheduled",
-            "PeerEventReceived", "CAPReceived", "CAPHeld", "CAPHeldRefused", "CAPHeldDropped",
+            "PeerEventReceived", "CAPReceived", "CAPHeld", "CAPHeldRefused", "CAPHeldDropped", "ReportForwarded",
         ]
         #expect(EventType.allCases.map(\.rawValue) == names)
     }

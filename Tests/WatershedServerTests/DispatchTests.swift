@@ -32,11 +32,17 @@ import WatershedWire
     static func assignee(_ task: ResponseTask) -> String { "\(task.assignee.unit)/\(task.assignee.position.rawValue)" }
 
     /// The 2012 Longjiang report, discovered 08:00+08:00 (00:00Z), with `pollutant`, `massKg` and `level` set.
-    static func report(pollutant: String = "cadmium", massKg: String = "21000", level: String? = nil) throws -> Data {
+    static func report(
+        pollutant: String = "cadmium", massKg: String = "21000", level: String? = nil, signedAs unit: String? = nil
+    ) throws -> Data {
         var object = try #require(
             try JSONSerialization.jsonObject(with: longjiangReport(massKg: massKg)) as? [String: Any])
         object["pollutant"] = pollutant
         if let level { object["level"] = level }
+        if let unit, var signature = object["signature"] as? [String: Any] {
+            signature["reportingUnit"] = unit
+            object["signature"] = signature
+        }
         return try JSONSerialization.data(withJSONObject: object)
     }
 
@@ -75,7 +81,8 @@ import WatershedWire
         }
     }
 
-    /// Level IV benzene, filed by the region's commander (so Yizhou's own obligation is still due): the 4 h path,
+    /// Level IV benzene, filed by the region's commander signed as the province (so Yizhou's own obligation is still
+    /// due: each obligation is met only by its own unit's report, MEP Order No. 17 Art. 3): the 4 h path,
     /// a report task for Yizhou due 04:00Z (4 h from discovery at 00:00Z). Raised to II at 10:00+08:00 (02:00Z):
     /// that task is cancelled, and the II/I obligations are due from the change — Yizhou's 2 h after it (04:00Z),
     /// the region's 1 h after Yizhou's report at the latest (05:00Z) — each with a new report task (MEP Order
@@ -89,7 +96,7 @@ import WatershedWire
             defer { api.close() }
             let filed = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.commander,
-                body: try Self.report(pollutant: "benzene", massKg: "2000", level: "IV"))
+                body: try Self.report(pollutant: "benzene", massKg: "2000", level: "IV", signedAs: "450000"))
             #expect(filed.status == 201)
             let id = try filed.decoded(IncidentCreated.self).incident.id.uuidString
             let before = try await Self.responseTasks(api, incident: id).filter { $0.kind == .report }

@@ -234,7 +234,7 @@ public enum CanonicalJSON {
 
     // MARK: Calendar arithmetic (proleptic Gregorian, UTC; H. Hinnant, "chrono-Compatible Low-Level Date Algorithms")
 
-    private static func milliseconds(_ date: Date) -> Int64 {
+    static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 

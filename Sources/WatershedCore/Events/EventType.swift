@@ -66,4 +66,7 @@ public enum EventType: String, Codable, CaseIterable, Sendable, Hashable {
     /// A held CAP message was dropped (by a commander, or as applied already); no incident, the payload is
     /// ``CAPHeldDroppedPayload``.
     case capHeldDropped = "CAPHeldDropped"
+    /// The province forwarded a lower unit's report to a recipient (MEE, MEP Order No. 17 Art. 3); the payload is
+    /// ``ReportForwardedPayload``.
+    case reportForwarded = "ReportForwarded"
 }

@@ -162,19 +162,53 @@ public struct PeerNotifiedPayload: Codable, Sendable, Hashable {
     }
 }
 
-/// The `ObligationMet` payload: a legal report obligation met by a report filed through the API.
+/// The `ObligationMet` payload: a legal report obligation met by its own unit's report (MEP Order No. 17 Art. 3):
+/// a report filed as that unit (`signature.reportingUnit`), or for the province's report to MEE counted from
+/// receipt, the lower unit's report forwarded (`ReportForwarded`).
+///
+/// Whether it was met late is not stored: the fold compares `filedAt` with the obligation's `dueBy` at the
+/// millisecond (``Incident/Obligation/lateBy``), so events stored before the late mark existed show it too.
 public struct ObligationMetPayload: Codable, Sendable, Hashable {
     /// The obligation's id within the incident (``ReportObligation/id``).
     public var obligation: String
-    /// The seq of the event that met it (`IncidentReported` or `ReportFiled`); `nil` when it is in the same append.
+    /// The seq of the report that met it (`IncidentReported` or `ReportFiled`; for a forward, the report forwarded);
+    /// `nil` when it is in the same append.
     public var reportSeq: Int64?
-    /// When the report was filed.
+    /// When the report was filed (or forwarded), on the incident's clock (the drill's for a drill).
     public var filedAt: Date
+    /// The unit whose report met it (the report's `signature.reportingUnit`, or the unit that forwarded it); absent
+    /// in events stored before it was recorded.
+    public var unit: UnitCode?
 
-    public init(obligation: String, reportSeq: Int64? = nil, filedAt: Date) {
+    public init(obligation: String, reportSeq: Int64? = nil, filedAt: Date, unit: UnitCode? = nil) {
         self.obligation = obligation
         self.reportSeq = reportSeq
         self.filedAt = filedAt
+        self.unit = unit
+    }
+}
+
+/// The `ReportForwarded` payload: the province forwarded a lower unit's report of the incident to a recipient —
+/// the Ministry (`"MEE"`) for its report counted from receipt (MEP Order No. 17 Art. 3: within 1 h of receiving the
+/// county's report). Who forwarded it is the event's actor; the `ObligationMet` it gives follows in the same append.
+public struct ReportForwardedPayload: Codable, Sendable, Hashable {
+    /// The seq of the report forwarded: its `IncidentReported` (the initial report) or `ReportFiled`.
+    public var reportSeq: Int64
+    /// The kind of that report.
+    public var report: ReportKind
+    /// The unit that signed it (its `signature.reportingUnit`).
+    public var reportingUnit: UnitCode
+    /// The unit that forwards it (this province, GB/T 2260).
+    public var from: UnitCode
+    /// The recipient: `"MEE"` or a unit code.
+    public var to: UnitCode
+
+    public init(reportSeq: Int64, report: ReportKind, reportingUnit: UnitCode, from: UnitCode, to: UnitCode) {
+        self.reportSeq = reportSeq
+        self.report = report
+        self.reportingUnit = reportingUnit
+        self.from = from
+        self.to = to
     }
 }
 

@@ -60,6 +60,8 @@ public struct Incident: Sendable, Hashable {
     public private(set) var tasks: [ResponseTask] = []
     /// Report obligations in the order they became due.
     public private(set) var obligations: [Obligation] = []
+    /// Reports the province forwarded (to MEE), in the order forwarded.
+    public private(set) var forwards: [Forward] = []
     /// Notifications to neighbouring provinces, in the order recorded.
     public private(set) var notifications: [Notification] = []
     /// Incidents linked to this one.
@@ -175,12 +177,19 @@ public struct Incident: Sendable, Hashable {
                     seq: event.seq, at: event.at, actor: event.actor, incident: payload.linked,
                     reference: payload.reference, origin: payload.origin))
         case .obligationDue(let obligation):
-            obligations.append(Obligation(seq: event.seq, at: event.at, obligation: obligation, state: .due))
+            // A later `ObligationDue` of an obligation still due replaces it in place (the province's report counted
+            // from receipt gets its `dueBy` when the lower unit's report is filed).
+            if let index = obligations.lastIndex(where: { $0.obligation.id == obligation.id && $0.state == .due }) {
+                obligations[index].obligation = obligation
+            } else {
+                obligations.append(Obligation(seq: event.seq, at: event.at, obligation: obligation, state: .due))
+            }
         case .obligationMet(let met):
             if let index = obligations.lastIndex(where: { $0.obligation.id == met.obligation }) {
-                obligations[index].state = .met
-                obligations[index].metSeq = event.seq
+                obligations[index].meet(met, seq: event.seq)
             }
+        case .reportForwarded(let forwarded):
+            forwards.append(Forward(seq: event.seq, at: event.at, actor: event.actor, forwarded: forwarded))
         case .peerNotified(let payload):
             entry.province = payload.notification.province
             // A later notification to the same neighbour (a dam release warning) travels the same link, in order: it
@@ -245,52 +254,6 @@ public struct Incident: Sendable, Hashable {
 }
 
 extension Incident {
-    /// A report obligation of the incident and where it stands.
-    public struct Obligation: Codable, Sendable, Hashable {
-        /// Due, met by a report, or cancelled with its report task.
-        public enum State: String, Codable, Sendable, Hashable {
-            case due, met, cancelled
-        }
-
-        /// The seq of its `ObligationDue`.
-        public var seq: Int64
-        /// When it became due (wall clock).
-        public var at: Date
-        /// What is owed, to whom, by when.
-        public var obligation: ReportObligation
-        /// Where it stands.
-        public var state: State
-        /// The seq of the `ObligationMet`, once met.
-        public var metSeq: Int64?
-
-        public init(seq: Int64, at: Date, obligation: ReportObligation, state: State, metSeq: Int64? = nil) {
-            self.seq = seq
-            self.at = at
-            self.obligation = obligation
-            self.state = state
-            self.metSeq = metSeq
-        }
-    }
-
-    /// A follow-up or final report as filed.
-    public struct FiledReport: Codable, Sendable, Hashable {
-        /// The seq of its `ReportFiled`.
-        public var seq: Int64
-        /// When it was filed (wall clock).
-        public var at: Date
-        /// Who filed it.
-        public var actor: EventActor
-        /// The report.
-        public var report: FollowUpReport
-
-        public init(seq: Int64, at: Date, actor: EventActor, report: FollowUpReport) {
-            self.seq = seq
-            self.at = at
-            self.actor = actor
-            self.report = report
-        }
-    }
-
     /// One event of the incident, as a line of its timeline.
     public struct TimelineEntry: Codable, Sendable, Hashable {
         /// The event's seq.

@@ -20,6 +20,8 @@ public enum IncidentEvent: Sendable, Hashable {
     case obligationDue(ReportObligation)
     /// `ObligationMet`.
     case obligationMet(ObligationMetPayload)
+    /// `ReportForwarded`: the province forwarded a lower unit's report (to MEE).
+    case reportForwarded(ReportForwardedPayload)
     /// `PeerNotified`: a neighbouring province to notify.
     case peerNotified(PeerNotifiedPayload)
     /// `PeerReceived`: the neighbour's server stored our events.
@@ -57,6 +59,7 @@ public enum IncidentEvent: Sendable, Hashable {
         case .task(let change): change.eventType
         case .obligationDue: .obligationDue
         case .obligationMet: .obligationMet
+        case .reportForwarded: .reportForwarded
         case .peerNotified: .peerNotified
         case .peerReceived: .peerReceived
         case .peerAccepted: .peerAccepted
@@ -85,6 +88,7 @@ public enum IncidentEvent: Sendable, Hashable {
         case .task(let change): try change.payload()
         case .obligationDue(let value): try JSONValue(encoding: value)
         case .obligationMet(let value): try JSONValue(encoding: value)
+        case .reportForwarded(let value): try JSONValue(encoding: value)
         case .peerNotified(let value): try JSONValue(encoding: value)
         case .peerReceived(let value): try JSONValue(encoding: value)
         case .peerAccepted(let value): try JSONValue(encoding: value)
@@ -120,6 +124,7 @@ public enum IncidentEvent: Sendable, Hashable {
         case .planComputed: self = .planComputed(try payload.readPlan())
         case .obligationDue: self = .obligationDue(try payload.read())
         case .obligationMet: self = .obligationMet(try payload.read())
+        case .reportForwarded: self = .reportForwarded(try payload.read())
         case .peerNotified: self = .peerNotified(try payload.read())
         case .peerReceived: self = .peerReceived(try payload.read())
         case .peerAccepted: self = .peerAccepted(try payload.read())

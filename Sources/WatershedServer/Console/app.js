@@ -2,7 +2,7 @@
 // a browser notification for a new incident or a task for my unit, the incident view (timeline, tasks with their
 // buttons, legal reports due, neighbouring provinces, arrivals) and the command map. Plain ES modules, no library.
 import { api, ApiError, LiveStream, storedToken, storeToken } from './api.js';
-import { esc, localTime, since, countdown, num } from './format.js';
+import { esc, localTime, since, countdown, duration, num } from './format.js';
 import { lang, placeName, setLang, t, term, translatePage } from './i18n.js';
 import { playbooksFor, renderMap } from './map.js';
 
@@ -627,11 +627,14 @@ function renderDetail() {
     const dueBy = ob.dueBy ?? ob.latestDueBy;
     const due = countdown(dueBy);
     const open = o.state === 'due';
-    return `<tr class="obligation state-${esc(o.state)}">
+    // Met after its deadline: "met late by 1 h 12 min" (lateBy is in seconds).
+    const late = o.state === 'met' && o.lateBy != null;
+    const stateText = late ? t('metLateBy', { d: duration(o.lateBy * 1000) }) : term(o.state);
+    return `<tr class="obligation state-${esc(o.state)}${late ? ' late' : ''}" data-obligation="${esc(ob.id)}">
       <td>${esc(term(ob.report))}</td><td>${esc(unitName(ob.fromUnit))}</td>
       <td>${esc((ob.recipients ?? []).map((r) => r.name ?? unitName(r.unit)).join('、'))}</td>
       <td>${esc(localTime(dueBy))}${open ? `<br><span class="${due.passed ? 'passed' : ''}" data-countdown="${esc(dueBy)}">${esc(due.text)}</span>` : ''}</td>
-      <td>${esc(term(o.state))}</td><td class="muted">${esc(ob.rule ?? '')}</td></tr>`;
+      <td class="obligation-state">${esc(stateText)}</td><td class="muted">${esc(ob.rule ?? '')}</td></tr>`;
   });
 
   const peers = peerRows(d).map((n) => {

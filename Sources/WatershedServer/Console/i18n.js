@@ -33,6 +33,7 @@ const strings = {
     ago: '{d}前',
     inTime: '还剩 {d}',
     overdueBy: '已超时 {d}',
+    metLateBy: '已报送，迟报 {d}',
     alerts: '警报',
     noAlerts: '没有未确认的警报。',
     alertIncident: '新事件 {ref}',
@@ -145,6 +146,7 @@ const strings = {
     ago: '{d} ago',
     inTime: 'in {d}',
     overdueBy: 'overdue by {d}',
+    metLateBy: 'met late by {d}',
     alerts: 'Alerts',
     noAlerts: 'No unacknowledged alerts.',
     alertIncident: 'New incident {ref}',
@@ -246,7 +248,7 @@ const terms = {
     ObligationDue: '报告到期', ObligationMet: '已报送报告', PeerNotified: '待通报相邻省份',
     PeerReceived: '相邻省份已接收', PeerAccepted: '相邻省份已接受', IncidentLinked: '关联事件',
     IncidentClosed: '事件结束', DrillStarted: '演习开始', DrillInjected: '演习注入', DrillEnded: '演习结束',
-    TaskUnowned: '任务无人承办', TaskRescheduled: '任务改期',
+    TaskUnowned: '任务无人承办', TaskRescheduled: '任务改期', ReportForwarded: '转报报告',
   },
   en: {
     dispatched: 'dispatched', acknowledged: 'acknowledged', inProgress: 'in progress', done: 'done',
@@ -263,10 +265,11 @@ const terms = {
     PlanComputed: 'plan computed', TaskDispatched: 'task dispatched', TaskAcknowledged: 'task acknowledged',
     TaskStarted: 'task started', TaskDone: 'task done', TaskDeclined: 'task declined',
     TaskCancelled: 'task cancelled', TaskOverdue: 'task overdue', TaskEscalated: 'task escalated',
-    ObligationDue: 'report due', ObligationMet: 'report filed in time', PeerNotified: 'neighbour to notify',
+    ObligationDue: 'report due', ObligationMet: 'report obligation met', PeerNotified: 'neighbour to notify',
     PeerReceived: 'neighbour received', PeerAccepted: 'neighbour accepted', IncidentLinked: 'incidents linked',
     IncidentClosed: 'incident closed', DrillStarted: 'drill started', DrillInjected: 'drill inject',
     DrillEnded: 'drill ended', TaskUnowned: 'task unowned', TaskRescheduled: 'task rescheduled',
+    ReportForwarded: 'report forwarded',
   },
 };
 

@@ -10,9 +10,9 @@ import WatershedWire
 /// The HTTP API and the live stream (DESIGN.md "Interfaces"): the operations endpoints (`/healthz`, `/readyz`,
 /// `/metrics`, no token), the stream's plain GET, and one controller per resource on the authenticated group
 /// (``AuthenticatedContext``): ``DirectoryController``, ``IncidentController``, ``TaskController``,
-/// ``EventController``, ``IncidentLinkRoutes``, ``CAPRoutes`` (and, from `Application+build`, ``DrillRoutes`` and
-/// ``CAPHeldRoutes``). Domain errors become HTTP answers in one place (`DomainError: HTTPResponseError`, in
-/// AppRequestContext.swift).
+/// ``EventController``, ``IncidentLinkRoutes``, ``ReportForwardRoutes``, ``CAPRoutes`` (and, from
+/// `Application+build`, ``DrillRoutes`` and ``CAPHeldRoutes``). Domain errors become HTTP answers in one place
+/// (`DomainError: HTTPResponseError`, in AppRequestContext.swift).
 struct Routes: Sendable {
     let basin: Basin
     let log: EventLog
@@ -55,6 +55,8 @@ struct Routes: Sendable {
         }
         // Linking two reports of the same spill (issue 5): IncidentLinkRoutes.swift.
         IncidentLinkRoutes(incidents: incidents, clock: clock).register(on: api)
+        // The province forwarding a county's report to MEE (MEP Order No. 17 Art. 3): ReportForwardRoutes.swift.
+        ReportForwardRoutes(incidents: incidents, clock: clock).register(on: api)
         // CAP 1.2 exports (issue 5): Routes/../CAP/CAPRoutes.swift.
         CAPRoutes(basin: basin, log: log, incidents: incidents, province: province, clock: clock).register(on: api)
     }

@@ -2,13 +2,16 @@ import Foundation
 
 extension IncidentRules {
     /// The events of a follow-up or final report on `incident` (MEP Order No. 17 Art. 12–13), in the order they are
-    /// appended together: `ReportFiled`; `ObligationMet` for the filing unit's obligations the report meets, with
-    /// their report tasks done; for a level change `LevelSet`, one `ObligationDue` per obligation the rule gives at the
-    /// new level from the time of the change, the report tasks of the other path cancelled and the new ones
-    /// dispatched; for observations of the slug a re-estimated `PlanComputed`, a new `PeerNotified` for each
-    /// neighbour whose crossing it moves (``renotifications(after:on:drillPeers:)``) and its task changes
-    /// (``replanChanges(on:plan:now:)``); for a final report every open task cancelled and `IncidentClosed`; and a
-    /// pending `PeerNotified` per neighbour a dam release warns (``releaseWarnings(_:on:now:drillPeers:)``).
+    /// appended together: `ReportFiled`; `ObligationMet` for the obligations of the unit the report is signed as
+    /// (`signature.reportingUnit`, MEP Order No. 17 Art. 3: each obligation is met by its own unit's report) that it
+    /// meets, with their report tasks done, and the obligations counted from receipt of it again as `ObligationDue`
+    /// with their `dueBy` (``received(_:meeting:at:)``); for a level change `LevelSet`, one `ObligationDue` per
+    /// obligation the rule gives at the new level from the time of the change, the report tasks of the other path
+    /// cancelled and the new ones dispatched; for observations of the slug a re-estimated `PlanComputed`, a new
+    /// `PeerNotified` for each neighbour whose crossing it moves (``renotifications(after:on:drillPeers:)``) and its
+    /// task changes (``replanChanges(on:plan:now:)``); for a final report every open task cancelled and
+    /// `IncidentClosed`; and a pending `PeerNotified` per neighbour a dam release warns
+    /// (``releaseWarnings(_:on:now:drillPeers:)``).
     ///
     /// The caller has checked the roles (officer; commander for a level change or a final report).
     ///
@@ -33,15 +36,21 @@ extension IncidentRules {
             pathNodes: Set(incident.plan?.arrivals.map(\.node) ?? []), now: now)
         if let problem = report.problems(in: basin, context: context).first { throw .invalid(problem) }
         var rest: [IncidentEvent] = []
-        // The report meets the filing unit's follow-up (or final) obligations still due.
+        // The report meets the obligations still due of the unit it is signed as (not the token's unit).
+        let filer = report.signature.reportingUnit
+        let met = obligationsMet(on: incident, by: filer, kind: report.kind == .final ? .final : .followUp)
         var metTasks: [TaskChange] = []
-        for obligation in obligationsMet(
-            on: incident, by: holder.unit, kind: report.kind == .final ? .final : .followUp)
-        {
-            rest.append(.obligationMet(ObligationMetPayload(obligation: obligation.id, filedAt: now)))
+        for obligation in met {
+            rest.append(.obligationMet(ObligationMetPayload(obligation: obligation.id, filedAt: now, unit: filer)))
             if let task = incident.tasks.first(where: { $0.obligation == obligation.id && $0.state.isOpen }) {
                 metTasks += (try? task.complete(by: holder.assignee, at: now)) ?? []
             }
+        }
+        // A lower unit's report of a level change is received now: the province's obligation counted from receipt
+        // gets its deadline.
+        let due = incident.currentObligations.filter { $0.state == .due }.map(\.obligation)
+        for obligation in Self.received(due, meeting: met, at: now) where !due.contains(obligation) {
+            rest.append(.obligationDue(obligation))
         }
         var level = incident.level
         var taskChanges: [TaskChange] = []
@@ -102,17 +111,16 @@ extension IncidentRules {
         return [first] + rest
     }
 
-    /// The obligations of `incident` still due from `unit` that a report of `kind` meets: a follow-up meets
-    /// follow-up obligations and those a level change started; a final report also the final ones (MEP Order
-    /// No. 17 Art. 12). In id order.
+    /// The obligations of `incident` still due from `unit` that a report of `kind` signed as `unit` meets (MEP
+    /// Order No. 17 Art. 3: each obligation is met by its own unit's report): a follow-up meets follow-up
+    /// obligations, the initial ones a level change started, and the province's initial report to MEE counted from
+    /// receipt (its own report, filed on the incident); a final report also the final ones (Art. 12). In id order.
     public func obligationsMet(on incident: Incident, by unit: UnitCode, kind: ReportKind) -> [ReportObligation] {
-        // The last entry of each obligation id stands (a later `ObligationDue` with the same id replaces it).
-        let current = Dictionary(incident.obligations.map { ($0.obligation.id, $0) }, uniquingKeysWith: { $1 })
-        return current.values.filter { entry in
+        incident.currentObligations.filter { entry in
             guard entry.state == .due, entry.obligation.fromUnit == unit else { return false }
             switch entry.obligation.report {
             case .followUp: return true
-            case .initial: return entry.obligation.anchor == .levelChange
+            case .initial: return entry.obligation.anchor != .discovery
             case .final: return kind == .final
             }
         }.map(\.obligation).sorted { $0.id < $1.id }

@@ -79,9 +79,15 @@ public struct IncidentRules: Sendable {
     }
 
     /// The events of an initial report (MEP Order No. 17 Art. 13–14), in the order they are appended together:
-    /// `IncidentReported`, `PlanComputed`, one `ObligationDue` per report obligation, `ObligationMet` for the filing
-    /// unit's own initial obligation (Art. 3: filing this report meets it), one pending `PeerNotified` per
-    /// neighbouring province the plan says to notify, and one `TaskDispatched` per task for this province's units.
+    /// `IncidentReported`, `PlanComputed`, one `ObligationDue` per report obligation, `ObligationMet` for the initial
+    /// obligation of the unit the report is signed as (`signature.reportingUnit`; Art. 3: each obligation is met by
+    /// its own unit's report, so a provincial commander filing a county's report meets the county's, not the
+    /// province's), one pending `PeerNotified` per neighbouring province the plan says to notify, and one
+    /// `TaskDispatched` per task for this province's units.
+    ///
+    /// When the report meets a lower unit's obligation (the county's), the province receives it now: the
+    /// obligations counted from receipt (the province's report to MEE, Art. 3: within 1 h of receipt) are due
+    /// `withinH` after `now` — e.g. a county report filed at 08:30 makes the province's due at 09:30.
     ///
     /// - Parameters:
     ///   - reference: the incident's reference (handed out by the caller, one at a time).
@@ -104,21 +110,15 @@ public struct IncidentRules: Sendable {
                 checked.problems.first ?? FieldError(field: "place", message: "the report cannot be planned"))
         }
         var rest: [IncidentEvent] = [.planComputed(PlanRecord(plan))]
-        // Filing this report meets the filing unit's own initial obligation (MEP Order No. 17 Art. 3); the others
-        // become report tasks for their units. When it is met now, the obligations counted from its receipt (the
-        // province's 1 h to MEE) are due `withinH` after now.
-        let met = plan.obligations.filter { $0.report == .initial && $0.fromUnit == holder.unit }
-        var obligations = plan.obligations
-        if !met.isEmpty {
-            for index in obligations.indices
-            where obligations[index].anchor == .receipt && obligations[index].dueBy == nil
-                && obligations[index].fromUnit != holder.unit
-            {
-                obligations[index].dueBy = now.addingTimeInterval(obligations[index].withinH * 3_600)
-            }
-        }
+        // Filing this report meets the initial obligation of the unit it is signed as (MEP Order No. 17 Art. 3), not
+        // the token's: a commander signing as the county meets the county's. The others become report tasks for their
+        // units. When a lower unit's is met now, the obligations counted from its receipt (the province's 1 h to MEE)
+        // are due `withinH` after now.
+        let filer = report.signature.reportingUnit
+        let met = plan.obligations.filter { $0.report == .initial && $0.fromUnit == filer }
+        let obligations = Self.received(plan.obligations, meeting: met, at: now)
         rest += obligations.map { .obligationDue($0) }
-        rest += met.map { .obligationMet(ObligationMetPayload(obligation: $0.id, filedAt: now)) }
+        rest += met.map { .obligationMet(ObligationMetPayload(obligation: $0.id, filedAt: now, unit: filer)) }
         // Drills are isolated (DESIGN.md "Rules that hold everywhere"): an exercise reaches a neighbour only when the
         // drill names it, and arrives there as an exercise.
         for notification in peerNotifications(for: plan)
@@ -143,5 +143,24 @@ public struct IncidentRules: Sendable {
                 reference: reference, report: report, idempotency: claim?.record(eventCount: 1 + rest.count),
                 drill: drill?.link))
         return [first] + rest
+    }
+
+    /// `obligations` with the `dueBy` of those counted from receipt (``ObligationAnchor/receipt``) set to `at` plus
+    /// their `withinH`, where `met` holds another unit's obligation of the same rule run (the same id suffix:
+    /// none for discovery, `/level-change-<n>` for a level change) — the province receives the lower unit's report
+    /// when it is filed (MEP Order No. 17 Art. 3). Obligations with a `dueBy` already are left as they are.
+    static func received(_ obligations: [ReportObligation], meeting met: [ReportObligation], at: Date)
+        -> [ReportObligation]
+    {
+        func run(_ id: String) -> String { id.firstIndex(of: "/").map { String(id[$0...]) } ?? "" }
+        return obligations.map { obligation in
+            var obligation = obligation
+            if obligation.anchor == .receipt, obligation.dueBy == nil,
+                met.contains(where: { $0.fromUnit != obligation.fromUnit && run($0.id) == run(obligation.id) })
+            {
+                obligation.dueBy = at.addingTimeInterval(obligation.withinH * 3_600)
+            }
+            return obligation
+        }
     }
 }
