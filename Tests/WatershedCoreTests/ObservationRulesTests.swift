@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import WatershedCore
+
+/// Observations that correct the plan (issue 17, "Observations"), on the hand-made basin with trib-dam held 10 h
+/// (PlannerTests.reestimateFromAnObservation): each observed quantity corrects its own quantity, and no predicted
+/// time is earlier than the spill (plus the holds above) or than the same quantity upstream.
+///
+/// Hand figures (PlannerTests): to main-50 (66 km) the max-probable moving time is 12.83072 + 7.10446 =
+/// 19.93518 h, so the leading edge is predicted at 0.89 · 19.93518 + 10 = 27.74231 h; a factor of 2 puts it at
+/// 45.48462 h, a correction of 0.89 · 19.93518 = 17.74231 h.
+@Suite struct ObservationRulesTests {
+    let planner = Planner(basin: HandBasin.basin())
+
+    func hours(_ date: Date) -> Double { date.timeIntervalSince(HandBasin.spillTime) / 3_600 }
+    func at(_ hours: Double) -> Date { HandBasin.spillTime.addingTimeInterval(hours * 3_600) }
+
+    func plan(_ observations: [Observation]) throws -> PlanDocument {
+        var input = HandBasin.input(holds: ["trib-dam": 10])
+        input.observations = observations
+        return try planner.plan(input)
+    }
+
+    func arrival(_ plan: PlanDocument, _ node: String) throws -> Arrival {
+        try #require(plan.arrivals.first { $0.node == node }, "no arrival at \(node)")
+    }
+
+    /// A peak seen at main-50 at twice its predicted moving time (f = 2) lands the peak there on the observation;
+    /// with no leading edge seen, the leading edge is calibrated by the same factor: 45.48462 h at main-50, and
+    /// below it moved by the leading edge's own correction there, 17.74231 h — as a leading edge seen at 45.48462 h
+    /// would move it.
+    @Test func aPeakAloneCalibratesTheLeadingEdgeByItsOwnCorrection() throws {
+        let before = try plan([])
+        let likely50 = hours(try arrival(before, "main-50").likelyArrival)
+        let seen = 10 + 2 * (likely50 - 10)
+        let after = try plan([Observation(node: "main-50", feature: .peak, at: at(seen))])
+        #expect(abs(hours(try arrival(after, "main-50").likelyArrival) - seen) < 1e-6)
+        #expect(abs(hours(try arrival(after, "main-50").earliestArrival) - 45.48462) < 1e-3)
+        let shift =
+            hours(try arrival(after, "main-intake").earliestArrival)
+            - hours(try arrival(before, "main-intake").earliestArrival)
+        #expect(abs(shift - 17.74231) < 1e-3)
+    }
+
+    /// A leading edge seen at 45.48462 h (f = 2) moves the peaks below main-50 by the peak's own correction there
+    /// — its most-probable moving time, likely(main-50) − 10 h — not by the leading edge's 17.74231 h.
+    @Test func aLeadingEdgeMovesThePeaksBelowByThePeaksOwnCorrection() throws {
+        let before = try plan([])
+        let likely50 = hours(try arrival(before, "main-50").likelyArrival)
+        let after = try plan([Observation(node: "main-50", feature: .leadingEdge, at: at(45.48462))])
+        let shift =
+            hours(try arrival(after, "main-intake").likelyArrival)
+            - hours(try arrival(before, "main-intake").likelyArrival)
+        #expect(abs(shift - (likely50 - 10)) < 1e-3)
+        #expect(abs(shift - 17.74231) > 1, "the leading edge's error does not move the peak")
+    }
+
+    /// Both seen at main-50: each lands on its own observation.
+    @Test func eachQuantityLandsOnItsOwnObservation() throws {
+        let after = try plan([
+            Observation(node: "main-50", feature: .leadingEdge, at: at(40)),
+            Observation(node: "main-50", feature: .peak, at: at(48)),
+        ])
+        #expect(abs(hours(try arrival(after, "main-50").earliestArrival) - 40) < 1e-6)
+        #expect(abs(hours(try arrival(after, "main-50").likelyArrival) - 48) < 1e-6)
+    }
+
+    /// Whatever is seen — a peak far earlier than predicted (the He River 2013 case: a peak's error shifted
+    /// every leading edge below, some before the spill), far later, a leading edge just after the hold, a peak
+    /// downstream seen before the leading edge upstream — every arrival keeps the order of time: no leading edge
+    /// before the spill plus the holds above it (10 h below trib-dam), none after its peak, none earlier than the
+    /// same quantity upstream on the path.
+    @Test(arguments: [
+        [Observation(node: "main-50", feature: .peak, at: HandBasin.spillTime.addingTimeInterval(10.5 * 3_600))],
+        [Observation(node: "main-50", feature: .peak, at: HandBasin.spillTime.addingTimeInterval(200 * 3_600))],
+        [Observation(node: "main-50", feature: .leadingEdge, at: HandBasin.spillTime.addingTimeInterval(10.2 * 3_600))],
+        [
+            Observation(node: "main-50", feature: .leadingEdge, at: HandBasin.spillTime.addingTimeInterval(40 * 3_600)),
+            Observation(node: "main-intake", feature: .peak, at: HandBasin.spillTime.addingTimeInterval(30 * 3_600)),
+        ],
+    ])
+    func noPredictedTimeBreaksTheOrderOfTime(observations: [Observation]) throws {
+        let plan = try plan(observations)
+        let path = plan.arrivals.sorted { $0.distanceKm < $1.distanceKm }
+        #expect(path.count >= 5)
+        var upstream: Arrival?
+        for arrival in path {
+            let below = arrival.distanceKm > 10  // trib-dam is at trib km 10, 10 km below the spill at km 0
+            #expect(hours(arrival.earliestArrival) >= (below ? 10 : 0) - 1e-9, "\(arrival.node)")
+            #expect(arrival.earliestArrival <= arrival.likelyArrival, "\(arrival.node)")
+            if let upstream {
+                #expect(arrival.earliestArrival >= upstream.earliestArrival, "\(upstream.node) → \(arrival.node)")
+                #expect(arrival.likelyArrival >= upstream.likelyArrival, "\(upstream.node) → \(arrival.node)")
+            }
+            upstream = arrival
+        }
+    }
+}
