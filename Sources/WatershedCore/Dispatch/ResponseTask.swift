@@ -50,6 +50,8 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
     public private(set) var obligation: String?
     /// What to do.
     public private(set) var title: String
+    /// The same in Chinese, when the dispatch carried it.
+    public private(set) var titleZh: String?
     /// The current assignee: the first one, or the one a decline passed it to. An acknowledgement by a
     /// position it was escalated to does not change it.
     public private(set) var assignee: Assignee
@@ -90,6 +92,7 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
         self.kind = dispatched.kind
         self.obligation = dispatched.obligation
         self.title = dispatched.title
+        self.titleZh = dispatched.titleZh
         self.assignee = dispatched.assignee
         self.source = dispatched.source
         self.startBy = dispatched.startBy

@@ -31,7 +31,7 @@ public enum TaskDispatch {
     ) -> [TaskDispatched] {
         var payloads: [TaskDispatched] = []
         func add(
-            kind: ResponseTaskKind, title: String, assignee: Assignee, obligation: String? = nil,
+            kind: ResponseTaskKind, title: String, titleZh: String?, assignee: Assignee, obligation: String? = nil,
             source: TaskSource? = nil, startBy: Date? = nil, dueBy: Date? = nil
         ) {
             let number = existingCount + payloads.count + 1
@@ -41,16 +41,17 @@ public enum TaskDispatch {
                     task: newID(), reference: "\(incidentReference)/T\(number)", number: number, kind: kind,
                     obligation: obligation, title: title, assignee: assignee, source: source, startBy: startBy,
                     dueBy: dueBy, policy: policy, chain: EscalationChain.above(assignee, units: units), at: at,
-                    ackBy: at.addingTimeInterval(policy.ackInterval)))
+                    ackBy: at.addingTimeInterval(policy.ackInterval), titleZh: titleZh))
         }
         for task in tasks where task.province == organisation.province {
             add(
-                kind: .site, title: task.title, assignee: Assignee(unit: task.owner, position: task.dutyPosition),
+                kind: .site, title: task.title, titleZh: task.titleZh,
+                assignee: Assignee(unit: task.owner, position: task.dutyPosition),
                 source: task.source, startBy: task.latestStart)
         }
         for obligation in obligations where obligation.fromUnit.provinceCode == organisation.province {
             add(
-                kind: .report, title: title(of: obligation),
+                kind: .report, title: title(of: obligation), titleZh: TaskWordsZh.report(obligation, units: units),
                 assignee: Assignee(unit: obligation.fromUnit, position: obligation.dutyPosition),
                 obligation: obligation.id, dueBy: obligation.dueBy ?? obligation.latestDueBy)
         }

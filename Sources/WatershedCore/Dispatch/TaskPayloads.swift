@@ -44,6 +44,8 @@ public struct TaskDispatched: Codable, Sendable, Hashable {
     public var obligation: String?
     /// What to do, in a sentence.
     public var title: String
+    /// The same in Chinese (``PlannedTask/titleZh``, or a report task's), `nil` where there is none yet.
+    public var titleZh: String?
     /// The first assignee.
     public var assignee: Assignee
     /// For a site task, where it comes from in the playbooks; `nil` for a report task.
@@ -66,8 +68,9 @@ public struct TaskDispatched: Codable, Sendable, Hashable {
     public init(
         task: UUID, reference: String, number: Int, kind: ResponseTaskKind, obligation: String? = nil, title: String,
         assignee: Assignee, source: TaskSource? = nil, startBy: Date? = nil, dueBy: Date? = nil,
-        policy: EscalationPolicy, chain: [Assignee], at: Date, ackBy: Date
+        policy: EscalationPolicy, chain: [Assignee], at: Date, ackBy: Date, titleZh: String? = nil
     ) {
+        self.titleZh = titleZh
         self.task = task
         self.reference = reference
         self.number = number

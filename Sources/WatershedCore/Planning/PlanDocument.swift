@@ -132,6 +132,9 @@ public struct PlannedTask: Codable, Sendable, Hashable {
     public var action: String
     /// What to do, in a sentence.
     public var title: String
+    /// The same in Chinese, for a Chinese duty office (place names from the playbooks' `nameZh`, actions from a
+    /// fixed vocabulary); `nil` in plans made before it existed.
+    public var titleZh: String? = nil
     /// The unit that must act.
     public var owner: UnitCode
     /// Its display name.

@@ -340,6 +340,7 @@ public struct Planner: Sendable {
                     addTask(
                         &work, kind: .measure, action: measure.action.rawValue,
                         title: "\(measure.action.rawValue.capitalized) at \(site.name): \(measure.description)",
+                        titleZh: TaskWordsZh.measure(measure.action, at: site.nameZh ?? site.name),
                         owner: site.owner, position: measure.dutyPosition, latestStart: latest,
                         leadTimeH: measure.leadTimeH, feasible: feasible, source: source(measure.id))
                     guard feasible else { continue }
@@ -380,6 +381,7 @@ public struct Planner: Sendable {
                         title: close
                             ? "Close \(receptor.name) or switch to a backup supply before the leading edge; sample raw water hourly"
                             : "Warn \(receptor.name); sample raw water hourly while the plume passes",
+                        titleZh: TaskWordsZh.intake(receptor.nameZh ?? receptor.name, close: close),
                         owner: receptor.owner, position: nil, latestStart: latest, leadTimeH: lead,
                         feasible: latest >= work.plannedAt, source: source(nil))
                 }
@@ -396,6 +398,8 @@ public struct Planner: Sendable {
                         title:
                             "Sample \(work.pollutant.name.lowercased()) hourly at section “\(section.name)”, "
                             + "starting before the leading edge",
+                        titleZh: TaskWordsZh.sample(
+                            work.pollutant.nameZh ?? work.pollutant.name, at: section.nameZh ?? section.name),
                         owner: section.owner, position: nil, latestStart: latest, leadTimeH: Self.samplingLeadTimeH,
                         feasible: latest >= work.plannedAt, source: source(nil))
                 }
@@ -415,14 +419,16 @@ public struct Planner: Sendable {
     }
 
     func addTask(
-        _ work: inout Work, kind: PlannedTaskKind, action: String, title: String, owner: UnitCode,
-        position: DutyPosition?, latestStart: Date, leadTimeH: Double, feasible: Bool, source: TaskSource
+        _ work: inout Work, kind: PlannedTaskKind, action: String, title: String, titleZh: String? = nil,
+        owner: UnitCode, position: DutyPosition?, latestStart: Date, leadTimeH: Double, feasible: Bool,
+        source: TaskSource
     ) {
         let tier = basin.unit(owner)?.kind ?? .county
         work.tasks.append(
             PlannedTask(
-                number: 0, kind: kind, action: action, title: title, owner: owner, ownerName: basin.displayName(owner),
-                province: owner.provinceCode, dutyPosition: position ?? .standard(for: tier), latestStart: latestStart,
-                leadTimeH: leadTimeH, feasible: feasible, source: source))
+                number: 0, kind: kind, action: action, title: title, titleZh: titleZh, owner: owner,
+                ownerName: basin.displayName(owner), province: owner.provinceCode,
+                dutyPosition: position ?? .standard(for: tier), latestStart: latestStart, leadTimeH: leadTimeH,
+                feasible: feasible, source: source))
     }
 }

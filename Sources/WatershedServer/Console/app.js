@@ -55,6 +55,11 @@ function placeText(incident) {
   return '—';
 }
 
+/** A task's title in the current language: its Chinese title (`titleZh`) on a Chinese screen when it has one. */
+function taskTitle(task) {
+  return (lang() === 'zh' && task?.titleZh) || task?.title || '';
+}
+
 function levelBadge(level) {
   const cls = level ? `level-${level}` : 'level-none';
   return `<span class="level ${cls}" title="${esc(t('level'))}">${esc(level ?? t('ungraded'))}</span>`;
@@ -313,11 +318,11 @@ function onEvent(event) {
     const place = placeText({ place: p.report?.place });
     raise({ ...base, key: `incident:${event.incident}`, kind: 'incident', reference: p.reference ?? '', place });
   } else if (event.type === 'TaskDispatched' && mine(p.assignee)) {
-    raise({ ...base, key: `task:${p.task}`, kind: 'task', task: p.task, reference: p.reference, title: p.title, assignee: p.assignee });
+    raise({ ...base, key: `task:${p.task}`, kind: 'task', task: p.task, reference: p.reference, title: taskTitle(p), assignee: p.assignee });
   } else if ((event.type === 'TaskEscalated' && mine(p.to)) || (event.type === 'TaskDeclined' && mine(p.redispatchedTo))) {
     const to = p.to ?? p.redispatchedTo;
     const known = state.detail?.tasks?.find((task) => task.id === p.task);
-    raise({ ...base, key: `task:${p.task}`, kind: 'task', task: p.task, reference: known?.reference ?? p.task, title: known?.title ?? term(event.type), assignee: to });
+    raise({ ...base, key: `task:${p.task}`, kind: 'task', task: p.task, reference: known?.reference ?? p.task, title: known ? taskTitle(known) : term(event.type), assignee: to });
   }
 }
 
@@ -406,7 +411,7 @@ async function raiseWaitingTasks() {
     const incident = open.get(task.incident);
     if (!incident) continue;
     raise({
-      key: `task:${task.id}`, kind: 'task', task: task.id, reference: task.reference, title: task.title,
+      key: `task:${task.id}`, kind: 'task', task: task.id, reference: task.reference, title: taskTitle(task),
       assignee: task.assignee, incident: task.incident, exercise: incident.exercise, at: task.dispatchedAt, seq: null,
     });
   }
@@ -615,7 +620,7 @@ function renderDetail() {
       .join(' ');
     return `<tr class="task state-${esc(task.state)}${isMine(task) ? ' mine' : ''}${task.unowned ? ' unowned' : ''}" data-task-ref="${esc(task.reference)}" data-task-id="${esc(task.id)}" data-state="${esc(task.state)}">
       <td title="${esc(task.reference)}">${esc(task.reference.split('/').pop())}${isMine(task) ? ` <span class="mine-badge">${esc(t('mine'))}</span>` : ''}</td>
-      <td>${esc(task.title)}</td>
+      <td>${esc(taskTitle(task))}</td>
       <td>${esc(assigneeText(task.assignee))}${(task.escalatedTo ?? []).length ? `<br><span class="muted">↑ ${task.escalatedTo.map((a) => esc(assigneeText(a))).join(', ')}</span>` : ''}</td>
       <td class="task-state">${esc(term(task.state))}${task.unowned ? ` · ${esc(term('unowned'))}` : ''}</td>
       <td>${deadline ? `${esc(localTime(deadline))}<br><span class="${due.passed ? 'passed' : ''}" data-countdown="${esc(deadline)}">${esc(due.text)}</span>` : '—'}</td>
