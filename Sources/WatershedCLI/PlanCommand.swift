@@ -55,7 +55,7 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "A held dam and for how long, DAM_ID:HOURS (repeatable).") var hold: [String] = []
     @Option(help: "Velocity override for a reach, REACH_ID:M_PER_S (repeatable).") var velocity: [String] = []
     @Option(help: "Current discharge of a reach, REACH_ID:M3_PER_S (repeatable).") var discharge: [String] = []
-    @Option(help: "An observation, NODE_ID:leadingEdge|peak:ISO8601 (repeatable); re-estimates arrivals.")
+    @Option(help: "An observation, NODE_ID:leadingEdge|peak|trailingEdge:ISO8601 (repeatable); re-estimates arrivals.")
     var observe: [String] = []
     @Flag(name: .customLong("apply-below"), help: "Apply the re-estimate factor below the observed section too.")
     var applyBelow = false
@@ -198,7 +198,7 @@ struct PlanCommand: AsyncParsableCommand {
         for text in observe {
             let parts = text.split(separator: ":", maxSplits: 2).map(String.init)
             guard parts.count == 3, let feature = Observation.Feature(rawValue: parts[1]) else {
-                throw CommandExit.usage("--observe: expected NODE_ID:leadingEdge|peak:ISO8601, got \"\(text)\"")
+                throw CommandExit.usage("--observe: expected NODE_ID:leadingEdge|peak|trailingEdge:ISO8601, got \"\(text)\"")
             }
             observations.append(
                 Observation(node: parts[0], feature: feature, at: try Self.parseTime(parts[2], flag: "--observe")))

@@ -65,6 +65,29 @@ import WatershedCore
         #expect(abs(hours(try arrival(after, "main-50").likelyArrival) - 48) < 1e-6)
     }
 
+    /// A trailing edge seen at main-50 at twice its predicted moving time (the peak plus the passage, less the 10 h
+    /// held) ends the passage there on the observation and moves the trailing edges below by its own correction
+    /// there (its moving time, once more); the leading edges and peaks are not moved.
+    @Test func aTrailingEdgeCorrectsThePassageOnly() throws {
+        let before = try plan([])
+        let at50 = try arrival(before, "main-50")
+        let trailing50 = hours(at50.likelyArrival) + (try #require(at50.passageH))
+        let seen = 10 + 2 * (trailing50 - 10)
+        let after = try plan([Observation(node: "main-50", feature: .trailingEdge, at: at(seen))])
+        let corrected50 = try arrival(after, "main-50")
+        #expect(abs(hours(corrected50.likelyArrival) + (try #require(corrected50.passageH)) - seen) < 1e-6)
+        let intakeBefore = try arrival(before, "main-intake")
+        let intakeAfter = try arrival(after, "main-intake")
+        let trailingShift =
+            hours(intakeAfter.likelyArrival) + (try #require(intakeAfter.passageH))
+            - (hours(intakeBefore.likelyArrival) + (try #require(intakeBefore.passageH)))
+        #expect(abs(trailingShift - (trailing50 - 10)) < 1e-6)
+        for node in ["trib-5", "main-50", "main-intake", "main-border"] {
+            #expect(try arrival(after, node).earliestArrival == arrival(before, node).earliestArrival, "\(node)")
+            #expect(try arrival(after, node).likelyArrival == arrival(before, node).likelyArrival, "\(node)")
+        }
+    }
+
     /// Whatever is seen — a peak far earlier than predicted (the He River 2013 case: a peak's error shifted
     /// every leading edge below, some before the spill), far later, a leading edge just after the hold, a peak
     /// downstream seen before the leading edge upstream — every arrival keeps the order of time: no leading edge
@@ -74,6 +97,10 @@ import WatershedCore
         [Observation(node: "main-50", feature: .peak, at: HandBasin.spillTime.addingTimeInterval(10.5 * 3_600))],
         [Observation(node: "main-50", feature: .peak, at: HandBasin.spillTime.addingTimeInterval(200 * 3_600))],
         [Observation(node: "main-50", feature: .leadingEdge, at: HandBasin.spillTime.addingTimeInterval(10.2 * 3_600))],
+        [
+            Observation(
+                node: "main-50", feature: .trailingEdge, at: HandBasin.spillTime.addingTimeInterval(10.1 * 3_600))
+        ],
         [
             Observation(node: "main-50", feature: .leadingEdge, at: HandBasin.spillTime.addingTimeInterval(40 * 3_600)),
             Observation(node: "main-intake", feature: .peak, at: HandBasin.spillTime.addingTimeInterval(30 * 3_600)),
@@ -88,6 +115,7 @@ import WatershedCore
             let below = arrival.distanceKm > 10  // trib-dam is at trib km 10, 10 km below the spill at km 0
             #expect(hours(arrival.earliestArrival) >= (below ? 10 : 0) - 1e-9, "\(arrival.node)")
             #expect(arrival.earliestArrival <= arrival.likelyArrival, "\(arrival.node)")
+            #expect((arrival.passageH ?? 0) >= 0, "no trailing edge before the peak at \(arrival.node)")
             if let upstream {
                 #expect(arrival.earliestArrival >= upstream.earliestArrival, "\(upstream.node) → \(arrival.node)")
                 #expect(arrival.likelyArrival >= upstream.likelyArrival, "\(upstream.node) → \(arrival.node)")

@@ -53,6 +53,8 @@ public struct Observation: Codable, Sendable, Hashable {
         case leadingEdge
         /// The peak.
         case peak
+        /// The trailing edge: the last detection above background, once the plume has passed.
+        case trailingEdge
     }
     /// The node (monitoring section, receptor or site id) on the plume's path.
     public var node: String

@@ -9,6 +9,18 @@ extension Planner {
         var concentrationH: Double
         /// Moving time for the upper envelope, h.
         var upperConcentrationH: Double
+        /// The trailing edge, h from the spill, when a trailing edge seen corrected it; `nil`: the peak plus the
+        /// passage time (Jobson).
+        var trailingH: Double? = nil
+    }
+
+    /// The passage time of the plume at a node (h): Jobson's, from the peak's moving time and the relative discharge,
+    /// plus the duration of a continuous release; `nil` at the spill point.
+    static func passageH(concentrationH: Double, relativeDischarge: Double, releaseDurationH: Double) -> Double? {
+        guard concentrationH > 0.01 else { return nil }
+        return Jobson.passageTimeH(
+            unitPeak: Jobson.unitPeakConcentration(peakTimeH: concentrationH, relativeDischarge: relativeDischarge))
+            + releaseDurationH
     }
 
     /// One observation applied: the node it was made at, the quantity it saw, its factor.
@@ -21,7 +33,7 @@ extension Planner {
 
     /// Applies monitoring observations (DOMAIN.md §3, as corrected by issue 17).
     ///
-    /// An observation at node X of a quantity (the leading edge or the peak) gives the factor
+    /// An observation at node X of a quantity (the leading edge, the peak or the trailing edge) gives the factor
     /// f = (t_obs − t_spill − H) / (t_pred − t_spill − H) of that quantity's moving time to X (H: hours held above X).
     /// Each quantity is corrected by its **own** observations when it has any — the leading edge (`earliestH`) by
     /// leading-edge observations, the peak (`likelyH` and the concentration times) by peak observations — and,
@@ -31,25 +43,48 @@ extension Planner {
     /// - below X it moves by the correction the **same quantity** got at X, q′(X) − q(X) (so a peak's error never
     ///   shifts a leading edge: issue 17, the He River 2013 set-up), or is scaled by f with `applyFactorBelow`.
     ///
+    /// The trailing edge (the peak plus the passage time) is corrected by trailing-edge observations only, the same
+    /// way; it sets the passage time (trailing edge − peak) where one is seen.
+    ///
     /// Then, for every quantity: no time before the spill plus the holds above the node, none earlier than the
-    /// same quantity at a node upstream on the path, and no leading edge after the peak.
+    /// same quantity at a node upstream on the path, no leading edge after the peak and no trailing edge before it.
+    ///
+    /// - Parameter releaseDurationH: a continuous release's duration (0 for an instantaneous one), for passages.
     ///
     /// - Throws: ``PlanError/impossibleObservation(node:reason:)`` for an observation at the spill point, or at or
     ///   before the time the slug could start moving there (spill time plus holds above).
-    func timings(_ nodes: [PathNode], input: SpillInput, reestimates: inout [Reestimate]) throws(PlanError)
-        -> [Timing]
-    {
+    func timings(
+        _ nodes: [PathNode], input: SpillInput, releaseDurationH: Double, reestimates: inout [Reestimate]
+    ) throws(PlanError) -> [Timing] {
         let ratio = Jobson.leadingEdgeRatio
         let base = nodes.map {
             Timing(
                 earliestH: ratio * $0.maximumProbableH + $0.holdH, likelyH: $0.mostProbableH + $0.holdH,
                 concentrationH: $0.mostProbableH, upperConcentrationH: $0.maximumProbableH)
         }
+        // The trailing edge before any correction: the peak plus the passage (nil at the spill point).
+        let baseTrailing = nodes.indices.map { i in
+            Self.passageH(
+                concentrationH: base[i].concentrationH,
+                relativeDischarge: nodes[i].dischargeM3s / nodes[i].reach.meanDischargeM3s,
+                releaseDurationH: releaseDurationH
+            ).map { base[i].likelyH + $0 }
+        }
         var applied: [Applied] = []
         for observation in input.observations {
             guard let index = nodes.firstIndex(where: { $0.id == observation.node }) else { continue }
             let node = nodes[index]
-            let predicted = observation.feature == .leadingEdge ? base[index].earliestH : base[index].likelyH
+            let predicted: Double
+            switch observation.feature {
+            case .leadingEdge: predicted = base[index].earliestH
+            case .peak: predicted = base[index].likelyH
+            case .trailingEdge:
+                guard let trailing = baseTrailing[index] else {
+                    throw .impossibleObservation(
+                        node: node.id, reason: "it is at the spill point, so it says nothing about the travel time")
+                }
+                predicted = trailing
+            }
             let observed = observation.at.timeIntervalSince(input.at) / 3_600
             let moving = predicted - node.holdH
             guard moving > 0 else {
@@ -71,6 +106,9 @@ extension Planner {
         guard !applied.isEmpty else { return base }
         let leading = applied.filter { $0.feature == .leadingEdge }
         let peaks = applied.filter { $0.feature == .peak }
+        let trailing = applied.filter { $0.feature == .trailingEdge }
+        // A trailing edge seen says how long the plume takes to pass, not how fast its front moves: it corrects
+        // only the trailing edge.
         let forEdge = leading.isEmpty ? peaks : leading
         let forPeak = peaks.isEmpty ? leading : peaks
         var times = nodes.indices.map { i -> Timing in
@@ -95,15 +133,25 @@ extension Planner {
                     timing.upperConcentrationH = node.maximumProbableH + nodes[x].maximumProbableH * (f - 1)
                 }
             }
+            if let (x, f, scaled) = governing(i, nodes, trailing, input: input), let predicted = baseTrailing[i],
+                let atX = baseTrailing[x]
+            {
+                timing.trailingH =
+                    scaled
+                    ? (predicted - node.holdH) * f + node.holdH : predicted + (atX - nodes[x].holdH) * (f - 1)
+            }
             return timing
         }
         // No time before the spill plus holds, none earlier than upstream, no leading edge after the peak.
-        var upstream = (earliest: 0.0, likely: 0.0)
+        var upstream = (earliest: 0.0, likely: 0.0, trailing: 0.0)
         for i in times.indices {
             let floor = nodes[i].holdH
             times[i].likelyH = max(times[i].likelyH, floor, upstream.likely)
             times[i].earliestH = min(max(times[i].earliestH, floor, upstream.earliest), times[i].likelyH)
-            upstream = (times[i].earliestH, times[i].likelyH)
+            if let trailingH = times[i].trailingH {
+                times[i].trailingH = max(trailingH, times[i].likelyH, upstream.trailing)
+            }
+            upstream = (times[i].earliestH, times[i].likelyH, times[i].trailingH ?? upstream.trailing)
         }
         return times
     }

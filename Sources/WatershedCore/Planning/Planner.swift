@@ -296,13 +296,14 @@ public struct Planner: Sendable {
                 throw .notAHoldSite(site: site.id, kind: site.kind)
             }
         }
-        let times = try timings(nodes, input: input, reestimates: &work.reestimates)
         let pollutantClass = work.pollutant.pollutantClass
         let limit = work.pollutant.limitMgL
         var massFactor = 1.0
         var addedDischarge = 0.0
         let releaseDurationH: Double =
             if case .continuous(_, let duration) = release { duration } else { 0 }
+        let times = try timings(
+            nodes, input: input, releaseDurationH: releaseDurationH, reestimates: &work.reestimates)
         for (node, timing) in zip(nodes, times) {
             let earliest = start.addingTimeInterval(timing.earliestH * 3_600)
             let likely = start.addingTimeInterval(timing.likelyH * 3_600)
@@ -312,12 +313,12 @@ public struct Planner: Sendable {
                 timing: timing, node: node, release: release, massFactor: massFactor,
                 addedDischargeM3s: addedDischarge, limit: limit)
             let relative = node.dischargeM3s / node.reach.meanDischargeM3s
+            // A trailing edge seen corrects the passage: it ends at the corrected trailing edge.
             let passage: Double? =
-                timing.concentrationH > 0.01
-                ? Jobson.passageTimeH(
-                    unitPeak: Jobson.unitPeakConcentration(
-                        peakTimeH: timing.concentrationH, relativeDischarge: relative)) + releaseDurationH
-                : nil
+                timing.trailingH.map { $0 - timing.likelyH }
+                ?? Self.passageH(
+                    concentrationH: timing.concentrationH, relativeDischarge: relative,
+                    releaseDurationH: releaseDurationH)
             // Whether action is called for here: the upper envelope reaches the standard, or the mass is unknown.
             let upperRatio = without?.upperRatioToStandard
             let actionNeeded = upperRatio.map { $0 >= Self.actionRatio } ?? true
