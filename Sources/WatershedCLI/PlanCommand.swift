@@ -198,7 +198,8 @@ struct PlanCommand: AsyncParsableCommand {
         for text in observe {
             let parts = text.split(separator: ":", maxSplits: 2).map(String.init)
             guard parts.count == 3, let feature = Observation.Feature(rawValue: parts[1]) else {
-                throw CommandExit.usage("--observe: expected NODE_ID:leadingEdge|peak|trailingEdge:ISO8601, got \"\(text)\"")
+                throw CommandExit.usage(
+                    "--observe: expected NODE_ID:leadingEdge|peak|trailingEdge:ISO8601, got \"\(text)\"")
             }
             observations.append(
                 Observation(node: parts[0], feature: feature, at: try Self.parseTime(parts[2], flag: "--observe")))
