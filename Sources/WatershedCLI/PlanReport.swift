@@ -109,7 +109,8 @@ struct PlanReport {
                 PlanReport.ratio(a.withoutMeasures?.ratioToStandard),
                 a.withMeasures.map { PlanReport.number($0.peakMgL) } ?? "—",
                 PlanReport.ratio(a.withMeasures?.ratioToStandard),
-                a.actions.map(\.rawValue).joined(separator: ","),
+                a.actions.map(\.rawValue).joined(separator: ",")
+                    + (a.holdCapacityH.map { String(format: " (holds ≤ %.1f h)", $0) } ?? ""),
             ])
         }
         return "ARRIVALS (by earliest arrival; ×S = C/S, most probable)\n" + table.render()

@@ -88,6 +88,24 @@ import WatershedCore
         }
     }
 
+    /// What a dam can hold (issue 17): trib-dam given a usable pool of 720,000 m³ holds reach A's mean inflow,
+    /// 20 m³/s, for 720,000 / (20 · 3,600) = 10 h; at low flow (Q/Qa 0.5) for 20 h; a site without a storage figure
+    /// says nothing.
+    @Test(arguments: [(1.0, 10.0), (0.5, 20.0)])
+    func aDamSaysHowLongItCanHoldTheInflow(flowRatio: Double, hours: Double) throws {
+        var trib = HandBasin.trib
+        trib.sites[0].storageM3 = 720_000
+        let basin = Basin(
+            units: HandBasin.units, pollutants: [HandBasin.cadmium, HandBasin.benzene], rivers: [trib, HandBasin.main],
+            agreements: [])
+        var input = HandBasin.input()
+        input.flowRatio = flowRatio
+        let plan = try Planner(basin: basin).plan(input)
+        #expect(abs((try arrival(plan, "trib-dam").holdCapacityH ?? 0) - hours) < 1e-9)
+        #expect(try arrival(plan, "main-intake").holdCapacityH == nil)
+        #expect(try arrival(try self.plan([]), "trib-dam").holdCapacityH == nil, "no storage figure, nothing said")
+    }
+
     /// Whatever is seen — a peak far earlier than predicted (the He River 2013 case: a peak's error shifted
     /// every leading edge below, some before the spill), far later, a leading edge just after the hold, a peak
     /// downstream seen before the leading edge upstream — every arrival keeps the order of time: no leading edge

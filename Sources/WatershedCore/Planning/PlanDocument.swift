@@ -94,6 +94,10 @@ public struct Arrival: Codable, Sendable, Hashable {
     public var supplyLevel: SupplyLevel?
     /// For a boundary: the unit beyond.
     public var beyond: UnitCode?
+    /// For a site with a storage volume (a dam's usable pool): how long it can hold the inflow, h — the
+    /// playbook's `storageM3` over the planned discharge there, storage ÷ (Q · 3,600) (issue 17: what each dam
+    /// can hold); `nil` without a storage figure.
+    public var holdCapacityH: Double? = nil
 }
 
 /// The kind of a planned task.

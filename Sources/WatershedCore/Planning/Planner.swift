@@ -328,11 +328,14 @@ public struct Planner: Sendable {
             }
             switch node.payload {
             case .site(let site):
-                work.arrivals.append(
-                    arrival(
-                        node: node, name: site.name, nameZh: site.nameZh, kind: .emergencySite, owner: site.owner,
-                        earliest: earliest, likely: likely, passage: passage, without: without, with: with,
-                        actions: site.actions))
+                var entry = arrival(
+                    node: node, name: site.name, nameZh: site.nameZh, kind: .emergencySite, owner: site.owner,
+                    earliest: earliest, likely: likely, passage: passage, without: without, with: with,
+                    actions: site.actions)
+                if let storage = site.storageM3, node.dischargeM3s > 0 {
+                    entry.holdCapacityH = storage / (node.dischargeM3s * 3_600)
+                }
+                work.arrivals.append(entry)
                 guard actionNeeded else { break }
                 for measure in node.river.measures
                 where measure.site == site.id && measure.pollutantClasses.contains(pollutantClass) {
