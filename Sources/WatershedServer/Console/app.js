@@ -33,6 +33,17 @@ function unitName(code) {
   return unit ? placeName(unit) : code ?? '—';
 }
 
+/** A report's recipient: on a Chinese screen in the words of MEP Order No. 17 (宜州区人民政府, 河池市生态环境局,
+ * 广西壮族自治区生态环境厅, 生态环境部), else the name the obligation carries. */
+function recipientText(recipient) {
+  if (lang() !== 'zh') return recipient.name ?? unitName(recipient.unit);
+  if (recipient.body === 'ministry') return '生态环境部';
+  const unit = state.units.get(recipient.unit);
+  const name = unitName(recipient.unit);
+  if (recipient.body === 'government') return `${name}人民政府`;
+  return `${name}${unit?.kind === 'province' ? '生态环境厅' : '生态环境局'}`;
+}
+
 function assigneeText(assignee) {
   if (!assignee) return '—';
   return `${unitName(assignee.unit)} · ${term(assignee.position)}`;
@@ -637,17 +648,19 @@ function renderDetail() {
     const stateText = late ? t('metLateBy', { d: duration(o.lateBy * 1000) }) : term(o.state);
     return `<tr class="obligation state-${esc(o.state)}${late ? ' late' : ''}" data-obligation="${esc(ob.id)}">
       <td>${esc(term(ob.report))}</td><td>${esc(unitName(ob.fromUnit))}</td>
-      <td>${esc((ob.recipients ?? []).map((r) => r.name ?? unitName(r.unit)).join('、'))}</td>
+      <td>${esc((ob.recipients ?? []).map(recipientText).join('、'))}</td>
       <td>${esc(localTime(dueBy))}${open ? `<br><span class="${due.passed ? 'passed' : ''}" data-countdown="${esc(dueBy)}">${esc(due.text)}</span>` : ''}</td>
       <td class="obligation-state">${esc(stateText)}</td><td class="muted">${esc(ob.rule ?? '')}</td></tr>`;
   });
 
   const peers = peerRows(d).map((n) => {
+    // The boundary as the playbook names it (nameZh on a Chinese screen).
+    const boundary = plan?.arrivals?.find((a) => a.node === n.boundary);
     const received = n.receivedAt ? `✔ ${t('received')} ${localTime(n.receivedAt)}` : `… ${t('received')}`;
     const accepted = n.acceptedAt ? `✔ ${t('accepted')} ${localTime(n.acceptedAt)}` : `… ${t('accepted')}`;
     return `<tr class="peer" data-province="${esc(n.province)}">
       <td>${esc(state.units.has(n.province) ? unitName(n.province) : n.name ?? n.province)}</td><td>${esc(term(n.requirement))}</td>
-      <td>${esc(n.boundaryName ?? n.boundary)}</td><td>${esc(n.kind === 'sharedWater' ? '—' : localTime(n.crossingAt))}</td>
+      <td>${esc(boundary ? placeName(boundary) : n.boundaryName ?? n.boundary)}</td><td>${esc(n.kind === 'sharedWater' ? '—' : localTime(n.crossingAt))}</td>
       <td>${esc(localTime(n.deadline))}<br><span data-countdown="${esc(n.deadline)}">${esc(countdown(n.deadline).text)}</span></td>
       <td><span class="${n.recorded ? '' : 'muted'}">${esc(n.recorded ? t('recorded') : t('pending'))}</span><br>
         <span class="${n.receivedAt ? 'ok' : 'muted'}" data-peer-state="received">${esc(received)}</span><br>
