@@ -4,6 +4,7 @@ import Testing
 import WatershedCore
 import WatershedServer
 import WatershedTestSupport
+import WatershedWire
 
 /// Held CAP messages on the people's port and the CLI (issue 15, item 6), live over TLS with a peer posting to the
 /// peer port.
@@ -30,10 +31,10 @@ import WatershedTestSupport
             #expect(try await api.request(.GET, "/v1/cap/held", token: DevToken.officer).status == 403)
             let listed = try await api.request(.GET, "/v1/cap/held", token: DevToken.commander)
             #expect(listed.status == 200)
-            let entries = try #require(try JSONSerialization.jsonObject(with: listed.body) as? [[String: Any]])
+            let entries = try listed.decoded([CAPHeldMessage].self)
             // The id: SHA-256 of "trinet@caltech.edu,TRI13970876.2,2003-06-12T03:56:00-00:00", first 16 hex digits.
-            #expect(entries.map { $0["id"] as? String } == ["69725ec10ca37c73"])
-            #expect(entries.first?["peer"] as? String == "440000")
+            #expect(entries.map(\.id) == ["69725ec10ca37c73"])
+            #expect(entries.first?.peer == "440000")
 
             let cli = await watershed(
                 ["cap", "held"] + ClientCommandTests.flags(handle, token: DevToken.commander))
@@ -49,7 +50,7 @@ import WatershedTestSupport
             #expect(drop.out.hasPrefix("Dropped Update trinet@caltech.edu,TRI13970876.2"))
             let again = try await api.request(.DELETE, "/v1/cap/held/69725ec10ca37c73", token: DevToken.commander)
             #expect(again.status == 404)
-            #expect(again.errorField == "id")
+            #expect(again.error?.field == "id")
             let empty = try await api.request(.GET, "/v1/cap/held", token: DevToken.commander)
             #expect(String(decoding: empty.body, as: UTF8.self) == "[]")
             // Held and dropped are events outside any incident: the hold by Guangdong, the drop by the commander's

@@ -144,11 +144,8 @@ import WatershedWire
             defer { api.close() }
             let reply = try await api.request(.POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
             #expect(reply.status == 201)
-            let incident = reply.json?["incident"] as? [String: Any]
-            return (
-                (reply.json?["lastSeq"] as? Int).map(Int64.init) ?? -1, handle.caFile,
-                incident?["reference"] as? String ?? "?"
-            )
+            let created = try reply.decoded(IncidentCreated.self)
+            return (created.lastSeq, handle.caFile, created.incident.reference)
         }
         #expect(firstLast > 10)
         let client = try WatershedClient(
@@ -172,7 +169,7 @@ import WatershedWire
                     .POST, "/v1/incidents/\(reference)/reports", token: DevToken.officer,
                     body: ReportsTests.report())
                 #expect(reply.status == 201, "\(String(decoding: reply.body, as: UTF8.self))")
-                last = (reply.json?["lastSeq"] as? Int).map(Int64.init) ?? -1
+                last = try reply.decoded(IncidentCreated.self).lastSeq
             }
             // Wait until the follower has been handed the last event, then stop the server under it.
             for _ in 0..<500 where Self.lastSeq(seen.withLockedValue { $0 }) < last {
@@ -189,7 +186,7 @@ import WatershedWire
             let reply = try await api.request(
                 .POST, "/v1/incidents/\(reference)/reports", token: DevToken.officer,
                 body: ReportsTests.report())
-            let last = (reply.json?["lastSeq"] as? Int).map(Int64.init) ?? -1
+            let last = try reply.decoded(IncidentCreated.self).lastSeq
             for _ in 0..<500 where Self.lastSeq(seen.withLockedValue { $0 }) < last {
                 try await Task.sleep(for: .milliseconds(10))
             }

@@ -6,6 +6,7 @@ import NIOSSL
 import ServiceLifecycle
 import Testing
 import WatershedTestSupport
+import WatershedWire
 
 @testable import WatershedServer
 
@@ -153,9 +154,8 @@ enum GuardedServer {
                     try? await connection.write(item.request)
                     let answer = await connection.response(within: .seconds(10))
                     #expect(answer?.status == item.status, "\(item.name)")
-                    let json = answer.flatMap { try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) }
-                    let error = (json as? [String: Any])?["error"] as? [String: Any]
-                    #expect(error?["field"] as? String == item.field, "\(item.name): \(answer?.body ?? "no answer")")
+                    let error = answer.flatMap { try? decode(ErrorBody.self, from: Data($0.body.utf8)).error }
+                    #expect(error?.field == item.field, "\(item.name): \(answer?.body ?? "no answer")")
                     #expect(answer?.headers["connection"] == "close", "\(item.name)")
                     #expect(answer?.headers["strict-transport-security"] == "max-age=31536000", "\(item.name)")
                     #expect(await connection.closed(within: .seconds(5)), "\(item.name): the connection is closed")

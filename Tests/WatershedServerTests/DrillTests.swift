@@ -186,8 +186,8 @@ import WatershedWire
             let head = try await api.head()
             let refused = try await api.request(.POST, "/v1/tasks/\(otherTask.id.uuidString)/ack", token: babuToken)
             #expect(refused.status == 403)
-            #expect(refused.errorCode == "other_drill")
-            #expect(refused.errorField == "id")
+            #expect(refused.error?.code == "other_drill")
+            #expect(refused.error?.field == "id")
             #expect(try await api.head() == head)
             #expect(try await commander.task(otherTask.id.uuidString).state == .dispatched)
 

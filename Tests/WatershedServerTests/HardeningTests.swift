@@ -4,6 +4,7 @@ import NIOCore
 import Testing
 import WatershedCore
 import WatershedServer
+import WatershedWire
 
 /// Bad input found by trying to break the server from outside: each gets a clear, field-named answer.
 @Suite struct HardeningTests {
@@ -17,7 +18,7 @@ import WatershedServer
                 ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
             ]
             let ticket = try await api.request(.POST, "/v1/stream-tickets", token: DevToken.viewer)
-            let secret = try #require(ticket.json?["ticket"] as? String)
+            let secret = try ticket.decoded(StreamTicket.self).ticket
             // The ticket is redeemed once (by a plain GET, which then asks for the upgrade), so the upgrade below
             // presents a used ticket.
             _ = try await api.request(.GET, "/v1/stream?after=0&ticket=\(secret)")
@@ -36,8 +37,8 @@ import WatershedServer
                 defer { fresh.close() }
                 let reply = try await fresh.request(.GET, "/v1/stream?\(query)", token: token, headers: upgrade)
                 #expect(reply.status == status, "\(query)")
-                #expect(reply.errorCode == code, "\(query)")
-                #expect(reply.errorField == field, "\(query)")
+                #expect(reply.error?.code == code, "\(query)")
+                #expect(reply.error?.field == field, "\(query)")
             }
         }
     }
@@ -58,8 +59,8 @@ import WatershedServer
             for (query, token, status, code, field) in cases {
                 let reply = try await api.request(.GET, "/v1/stream?\(query)", token: token)
                 #expect(reply.status == status, "\(query)")
-                #expect(reply.errorCode == code, "\(query)")
-                #expect(reply.errorField == field, "\(query)")
+                #expect(reply.error?.code == code, "\(query)")
+                #expect(reply.error?.field == field, "\(query)")
             }
         }
     }
@@ -73,28 +74,28 @@ import WatershedServer
 
             let noRoute = try await api.request(.POST, "/v1/tasks/GX-2026-0001/T3/ack", token: DevToken.officer)
             #expect(noRoute.status == 404)
-            #expect(noRoute.errorCode == "no_route")
-            #expect(noRoute.errorField == "path")
+            #expect(noRoute.error?.code == "no_route")
+            #expect(noRoute.error?.field == "path")
 
             // "levelchange" for "levelChange" would otherwise be dropped and the report filed without the change.
             let misspelt = try await api.request(
                 .POST, "/v1/incidents/\(id)/reports", token: DevToken.commander,
                 body: ReportsTests.report(#""levelchange":{"to":"I","at":"2012-01-15T10:00:00+08:00"}"#))
             #expect(misspelt.status == 400)
-            #expect(misspelt.errorCode == "unknown_field")
-            #expect(misspelt.errorField == "levelchange")
+            #expect(misspelt.error?.code == "unknown_field")
+            #expect(misspelt.error?.field == "levelchange")
             var nested = try #require(try JSONSerialization.jsonObject(with: longjiangReport()) as? [String: Any])
             nested["place"] = ["river": ["id": "longjiang", "km": 0, "bank": "left"]]
             let unknownNested = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.officer,
                 body: try JSONSerialization.data(withJSONObject: nested))
-            #expect(unknownNested.errorField == "place.river.bank")
+            #expect(unknownNested.error?.field == "place.river.bank")
 
             let officerRaises = try await api.request(
                 .POST, "/v1/incidents/\(id)/reports", token: DevToken.officer,
                 body: ReportsTests.report(#""levelChange":{"to":"I","at":"2012-01-15T10:00:00+08:00"}"#))
             #expect(officerRaises.status == 403)
-            #expect(officerRaises.errorField == "levelChange")
+            #expect(officerRaises.error?.field == "levelChange")
 
             // Full-width digits, an unknown position, stray slashes.
             for assignee in [
@@ -102,17 +103,17 @@ import WatershedServer
             ] {
                 let reply = try await api.request(.GET, "/v1/tasks?assignee=\(assignee)", token: DevToken.viewer)
                 #expect(reply.status == 400, "\(assignee)")
-                #expect(reply.errorField == "assignee")
+                #expect(reply.error?.field == "assignee")
             }
             let unknownIncident = try await api.request(.GET, "/v1/tasks?incident=GX-2026-9999", token: DevToken.viewer)
             #expect(unknownIncident.status == 404)
-            #expect(unknownIncident.errorField == "incident")
+            #expect(unknownIncident.error?.field == "incident")
 
             let notJSON = try await api.request(
                 .POST, "/v1/tasks/\(try await Self.someTask(api, id))/decline", token: DevToken.commander,
                 body: Data("no staff available".utf8))
             #expect(notJSON.status == 400)
-            #expect(notJSON.errorField == "body")
+            #expect(notJSON.error?.field == "body")
 
             var request = HTTPClientRequest(url: handle.base + "/v1/me")
             request.headers.add(name: "Authorization", value: "bearer \(DevToken.viewer)")

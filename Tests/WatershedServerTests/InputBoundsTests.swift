@@ -17,9 +17,7 @@ import WatershedWire
 @Suite struct InputBoundsTests {
     /// The log's head as `/readyz` reports it.
     static func head(_ api: APIClient) async throws -> Int {
-        let reply = try await api.request(.GET, "/readyz")
-        let text = try #require(reply.json?["head"] as? String)
-        return try #require(Int(text))
+        Int(try await api.head())
     }
 
     /// A POST with the body exactly as given and the `Content-Type` given (``APIClient/request`` always says
@@ -38,7 +36,7 @@ import WatershedWire
     }
 
     static func message(_ reply: APIClient.Reply) -> String {
-        ((reply.json?["error"] as? [String: Any])?["message"] as? String) ?? ""
+        reply.error?.message ?? ""
     }
 
     /// The Longjiang report (``longjiangReport(massKg:km:river:discoveredAt:)``) signed by `unit`.
@@ -151,8 +149,8 @@ import WatershedWire
             #expect(deep.utf8.count > 100_000)
             let reply = try await api.request(.POST, "/v1/incidents", token: DevToken.officer, body: Data(deep.utf8))
             #expect(reply.status == 400)
-            #expect(reply.errorCode == "invalid_body")
-            #expect(reply.errorField == "body")
+            #expect(reply.error?.code == "invalid_body")
+            #expect(reply.error?.field == "body")
             #expect(Self.message(reply).contains("nested deeper than 512 levels"), "\(Self.message(reply))")
             #expect(try await Self.head(api) == 0)
         }
@@ -216,7 +214,7 @@ import WatershedWire
                 let reply = try await api.request(
                     .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(discoveredAt: discoveredAt))
                 #expect(reply.status == 422, "\(discoveredAt)")
-                #expect(reply.errorField == "discoveredAt", "\(discoveredAt)")
+                #expect(reply.error?.field == "discoveredAt", "\(discoveredAt)")
                 #expect(try await Self.head(api) == 0)
             }
             let ahead = try await api.request(
@@ -301,8 +299,8 @@ import WatershedWire
                 api, path, token: DevToken.officer, body: Data(bom + Array(text.utf8)),
                 contentType: "application/json")
             #expect(misspelt.status == 400)
-            #expect(misspelt.errorCode == "unknown_field")
-            #expect(misspelt.errorField == "levelchange")
+            #expect(misspelt.error?.code == "unknown_field")
+            #expect(misspelt.error?.field == "levelchange")
 
             let utf16LE = Data([0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
             let utf16BE = Data([0xFE, 0xFF] + text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
@@ -319,8 +317,8 @@ import WatershedWire
                 let reply = try await Self.post(
                     api, path, token: DevToken.officer, body: body, contentType: contentType)
                 #expect(reply.status == 415, "\(name)")
-                #expect(reply.errorCode == "unsupported_encoding", "\(name)")
-                #expect(reply.errorField == "body", "\(name)")
+                #expect(reply.error?.code == "unsupported_encoding", "\(name)")
+                #expect(reply.error?.field == "body", "\(name)")
             }
             #expect(try await Self.head(api) == head)
 
@@ -344,14 +342,14 @@ import WatershedWire
                 let reply = try await api.request(
                     .POST, "/v1/incidents", token: liuzhou, body: Self.signed(longjiangReport(), as: unit))
                 #expect(reply.status == 403, "\(unit)")
-                #expect(reply.errorCode == "reporting_unit", "\(unit)")
-                #expect(reply.errorField == "signature.reportingUnit", "\(unit)")
+                #expect(reply.error?.code == "reporting_unit", "\(unit)")
+                #expect(reply.error?.field == "signature.reportingUnit", "\(unit)")
             }
             #expect(try await Self.head(api) == 0)
             let commanderAbroad = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.commander, body: Self.signed(longjiangReport(), as: "441225"))
             #expect(commanderAbroad.status == 403)
-            #expect(commanderAbroad.errorField == "signature.reportingUnit")
+            #expect(commanderAbroad.error?.field == "signature.reportingUnit")
             #expect(try await Self.head(api) == 0)
 
             for (token, unit) in [(liuzhou, "450200"), (liuzhou, "450205"), (DevToken.commander, "451203")] {
@@ -366,7 +364,7 @@ import WatershedWire
                     .POST, "/v1/incidents/\(id)/reports", token: liuzhou,
                     body: Self.signed(ReportsTests.report(), as: unit))
                 #expect(reply.status == 403, "\(unit)")
-                #expect(reply.errorField == "signature.reportingUnit", "\(unit)")
+                #expect(reply.error?.field == "signature.reportingUnit", "\(unit)")
             }
             #expect(try await Self.head(api) == head)
             let own = try await api.request(

@@ -141,9 +141,6 @@ struct APIClient: Sendable {
         let status: Int
         let body: Data
         var headers: HTTPHeaders = [:]
-        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: body) as? [String: Any] }
-        var errorField: String? { (json?["error"] as? [String: Any])?["field"] as? String }
-        var errorCode: String? { (json?["error"] as? [String: Any])?["code"] as? String }
     }
 
     func request(

@@ -220,8 +220,8 @@ import WatershedWire
 
             let full = try await api.request(.POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
             #expect(full.status == 503, "\(String(decoding: full.body, as: UTF8.self))")
-            #expect(full.errorCode == "storage_full")
-            let body = try JSONDecoder().decode(ErrorBody.self, from: full.body)
+            #expect(full.error?.code == "storage_full")
+            let body = try full.decoded(ErrorBody.self)
             #expect(body.error.message.contains("storage is full"))
             #expect(try await api.head() == head)
             let metrics = String(decoding: try await api.request(.GET, "/metrics").body, as: UTF8.self)

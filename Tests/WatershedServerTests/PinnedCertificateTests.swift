@@ -199,13 +199,11 @@ import X509
             #expect(answer.status.code == 200, "\(answerBody)")
             let api = try APIClient(handle)
             defer { api.close() }
-            let events =
-                try JSONSerialization.jsonObject(
-                    with: try await api.request(.GET, "/v1/events?after=0", token: DevToken.viewer).body)
-                as? [[String: Any]]
-            let received = try #require(events?.first { $0["type"] as? String == "CAPReceived" })
-            #expect((received["payload"] as? [String: Any])?["peer"] as? String == "440000")
-            #expect((received["actor"] as? [String: Any])?["province"] as? String == "440000")
+            let events = try await api.request(.GET, "/v1/events?after=0", token: DevToken.viewer)
+                .decoded([StoredEvent].self)
+            let received = try #require(events.first { $0.type == .capReceived })
+            #expect(try received.payload(as: CAPReceivedPayload.self).peer == "440000")
+            #expect(received.actor == .peer(province: "440000"))
 
             // Hainan's CA-signed peer-client certificate still opens Hainan's link (the CA path of the same
             // verification).

@@ -4,6 +4,7 @@ import WatershedCore
 import WatershedFederation
 import WatershedPlaybooks
 import WatershedTestSupport
+import WatershedWire
 
 @testable import WatershedServer
 
@@ -82,8 +83,9 @@ import WatershedTestSupport
             defer { api.close() }
             let me = try await api.request(.GET, "/v1/me", token: "wsd-dev-viewer-gd")
             #expect(me.status == 200)
-            #expect(me.json?["unit"] as? String == "440000")
-            #expect(me.json?["roles"] as? [String] == ["viewer"])
+            let identity = try me.decoded(Identity.self)
+            #expect(identity.unit == "440000")
+            #expect(identity.roles == [.viewer])
             // Guangxi's tokens are not Guangdong's.
             #expect(try await api.request(.GET, "/v1/me", token: DevToken.viewer).status == 401)
 
@@ -92,9 +94,9 @@ import WatershedTestSupport
                 discoveredAt: "2013-07-06T06:00:00+08:00", unit: "441225")
             let filed = try await api.request(.POST, "/v1/incidents", token: "wsd-dev-officer-fengkai", body: report)
             #expect(filed.status == 201, "\(String(decoding: filed.body, as: UTF8.self))")
-            let incident = try #require(filed.json?["incident"] as? [String: Any])
-            #expect(incident["reference"] as? String == "GD-2013-0001")
-            let id = try #require(incident["id"] as? String)
+            let incident = try filed.decoded(IncidentCreated.self).incident
+            #expect(incident.reference == "GD-2013-0001")
+            let id = incident.id.uuidString
 
             let reply = try await api.request(.GET, "/v1/tasks?incident=\(id)", token: "wsd-dev-viewer-gd")
             #expect(reply.status == 200)
@@ -118,10 +120,11 @@ import WatershedTestSupport
             let api = try APIClient(handle)
             defer { api.close() }
             let viewer = try await api.request(.GET, "/v1/me", token: "wsd-dev-viewer-hn")
-            #expect(viewer.json?["unit"] as? String == "460000")
+            #expect(try viewer.decoded(Identity.self).unit == "460000")
             let officer = try await api.request(.GET, "/v1/me", token: "wsd-dev-officer-haikou")
-            #expect(officer.json?["unit"] as? String == "460100")
-            #expect(officer.json?["dutyPosition"] as? String == "city-duty-chief")
+            let officerIdentity = try officer.decoded(Identity.self)
+            #expect(officerIdentity.unit == "460100")
+            #expect(officerIdentity.dutyPosition == "city-duty-chief")
 
             let report = Self.report(
                 place: #"{"sea":{"id":"beibu-gulf-guangxi","lng":109.1,"lat":21.0}}"#, pollutant: "crude-oil",
@@ -129,9 +132,9 @@ import WatershedTestSupport
                 extra: #""exercise":true,"sea":{"windMs":8,"windFromDeg":0,"currentMs":0.1,"currentToDeg":180},"#)
             let filed = try await api.request(.POST, "/v1/incidents", token: "wsd-dev-drill-haikou", body: report)
             #expect(filed.status == 201, "\(String(decoding: filed.body, as: UTF8.self))")
-            let incident = try #require(filed.json?["incident"] as? [String: Any])
-            #expect(incident["reference"] as? String == "HI-2026-0001")
-            #expect(incident["exercise"] as? Bool == true)
+            let incident = try filed.decoded(IncidentCreated.self).incident
+            #expect(incident.reference == "HI-2026-0001")
+            #expect(incident.exercise == true)
         }
     }
 

@@ -6,9 +6,12 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import Testing
+import WatershedCore
 import WatershedServer
+import WatershedWire
 
-/// A frame of the live stream, as a client reads it.
+/// A frame of the live stream, as a client reads it (``StreamMessage``): what a test compares of it, so that the
+/// tens of thousands a stream test collects do not keep every event's payload.
 struct Frame: Sendable, Equatable {
     var type: String
     var seq: Int64?
@@ -17,13 +20,16 @@ struct Frame: Sendable, Equatable {
     var head: Int64?
 
     init(_ text: String) throws {
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        type = try #require(object["type"] as? String)
-        let event = object["event"] as? [String: Any]
-        seq = (event?["seq"] as? NSNumber)?.int64Value
-        eventType = event?["type"] as? String
-        hash = event?["hash"] as? String
-        head = (object["head"] as? NSNumber)?.int64Value
+        switch try StreamMessage(text: text) {
+        case .event(let event):
+            type = "event"
+            seq = event.seq
+            eventType = event.type.rawValue
+            hash = event.hash
+        case .caughtUp(let head):
+            type = "caughtUp"
+            self.head = head
+        }
     }
 }
 
@@ -113,20 +119,20 @@ func subscribe(
         try await LiveServer.withAPI { handle, api in
             let none = try await api.request(.GET, "/v1/playbooks")
             #expect(none.status == 401)
-            #expect(none.errorCode == "unauthenticated")
+            #expect(none.error?.code == "unauthenticated")
             let unknown = try await api.request(.GET, "/v1/playbooks", token: "not-a-token")
             #expect(unknown.status == 401)
-            #expect(unknown.errorCode == "bad_token")
+            #expect(unknown.error?.code == "bad_token")
             let viewerPosts = try await api.request(
                 .POST, "/v1/incidents", token: DevToken.viewer, body: longjiangReport())
             #expect(viewerPosts.status == 403)
-            #expect(viewerPosts.errorCode == "forbidden")
+            #expect(viewerPosts.error?.code == "forbidden")
             let me = try await api.request(.GET, "/v1/me", token: DevToken.officer)
-            #expect(me.json?["unit"] as? String == "451203")
+            #expect(try me.decoded(Identity.self).unit == "451203")
             let playbooks = try await api.request(.GET, "/v1/playbooks", token: DevToken.viewer)
             #expect(playbooks.status == 200)
             let map = try await api.request(.GET, "/v1/playbooks/longjiang/map", token: DevToken.viewer)
-            #expect(map.json?["type"] as? String == "FeatureCollection")
+            #expect(try map.decoded(JSONValue.self)["type"] == "FeatureCollection")
         }
     }
 
@@ -145,13 +151,13 @@ func subscribe(
             for (body, status, field) in cases {
                 let reply = try await api.request(.POST, "/v1/incidents", token: DevToken.officer, body: body)
                 #expect(reply.status == status, "\(String(decoding: reply.body, as: UTF8.self))")
-                #expect(reply.errorField == field)
+                #expect(reply.error?.field == field)
             }
             let events = try await api.request(.GET, "/v1/events?after=0", token: DevToken.viewer)
             #expect(String(decoding: events.body, as: UTF8.self) == "[]")
             let badAfter = try await api.request(.GET, "/v1/events?after=-1", token: DevToken.viewer)
             #expect(badAfter.status == 400)
-            #expect(badAfter.errorField == "after")
+            #expect(badAfter.error?.field == "after")
         }
     }
 
@@ -183,7 +189,7 @@ extension ServerTests {
         let frames = try await subscribe(handle, after: 0, live: 4) {
             let reply = try await api.request(.POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
             #expect(reply.status == 201)
-            created.set((reply.json?["lastSeq"] as? NSNumber)?.intValue ?? 0)
+            created.set(Int(try reply.decoded(IncidentCreated.self).lastSeq))
         }
         #expect(frames.first == (try Frame(#"{"type":"caughtUp","head":0}"#)))
         let live = frames.dropFirst()
@@ -195,8 +201,7 @@ extension ServerTests {
                 .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(km: km))
             #expect(reply.status == 201)
         }
-        let headText = try #require((try await api.request(.GET, "/readyz")).json?["head"] as? String)
-        let head = try #require(Int64(headText))
+        let head = try await api.head()
         // A resumes after its last seq: exactly the missed events, in order, then caughtUp.
         let back = try await subscribe(handle, after: lastSeen)
         #expect(back.compactMap(\.seq) == Array((lastSeen + 1)...head))

@@ -6,6 +6,7 @@ import NIOPosix
 import NIOSSL
 import Testing
 import WatershedServer
+import WatershedWire
 
 /// The slow-client test: a client with a small receive buffer that stops reading while
 /// ≥ 20,000 events are filed is cut off with 4001 `resume:N` and resumes from N; the others get
@@ -162,16 +163,13 @@ import WatershedServer
                         let reply = try await api.request(
                             .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(km: "\(km)"))
                         try #require(reply.status == 201)
-                        let last = (reply.json?["lastSeq"] as? NSNumber)?.intValue ?? 0
-                        head.raise(to: last)
+                        head.raise(to: Int(try reply.decoded(IncidentCreated.self).lastSeq))
                     }
                 }
             }
             try await group.waitForAll()
         }
-        let ready = try await api.request(.GET, "/readyz")
-        let text = try #require(ready.json?["head"] as? String)
-        return try #require(Int64(text))
+        return try await api.head()
     }
 }
 
@@ -438,9 +436,8 @@ final class RawStreamClient: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func received(_ message: [UInt8]) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(message)) as? [String: Any] else { return }
-        if let event = object["event"] as? [String: Any], let seq = (event["seq"] as? NSNumber)?.int64Value {
-            lock.withLock { recorded.append(seq) }
+        if case .event(let event)? = try? StreamMessage(json: Data(message)) {
+            lock.withLock { recorded.append(event.seq) }
         }
     }
 }

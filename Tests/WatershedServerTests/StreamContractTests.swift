@@ -4,6 +4,7 @@ import HummingbirdWSClient
 import NIOConcurrencyHelpers
 import Testing
 import WatershedClient
+import WatershedCore
 import WatershedServer
 import WatershedWire
 
@@ -36,10 +37,9 @@ import WatershedWire
         try await LiveServer.withAPI { handle, api in
             let filed = try await api.request(.POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
             #expect(filed.status == 201)
-            let head = try #require(filed.json?["lastSeq"] as? Int)
+            let head = try filed.decoded(IncidentCreated.self).lastSeq
             let first = try await api.request(.GET, "/v1/events?after=0&limit=1", token: DevToken.viewer)
-            let events = try #require(try JSONSerialization.jsonObject(with: first.body) as? [[String: Any]])
-            let hash = try #require(events.first?["hash"] as? String)
+            let hash = try #require(try first.decoded([StoredEvent].self).first?.hash)
             #expect(hash.count == 64)
 
             let (texts, close) = try await Self.connect(handle, after: "500", token: DevToken.viewer)
@@ -51,7 +51,7 @@ import WatershedWire
             let client = try ClientTests.client(handle, token: DevToken.viewer)
             defer { Task { try? await client.shutdown() } }
             let atHead = NIOLockedValueBox<[StreamUpdate]>([])
-            try await client.follow(after: Int64(head), reconnect: false) { update in
+            try await client.follow(after: head, reconnect: false) { update in
                 atHead.withLockedValue { $0.append(update) }
                 return .stop
             }
@@ -59,7 +59,7 @@ import WatershedWire
                 Issue.record("expected caughtUp, got \(atHead.withLockedValue { $0 })")
                 return
             }
-            #expect(caughtUp == Int64(head))
+            #expect(caughtUp == head)
         }
     }
 
@@ -67,7 +67,7 @@ import WatershedWire
     @Test func theClientStartsOverWhenAhead() async throws {
         try await LiveServer.withAPI { handle, api in
             let filed = try await api.request(.POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
-            let head = Int64(try #require(filed.json?["lastSeq"] as? Int))
+            let head = try filed.decoded(IncidentCreated.self).lastSeq
             let client = try ClientTests.client(handle, token: DevToken.viewer)
             defer { Task { try? await client.shutdown() } }
             let updates = NIOLockedValueBox<[StreamUpdate]>([])
