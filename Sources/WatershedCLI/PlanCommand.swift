@@ -20,6 +20,12 @@ struct PlanCommand: AsyncParsableCommand {
               watershed plan --river longjiang --km 0 --pollutant cadmium \\
                 --mass-kg 21000 --hold longjiang-lalang-dam:48 \\
                 --hold longjiang-luodong-dam:72
+            The leading edge seen at Luodong on 01-19 17:00, Sancha held until
+            released on 01-25 08:00 (every arrival carries its band earliest–latest):
+              watershed plan --river longjiang --km 0 --pollutant cadmium \\
+                --mass-kg 21000 --at 2012-01-15T08:00:00+08:00 --flow-ratio 0.3 \\
+                --observe longjiang-luodong-section:leadingEdge:2012-01-19T17:00:00+08:00 \\
+                --held longjiang-sancha-dam@2012-01-25T08:00:00+08:00
             A park scenario (it sets its own pollutant and quantity):
               watershed plan --park qinzhou-petrochemical \\
                 --scenario tank-fire --wind-ms 8 --wind-from-deg 180
@@ -59,6 +65,16 @@ struct PlanCommand: AsyncParsableCommand {
     var observe: [String] = []
     @Flag(name: .customLong("apply-below"), help: "Apply the re-estimate factor below the observed section too.")
     var applyBelow = false
+    @Option(
+        name: .customLong("below-observed"),
+        help: ArgumentHelp(
+            "How an observation corrects arrivals below it: calibrate (default), shift or scale.",
+            discussion: "calibrate: the observed speed factor f weighted by distance and kind of water; shift: the "
+                + "first rule, reaches below keep their speeds; scale: f in full (the same as --apply-below)."))
+    var belowObserved: String?
+    @Option(
+        help: "A dam held until released, DAM_ID (still held) or DAM_ID@ISO8601 (released then); repeatable.")
+    var held: [String] = []
 
     @Option(help: "Severity level set so far: I, II, III or IV (omit while not yet graded).") var level: String?
     @Option(
@@ -204,7 +220,25 @@ struct PlanCommand: AsyncParsableCommand {
             observations.append(
                 Observation(node: parts[0], feature: feature, at: try Self.parseTime(parts[2], flag: "--observe")))
         }
-        return SpillInput(
+        var rule: BelowObserved?
+        if let belowObserved {
+            guard let value = BelowObserved(rawValue: belowObserved) else {
+                throw CommandExit.usage(
+                    "--below-observed: expected calibrate, shift or scale, got \"\(belowObserved)\"")
+            }
+            rule = value
+        }
+        var heldDams: [HeldDam] = []
+        for text in held {
+            let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
+            guard let site = parts.first, !site.isEmpty else {
+                throw CommandExit.usage("--held: expected DAM_ID or DAM_ID@ISO8601, got \"\(text)\"")
+            }
+            heldDams.append(
+                HeldDam(
+                    site: site, releasedAt: try parts.dropFirst().first.map { try Self.parseTime($0, flag: "--held") }))
+        }
+        var input = SpillInput(
             location: location, at: spillTime, pollutant: pollutantID, release: release, flowRatio: flowRatio,
             holds: try Self.pairs(hold, flag: "--hold", what: "DAM_ID:HOURS"),
             dischargeOverrides: try Self.pairs(discharge, flag: "--discharge", what: "REACH_ID:M3_PER_S"),
@@ -213,6 +247,9 @@ struct PlanCommand: AsyncParsableCommand {
             gradingFacts: GradingFacts(deaths: deaths, poisonedOrInjured: poisoned, evacuated: evacuated),
             sea: conditions,
             observations: observations, applyFactorBelow: applyBelow, ownProvince: province)
+        input.belowObserved = rule
+        input.heldDams = heldDams.isEmpty ? nil : heldDams
+        return input
     }
 
     static func parseTime(_ text: String, flag: String) throws -> Date {

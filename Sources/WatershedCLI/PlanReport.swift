@@ -70,6 +70,14 @@ struct PlanReport {
                         .joined(separator: ", ")),
             "Level      \(input.level.map { "\($0)" } ?? "not yet graded")",
         ]
+        for dam in input.heldDams ?? [] {
+            lines.append(
+                "Held       \(dam.site) until released"
+                    + (dam.releasedAt.map { ": released \(time($0))" } ?? ": still held (times below assume now)"))
+        }
+        if !input.observations.isEmpty {
+            lines.append("Below      observations correct arrivals below them by the \(input.belowObservedRule) rule")
+        }
         for reestimate in plan.reestimates {
             lines.append(
                 "Observed   \(reestimate.observation.node) \(reestimate.observation.feature.rawValue) at "
@@ -97,14 +105,17 @@ struct PlanReport {
     func arrivalsSection() -> String {
         var table = TextTable(
             [
-                "node", "kind", "river", "km", "dist km", "owner", "earliest arrival", "likely peak", "peak mg/L",
-                "×S", "with measures", "×S", "actions",
-            ], rightAligned: [3, 4, 8, 9, 10, 11])
+                "node", "kind", "river", "km", "dist km", "owner", "earliest arrival", "likely peak", "latest arrival",
+                "band h", "peak mg/L", "×S", "with measures", "×S", "actions",
+            ], rightAligned: [3, 4, 9, 10, 11, 12, 13])
         for a in plan.arrivals {
+            let latest: String = a.latestArrival.map { time($0) } ?? "—"
+            let width: String = a.band.map { String(format: "%.1f", $0.widthH) } ?? "—"
             table.add([
                 a.name + (a.nameZh.map { " \($0)" } ?? ""), kindLabel(a), a.river ?? "sea",
                 a.km.map { RiverKm($0).description } ?? "",
                 String(format: "%.0f", a.distanceKm), a.ownerName, time(a.earliestArrival), time(a.likelyArrival),
+                latest, width,
                 a.withoutMeasures.map { PlanReport.number($0.peakMgL) } ?? "—",
                 PlanReport.ratio(a.withoutMeasures?.ratioToStandard),
                 a.withMeasures.map { PlanReport.number($0.peakMgL) } ?? "—",
@@ -113,7 +124,25 @@ struct PlanReport {
                     + (a.holdCapacityH.map { String(format: " (holds ≤ %.1f h)", $0) } ?? ""),
             ])
         }
-        return "ARRIVALS (by earliest arrival; ×S = C/S, most probable)\n" + table.render()
+        var notes: [String] = []
+        let calibrated = plan.arrivals.compactMap(\.band).filter { $0.basis == .calibrated }
+        if calibrated.isEmpty {
+            notes.append(
+                "Bands: earliest = leading edge at Jobson's maximum-probable speed; latest = peak at the speed as far "
+                    + "below the most-probable one (no observation yet).")
+        } else {
+            notes.append(
+                "Bands: calibrated on observations (speed factor f, weight w falling with distance below the observed "
+                    + "node); w = 1 at or above it.")
+        }
+        if plan.arrivals.contains(where: { ($0.band?.poolH ?? 0) > 0 }) {
+            notes.append("Dams' pools are crossed in their residence time V/Q where that is longer than Jobson's.")
+        }
+        if let dam = plan.arrivals.compactMap(\.heldBehind).first {
+            notes.append("Below \(dam): still held; times assume it is released when the plan is made.")
+        }
+        return "ARRIVALS (by earliest arrival; ×S = C/S, most probable)\n" + table.render() + "\n"
+            + notes.joined(separator: "\n")
     }
 
     func kindLabel(_ a: Arrival) -> String {

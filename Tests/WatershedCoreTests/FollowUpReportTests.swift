@@ -96,7 +96,7 @@ import WatershedCore
                 MonitoringResult(node: "main-intake", sampledAt: hours(21), pollutant: "cadmium", concentrationMgL: 0),
             ],
             casualties: Casualties(evacuated: 6_000), signature: signature)
-        let input = try #require(report.replanInput(from: previous, level: .III))
+        let input = try #require(report.replanInput(from: previous, level: .III, now: previous.at))
         #expect(
             input.observations == [
                 Observation(node: "trib-5", feature: .leadingEdge, at: hours(2)),
@@ -106,7 +106,27 @@ import WatershedCore
         #expect(input.level == .III)
         #expect(input.gradingFacts.evacuated == 6_000)
         let noObservation = FollowUpReport(kind: .followUp, summary: "booms laid", signature: signature)
-        #expect(noObservation.replanInput(from: previous, level: .IV) == nil)
+        #expect(noObservation.replanInput(from: previous, level: .IV, now: previous.at) == nil)
+    }
+
+    /// A dam held until released (issue 17): a follow-up that holds trib-dam re-plans at its receipt with an open
+    /// hold; a later one releasing it at 30 h closes the hold with that time; releasing a dam not held changes no
+    /// plan; the rule below observations a report names is kept.
+    @Test func aHoldThenItsReleaseReplan() throws {
+        let previous = HandBasin.input()
+        var holding = FollowUpReport(kind: .followUp, summary: "trib dam closed", signature: signature)
+        holding.damHold = HeldDam(site: "trib-dam")
+        holding.belowObserved = .shift
+        let held = try #require(holding.replanInput(from: previous, level: nil, now: hours(6)))
+        #expect(held.heldDams == [HeldDam(site: "trib-dam")])
+        #expect(held.plannedAt == hours(6))
+        #expect(held.belowObservedRule == .shift)
+        var releasing = FollowUpReport(kind: .followUp, summary: "trib dam opens at 30 h", signature: signature)
+        releasing.damRelease = DamRelease(site: "trib-dam", at: hours(30))
+        let released = try #require(releasing.replanInput(from: held, level: nil, now: hours(8)))
+        #expect(released.heldDams == [HeldDam(site: "trib-dam", releasedAt: hours(30))])
+        #expect(released.belowObservedRule == .shift)
+        #expect(releasing.replanInput(from: previous, level: nil, now: hours(8)) == nil, "trib-dam was not held")
     }
 
     /// IV → II at T: the rule re-runs on the II/I path counted from T — the county reports within 2 h (T + 2 h),

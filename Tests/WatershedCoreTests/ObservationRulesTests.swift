@@ -15,9 +15,12 @@ import WatershedCore
     func hours(_ date: Date) -> Double { date.timeIntervalSince(HandBasin.spillTime) / 3_600 }
     func at(_ hours: Double) -> Date { HandBasin.spillTime.addingTimeInterval(hours * 3_600) }
 
-    func plan(_ observations: [Observation]) throws -> PlanDocument {
+    /// Planned with the first rule below the observed node (`shift`), which these rules were stated for, unless
+    /// another is asked for.
+    func plan(_ observations: [Observation], rule: BelowObserved = .shift) throws -> PlanDocument {
         var input = HandBasin.input(holds: ["trib-dam": 10])
         input.observations = observations
+        input.belowObserved = rule
         return try planner.plan(input)
     }
 
@@ -25,33 +28,35 @@ import WatershedCore
         try #require(plan.arrivals.first { $0.node == node }, "no arrival at \(node)")
     }
 
-    /// A peak seen at main-50 at twice its predicted moving time (f = 2) lands the peak there on the observation;
-    /// with no leading edge seen, the leading edge is calibrated by the same factor: 45.48462 h at main-50, and
-    /// below it moved by the leading edge's own correction there, 17.74231 h — as a leading edge seen at 45.48462 h
-    /// would move it.
+    /// A peak seen at main-50 at twice its predicted moving time (f = 2 on T_p(main-50) = 36,000/0.472506/3600 +
+    /// 30,000/0.553565/3600 = 36.21769 h) lands the peak there on the observation; with no leading edge seen, the
+    /// leading edge moves at the peak's observed speed, 0.89 of its moving time (Jobson eq. 18): 10 + 0.89 · 72.43538
+    /// = 74.46749 h at main-50, and below it (the first rule) by the leading edge's own correction there,
+    /// 74.46749 − 27.74231 = 46.72519 h.
     @Test func aPeakAloneCalibratesTheLeadingEdgeByItsOwnCorrection() throws {
         let before = try plan([])
         let likely50 = hours(try arrival(before, "main-50").likelyArrival)
         let seen = 10 + 2 * (likely50 - 10)
         let after = try plan([Observation(node: "main-50", feature: .peak, at: at(seen))])
         #expect(abs(hours(try arrival(after, "main-50").likelyArrival) - seen) < 1e-6)
-        #expect(abs(hours(try arrival(after, "main-50").earliestArrival) - 45.48462) < 1e-3)
+        #expect(abs(hours(try arrival(after, "main-50").earliestArrival) - 74.46749) < 1e-3)
         let shift =
             hours(try arrival(after, "main-intake").earliestArrival)
             - hours(try arrival(before, "main-intake").earliestArrival)
-        #expect(abs(shift - 17.74231) < 1e-3)
+        #expect(abs(shift - 46.72519) < 1e-3)
     }
 
-    /// A leading edge seen at 45.48462 h (f = 2) moves the peaks below main-50 by the peak's own correction there
-    /// — its most-probable moving time, likely(main-50) − 10 h — not by the leading edge's 17.74231 h.
+    /// A leading edge seen at 45.48462 h (f = 2 on T_max(main-50) = 19.93517 h) puts the peak there at the same
+    /// speed, 10 + 2 · 19.93517 = 49.87034 h (the leading edge is 0.89 of it), and moves the peaks below by the
+    /// peak's own correction there, 49.87034 − (10 + 36.21769) = 3.65265 h — not by the leading edge's 17.74231 h.
     @Test func aLeadingEdgeMovesThePeaksBelowByThePeaksOwnCorrection() throws {
         let before = try plan([])
-        let likely50 = hours(try arrival(before, "main-50").likelyArrival)
         let after = try plan([Observation(node: "main-50", feature: .leadingEdge, at: at(45.48462))])
+        #expect(abs(hours(try arrival(after, "main-50").likelyArrival) - 49.87034) < 1e-3)
         let shift =
             hours(try arrival(after, "main-intake").likelyArrival)
             - hours(try arrival(before, "main-intake").likelyArrival)
-        #expect(abs(shift - (likely50 - 10)) < 1e-3)
+        #expect(abs(shift - 3.65265) < 1e-3)
         #expect(abs(shift - 17.74231) > 1, "the leading edge's error does not move the peak")
     }
 
@@ -125,7 +130,10 @@ import WatershedCore
         ],
     ])
     func noPredictedTimeBreaksTheOrderOfTime(observations: [Observation]) throws {
-        let plan = try plan(observations)
+        for rule in BelowObserved.allCases { try checkOrder(try plan(observations, rule: rule)) }
+    }
+
+    func checkOrder(_ plan: PlanDocument) throws {
         let path = plan.arrivals.sorted { $0.distanceKm < $1.distanceKm }
         #expect(path.count >= 5)
         var upstream: Arrival?
@@ -133,10 +141,14 @@ import WatershedCore
             let below = arrival.distanceKm > 10  // trib-dam is at trib km 10, 10 km below the spill at km 0
             #expect(hours(arrival.earliestArrival) >= (below ? 10 : 0) - 1e-9, "\(arrival.node)")
             #expect(arrival.earliestArrival <= arrival.likelyArrival, "\(arrival.node)")
+            #expect(arrival.likelyArrival <= (arrival.latestArrival ?? .distantPast), "\(arrival.node)")
             #expect((arrival.passageH ?? 0) >= 0, "no trailing edge before the peak at \(arrival.node)")
             if let upstream {
                 #expect(arrival.earliestArrival >= upstream.earliestArrival, "\(upstream.node) → \(arrival.node)")
                 #expect(arrival.likelyArrival >= upstream.likelyArrival, "\(upstream.node) → \(arrival.node)")
+                #expect(
+                    (arrival.latestArrival ?? .distantPast) >= (upstream.latestArrival ?? .distantFuture),
+                    "\(upstream.node) → \(arrival.node)")
             }
             upstream = arrival
         }

@@ -97,6 +97,7 @@ import WatershedCore
     /// below it everything shifts by t_obs − t_pred = 17.74231 h.
     @Test func reestimateFromAnObservation() throws {
         var input = HandBasin.input(holds: ["trib-dam": 10])
+        input.belowObserved = .shift
         let before = try planner.plan(input)
         input.observations = [
             Observation(

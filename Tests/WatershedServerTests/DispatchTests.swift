@@ -255,7 +255,7 @@ import WatershedWire
     // MARK: Re-planning
 
     /// The Longjiang incident; a follow-up says the leading edge reached the Luodong section 40 h later than the
-    /// plan predicted. DOMAIN.md §3: reaches below the observation keep their speeds and start from t_obs, so every
+    /// plan predicted, and asks for the first rule (`belowObserved: shift`). DOMAIN.md §3: reaches below the observation keep their speeds and start from t_obs, so every
     /// site task below Luodong moves its `startBy` exactly 40 h later (`TaskRescheduled`, from → to); tasks above
     /// it — passed by the front already — are not moved.
     @Test func observationFortyHoursLateMovesTasksBelowByFortyHours() async throws {
@@ -320,7 +320,7 @@ import WatershedWire
             let formatter = ISO8601DateFormatter()
             let monitoring = ReportsTests.monitoring(node: luodong, at: formatter.string(from: observed))
             let body = ReportsTests.report(
-                #""monitoring":[\#(monitoring)],"applyFactorBelow":\#(applyFactorBelow)"#)
+                #""monitoring":[\#(monitoring)],"belowObserved":"\#(applyFactorBelow ? "scale" : "shift")""#)
             let filed = try await api.request(
                 .POST, "/v1/incidents/\(id)/reports", token: DevToken.officer, body: body)
             #expect(filed.status == 201, "\(String(decoding: filed.body, as: UTF8.self))")

@@ -177,8 +177,8 @@ import WatershedWire
             let before = try await api.detail(id)
             let oldPlan = try #require(before.incident.plan)
             let body = Self.report(
-                #""monitoring":[\#(Self.monitoring(node: "longjiang-luodong-section", at: "2012-01-17T08:00:00+08:00"))]"#
-            )
+                #""monitoring":[\#(Self.monitoring(node: "longjiang-luodong-section", at: "2012-01-17T08:00:00+08:00"))],"#
+                    + #""belowObserved":"shift""#)
             let filed = try await api.request(.POST, "/v1/incidents/\(id)/reports", token: DevToken.officer, body: body)
             #expect(filed.status == 201, "\(String(decoding: filed.body, as: UTF8.self))")
             let created = try filed.decoded(IncidentCreated.self)

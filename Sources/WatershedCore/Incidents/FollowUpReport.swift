@@ -90,6 +90,12 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
     /// absent or `false`: reaches below keep their own speeds and shift by t_obs − t_pred. Kept for the rest of
     /// the incident's re-estimates once set.
     public var applyFactorBelow: Bool?
+    /// How observations correct arrivals below the observed node (``BelowObserved``: `calibrate`, `shift`, `scale`);
+    /// absent: as before (the default `calibrate`). Kept for the rest of the incident's re-estimates once set.
+    public var belowObserved: BelowObserved?
+    /// A dam (or sluice, gate, reservoir) on the plume's path now held until released: arrivals below it wait for
+    /// its release (follow-up reports only; ``HeldDam``). JSON: `{"site": "he-river-hemianshi-dam"}`.
+    public var damHold: HeldDam?
     /// An emergency release from a held dam, to be warned of downstream (follow-up reports only; ``DamRelease``).
     public var damRelease: DamRelease?
 
@@ -112,7 +118,7 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case kind, summary, monitoring, levelChange, measuresTaken, casualties, signature, applyFactorBelow
-        case damRelease
+        case damRelease, belowObserved, damHold
     }
 
     /// Decodes the JSON described on the type; `monitoring` and `measuresTaken` default to empty.
@@ -127,6 +133,8 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
         signature = try container.decode(ReportSignature.self, forKey: .signature)
         applyFactorBelow = try container.decodeIfPresent(Bool.self, forKey: .applyFactorBelow)
         damRelease = try container.decodeIfPresent(DamRelease.self, forKey: .damRelease)
+        belowObserved = try container.decodeIfPresent(BelowObserved.self, forKey: .belowObserved)
+        damHold = try container.decodeIfPresent(HeldDam.self, forKey: .damHold)
     }
 
     /// The observations of the slug: monitoring results with a node and a feature, in order.
@@ -236,6 +244,22 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
                     "is before the incident was discovered (\(CanonicalJSON.timestamp(context.discoveredAt)))")
             }
         }
+        if let hold = damHold {
+            if kind == .final { add("damHold", "a final report closes the incident; hold a dam in a follow-up report") }
+            if let site = basin.emergencySite(hold.site) {
+                if !DamRelease.releasingKinds.contains(site.site.kind) {
+                    add(
+                        "damHold.site",
+                        "\"\(hold.site)\" is a \(site.site.kind.rawValue); a dam, sluice, gate or reservoir holds water"
+                    )
+                } else if !context.pathNodes.contains(hold.site) {
+                    add("damHold.site", "\"\(hold.site)\" is not on the plume's path")
+                }
+            } else {
+                add("damHold.site", "unknown emergency site \"\(hold.site)\" on any river")
+            }
+            if let at = hold.releasedAt { checkTime(at, "damHold.releasedAt") }
+        }
         if let casualties {
             for (name, value) in [
                 ("casualties.deaths", casualties.deaths),
@@ -250,15 +274,26 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
 
     /// The planner's input for the re-estimate after this report, from the current plan's input: the
     /// observations so far plus this report's, planned at the latest of its sample times, with the level and
-    /// casualties it reports. `nil` when the report has no observation (nothing to re-estimate).
-    public func replanInput(from previous: SpillInput, level: SeverityLevel?) -> SpillInput? {
+    /// casualties it reports; a dam it holds held until released, and a held dam it releases released at the
+    /// release's time; planned at `now` (receipt) when it has no observation. `nil` when the report has no observation and changes no hold (nothing to re-estimate).
+    public func replanInput(from previous: SpillInput, level: SeverityLevel?, now: Date) -> SpillInput? {
         let new = observations
-        guard !new.isEmpty else { return nil }
+        var held = previous.heldDams ?? []
+        if let hold = damHold, !held.contains(where: { $0.site == hold.site }) {
+            held.append(HeldDam(site: hold.site, releasedAt: hold.releasedAt))
+        }
+        if let release = damRelease, let index = held.firstIndex(where: { $0.site == release.site }) {
+            held[index].releasedAt = release.at
+        }
+        let holdsChanged = held != (previous.heldDams ?? [])
+        guard !new.isEmpty || holdsChanged else { return nil }
         var input = previous
         input.observations += new
-        input.plannedAt = max(previous.plannedAt ?? previous.at, new.map(\.at).max()!)
+        input.heldDams = held.isEmpty ? previous.heldDams : held
+        input.plannedAt = max(previous.plannedAt ?? previous.at, new.map(\.at).max() ?? now)
         input.level = level
         if let applyFactorBelow { input.applyFactorBelow = applyFactorBelow }
+        if let belowObserved { input.belowObserved = belowObserved }
         if let casualties {
             input.gradingFacts.deaths = casualties.deaths
             input.gradingFacts.poisonedOrInjured = casualties.poisonedOrInjured

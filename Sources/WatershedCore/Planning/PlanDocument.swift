@@ -81,6 +81,13 @@ public struct Arrival: Codable, Sendable, Hashable {
     public var earliestArrival: Date
     /// Likely arrival of the peak: most-probable velocity, plus holds.
     public var likelyArrival: Date
+    /// The slow end of the arrival band: the latest plausible arrival of the peak (``ArrivalBand``); `nil` in plans
+    /// made before bands, and off the rivers.
+    public var latestArrival: Date? = nil
+    /// What the band earliest…latest rests on, and how wide it is; `nil` where ``latestArrival`` is.
+    public var band: ArrivalBand? = nil
+    /// A dam above still held with no release yet: the times below assume it is released when the plan is made.
+    public var heldBehind: String? = nil
     /// Hours from the leading edge until the concentration falls to 10 % of the peak (T_d10),
     /// plus the release duration for a continuous release.
     public var passageH: Double?
@@ -98,6 +105,55 @@ public struct Arrival: Codable, Sendable, Hashable {
     /// playbook's `storageM3` over the planned discharge there, storage ÷ (Q · 3,600) (issue 17: what each dam
     /// can hold); `nil` without a storage figure.
     public var holdCapacityH: Double? = nil
+}
+
+/// What an arrival's band (``Arrival/earliestArrival`` … ``Arrival/latestArrival``) rests on.
+///
+/// JSON: `{"widthH": 21.4, "basis": "prior", "factor": null, "weight": null, "observedAt": null, "poolH": 0}` — `basis`
+/// `prior` (Jobson's spread, no observation governs it) or `calibrated` (an observation at `observedAt` gave the speed
+/// factor `factor`, applied here with `weight`, 1 at or above the observed node).
+public struct ArrivalBand: Codable, Sendable, Hashable {
+    /// What the band rests on.
+    public enum Basis: String, Codable, Sendable {
+        /// Jobson (1996): from the leading edge at the maximum-probable speed to the peak at the mirrored slow speed.
+        case prior
+        /// Calibrated on an observation (``Planner`` `timings`: f^w below the observed node).
+        case calibrated
+    }
+    /// latest − earliest, h.
+    public var widthH: Double
+    public var basis: Basis
+    /// The observed node whose factor governs it.
+    public var observedAt: String?
+    /// The speed factor f of that observation.
+    public var factor: Double?
+    /// The weight w it has here (0…1).
+    public var weight: Double?
+    /// Hours of the peak's moving time spent crossing dams' pools (``EmergencySite/poolVolumeM3``).
+    public var poolH: Double
+
+    /// Creates a band description.
+    public init(
+        widthH: Double, basis: Basis, observedAt: String? = nil, factor: Double? = nil, weight: Double? = nil,
+        poolH: Double = 0
+    ) {
+        self.widthH = widthH
+        self.basis = basis
+        self.observedAt = observedAt
+        self.factor = factor
+        self.weight = weight
+        self.poolH = poolH
+    }
+
+    /// The band in a sentence, e.g. "band 21.4 h, Jobson's spread" or "band 3.2 h, calibrated at X (f = 1.62, w = 0.45)".
+    public var sentence: String {
+        let width = String(format: "%.1f h", widthH)
+        guard basis == .calibrated, let observedAt, let factor, let weight else {
+            return "band \(width), Jobson's spread (no observation yet)"
+        }
+        return "band \(width), calibrated at \(observedAt) (f = \(String(format: "%.2f", factor)), w = "
+            + "\(String(format: "%.2f", weight)))"
+    }
 }
 
 /// The kind of a planned task.

@@ -70,6 +70,37 @@ public struct Observation: Codable, Sendable, Hashable {
     }
 }
 
+/// How an observation corrects the arrivals below the node it was made at (issue 17; `docs/travel-time.md`).
+public enum BelowObserved: String, Codable, Sendable, CaseIterable {
+    /// Calibrated (the default): the ratio f of observed to predicted travel is applied to each reach below with a
+    /// weight w = s · exp(−d / D) — d the distance below the observed node, D the distance from the spill to it, s
+    /// the share of the observed travel spent in the same kind of water (free-flowing or a dam's pool) — so a
+    /// reach's travel time becomes T · f^w, and its band narrows to (spread)^(1 − w).
+    case calibrate
+    /// The first rule (DOMAIN.md §3): reaches below keep their own speeds and shift by the same quantity's
+    /// correction at the observed node.
+    case shift
+    /// The factor f applied below the observed node too, in full (`--apply-below`).
+    case scale
+}
+
+/// A dam (or sluice, gate, reservoir) held until released: the slug waits there until `releasedAt`; with no
+/// release yet, arrivals below it are planned as if it were released when the plan is made, and say so.
+///
+/// JSON: `{"site": "he-river-hemianshi-dam", "releasedAt": "2013-07-07T08:00:00+08:00"}` (`releasedAt` absent: still
+/// held).
+public struct HeldDam: Codable, Sendable, Hashable {
+    /// The emergency site's id.
+    public var site: String
+    /// When it was (or will be) released; `nil` while still held.
+    public var releasedAt: Date?
+    /// Creates a hold.
+    public init(site: String, releasedAt: Date? = nil) {
+        self.site = site
+        self.releasedAt = releasedAt
+    }
+}
+
 /// Everything the planner needs to plan one spill. Time is a parameter: the planner reads no clock.
 public struct SpillInput: Codable, Sendable, Hashable {
     /// Where.
@@ -101,8 +132,13 @@ public struct SpillInput: Codable, Sendable, Hashable {
     public var sea: SeaConditions?
     /// Monitoring observations to re-estimate from.
     public var observations: [Observation]
-    /// Apply the re-estimate factor f below the observed section too.
+    /// Apply the re-estimate factor f below the observed section too (the same as ``belowObserved`` `.scale`).
     public var applyFactorBelow: Bool
+    /// How observations correct arrivals below the observed node; `nil`: ``BelowObserved/calibrate``, or
+    /// ``BelowObserved/scale`` when ``applyFactorBelow`` is set.
+    public var belowObserved: BelowObserved?
+    /// Dams held until released (an open hold, or one with its release time); `nil` or empty: none.
+    public var heldDams: [HeldDam]?
     /// The province this server serves: peers are the others.
     public var ownProvince: UnitCode
 
@@ -131,6 +167,11 @@ public struct SpillInput: Codable, Sendable, Hashable {
         self.observations = observations
         self.applyFactorBelow = applyFactorBelow
         self.ownProvince = ownProvince
+    }
+
+    /// The rule in force for arrivals below an observed node.
+    public var belowObservedRule: BelowObserved {
+        belowObserved ?? (applyFactorBelow ? .scale : .calibrate)
     }
 }
 

@@ -114,6 +114,7 @@ public struct Planner: Sendable {
         throws(PlanError)
     {
         for site in input.holds.keys.sorted() where !sites.contains(site) { throw .unknownHoldSite(site) }
+        for dam in input.heldDams ?? [] where !sites.contains(dam.site) { throw .unknownHoldSite(dam.site) }
         for observation in input.observations where !onPath.contains(observation.node) {
             throw .unknownObservationNode(observation.node)
         }
@@ -136,120 +137,6 @@ public struct Planner: Sendable {
         init(input: SpillInput, pollutant: Pollutant) {
             self.input = input
             self.pollutant = pollutant
-        }
-    }
-
-    // MARK: - River
-
-    /// One node on the plume's path with its cumulative moving times.
-    struct PathNode {
-        enum Payload {
-            case site(EmergencySite)
-            case receptor(Receptor)
-            case section(MonitoringSection)
-        }
-        var payload: Payload
-        var river: RiverPlaybook
-        var km: Double
-        var distanceKm: Double
-        /// Cumulative moving peak time at the most-probable velocity, h.
-        var mostProbableH: Double
-        /// Cumulative moving peak time at the maximum-probable velocity, h.
-        var maximumProbableH: Double
-        /// Hold time at dams above this node, h.
-        var holdH: Double
-        var reach: Reach
-        var dischargeM3s: Double
-
-        var id: String {
-            switch payload {
-            case .site(let s): s.id
-            case .receptor(let r): r.id
-            case .section(let m): m.id
-            }
-        }
-        var order: Int {
-            switch payload {
-            case .receptor: 0
-            case .section: 1
-            case .site: 2
-            }
-        }
-    }
-
-    func discharge(of reach: Reach, _ input: SpillInput) -> Double {
-        input.dischargeOverrides[reach.id] ?? input.flowRatio * reach.meanDischargeM3s
-    }
-
-    func velocities(of reach: Reach, _ input: SpillInput) -> Jobson.PeakVelocities {
-        if let v = input.velocityOverrides[reach.id] ?? reach.velocityMs {
-            return Jobson.PeakVelocities(mostProbable: v, maximumProbable: v)
-        }
-        return Jobson.peakVelocities(
-            drainageAreaKm2: reach.drainageAreaKm2, meanDischargeM3s: reach.meanDischargeM3s,
-            dischargeM3s: discharge(of: reach, input), slope: reach.slope)
-    }
-
-    /// Walks the course from the spill, accumulating moving time reach by reach (times add
-    /// reach by reach, Jobson 1996) and hold time at held dams.
-    func walk(river: RiverPlaybook, km: Double, input: SpillInput) -> [PathNode] {
-        var nodes: [PathNode] = []
-        var mostProbable = 0.0
-        var maximumProbable = 0.0
-        var hold = 0.0
-        var distance = 0.0
-        for (leg, step) in basin.downstreamCourse(from: river.id, km: km).enumerated() {
-            let playbook = step.river
-            let entry = leg == 0 ? km : step.entryKm
-            var here: [PathNode.Payload] = []
-            here += playbook.receptors.filter { $0.km >= entry }.map { .receptor($0) }
-            here += playbook.monitoringSections.filter { $0.km >= entry }.map { .section($0) }
-            here += playbook.sites.filter { $0.km >= entry }.map { .site($0) }
-            func chainage(_ p: PathNode.Payload) -> Double {
-                switch p {
-                case .site(let s): s.km
-                case .receptor(let r): r.km
-                case .section(let m): m.km
-                }
-            }
-            var position = entry
-            // Velocities once per reach, not once per segment between nodes.
-            let speeds = playbook.reaches.map { velocities(of: $0, input) }
-            func advance(to target: Double) {
-                for (index, reach) in playbook.reaches.enumerated() where reach.toKm > position && reach.fromKm < target
-                {
-                    let length = min(reach.toKm, target) - max(reach.fromKm, position)
-                    guard length > 0 else { continue }
-                    let v = speeds[index]
-                    mostProbable += length * 1_000 / v.mostProbable / 3_600
-                    maximumProbable += length * 1_000 / v.maximumProbable / 3_600
-                    distance += length
-                }
-                position = max(position, target)
-            }
-            let ordered = here.map { (chainage($0), $0) }.sorted { a, b in
-                a.0 != b.0 ? a.0 < b.0 : order(a.1) < order(b.1)
-            }
-            for (nodeKm, payload) in ordered {
-                advance(to: nodeKm)
-                guard let reach = basin.reach(of: playbook, at: nodeKm) else { continue }
-                nodes.append(
-                    PathNode(
-                        payload: payload, river: playbook, km: nodeKm, distanceKm: distance,
-                        mostProbableH: mostProbable, maximumProbableH: maximumProbable, holdH: hold, reach: reach,
-                        dischargeM3s: discharge(of: reach, input)))
-                if case .site(let site) = payload, let h = input.holds[site.id] { hold += h }
-            }
-            advance(to: playbook.lengthKm)
-        }
-        return nodes
-    }
-
-    private func order(_ payload: PathNode.Payload) -> Int {
-        switch payload {
-        case .receptor: 0
-        case .section: 1
-        case .site: 2
         }
     }
 
@@ -289,8 +176,10 @@ public struct Planner: Sendable {
             if case .site(let site) = node.payload { return site.id } else { return nil }
         }
         try checkPathReferences(input, onPath: Set(nodes.map(\.id)), sites: Set(sites))
+        let heldSites = Set((input.heldDams ?? []).map(\.site))
         for node in nodes {
-            guard case .site(let site) = node.payload, input.holds[site.id] != nil else { continue }
+            guard case .site(let site) = node.payload, input.holds[site.id] != nil || heldSites.contains(site.id)
+            else { continue }
             let holding: Set<SiteKind> = [.dam, .sluice, .gate, .reservoir]
             guard holding.contains(site.kind) || site.actions.contains(.intercept) else {
                 throw .notAHoldSite(site: site.id, kind: site.kind)
@@ -307,6 +196,18 @@ public struct Planner: Sendable {
         for (node, timing) in zip(nodes, times) {
             let earliest = start.addingTimeInterval(timing.earliestH * 3_600)
             let likely = start.addingTimeInterval(timing.likelyH * 3_600)
+            let band = ArrivalBand(
+                widthH: timing.latestH - timing.earliestH,
+                basis: timing.basis.observation == nil ? .prior : .calibrated,
+                observedAt: timing.basis.observation?.node, factor: timing.basis.observation?.factor,
+                weight: timing.basis.observation?.weight, poolH: timing.basis.poolH)
+            func banded(_ arrival: Arrival) -> Arrival {
+                var arrival = arrival
+                arrival.latestArrival = start.addingTimeInterval(timing.latestH * 3_600)
+                arrival.band = band
+                arrival.heldBehind = timing.basis.heldBehind
+                return arrival
+            }
             let without = prediction(
                 timing: timing, node: node, release: release, massFactor: 1, addedDischargeM3s: 0, limit: limit)
             let with = prediction(
@@ -335,7 +236,7 @@ public struct Planner: Sendable {
                 if let storage = site.storageM3, node.dischargeM3s > 0 {
                     entry.holdCapacityH = storage / (node.dischargeM3s * 3_600)
                 }
-                work.arrivals.append(entry)
+                work.arrivals.append(banded(entry))
                 guard actionNeeded else { break }
                 for measure in node.river.measures
                 where measure.site == site.id && measure.pollutantClasses.contains(pollutantClass) {
@@ -374,7 +275,7 @@ public struct Planner: Sendable {
                     earliest: earliest, likely: likely, passage: passage, without: without, with: with, actions: [])
                 entry.supplyLevel = receptor.supplyLevel
                 entry.beyond = receptor.beyond
-                work.arrivals.append(entry)
+                work.arrivals.append(banded(entry))
                 if receptor.kind == .intake && watchNeeded {
                     let lead = receptor.closeLeadTimeH ?? Self.defaultIntakeLeadTimeH
                     let latest = earliest.addingTimeInterval(-lead * 3_600)
@@ -391,10 +292,11 @@ public struct Planner: Sendable {
                 }
             case .section(let section):
                 work.arrivals.append(
-                    arrival(
-                        node: node, name: section.name, nameZh: section.nameZh, kind: .monitoringSection,
-                        owner: section.owner, earliest: earliest, likely: likely, passage: passage, without: without,
-                        with: with, actions: []))
+                    banded(
+                        arrival(
+                            node: node, name: section.name, nameZh: section.nameZh, kind: .monitoringSection,
+                            owner: section.owner, earliest: earliest, likely: likely, passage: passage,
+                            without: without, with: with, actions: [])))
                 if watchNeeded {
                     let latest = earliest.addingTimeInterval(-Self.samplingLeadTimeH * 3_600)
                     addTask(

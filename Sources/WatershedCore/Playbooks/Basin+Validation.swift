@@ -249,6 +249,16 @@ private struct Checker {
             owner(site.owner, doc, path + ".owner")
             if site.actions.isEmpty { add(doc, path + ".actions", "an emergency site needs at least one action") }
             if let storage = site.storageM3 { range(storage, Limits.storageM3, doc, path + ".storageM3", "m³") }
+            if let pool = site.poolVolumeM3 {
+                range(pool, 1...Limits.storageM3.upperBound, doc, path + ".poolVolumeM3", "m³")
+                if !DamRelease.releasingKinds.contains(site.kind) {
+                    add(doc, path + ".poolVolumeM3", "only a dam, sluice, gate or reservoir impounds a pool")
+                }
+            }
+            if let length = site.poolLengthKm {
+                range(length, 0.1...1_000, doc, path + ".poolLengthKm", "km")
+                if site.poolVolumeM3 == nil { add(doc, path + ".poolLengthKm", "a pool length needs poolVolumeM3") }
+            }
             if let r = site.removalFraction { range(r, 0...1, doc, path + ".removalFraction", "(a fraction)") }
             if site.actions.contains(.dose) && site.removalFraction == nil {
                 add(doc, path + ".removalFraction", "a dosing site needs removalFraction (0…1)")

@@ -181,6 +181,12 @@ public struct EmergencySite: Codable, Sendable, Hashable {
     public var actions: [SiteAction]
     /// Usable storage, m³ (for intercept/divert).
     public var storageM3: Double?
+    /// For a dam: the volume impounded at its normal pool level (正常蓄水位库容), m³ — the water a slug must pass
+    /// through, so travel through the pool takes at least its residence time V / Q.
+    public var poolVolumeM3: Double?
+    /// For a dam: how far its pool backs up the river (回水长度), km; `nil`: up to the dam above it on the same
+    /// river, or the river's start.
+    public var poolLengthKm: Double?
     /// Fraction (0…1) of the dissolved mass a dosing operation here removes.
     public var removalFraction: Double?
     /// Clean-water release for dilution, m³/s.
@@ -194,7 +200,8 @@ public struct EmergencySite: Codable, Sendable, Hashable {
     public init(
         id: String, name: String, nameZh: String? = nil, kind: SiteKind, km: Double, lng: Double, lat: Double,
         owner: UnitCode, `operator`: String? = nil, actions: [SiteAction], storageM3: Double? = nil,
-        removalFraction: Double? = nil, releaseM3s: Double? = nil, source: String, note: String? = nil
+        removalFraction: Double? = nil, releaseM3s: Double? = nil, source: String, note: String? = nil,
+        poolVolumeM3: Double? = nil, poolLengthKm: Double? = nil
     ) {
         self.id = id
         self.name = name
@@ -207,6 +214,8 @@ public struct EmergencySite: Codable, Sendable, Hashable {
         self.operator = `operator`
         self.actions = actions
         self.storageM3 = storageM3
+        self.poolVolumeM3 = poolVolumeM3
+        self.poolLengthKm = poolLengthKm
         self.removalFraction = removalFraction
         self.releaseM3s = releaseM3s
         self.source = source

@@ -60,7 +60,7 @@ extension IncidentRules {
             taskChanges += changed.tasks
             level = change.to
         }
-        if let previous = incident.plan, let input = report.replanInput(from: previous.input, level: level) {
+        if let previous = incident.plan, let input = report.replanInput(from: previous.input, level: level, now: now) {
             let plan: PlanDocument
             do {
                 plan = try Planner(basin: basin).plan(input)
