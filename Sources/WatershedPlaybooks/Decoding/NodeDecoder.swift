@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 extension DecodingState {
@@ -41,6 +42,17 @@ extension DecodingState {
             reported = value == nil && node != nil && !silent
             return (value ?? 0) as? T
         }
+        if T.self == Date.self {
+            let text = string(node, path: path, silent: silent)
+            let date = text.flatMap(Self.time)
+            if date == nil, text != nil, !silent, let node {
+                report(
+                    path, at: SourcePosition(node.mark),
+                    "\(Scalars.describe(node)) is not an ISO 8601 time with offset, e.g. 2012-01-15T08:00:00+08:00")
+            }
+            reported = date == nil && node != nil && !silent
+            return (date ?? Date(timeIntervalSince1970: 0)) as? T
+        }
         if T.self == Float.self {
             let value = double(node, path: path, silent: silent)
             reported = value == nil && node != nil && !silent
@@ -64,6 +76,14 @@ extension DecodingState {
             return convert(value ?? 0, to: integerType) as? T
         }
         return nil
+    }
+
+    /// An RFC 3339 time with its offset (fractional seconds allowed).
+    static func time(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     private func convert<I: FixedWidthInteger>(_ value: Int, to type: I.Type) -> I? { I(exactly: value) }
