@@ -113,8 +113,10 @@ enum ClientFormat {
         return table.render()
     }
 
-    /// `GET /v1/incidents/{id}` for a duty officer: summary, tasks, obligations, arrivals, timeline.
-    static func incidentDetail(_ detail: IncidentDetail, time: LocalTime) -> String {
+    /// `GET /v1/incidents/{id}` for a duty officer: summary, tasks, obligations, arrivals, timeline. In `chinese`,
+    /// tasks by their `titleZh`, and obligations and notifications to neighbours in the Chinese text the server
+    /// gives (``obligationsZh(_:time:)``, ``notificationsZh(_:)``); the English where it gives none.
+    static func incidentDetail(_ detail: IncidentDetail, time: LocalTime, chinese: Bool = false) -> String {
         let incident = detail.incident
         let plan = incident.plan
         var header = [
@@ -142,7 +144,7 @@ enum ClientFormat {
             tasks.add([
                 task.reference, assignee(task.assignee),
                 task.unowned ? "\(task.state.words), UNOWNED" : task.state.words,
-                deadline(task, time: time), short(task.title),
+                deadline(task, time: time), short(chinese ? task.titleZh ?? task.title : task.title),
             ])
         }
         sections.append(
@@ -157,9 +159,13 @@ enum ClientFormat {
                 obligationState(due),
             ])
         }
-        sections.append(
-            "REPORT OBLIGATIONS (MEP Order No. 17)\n"
-                + (detail.obligations.isEmpty ? "(none due yet)" : obligations.render()))
+        if chinese {
+            sections.append(obligationsZh(detail.obligations, time: time))
+        } else {
+            sections.append(
+                "REPORT OBLIGATIONS (MEP Order No. 17)\n"
+                    + (detail.obligations.isEmpty ? "(none due yet)" : obligations.render()))
+        }
 
         if let plan {
             var arrivals = TextTable(
@@ -179,7 +185,9 @@ enum ClientFormat {
                     + (plan.arrivals.isEmpty ? "(none: the plume reaches no mapped node)" : arrivals.render()))
         }
 
-        if !detail.notifications.isEmpty {
+        if chinese, !detail.notifications.isEmpty {
+            sections.append(notificationsZh(detail.notifications))
+        } else if !detail.notifications.isEmpty {
             var notifications = TextTable(
                 ["neighbour", "boundary", "crossing", "notify by", "requirement", "delivery"])
             for entry in detail.notifications {
@@ -204,6 +212,33 @@ enum ClientFormat {
         }
         sections.append("TIMELINE (\(detail.timeline.count) events)\n" + timeline.render())
         return sections.joined(separator: "\n\n")
+    }
+
+    /// The report obligations in Chinese: each one's `titleZh` (who reports what to whom within how long), its due
+    /// time and `stateZh` (待报, 已报, 逾期补报（迟报…）), under `法定报告（环境保护部令第17号）`.
+    static func obligationsZh(_ obligations: [Incident.Obligation], time: LocalTime) -> String {
+        var table = TextTable(["报告", "报送时限", "状态"])
+        for due in obligations {
+            let obligation = due.obligation
+            table.add([
+                due.titleZh ?? "\(report(obligation.report)): \(obligation.fromName)",
+                obligation.dueBy.map { time($0) } ?? "最迟 \(time(obligation.latestDueBy))",
+                due.stateZh ?? obligationState(due),
+            ])
+        }
+        return "法定报告（环境保护部令第17号）\n" + (obligations.isEmpty ? "（暂无）" : table.render())
+    }
+
+    /// The notifications to neighbours in Chinese: each one's `textZh` on its own line, then how far delivery got
+    /// (``ReportWordsZh/delivery(_:acceptedBy:peerReference:)``).
+    static func notificationsZh(_ notifications: [Incident.Notification]) -> String {
+        let lines = notifications.map { entry in
+            let text = entry.textZh ?? "\(entry.notification.name): \(entry.notification.boundaryName)"
+            return "  \(text)\n    "
+                + ReportWordsZh.delivery(
+                    entry.delivery, acceptedBy: entry.acceptedBy, peerReference: entry.peerReference)
+        }
+        return "相邻省份通报（《突发环境事件信息报告办法》第八条）\n" + lines.joined(separator: "\n")
     }
 
     /// `text` cut to `limit` characters with an ellipsis, for table cells that would push the table off a terminal.

@@ -34,10 +34,30 @@ struct ClientOptions: ParsableArguments {
             "Time zone of printed times, with their UTC offset (Asia/Shanghai is +08:00).", valueName: "zone"))
     var timeZone = "Asia/Shanghai"
 
+    @Option(
+        help: ArgumentHelp(
+            "Language of what is printed for people: zh (Chinese) or en. Default: $WATERSHED_LANG, else zh when the "
+                + "locale ($LC_ALL, $LC_MESSAGES, $LANG) is Chinese (zh_CN.UTF-8), else en.",
+            valueName: "zh|en"))
+    var lang: String?
+
     func validate() throws {
         if TimeZone(identifier: timeZone) == nil {
             throw ValidationError("--time-zone: unknown time zone \"\(timeZone)\" (e.g. Asia/Shanghai).")
         }
+        if let lang, !["zh", "en"].contains(lang) {
+            throw ValidationError("--lang: \"\(lang)\" is not a language; use zh (Chinese) or en (English).")
+        }
+    }
+
+    /// Whether to print in Chinese: `--lang`, else `WATERSHED_LANG`, else the first locale variable set (POSIX
+    /// order: `LC_ALL`, `LC_MESSAGES`, `LANG`) starting with `zh`.
+    var chinese: Bool {
+        let environment = ClientEnvironment.variables
+        if let lang { return lang == "zh" }
+        if let chosen = environment["WATERSHED_LANG"], !chosen.isEmpty { return chosen.hasPrefix("zh") }
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        return locale?.hasPrefix("zh") == true
     }
 
     /// The client configuration: flags first, then `WATERSHED_SERVER`, `WATERSHED_TOKEN`, `WATERSHED_CA`.
@@ -76,8 +96,9 @@ enum ClientJSON {
     }
 }
 
-/// The environment client commands take `WATERSHED_SERVER`, `WATERSHED_TOKEN` and `WATERSHED_CA` from: the process's,
-/// or one a test binds (`ClientEnvironment.$variables.withValue(…)`).
+/// The environment client commands take `WATERSHED_SERVER`, `WATERSHED_TOKEN`, `WATERSHED_CA` and the language
+/// (`WATERSHED_LANG`, the locale) from: the process's, or one a test binds
+/// (`ClientEnvironment.$variables.withValue(…)`).
 public enum ClientEnvironment {
     /// The variables.
     @TaskLocal public static var variables = ProcessInfo.processInfo.environment

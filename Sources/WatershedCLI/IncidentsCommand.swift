@@ -56,8 +56,9 @@ struct IncidentCommand: AsyncParsableCommand {
             commandName: "show",
             abstract: "Show an incident: summary, tasks, report obligations, arrivals and timeline.",
             discussion: """
-                Times print in local time with their offset (--time-zone). Exit 0 shown, 1 refused or no such \
-                incident, 2 usage, 3 cannot connect or the certificate is not trusted.
+                Times print in local time with their offset (--time-zone); with --lang zh (or a Chinese locale) \
+                tasks, report obligations and notifications to neighbours print in Chinese. Exit 0 shown, 1 refused \
+                or no such incident, 2 usage, 3 cannot connect or the certificate is not trusted.
                   watershed incident show GX-2026-0001 --ca data/tls/ca.pem --token wsd-dev-viewer-gx
                 """
         )
@@ -75,7 +76,10 @@ struct IncidentCommand: AsyncParsableCommand {
             let out = CommandOutput.current
             switch view {
             case .incident(let detail):
-                out.write(json ? try ClientJSON.encode(detail) : ClientFormat.incidentDetail(detail, time: client.time))
+                out.write(
+                    json
+                        ? try ClientJSON.encode(detail)
+                        : ClientFormat.incidentDetail(detail, time: client.time, chinese: client.chinese))
             case .capThread(let thread):
                 out.write(json ? try ClientJSON.encode(thread) : ClientFormat.capThread(thread, time: client.time))
             }

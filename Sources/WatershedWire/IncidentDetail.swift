@@ -95,4 +95,12 @@ extension IncidentDetail {
             tasks: incident.tasks, obligations: incident.obligations, timeline: incident.timeline,
             notifications: incident.notifications, origin: incident.origin, linked: incident.linked)
     }
+
+    /// The detail of `incident` with the Chinese text of its obligations (`titleZh`, `stateZh`) and notifications
+    /// (`textZh`), names from `basin`'s units and playbooks (issue 17).
+    public init(_ incident: Incident, basin: Basin) {
+        self.init(incident)
+        obligations = obligations.map { $0.withTextZh(units: basin.units) }
+        notifications = notifications.map { $0.withTextZh(in: basin) }
+    }
 }

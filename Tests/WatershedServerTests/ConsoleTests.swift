@@ -37,7 +37,7 @@ import WatershedWire
 
     @Test func modulesAreJavaScriptAndRevalidateWithTheirETag() async throws {
         try await LiveServer.withAPI { _, api in
-            for path in ["/app.js", "/api.js", "/map.js", "/i18n.js", "/format.js"] {
+            for path in ["/app.js", "/api.js", "/map.js", "/i18n.js", "/format.js", "/report.js"] {
                 let module = try await fetch(api, path)
                 #expect(module.status == 200, "\(path)")
                 // Browsers refuse a module script with a non-JavaScript MIME type (HTML spec, "module script").

@@ -7,7 +7,9 @@ acknowledges a task by clicking and sees the state change; restarts the server a
 "reconnecting…", resume, and show an event filed after the restart; shows a 403 (a task of another unit) as a
 message; shows no task buttons to a viewer; marks an exercise incident on the list and the incident view; lists and
 opens an incident a neighbour's CAP 1.2 alert opened (Guangdong posting the OASIS example A.1 to the peer port with
-its peer-client certificate, from `watershed certs`).
+its peer-client certificate, from `watershed certs`); on a Chinese screen files an initial report with its impacts
+through the console's form — a refusal shown next to its field first — and sees the grading hint the impacts give
+said in the level review, with the report obligation and a neighbour's notification in Chinese.
 
 Screenshots: Tests/browser/out/console.png (the incident view at 1280×800), console-full.png (the same, whole
 page), console-list.png (the list with its alerts) and console-phone.png (390 px wide).
@@ -37,7 +39,7 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "Tests" / "browser" / "out"
@@ -420,6 +422,76 @@ def main():
             driver.execute_script("arguments[0] === null ? localStorage.removeItem('watershed.lang')"
                                   " : localStorage.setItem('watershed.lang', arguments[0])", was)
 
+    def a_report_with_impacts_filed_through_the_form_in_chinese():
+        sign_in(OFFICER)
+        was = driver.execute_script("return localStorage.getItem('watershed.lang')")
+        driver.execute_script("localStorage.setItem('watershed.lang', 'zh')")
+        try:
+            driver.get(base + "#/")
+            driver.refresh()
+            until(lambda: css("#who")[0].is_displayed() and css("[data-testid=new-report]"), "the list, in Chinese")
+            click("[data-testid=new-report]")
+            until(lambda: css("[data-testid=report-form]"), "the report form")
+            assert "填报初报" in css("[data-testid=report-form] h2")[0].text
+            form = driver.find_element(By.CSS_SELECTOR, "[data-testid=report-form]")
+
+            def put(name, value):
+                element = form.find_element(By.NAME, name)
+                element.clear()
+                element.send_keys(value)
+
+            Select(form.find_element(By.NAME, "river")).select_by_value("longjiang")
+            put("km", "0")
+            put("pollutant", "cadmium")
+            # 0.1 kg of cadmium: far below the standard downstream, so the plan itself grades nothing and the
+            # hint comes from the impacts stated.
+            put("massKg", "0.1")
+            put("informationSource", "12369热线")
+            put("cause", "企业违法排放含镉废水")
+            Select(form.find_element(By.NAME, "level")).select_by_value("IV")
+            put("intakeName0", "德胜镇水厂取水口")
+            Select(form.find_element(By.NAME, "intakeServes0")).select_by_value("township")
+            put("signingOfficer", "韦局长")
+            put("contactName", "李明")
+            put("contactPhone", "0778-1234567")
+            # A loss below zero: refused (400/422) naming impacts.directLossCNY, shown next to that field.
+            put("directLossCNY", "-5")
+            click("[data-testid=report-submit]")
+            slot = '[data-error-for="impacts.directLossCNY"]'
+            try:
+                until(lambda: css(slot) and css(slot)[0].text, "the refusal next to the loss field")
+            except AssertionError:
+                raise AssertionError(f"no refusal at the loss field; the form says: "
+                                     f"{css('[data-testid=report-error]')[0].text!r}") from None
+            assert "zero or more" in css(slot)[0].text, css(slot)[0].text
+            assert "impacts.directLossCNY" in css("[data-testid=report-error]")[0].text
+            assert "#/report" in driver.current_url, "still on the form"
+            # 30,000,000 CNY: at least 20 M and under 100 M → II (2014 plan annex; Grading.swift); a township's
+            # intake cut off → III; the higher, II, is above the IV set: the level review says so.
+            put("directLossCNY", "30000000")
+            click("[data-testid=report-submit]")
+            until(lambda: "#/incident/" in driver.current_url, "the new incident's view after filing")
+            until(lambda: css("[data-testid=level-review]"), "the level review on the incident view")
+            text = css("[data-testid=level-review]")[0].text
+            for words in ("已定为 IV 级", "为 II 级", "direct loss CNY 30000000 → II",
+                          "township drinking-water intake cut off → III", "请指挥长复核级别"):
+                assert words in text, (words, text)
+            # Level IV set: Yizhou's initial report to its government and Hechi's bureau within 4 h of discovery
+            # (MEP Order No. 17 Art. 3), met by this report, signed as Yizhou, filed at once.
+            until(lambda: css("[data-testid=obligation-zh]"), "the obligation in Chinese")
+            row = css("tr.obligation")[0].text
+            assert "宜州区生态环境局向宜州区人民政府、河池市生态环境局报送初报，发现后4小时内" in row, row
+            assert "已报" in row, row
+            # The first incident (21,000 kg at km 0) notifies Guangdong; its notification reads in Chinese.
+            driver.get(base + f"#/incident/{state['incident']['id']}")
+            until(lambda: css("[data-testid=peer-zh]"), "a neighbour's notification in Chinese")
+            peer = css("[data-testid=peer-zh]")[0].text
+            assert peer.startswith("向广东省通报（"), peer
+            assert "（北京时间）" in peer and "通报时限" in peer, peer
+        finally:
+            driver.execute_script("arguments[0] === null ? localStorage.removeItem('watershed.lang')"
+                                  " : localStorage.setItem('watershed.lang', arguments[0])", was)
+
     def phone_width():
         driver.get(base + f"#/incident/{state['incident']['id']}")
         until(lambda: css("tr.task"), "the incident view")
@@ -450,6 +522,8 @@ def main():
                 checks.run("a neighbour's CAP alert is listed and opens as its thread", a_cap_alert_is_an_incident_like_any_other)
                 checks.run("a level below the plan's grade is said on the incident view, in Chinese",
                            a_level_below_the_plans_grade_is_said)
+                checks.run("a report with impacts filed through the form on a Chinese screen grades as the rules say",
+                           a_report_with_impacts_filed_through_the_form_in_chinese)
                 checks.run("phone width: no sideways scroll", phone_width)
         checks.run("no script errors in the console", no_script_errors)
     finally:

@@ -33,21 +33,8 @@ public enum TaskWordsZh {
     ///
     /// - Parameter units: the basin's units by code, for their `nameZh`.
     public static func report(_ obligation: ReportObligation, units: [UnitCode: AdministrativeUnit]) -> String {
-        let kind =
-            switch obligation.report {
-            case .initial: "初报"
-            case .followUp: "续报"
-            case .final: "处理结果报告"
-            }
-        let recipients = obligation.recipients.map { recipient -> String in
-            let unit = units[recipient.unit]
-            let name = unit?.nameZh ?? unit?.name ?? recipient.unit
-            switch recipient.body {
-            case .government: return "\(name)人民政府"
-            case .environmentBureau: return unit?.kind == .province ? "\(name)生态环境厅" : "\(name)生态环境局"
-            case .ministry: return "生态环境部"
-            }
-        }
-        return "向\(recipients.joined(separator: "、"))报送\(kind)（《突发环境事件信息报告办法》第三条）"
+        let recipients = obligation.recipients.map { ReportWordsZh.recipient($0, units: units) }
+        return
+            "向\(recipients.joined(separator: "、"))报送\(ReportWordsZh.kind(obligation.report))（\(ReportWordsZh.article3)）"
     }
 }

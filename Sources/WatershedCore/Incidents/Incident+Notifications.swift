@@ -39,3 +39,13 @@ extension Incident {
             .sorted { $0.deadline < $1.deadline }
     }
 }
+
+extension Incident.Notification {
+    /// This notification with its Chinese text: the neighbour's `nameZh` from the basin's units, the boundary's (and
+    /// a dam's) from its playbooks (``Basin/placeNameZh(_:)``).
+    public func withTextZh(in basin: Basin) -> Incident.Notification {
+        var entry = self
+        entry.textZh = ReportWordsZh.notification(notification, units: basin.units, placeNames: basin.placeNameZh)
+        return entry
+    }
+}

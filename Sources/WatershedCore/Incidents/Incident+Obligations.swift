@@ -8,7 +8,8 @@ extension Incident {
     /// filed or forwarded after `dueBy` meets it late: `state` is `met` and ``lateBy`` says by how much.
     ///
     /// JSON (in `GET /v1/incidents/{id}`): `{"seq", "at", "obligation": {…ReportObligation}, "state": "due" | "met" |
-    /// "cancelled", "metSeq"?, "metAt"?, "lateBy"?}`.
+    /// "cancelled", "metSeq"?, "metAt"?, "lateBy"?, "titleZh"?, "stateZh"?}`; the Chinese text is filled in for a
+    /// reader (``withTextZh(units:)``), never kept in the incident model.
     public struct Obligation: Codable, Sendable, Hashable {
         /// Due, met by a report, or cancelled with its report task.
         public enum State: String, Codable, Sendable, Hashable {
@@ -31,6 +32,11 @@ extension Incident {
         /// Seconds (at millisecond precision) by which the report that met it came after `dueBy`; `nil` when met on
         /// time (at `dueBy` to the millisecond is on time), not met, or without a `dueBy`.
         public var lateBy: Double?
+        /// The obligation in Chinese, who owes what to whom within how long (``ReportWordsZh/obligation(_:units:)``):
+        /// `宜州区生态环境局向宜州区人民政府、河池市生态环境局报送初报，发现后4小时内（…第三条）`.
+        public var titleZh: String?
+        /// Where it stands in Chinese (``ReportWordsZh/state(_:)``): `待报`, `已报`, `逾期补报（迟报1小时12分钟）`, `已取消`.
+        public var stateZh: String?
 
         public init(
             seq: Int64, at: Date, obligation: ReportObligation, state: State, metSeq: Int64? = nil, metAt: Date? = nil,
@@ -43,6 +49,14 @@ extension Incident {
             self.metSeq = metSeq
             self.metAt = metAt
             self.lateBy = lateBy
+        }
+
+        /// This obligation with its Chinese title and state, unit names from `units` (their `nameZh`).
+        public func withTextZh(units: [UnitCode: AdministrativeUnit]) -> Obligation {
+            var obligation = self
+            obligation.titleZh = ReportWordsZh.obligation(self.obligation, units: units)
+            obligation.stateZh = ReportWordsZh.state(self)
+            return obligation
         }
 
         /// Whether it was met after its deadline.

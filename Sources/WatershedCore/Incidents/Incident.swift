@@ -305,6 +305,9 @@ extension Incident {
         public var acceptedAt: Date?
         public var acceptedBy: String?
         public var peerReference: String?
+        /// The notification in Chinese (``ReportWordsZh/notification(_:units:placeNames:)``), filled in for a
+        /// reader, never kept in the incident model.
+        public var textZh: String?
 
         /// A notification not delivered yet.
         public init(seq: Int64, notification: PeerNotification) {

@@ -24,9 +24,10 @@ export function storeToken(token) {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
-/** Calls the API; resolves with the JSON body, rejects with an `ApiError`. */
-export async function api(path, { method = 'GET', body, token = storedToken() } = {}) {
-  const headers = { Accept: 'application/json' };
+/** Calls the API; resolves with the JSON body, rejects with an `ApiError`. `headers` adds request headers (an
+ * `Idempotency-Key`). */
+export async function api(path, { method = 'GET', body, token = storedToken(), headers: extra = {} } = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;

@@ -5,6 +5,7 @@ import { api, ApiError, LiveStream, storedToken, storeToken } from './api.js';
 import { esc, localTime, since, countdown, duration, num } from './format.js';
 import { lang, placeName, setLang, t, term, translatePage } from './i18n.js';
 import { playbooksFor, renderMap } from './map.js';
+import { renderReportForm } from './report.js';
 
 const $ = (id) => document.getElementById(id);
 const ALERTS_KEY = 'watershed.alerts';
@@ -443,7 +444,7 @@ function signOut() {
 }
 
 function showSignIn() {
-  for (const id of ['who', 'signout', 'alerts', 'list-view', 'incident-view', 'drill-token']) $(id).hidden = true;
+  for (const id of ['who', 'signout', 'alerts', 'list-view', 'incident-view', 'report-view', 'drill-token']) $(id).hidden = true;
   $('signin').hidden = false;
   $('token').value = '';
   $('token').focus();
@@ -480,6 +481,8 @@ async function refreshList() {
 function renderList() {
   const list = $('incidents');
   if (!state.me) return;
+  // Filing an initial report: officers, and a drill token for its exercises.
+  $('list-actions').hidden = !(hasRole('officer') || (state.me.roles ?? []).includes('drill'));
   if (!state.incidents.length) {
     list.innerHTML = `<li class="muted">${esc(t('noIncidents'))}</li>`;
     return;
@@ -554,6 +557,7 @@ function peerRows(detail) {
     return detail.notifications.map((entry) => ({
       ...entry.notification,
       recorded: true,
+      textZh: entry.textZh,
       receivedAt: entry.receivedAt ?? (entry.delivery === 'accepted' ? entry.acceptedAt : undefined),
       acceptedAt: entry.acceptedAt,
     }));
@@ -645,10 +649,16 @@ function renderDetail() {
     const open = o.state === 'due';
     // Met after its deadline: "met late by 1 h 12 min" (lateBy is in seconds).
     const late = o.state === 'met' && o.lateBy != null;
-    const stateText = late ? t('metLateBy', { d: duration(o.lateBy * 1000) }) : term(o.state);
+    // On a Chinese screen the server's own Chinese (titleZh: who reports what to whom within how long; stateZh:
+    // 待报 / 已报 / 逾期补报（迟报…）) when it gives one.
+    const zh = lang() === 'zh';
+    const stateText = zh && o.stateZh ? o.stateZh : late ? t('metLateBy', { d: duration(o.lateBy * 1000) }) : term(o.state);
+    const what = zh && o.titleZh
+      ? `<td colspan="3" data-testid="obligation-zh">${esc(o.titleZh)}</td>`
+      : `<td>${esc(term(ob.report))}</td><td>${esc(unitName(ob.fromUnit))}</td>
+      <td>${esc((ob.recipients ?? []).map(recipientText).join('、'))}</td>`;
     return `<tr class="obligation state-${esc(o.state)}${late ? ' late' : ''}" data-obligation="${esc(ob.id)}">
-      <td>${esc(term(ob.report))}</td><td>${esc(unitName(ob.fromUnit))}</td>
-      <td>${esc((ob.recipients ?? []).map(recipientText).join('、'))}</td>
+      ${what}
       <td>${esc(localTime(dueBy))}${open ? `<br><span class="${due.passed ? 'passed' : ''}" data-countdown="${esc(dueBy)}">${esc(due.text)}</span>` : ''}</td>
       <td class="obligation-state">${esc(stateText)}</td><td class="muted">${esc(ob.rule ?? '')}</td></tr>`;
   });
@@ -664,7 +674,9 @@ function renderDetail() {
       <td>${esc(localTime(n.deadline))}<br><span data-countdown="${esc(n.deadline)}">${esc(countdown(n.deadline).text)}</span></td>
       <td><span class="${n.recorded ? '' : 'muted'}">${esc(n.recorded ? t('recorded') : t('pending'))}</span><br>
         <span class="${n.receivedAt ? 'ok' : 'muted'}" data-peer-state="received">${esc(received)}</span><br>
-        <span class="${n.acceptedAt ? 'ok' : 'muted'}" data-peer-state="accepted">${esc(accepted)}</span></td></tr>`;
+        <span class="${n.acceptedAt ? 'ok' : 'muted'}" data-peer-state="accepted">${esc(accepted)}</span></td></tr>${
+      // The notification in the server's Chinese (textZh): whom, why, where, when, by when, under which rule.
+      lang() === 'zh' && n.textZh ? `<tr class="peer-text"><td colspan="6" data-testid="peer-zh">${esc(n.textZh)}</td></tr>` : ''}`;
   });
 
   const arrivals = (plan?.arrivals ?? []).map((a) => {
@@ -691,7 +703,8 @@ function renderDetail() {
     <p><a href="#/" data-focus-key="back">← ${esc(t('back'))}</a></p>
     <header class="incident-head${d.exercise ? ' exercise' : ''}">
       <h2>${levelBadge(d.level)} <span data-testid="incident-reference">${esc(d.reference)}</span> ${drillBadge(d.exercise)}
-        <span class="muted">${esc(d.state === 'closed' ? t('closed') : t('openState'))}</span></h2>
+        <span class="muted">${esc(d.state === 'closed' ? t('closed') : t('openState'))}</span>
+        ${d.state !== 'closed' && mayWorkTasks(d) ? `<a class="button-link" data-testid="file-followup" href="#/incident/${esc(encodeURIComponent(d.id))}/report">${esc(t('fileFollowUpShort'))}</a>` : ''}</h2>
       <dl class="facts">
         <div><dt>${esc(t('place'))}</dt><dd>${esc(placeText(d))}</dd></div>
         <div><dt>${esc(t('pollutant'))}</dt><dd>${esc(plan?.pollutant ? placeName(plan.pollutant) : d.pollutant)}</dd></div>
@@ -744,8 +757,42 @@ async function work(taskId, action, button) {
 
 // ---- routing and the clock ---------------------------------------------------------------------------------
 
+/** The report form: an initial report (`#/report`) or a follow-up on an incident (`#/incident/{id}/report`). It has a
+ * view of its own, which live events never re-render, so nothing typed is lost. */
+async function showReportForm(incidentId) {
+  $('list-view').hidden = true;
+  $('incident-view').hidden = true;
+  const view = $('report-view');
+  view.hidden = false;
+  let incident = null;
+  if (incidentId) {
+    try {
+      incident = await api(`/v1/incidents/${encodeURIComponent(incidentId)}`);
+    } catch (error) {
+      view.innerHTML = `<p><a href="#/">← ${esc(t('back'))}</a></p><p class="error-inline">${esc(errorText(error))}</p>`;
+      return;
+    }
+  }
+  renderReportForm(view, {
+    kind: incidentId ? 'followUp' : 'initial', incident, me: state.me, playbooks: state.playbooks, errorText,
+    onFiled: (created) => {
+      view.innerHTML = '';
+      location.hash = `#/incident/${encodeURIComponent(created.incident.id)}`;
+    },
+  });
+  view.querySelector('input, select, textarea')?.focus();
+}
+
 function route() {
   if (!state.me) return;
+  const form = location.hash.match(/^#\/(?:incident\/([^/]+)\/)?report$/);
+  $('report-view').hidden = !form;
+  if (form) {
+    state.detailId = null;
+    state.detail = null;
+    showReportForm(form[1] ? decodeURIComponent(form[1]) : null);
+    return;
+  }
   const match = location.hash.match(/^#\/incident\/([^/]+)$/);
   if (match) {
     const id = decodeURIComponent(match[1]);
