@@ -24,6 +24,7 @@ struct HindcastCommand: AsyncParsableCommand {
     @OptionGroup var basinOptions: BasinOptions
     @Argument(help: "Hindcast case files (hindcasts/*.yaml).") var files: [String]
     @Flag(help: "Print Markdown tables (for Benchmarks/results/hindcasts.md).") var markdown = false
+    @Flag(help: "Print each case's figures as its `recorded:` block, to paste into the case file.") var recorded = false
     @Option(
         name: .customLong("below-observed"),
         help: "How observations correct arrivals below them: calibrate (default), shift or scale.")
@@ -65,7 +66,7 @@ struct HindcastCommand: AsyncParsableCommand {
             let render = HindcastReport(
                 value: value, rule: BelowObserved(rawValue: belowObserved) ?? .calibrate, result: result,
                 time: LocalTime(timeZone: zone))
-            out.write(markdown ? render.markdown() : render.text())
+            out.write(recorded ? render.recorded() : markdown ? render.markdown() : render.text())
             if belowObserved == BelowObserved.calibrate.rawValue {
                 worse += Hindcast.regressions(result, against: value.recorded ?? []).map { "\(value.id): \($0)" }
             }
@@ -135,6 +136,21 @@ struct HindcastReport {
         var table = TextTable(columns, rightAligned: Set([2, 7, 8] + Array(9..<columns.count)))
         for row in result.rows { table.add(cells(row)) }
         return (header + ["", table.render(), ""]).joined(separator: "\n")
+    }
+
+    /// The `recorded:` block of the case: per station and step, whether the observed time was in the band and the
+    /// error in % rounded up to the next 0.1 (absolute).
+    func recorded() -> String {
+        var lines = ["# \(value.id)", "recorded:"]
+        for row in result.rows {
+            for step in row.steps {
+                let error = step.errorPercent.map { String(format: "%.1f", (abs($0) * 10).rounded(.up) / 10) }
+                lines.append(
+                    "  - {node: \(row.node), feature: \(row.feature), step: \(step.used), inBand: \(step.inBand)"
+                        + (error.map { ", errorPercent: \($0)" } ?? "") + "}")
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     func markdown() -> String {

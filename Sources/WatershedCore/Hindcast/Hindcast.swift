@@ -128,18 +128,19 @@ public enum Hindcast {
     public static func regressions(_ result: Result, against recorded: [HindcastCase.Recorded]) -> [String] {
         var found: [String] = []
         for figure in recorded {
-            guard let row = result.rows.first(where: { $0.node == figure.node }),
+            guard let row = result.rows.first(where: { $0.node == figure.node && $0.feature == figure.feature }),
                 let step = row.steps.first(where: { $0.used == figure.step })
             else {
-                found.append("\(figure.node) after \(figure.step): no longer predicted")
+                found.append("\(figure.node) \(figure.feature) after \(figure.step): no longer predicted")
                 continue
             }
             if figure.inBand && !step.inBand {
-                found.append("\(figure.node) after \(figure.step) observation(s): observed time left the band")
+                found.append(
+                    "\(figure.node) \(figure.feature) after \(figure.step) observation(s): observed time left the band")
             }
             if let limit = figure.errorPercent, let now = step.errorPercent.map(abs), now > limit + 0.1 {
                 found.append(
-                    "\(figure.node) after \(figure.step) observation(s): error \(String(format: "%.1f", now)) % > "
+                    "\(figure.node) \(figure.feature) after \(figure.step) observation(s): error \(String(format: "%.1f", now)) % > "
                         + "recorded \(String(format: "%.1f", limit)) %")
             }
         }

@@ -73,8 +73,19 @@ public struct HindcastCase: Codable, Sendable, Hashable {
     /// the absolute error in % of the observed travel time.
     public struct Recorded: Codable, Sendable, Hashable {
         public var node: String
+        /// What was seen there (a station can have its leading edge and its peak on record).
+        public var feature: Observation.Feature
         public var step: Int
         public var inBand: Bool
         public var errorPercent: Double?
+
+        /// Creates a figure.
+        public init(node: String, feature: Observation.Feature, step: Int, inBand: Bool, errorPercent: Double?) {
+            self.node = node
+            self.feature = feature
+            self.step = step
+            self.inBand = inBand
+            self.errorPercent = errorPercent
+        }
     }
 }

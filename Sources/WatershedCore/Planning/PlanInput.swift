@@ -72,10 +72,9 @@ public struct Observation: Codable, Sendable, Hashable {
 
 /// How an observation corrects the arrivals below the node it was made at (issue 17; `docs/travel-time.md`).
 public enum BelowObserved: String, Codable, Sendable, CaseIterable {
-    /// Calibrated (the default): the ratio f of observed to predicted travel is applied to each reach below with a
-    /// weight w = s · exp(−d / D) — d the distance below the observed node, D the distance from the spill to it, s
-    /// the share of the observed travel spent in the same kind of water (free-flowing or a dam's pool) — so a
-    /// reach's travel time becomes T · f^w, and its band narrows to (spread)^(1 − w).
+    /// Calibrated (the default): the observed speed carries to each stretch below by the share w of the observed
+    /// travel spent in the same kind of water (free river or a dam's pool) — prior^(1 − w) · known^w — and the
+    /// band's slow end widens again with the distance below (``Planner`` `timings`; `docs/travel-time.md`).
     case calibrate
     /// The first rule (DOMAIN.md §3): reaches below keep their own speeds and shift by the same quantity's
     /// correction at the observed node.
