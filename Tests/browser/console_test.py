@@ -321,6 +321,9 @@ def main():
         assert "+08:00" in timeline, timeline[:200]
         assert css(".obligation"), "legal reports due"
         assert len(css("tr.arrival")) > 3, "the arrival table"
+        bands = [e.text for e in css("tr.arrival [data-testid=band]")]
+        assert len(bands) == len(css("tr.arrival")), "every arrival shows its band (latest arrival and width)"
+        assert all("+08:00" in b and " h" in b for b in bands), bands[:3]
         until(lambda: css("svg.map polyline.map-river") and css("svg.map .map-spill") and css("svg.map .map-front"),
               "the command map with river, spill point and front")
         assert css("svg.map .map-intake"), "intakes on the map"

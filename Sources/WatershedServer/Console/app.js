@@ -687,7 +687,12 @@ function renderDetail() {
       <td>${esc(placeName(a))}</td><td>${esc(term(a.kind))}</td>
       <td>${a.km !== null && a.km !== undefined ? esc(num(a.km)) : '—'}</td><td>${esc(num(a.distanceKm))}</td>
       <td>${esc(unitName(a.province))}</td>
-      <td class="nowrap">${esc(localTime(a.earliestArrival))}</td><td class="nowrap">${esc(localTime(a.likelyArrival))}</td>
+      <td class="nowrap">${esc(localTime(a.earliestArrival))}</td><td class="nowrap">${esc(localTime(a.likelyArrival))}${
+        // The band: its slow end and width, and a dam above still held (docs/travel-time.md).
+        a.latestArrival && a.band
+          ? `<br><span class="muted" data-testid="band">${esc(t('latest'))} ${esc(localTime(a.latestArrival))} · ${esc(t('band'))} ${esc(num(a.band.widthH))} h${
+              a.band.basis === 'calibrated' ? ` · ${esc(t('calibrated'))}` : ''}</span>`
+          : ''}${a.heldBehind ? `<br><span class="warn" data-testid="held-behind">${esc(t('heldBehind'))}</span>` : ''}</td>
       <td class="nowrap">${w ? `${esc(ratio(w.ratioToStandard))}×` : '—'}${m && ratio(m.ratioToStandard) !== ratio(w?.ratioToStandard) ? ` <span class="muted">(${esc(t('withMeasures'))} ${esc(ratio(m.ratioToStandard))}×)</span>` : ''}</td></tr>`;
   });
 
