@@ -59,16 +59,7 @@ enum ClientFormat {
     /// A delay in seconds as a duty officer reads it: `1 h 12 min`, `15 min`, `2 h`, `1 d 3 h`, and under a minute
     /// `30 s` or `0.5 s` (minutes are whole, rounded down).
     static func delay(_ seconds: Double) -> String {
-        if seconds < 60 {
-            let text = String(format: "%.3f", seconds).replacingOccurrences(
-                of: "\\.?0+$", with: "", options: .regularExpression)
-            return "\(text) s"
-        }
-        let minutes = Int(seconds / 60)
-        let (days, hours, rest) = (minutes / 1_440, minutes % 1_440 / 60, minutes % 60)
-        if days > 0 { return hours > 0 ? "\(days) d \(hours) h" : "\(days) d" }
-        if hours > 0 { return rest > 0 ? "\(hours) h \(rest) min" : "\(hours) h" }
-        return "\(rest) min"
+        DurationWords.words(seconds, second: "s", minute: "min", hour: "h", day: "d", spaced: true)
     }
 
     /// `initial`, `follow-up`, `final`.

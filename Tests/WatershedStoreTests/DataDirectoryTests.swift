@@ -74,7 +74,15 @@ import WatershedStore
             #expect(message.contains("in use by process 4242"), "\(message)")
             first.release()
             #expect(!first.isHeld)
-            let second = try DataDirectory.lock(folder)
+            // Other tests in this process spawn children; one forked while the lock was held keeps a copy of its
+            // descriptor until it execs (O_CLOEXEC closes it only then), so the lock may outlive release() by that
+            // moment: retry for up to 2 s.
+            var taken = try? DataDirectory.lock(folder)
+            for _ in 0..<40 where taken == nil {
+                try await Task.sleep(for: .milliseconds(50))
+                taken = try? DataDirectory.lock(folder)
+            }
+            let second = try #require(taken, "the lock is free again after release")
             #expect(second.isHeld)
             second.release()
         }

@@ -129,16 +129,7 @@ public enum ReportWordsZh {
     /// A length of time as a duty officer reads it: `1小时12分钟`, `15分钟`, `2小时`, `1天3小时`, and under a minute
     /// `30秒` or `0.5秒` (minutes are whole, rounded down, as in `watershed incident show`).
     public static func duration(_ seconds: Double) -> String {
-        if seconds < 60 {
-            let text = String(format: "%.3f", seconds).replacingOccurrences(
-                of: "\\.?0+$", with: "", options: .regularExpression)
-            return "\(text)秒"
-        }
-        let minutes = Int(seconds / 60)
-        let (days, hours, rest) = (minutes / 1_440, minutes % 1_440 / 60, minutes % 60)
-        if days > 0 { return hours > 0 ? "\(days)天\(hours)小时" : "\(days)天" }
-        if hours > 0 { return rest > 0 ? "\(hours)小时\(rest)分钟" : "\(hours)小时" }
-        return "\(rest)分钟"
+        DurationWords.words(seconds, second: "秒", minute: "分钟", hour: "小时", day: "天", spaced: false)
     }
 
     /// A time in Beijing time (UTC+8): `2012-01-15 08:00（北京时间）`.
