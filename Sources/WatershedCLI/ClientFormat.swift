@@ -160,19 +160,26 @@ enum ClientFormat {
 
         if let plan {
             var arrivals = TextTable(
-                ["receptor", "km", "province", "earliest arrival", "likely arrival", "peak mg/L", "×S"],
-                rightAligned: [1, 5, 6])
+                [
+                    "receptor", "km", "province", "earliest arrival", "likely arrival", "latest arrival", "band h",
+                    "peak mg/L", "×S",
+                ],
+                rightAligned: [1, 6, 7, 8])
             for arrival in plan.arrivals {
+                let latest: String = arrival.latestArrival.map { time($0) } ?? "—"
+                let width: String =
+                    arrival.band.map { String(format: "%.1f", $0.widthH) + ($0.basis == .calibrated ? "*" : "") }
+                    ?? "—"
                 arrivals.add([
                     arrival.name + (arrival.nameZh.map { " \($0)" } ?? ""),
                     arrival.km.map { "\(arrival.river ?? "") \(RiverKm($0))" } ?? "sea", arrival.province,
-                    time(arrival.earliestArrival), time(arrival.likelyArrival),
+                    time(arrival.earliestArrival), time(arrival.likelyArrival), latest, width,
                     arrival.withoutMeasures.map { PlanReport.number($0.peakMgL) } ?? "—",
                     PlanReport.ratio(arrival.withoutMeasures?.ratioToStandard),
                 ])
             }
             sections.append(
-                "ARRIVALS (×S = peak C/S without measures)\n"
+                "ARRIVALS (×S = peak C/S without measures; band = latest − earliest, * calibrated on monitoring)\n"
                     + (plan.arrivals.isEmpty ? "(none: the plume reaches no mapped node)" : arrivals.render()))
         }
 

@@ -28,7 +28,6 @@ import WatershedCore
         let band = try #require(intake.band)
         #expect(band.basis == .prior)
         #expect(abs(band.widthH - 69.52525) < 1e-3)
-        #expect(band.sentence.hasPrefix("band 69.5 h, Jobson's spread"))
     }
 
     /// A leading edge seen at main-50 at 45.48462 h (trib-dam held 10 h) gives f = 2 on T_max(main-50) = 19.93517 h.

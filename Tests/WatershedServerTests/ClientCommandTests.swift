@@ -112,6 +112,9 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
                 #expect(show.out.contains(section), "\(section)")
             }
             #expect(show.out.contains("GX-2026-0001/T1"))
+            // Every arrival with its band (issue 17).
+            let arrivalHeader = show.out.split(separator: "\n").first { $0.hasPrefix("receptor ") }
+            #expect(arrivalHeader?.contains("latest arrival") == true && arrivalHeader?.contains("band h") == true)
             // Ungraded cadmium is an Art. 4(3) heavy-metal incident: Yizhou's initial report is due within 2 h of
             // discovery (21:40 + 2 h = 23:40) and the filed report met it; the region's report to the ministry is
             // due 1 h after it received Yizhou's (22:05 + 1 h = 23:05, MEP Order No. 17 Art. 3), not yet met.

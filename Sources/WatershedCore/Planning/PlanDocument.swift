@@ -144,16 +144,6 @@ public struct ArrivalBand: Codable, Sendable, Hashable {
         self.weight = weight
         self.poolH = poolH
     }
-
-    /// The band in a sentence, e.g. "band 21.4 h, Jobson's spread" or "band 3.2 h, calibrated at X (f = 1.62, w = 0.45)".
-    public var sentence: String {
-        let width = String(format: "%.1f h", widthH)
-        guard basis == .calibrated, let observedAt, let factor, let weight else {
-            return "band \(width), Jobson's spread (no observation yet)"
-        }
-        return "band \(width), calibrated at \(observedAt) (f = \(String(format: "%.2f", factor)), w = "
-            + "\(String(format: "%.2f", weight)))"
-    }
 }
 
 /// The kind of a planned task.
