@@ -74,9 +74,9 @@ struct HindcastCommand: AsyncParsableCommand {
         if !worse.isEmpty { throw CommandExit.invalid(worse.joined(separator: "\n")) }
     }
 
-    /// Mountain time for a case on US rivers, China's otherwise (the case's playbooks say which).
+    /// The case's own time zone, else China's.
     static func zone(of value: HindcastCase) -> TimeZone {
-        value.playbooks == nil ? TimeZone(identifier: "Asia/Shanghai")! : TimeZone(identifier: "America/Denver")!
+        value.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "Asia/Shanghai")!
     }
 }
 

@@ -5,7 +5,7 @@ import WatershedCore
 public enum HindcastFile {
     /// Loads a case with the strict decoder: an unknown or missing field, a wrong type or a bad time is a
     /// `file:line:column: field: message` diagnostic; so is a `kind` other than `hindcast`, a measure with both
-    /// `holdH` and `releasedAt`, or a `withinH` below zero.
+    /// `holdH` and `releasedAt`, a `withinH` below zero, or an unknown `timeZone`.
     ///
     /// - Throws: ``PlaybookLoadError`` with every problem.
     public static func load(file: String) throws(PlaybookLoadError) -> HindcastCase {
@@ -30,6 +30,9 @@ public enum HindcastFile {
         }
         for (index, seen) in value.seen.enumerated() where (seen.withinH ?? 0) < 0 || !(seen.withinH ?? 0).isFinite {
             problem("seen[\(index)].withinH", "must be zero or more hours")
+        }
+        if let zone = value.timeZone, TimeZone(identifier: zone) == nil {
+            problem("timeZone", "unknown time zone \"\(zone)\" (an IANA name, e.g. America/Denver)")
         }
         if value.seen.isEmpty { problem("seen", "a hindcast needs at least one observed time") }
         guard problems.isEmpty else { throw PlaybookLoadError(diagnostics: problems) }

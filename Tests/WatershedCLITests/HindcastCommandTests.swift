@@ -46,6 +46,30 @@ import WatershedTestSupport
         #expect(markdown.out.hasPrefix("## He River cadmium and thallium, 2013 2013年贺江水污染事件 (`he-river-2013`)"))
     }
 
+    /// A time zone that is not an IANA name is refused at its line.
+    @Test func anUnknownTimeZoneIsNamed() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hindcast-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("zone.yaml").path
+        let text = """
+            schemaVersion: 1
+            kind: hindcast
+            id: zone
+            name: Zone
+            calibratedOn: nothing
+            timeZone: Mars/Olympus
+            source: hand-made
+            spill: {river: longjiang, km: 0, at: 2012-01-15T12:00:00+08:00, pollutant: cadmium, flowRatio: 1, source: x}
+            seen:
+              - {node: longjiang-luodong-section, feature: leadingEdge, at: 2012-01-19T17:00:00+08:00, source: x}
+            """
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = await runWatershed(["hindcast", "--playbooks", Fixtures.playbooksDirectory.path, file])
+        #expect(run.code == 1)
+        #expect(run.err.contains("zone.yaml:6:11: timeZone: unknown time zone \"Mars/Olympus\""), "\(run.err)")
+    }
+
     @Test func aBadTimeIsNamedByFileLineAndColumn() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hindcast-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

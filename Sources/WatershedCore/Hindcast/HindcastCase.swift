@@ -60,6 +60,8 @@ public struct HindcastCase: Codable, Sendable, Hashable {
     public var calibratedOn: String
     /// The playbooks folder the case runs on, relative to the case file; `nil`: the shipped `playbooks/`.
     public var playbooks: String?
+    /// The IANA time zone the record's times are read in (`watershed hindcast` prints in it); `nil`: Asia/Shanghai.
+    public var timeZone: String?
     public var spill: Spill
     public var measures: [Measure]?
     /// In the order they became known.
