@@ -14,6 +14,16 @@ import WatershedTestSupport
         return names.filter { $0.hasSuffix(".yaml") }.sorted().map { folder.appendingPathComponent($0).path }
     }
 
+    /// Writes `text` as `name` in a fresh folder and runs `watershed hindcast` on it with the shipped playbooks.
+    static func run(_ name: String, _ text: String) async throws -> (code: Int32, out: String, err: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hindcast-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent(name).path
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        return await runWatershed(["hindcast", "--playbooks", Fixtures.playbooksDirectory.path, file])
+    }
+
     @Test func theShippedCasesAreNoWorseThanRecorded() async throws {
         #expect(Self.cases.count >= 2)
         let basin = try PlaybookLoader().load(directory: Fixtures.playbooksDirectory.path).basin
@@ -48,10 +58,6 @@ import WatershedTestSupport
 
     /// A time zone that is not an IANA name is refused at its line.
     @Test func anUnknownTimeZoneIsNamed() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hindcast-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("zone.yaml").path
         let text = """
             schemaVersion: 1
             kind: hindcast
@@ -64,17 +70,12 @@ import WatershedTestSupport
             seen:
               - {node: longjiang-luodong-section, feature: leadingEdge, at: 2012-01-19T17:00:00+08:00, source: x}
             """
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        let run = await runWatershed(["hindcast", "--playbooks", Fixtures.playbooksDirectory.path, file])
+        let run = try await Self.run("zone.yaml", text)
         #expect(run.code == 1)
         #expect(run.err.contains("zone.yaml:6:11: timeZone: unknown time zone \"Mars/Olympus\""), "\(run.err)")
     }
 
     @Test func aBadTimeIsNamedByFileLineAndColumn() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hindcast-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("bad.yaml").path
         let text = """
             schemaVersion: 1
             kind: hindcast
@@ -92,8 +93,7 @@ import WatershedTestSupport
             seen:
               - {node: longjiang-luodong-section, feature: leadingEdge, at: 2012-01-19T17:00:00+08:00, source: x}
             """
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        let run = await runWatershed(["hindcast", "--playbooks", Fixtures.playbooksDirectory.path, file])
+        let run = try await Self.run("bad.yaml", text)
         #expect(run.code == 1)
         #expect(run.err.contains("bad.yaml:10:7: spill.at: \"2012-01-15 noon\" is not an ISO 8601 time with offset"))
     }

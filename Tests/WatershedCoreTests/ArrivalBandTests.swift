@@ -11,6 +11,15 @@ import WatershedCore
 
     func hours(_ date: Date?) -> Double { (date ?? .distantPast).timeIntervalSince(HandBasin.spillTime) / 3_600 }
     func at(_ hours: Double) -> Date { HandBasin.spillTime.addingTimeInterval(hours * 3_600) }
+    /// The hand basin with trib-dam impounding 1,440,000 m³ from trib km 0 to the dam.
+    static func pooledBasin() -> Basin {
+        var trib = HandBasin.trib
+        trib.sites[0].poolVolumeM3 = 1_440_000
+        return Basin(
+            units: HandBasin.units, pollutants: [HandBasin.cadmium, HandBasin.benzene], rivers: [trib, HandBasin.main],
+            agreements: [])
+    }
+
     func arrival(_ plan: PlanDocument, _ node: String) throws -> Arrival {
         try #require(plan.arrivals.first { $0.node == node }, "no arrival at \(node)")
     }
@@ -62,11 +71,7 @@ import WatershedCore
     /// flow) the peak's moving time to main-50 is the pool's 20 h and 26,000/0.472506/3600 + 30,000/0.553565/3600 =
     /// (free) h of free river, so a free stretch below takes the observed factor with w = free / (20 + free).
     @Test func theObservedSpeedCarriesByTheShareOfLikeWater() throws {
-        var trib = HandBasin.trib
-        trib.sites[0].poolVolumeM3 = 1_440_000
-        let basin = Basin(
-            units: HandBasin.units, pollutants: [HandBasin.cadmium, HandBasin.benzene], rivers: [trib, HandBasin.main],
-            agreements: [])
+        let basin = Self.pooledBasin()
         var input = HandBasin.input()
         let before = try Planner(basin: basin).plan(input)
         let predicted50 = hours(try arrival(before, "main-50").earliestArrival)
@@ -117,11 +122,7 @@ import WatershedCore
     /// reaches the dam at 20 h (trib-5, half-way, at 10 h); at V_mp the pool is crossed in 20 / 1.649460 = 12.12518 h,
     /// so the leading edge is at 0.89 · 12.12518 = 10.79141 h, the slow end at 20 · 1.649460 = 32.98921 h.
     @Test func aDamsPoolTakesItsResidenceTime() throws {
-        var trib = HandBasin.trib
-        trib.sites[0].poolVolumeM3 = 1_440_000
-        let basin = Basin(
-            units: HandBasin.units, pollutants: [HandBasin.cadmium, HandBasin.benzene], rivers: [trib, HandBasin.main],
-            agreements: [])
+        let basin = Self.pooledBasin()
         #expect(basin.problems().isEmpty)
         let plan = try Planner(basin: basin).plan(HandBasin.input())
         let dam = try arrival(plan, "trib-dam")

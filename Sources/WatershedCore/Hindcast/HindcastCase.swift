@@ -28,7 +28,8 @@ public struct HindcastCase: Codable, Sendable, Hashable {
         public var site: String
         /// Held this many hours once the slug reached it.
         public var holdH: Double?
-        /// Held until released at this time (with `held: true` and no time: still held at the end of the replay).
+        /// Held until released at this time; with neither `holdH` nor `releasedAt`, still held at the end of the
+        /// replay (arrivals below assume a release when each step is planned).
         public var releasedAt: Date?
         public var source: String
         public var note: String?

@@ -22,13 +22,11 @@ extension Planner {
         var slowH: Double
         /// Of ``mostProbableH``, the hours spent crossing dams' pools.
         var poolH: Double
-        /// Hours held at dams above this node (the `holds` given in hours).
-        var holdH: Double
         /// Hours this site holds the slug for (a hold given in hours), once the slug has passed it.
         var holdsForH: Double = 0
         /// For a dam held until released: the release, h from the spill (a hold still open: when the plan is made).
         var releaseH: Double?
-        /// For a dam held until released and not yet released: its id.
+        /// Whether this is a dam held until released with no release yet.
         var heldOpen: Bool = false
         var reach: Reach
         var dischargeM3s: Double
@@ -89,7 +87,6 @@ extension Planner {
         var maximumProbable = 0.0
         var pooled = 0.0
         var slow = 0.0
-        var hold = 0.0
         var distance = 0.0
         let held = Dictionary((input.heldDams ?? []).map { ($0.site, $0) }, uniquingKeysWith: { _, last in last })
         for (leg, step) in basin.downstreamCourse(from: river.id, km: km).enumerated() {
@@ -140,13 +137,9 @@ extension Planner {
                 var node = PathNode(
                     payload: payload, river: playbook, km: nodeKm, distanceKm: distance,
                     mostProbableH: mostProbable, maximumProbableH: maximumProbable, slowH: slow, poolH: pooled,
-                    holdH: hold,
                     reach: reach, dischargeM3s: discharge(of: reach, input))
                 if case .site(let site) = payload {
-                    if let h = input.holds[site.id] {
-                        hold += h
-                        node.holdsForH = h
-                    }
+                    if let h = input.holds[site.id] { node.holdsForH = h }
                     if let dam = held[site.id] {
                         let release = dam.releasedAt ?? max(input.plannedAt ?? input.at, input.at)
                         node.releaseH = release.timeIntervalSince(input.at) / 3_600
