@@ -127,7 +127,7 @@ enum ClientFormat {
         if let origin = detail.origin {
             header.append("From        province \(origin.province), their \(origin.reference) (over the peer link)")
         }
-        if let review = incident.levelReview { header.append("Level       \(review.text)") }
+        if let review = incident.levelReview { header.append("Level       \(chinese ? review.textZh : review.text)") }
         var sections = [header.joined(separator: "\n")]
 
         var tasks = TextTable(["task", "assignee", "state", "deadline", "title"])

@@ -28,6 +28,7 @@ import WatershedWire
             #expect(review.level == .IV)
             #expect(review.hint == .I)
             #expect(review.reasons.contains("transnational impact → I"))
+            #expect(review.reasonsZh.contains("造成重大跨国境影响 → I级"))
             #expect(review.text.hasPrefix("Level IV stands (the bureau's determination, MEP Order No. 17 Art. 3)"))
             let task = try #require(detail.tasks.first { $0.obligation == "level:review:I" })
             #expect(task.kind == .review)

@@ -72,6 +72,12 @@ function taskTitle(task) {
   return (lang() === 'zh' && task?.titleZh) || task?.title || '';
 }
 
+/** A level review's reasons in the current language (`reasonsZh` on a Chinese screen when the server gave them). */
+function reviewReasons(review) {
+  const zh = lang() === 'zh' && (review.reasonsZh ?? []).length > 0;
+  return ((zh ? review.reasonsZh : review.reasons) ?? []).join(zh ? '；' : '; ');
+}
+
 function levelBadge(level) {
   const cls = level ? `level-${level}` : 'level-none';
   return `<span class="level ${cls}" title="${esc(t('level'))}">${esc(level ?? t('ungraded'))}</span>`;
@@ -715,7 +721,7 @@ function renderDetail() {
         <div><dt>${esc(t('pollutant'))}</dt><dd>${esc(plan?.pollutant ? placeName(plan.pollutant) : d.pollutant)}</dd></div>
         <div><dt>${esc(t('discovered'))}</dt><dd>${esc(localTime(d.discoveredAt))} (<span data-since="${esc(d.discoveredAt)}">${esc(since(d.discoveredAt))}</span>)</dd></div>
         <div><dt>${esc(t('spillUnit'))}</dt><dd>${esc(unitName(d.spillUnit))}</dd></div>
-        ${d.levelReview ? `<div class="level-review" data-testid="level-review"><dt>${esc(t('level'))}</dt><dd>${esc(t('levelReview', { level: d.levelReview.level, hint: d.levelReview.hint, reasons: (d.levelReview.reasons ?? []).join('；') }))}</dd></div>` : ''}
+        ${d.levelReview ? `<div class="level-review" data-testid="level-review"><dt>${esc(t('level'))}</dt><dd>${esc(t('levelReview', { level: d.levelReview.level, hint: d.levelReview.hint, reasons: reviewReasons(d.levelReview) }))}</dd></div>` : ''}
       </dl>
     </header>
     <div class="columns">
