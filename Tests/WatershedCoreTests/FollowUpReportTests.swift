@@ -109,6 +109,38 @@ import WatershedCore
         #expect(noObservation.replanInput(from: previous, level: .IV, now: previous.at) == nil)
     }
 
+    /// Impacts established after the initial report (issue 17): a follow-up stating a loss of 25 million CNY and a
+    /// county-level city's intake cut off re-plans with those facts — the 2014 plan grades both II — and adds the
+    /// Art. 4 trigger of a drinking-water source; the loss given replaces the one before, a field left out is kept.
+    /// Casualties that grade as before (zeros for none) re-plan nothing.
+    @Test func impactsInAFollowUpRegrade() throws {
+        var previous = HandBasin.input()
+        previous.gradingFacts = GradingFacts(directLossCNY: 1_000_000, reach: .crossCity)
+        var report = FollowUpReport(kind: .followUp, summary: "Town intake closed", signature: signature)
+        report.impacts = ReportedImpacts(
+            directLossCNY: 25_000_000,
+            intakesCutOff: [ReportedImpacts.IntakeCutOff(name: "Town water works", serves: .countyLevelCity)])
+        let input = try #require(report.replanInput(from: previous, level: .IV, now: hours(10)))
+        #expect(input.gradingFacts.directLossCNY == 25_000_000)
+        #expect(input.gradingFacts.intakeCutOff == .countyLevelCity)
+        #expect(input.gradingFacts.reach == .crossCity, "left out: kept")
+        #expect(input.declaredTriggers.contains(.drinkingWaterSource))
+        #expect(input.plannedAt == hours(10))
+        let hint = Grading.grade(input.gradingFacts)
+        #expect(hint.level == .II)
+        #expect(
+            hint.reasons == [
+                "direct loss CNY 25000000 → II", "countyLevelCity drinking-water intake cut off → II",
+                "crossCity impact → III",
+            ])
+        let zeros = FollowUpReport(
+            kind: .followUp, summary: "nobody hurt", casualties: Casualties(), signature: signature)
+        #expect(zeros.replanInput(from: previous, level: .IV, now: hours(10)) == nil)
+        var bad = FollowUpReport(kind: .followUp, summary: "loss", signature: signature)
+        bad.impacts = ReportedImpacts(directLossCNY: -1)
+        #expect(bad.problems(in: basin, context: context).map(\.field) == ["impacts.directLossCNY"])
+    }
+
     /// A dam held until released (issue 17): a follow-up that holds trib-dam re-plans at its receipt with an open
     /// hold; a later one releasing it at 30 h closes the hold with that time; releasing a dam not held changes no
     /// plan; the rule below observations a report names is kept.

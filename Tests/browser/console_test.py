@@ -419,7 +419,7 @@ def main():
             until(lambda: css("[data-testid=level-review]"), "the level review on the incident view")
             text = css("[data-testid=level-review]")[0].text
             # In Chinese: the level set, the plan's grade, the reason, and the request to review.
-            for words in ("已定为 IV 级", "为 I 级", "transnational impact → I", "请指挥长复核级别"):
+            for words in ("已定为 IV 级", "为 I 级", "造成重大跨国境影响 → I级", "请指挥长复核级别"):
                 assert words in text, (words, text)
         finally:
             driver.execute_script("arguments[0] === null ? localStorage.removeItem('watershed.lang')"
@@ -476,9 +476,26 @@ def main():
             until(lambda: "#/incident/" in driver.current_url, "the new incident's view after filing")
             until(lambda: css("[data-testid=level-review]"), "the level review on the incident view")
             text = css("[data-testid=level-review]")[0].text
-            for words in ("已定为 IV 级", "为 II 级", "direct loss CNY 30000000 → II",
-                          "township drinking-water intake cut off → III", "请指挥长复核级别"):
+            # The reasons in the annex's words (Grading.swift), the loss in 万元.
+            for words in ("已定为 IV 级", "为 II 级", "直接经济损失3000万元 → II级",
+                          "乡镇集中式饮用水水源地取水中断 → III级", "请指挥长复核级别"):
                 assert words in text, (words, text)
+            # A follow-up through the form states a transnational impact established since: the plan is graded
+            # again (I), and the review says so.
+            filed = driver.current_url
+            click("[data-testid=file-followup]")
+            until(lambda: css("[data-testid=report-form][data-kind=followUp]"), "the follow-up form")
+            form = driver.find_element(By.CSS_SELECTOR, "[data-testid=report-form]")
+            put("summary", "下游出境断面超标，影响越南")
+            put("signingOfficer", "韦局长")
+            put("contactName", "李明")
+            put("contactPhone", "0778-1234567")
+            form.find_element(By.NAME, "transnational").click()
+            click("[data-testid=report-submit]")
+            until(lambda: driver.current_url == filed, "back on the incident after the follow-up")
+            until(lambda: css("[data-testid=level-review]")
+                  and "造成重大跨国境影响 → I级" in css("[data-testid=level-review]")[0].text,
+                  "the review graded again on the follow-up's impact")
             # Level IV set: Yizhou's initial report to its government and Hechi's bureau within 4 h of discovery
             # (MEP Order No. 17 Art. 3), met by this report, signed as Yizhou, filed at once.
             until(lambda: css("[data-testid=obligation-zh]"), "the obligation in Chinese")

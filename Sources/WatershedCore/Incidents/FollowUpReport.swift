@@ -68,8 +68,9 @@ public struct DamRelease: Codable, Sendable, Hashable {
 ///
 /// JSON: `{"kind": "followUp" | "final", "summary": "…", "monitoring": [MonitoringResult…],
 /// "levelChange": {"from": "IV", "to": "II", "at": "…"}, "measuresTaken": ["…"],
-/// "casualties": {"deaths", "poisonedOrInjured", "evacuated"}, "damRelease": {"site", "at"}, "signature": {…}}`;
-/// `monitoring` and `measuresTaken` may be left out (empty), `levelChange`, `casualties` and `damRelease` too.
+/// "casualties": {"deaths", "poisonedOrInjured", "evacuated"}, "impacts": {ReportedImpacts},
+/// "damRelease": {"site", "at"}, "signature": {…}}`; `monitoring` and `measuresTaken` may be left out (empty), `levelChange`, `casualties`,
+/// `impacts` and `damRelease` too.
 public struct FollowUpReport: Codable, Sendable, Hashable {
     /// `followUp` or `final`; an `initial` report opens an incident instead (`POST /v1/incidents`).
     public var kind: ReportKind
@@ -84,6 +85,10 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
     public var measuresTaken: [String]
     /// People affected so far (totals, replacing those reported before), when known.
     public var casualties: Casualties?
+    /// The impacts established so far (``ReportedImpacts``, graded per the 2014 national plan): each field given
+    /// replaces the one reported before, a field left out keeps it. The loss, an intake cut off or a cross-boundary
+    /// impact is often known only after the initial report (issue 17).
+    public var impacts: ReportedImpacts?
     /// The signature (Art. 14).
     public var signature: ReportSignature
     /// The operator's choice to apply the re-estimate factor f below the observed section too (DOMAIN.md §3);
@@ -105,8 +110,10 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
     /// Creates a report.
     public init(
         kind: ReportKind, summary: String, monitoring: [MonitoringResult] = [], levelChange: LevelChange? = nil,
-        measuresTaken: [String] = [], casualties: Casualties? = nil, signature: ReportSignature
+        measuresTaken: [String] = [], casualties: Casualties? = nil, impacts: ReportedImpacts? = nil,
+        signature: ReportSignature
     ) {
+        self.impacts = impacts
         self.kind = kind
         self.summary = summary
         self.monitoring = monitoring
@@ -118,7 +125,7 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case kind, summary, monitoring, levelChange, measuresTaken, casualties, signature, applyFactorBelow
-        case damRelease, belowObserved, damHold
+        case damRelease, belowObserved, damHold, impacts
     }
 
     /// Decodes the JSON described on the type; `monitoring` and `measuresTaken` default to empty.
@@ -130,6 +137,7 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
         levelChange = try container.decodeIfPresent(LevelChange.self, forKey: .levelChange)
         measuresTaken = try container.decodeIfPresent([String].self, forKey: .measuresTaken) ?? []
         casualties = try container.decodeIfPresent(Casualties.self, forKey: .casualties)
+        impacts = try container.decodeIfPresent(ReportedImpacts.self, forKey: .impacts)
         signature = try container.decode(ReportSignature.self, forKey: .signature)
         applyFactorBelow = try container.decodeIfPresent(Bool.self, forKey: .applyFactorBelow)
         damRelease = try container.decodeIfPresent(DamRelease.self, forKey: .damRelease)
@@ -269,13 +277,16 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
                 add(name, "must be zero or more, got \(value)")
             }
         }
+        errors += impacts?.problems(in: basin) ?? []
         return errors
     }
 
     /// The planner's input for the re-estimate after this report, from the current plan's input: the
-    /// observations so far plus this report's, planned at the latest of its sample times, with the level and
-    /// casualties it reports; a dam it holds held until released, and a held dam it releases released at the
-    /// release's time; planned at `now` (receipt) when it has no observation. `nil` when the report has no observation and changes no hold (nothing to re-estimate).
+    /// observations so far plus this report's, planned at the latest of its sample times, with the level,
+    /// casualties and impacts it reports (so the grading hint and the Art. 4 triggers follow them); a dam it holds
+    /// held until released, and a held dam it releases released at the release's time; planned at `now` (receipt)
+    /// when it has no observation. `nil` when the report has no observation, changes no hold and reports no
+    /// casualties or impacts that grade differently (nothing to re-estimate).
     public func replanInput(from previous: SpillInput, level: SeverityLevel?, now: Date) -> SpillInput? {
         let new = observations
         var held = previous.heldDams ?? []
@@ -286,7 +297,6 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
             held[index].releasedAt = release.at
         }
         let holdsChanged = held != (previous.heldDams ?? [])
-        guard !new.isEmpty || holdsChanged else { return nil }
         var input = previous
         input.observations += new
         input.heldDams = held.isEmpty ? previous.heldDams : held
@@ -299,6 +309,15 @@ public struct FollowUpReport: Codable, Sendable, Hashable {
             input.gradingFacts.poisonedOrInjured = casualties.poisonedOrInjured
             input.gradingFacts.evacuated = casualties.evacuated
         }
+        if let impacts {
+            input.gradingFacts = impacts.gradingFacts.merging(input.gradingFacts)
+            input.declaredTriggers.formUnion(impacts.triggers)
+        }
+        // Facts that grade the same (a count of zero for one not given, the same totals again) re-plan nothing.
+        let regraded =
+            Grading.grade(input.gradingFacts) != Grading.grade(previous.gradingFacts)
+            || input.declaredTriggers != previous.declaredTriggers
+        guard !new.isEmpty || holdsChanged || regraded else { return nil }
         return input
     }
 

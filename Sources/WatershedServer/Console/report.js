@@ -1,7 +1,7 @@
 // The report form (issue 17, "Add them to the report"): an initial report (初报, POST /v1/incidents) with the impacts
 // grading reads — direct economic loss, intakes cut off with the level of the town each serves, a cross-provincial or
 // transnational impact, a mass incident — or a follow-up report (续报, POST /v1/incidents/{id}/reports) on an open
-// incident. Each submission carries an Idempotency-Key (a new one whenever the body changes, the same one when the
+// incident, which can carry the same impacts as they become known. Each submission carries an Idempotency-Key (a new one whenever the body changes, the same one when the
 // same body is sent again after a failure). A refusal naming a field is shown next to that field, and above the form.
 import { api, ApiError } from './api.js';
 import { esc } from './format.js';
@@ -51,6 +51,19 @@ function casualtyFields() {
   </fieldset>`;
 }
 
+/** The impacts of the 2014 plan's grading table (`impacts`), in an initial report and in a follow-up alike. */
+function impactFields() {
+  return `
+    <fieldset class="impacts"><legend>${esc(t('impacts'))}</legend>
+      ${field('impacts.directLossCNY', t('directLossCNY'), number('directLossCNY', '', 'min="0"'))}
+      <div class="intakes"><p class="muted">${esc(t('intakesCutOff'))}</p><div data-intakes></div>
+        <button type="button" class="secondary" data-add-intake>${esc(t('addIntake'))}</button></div>
+      ${check('crossProvincial', t('crossProvincial'))}
+      ${check('transnational', t('transnational'))}
+      ${check('massIncident', t('massIncident'))}
+    </fieldset>`;
+}
+
 function initialFields(rivers, me) {
   const riverOptions = rivers.map((r) => `<option value="${esc(r.id)}">${esc(placeName(r))}</option>`).join('');
   const levels = LEVELS.map((l) => `<option value="${l}">${esc(l ? `${l} ${t('levelSuffix')}` : t('ungraded'))}</option>`).join('');
@@ -64,14 +77,7 @@ function initialFields(rivers, me) {
     ${field('cause', t('cause'), text('cause'))}
     ${field('level', t('levelSet'), `<select name="level">${levels}</select>`)}
     ${casualtyFields()}
-    <fieldset class="impacts"><legend>${esc(t('impacts'))}</legend>
-      ${field('impacts.directLossCNY', t('directLossCNY'), number('directLossCNY', '', 'min="0"'))}
-      <div class="intakes"><p class="muted">${esc(t('intakesCutOff'))}</p><div data-intakes></div>
-        <button type="button" class="secondary" data-add-intake>${esc(t('addIntake'))}</button></div>
-      ${check('crossProvincial', t('crossProvincial'))}
-      ${check('transnational', t('transnational'))}
-      ${check('massIncident', t('massIncident'))}
-    </fieldset>
+    ${impactFields()}
     ${signatureFields(me)}
     ${(me?.roles ?? []).includes('drill') ? `<label class="form-check"><input type="checkbox" name="exercise" ${(me?.roles ?? []).some((r) => r !== 'drill') ? '' : 'checked disabled'}> ${esc(t('exerciseReport'))}</label>` : ''}`;
 }
@@ -81,7 +87,7 @@ function followUpFields(me) {
     ${field('summary', t('summary'), `<textarea name="summary" rows="3"></textarea>`)}
     ${field('measuresTaken', t('measuresTaken'), `<textarea name="measuresTaken" rows="3"></textarea>`)}
     ${casualtyFields()}
-    <p class="muted">${esc(t('followUpImpactsNote'))}</p>
+    ${impactFields()}
     ${signatureFields(me)}`;
 }
 
@@ -93,10 +99,9 @@ function numeric(value) {
   return Number.isFinite(parsed) ? parsed : trimmed;
 }
 
-function initialBody(form, intakes) {
+/** The `impacts` object of the form's impact fields: only what was filled in (a follow-up keeps what it leaves out). */
+function impactsBody(form, intakes) {
   const v = (name) => form.elements[name]?.value ?? '';
-  const discovered = new Date(v('discoveredAt'));
-  const mass = numeric(v('massKg'));
   const impacts = {};
   const loss = numeric(v('directLossCNY'));
   if (loss !== undefined) impacts.directLossCNY = loss;
@@ -109,6 +114,14 @@ function initialBody(form, intakes) {
   }
   if (cut.length) impacts.intakesCutOff = cut;
   for (const flag of ['crossProvincial', 'transnational', 'massIncident']) if (form.elements[flag].checked) impacts[flag] = true;
+  return impacts;
+}
+
+function initialBody(form, intakes) {
+  const v = (name) => form.elements[name]?.value ?? '';
+  const discovered = new Date(v('discoveredAt'));
+  const mass = numeric(v('massKg'));
+  const impacts = impactsBody(form, intakes);
   const body = {
     discoveredAt: Number.isNaN(discovered.getTime()) ? v('discoveredAt') : discovered.toISOString(),
     place: { river: { id: v('river'), km: numeric(v('km')) ?? 0 } },
@@ -140,9 +153,12 @@ function signature(form) {
   return { reportingUnit: v('reportingUnit'), signingOfficer: v('signingOfficer'), contactName: v('contactName'), contactPhone: v('contactPhone') };
 }
 
-function followUpBody(form) {
+function followUpBody(form, intakes) {
   const lines = form.elements.measuresTaken.value.split('\n').map((l) => l.trim()).filter(Boolean);
-  return { kind: 'followUp', summary: form.elements.summary.value, measuresTaken: lines, casualties: casualties(form), signature: signature(form) };
+  const body = { kind: 'followUp', summary: form.elements.summary.value, measuresTaken: lines, casualties: casualties(form), signature: signature(form) };
+  const impacts = impactsBody(form, intakes);
+  if (Object.keys(impacts).length) body.impacts = impacts;
+  return body;
 }
 
 /**
@@ -167,10 +183,8 @@ export function renderReportForm(view, { kind, incident, me, playbooks, onFiled,
     form.querySelector('[data-intakes]').insertAdjacentHTML('beforeend', intakeRow(intakes));
     intakes += 1;
   };
-  if (kind === 'initial') {
-    addIntake();
-    form.querySelector('[data-add-intake]').onclick = addIntake;
-  }
+  addIntake();
+  form.querySelector('[data-add-intake]').onclick = addIntake;
   let key = null;
   let lastBody = null;
   form.onsubmit = async (event) => {
@@ -179,7 +193,7 @@ export function renderReportForm(view, { kind, incident, me, playbooks, onFiled,
     box.hidden = true;
     for (const slot of form.querySelectorAll('[data-error-for]')) slot.textContent = '';
     for (const label of form.querySelectorAll('.form-field.invalid, .form-check.invalid')) label.classList.remove('invalid');
-    const body = kind === 'initial' ? initialBody(form, intakes) : followUpBody(form);
+    const body = kind === 'initial' ? initialBody(form, intakes) : followUpBody(form, intakes);
     const sent = JSON.stringify(body);
     if (sent !== lastBody) key = crypto.randomUUID();
     lastBody = sent;
