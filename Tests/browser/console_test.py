@@ -452,6 +452,7 @@ def main():
             put("informationSource", "12369热线")
             put("cause", "企业违法排放含镉废水")
             Select(form.find_element(By.NAME, "level")).select_by_value("IV")
+            put("deaths", "3")
             put("intakeName0", "德胜镇水厂取水口")
             Select(form.find_element(By.NAME, "intakeServes0")).select_by_value("township")
             put("signingOfficer", "韦局长")
@@ -477,11 +478,11 @@ def main():
             until(lambda: css("[data-testid=level-review]"), "the level review on the incident view")
             text = css("[data-testid=level-review]")[0].text
             # The reasons in the annex's words (Grading.swift), the loss in 万元.
-            for words in ("已定为 IV 级", "为 II 级", "直接经济损失3000万元 → II级",
+            for words in ("已定为 IV 级", "为 II 级", "直接经济损失3000万元 → II级", "死亡3人 → III级",
                           "乡镇集中式饮用水水源地取水中断 → III级", "请指挥长复核级别"):
                 assert words in text, (words, text)
             # A follow-up through the form states a transnational impact established since: the plan is graded
-            # again (I), and the review says so.
+            # again (I), and the review says so; the casualty fields left empty keep the 3 deaths reported.
             filed = driver.current_url
             click("[data-testid=file-followup]")
             until(lambda: css("[data-testid=report-form][data-kind=followUp]"), "the follow-up form")
@@ -496,6 +497,8 @@ def main():
             until(lambda: css("[data-testid=level-review]")
                   and "造成重大跨国境影响 → I级" in css("[data-testid=level-review]")[0].text,
                   "the review graded again on the follow-up's impact")
+            review = css("[data-testid=level-review]")[0].text
+            assert "死亡3人 → III级" in review and "直接经济损失3000万元 → II级" in review, review
             # Level IV set: Yizhou's initial report to its government and Hechi's bureau within 4 h of discovery
             # (MEP Order No. 17 Art. 3), met by this report, signed as Yizhou, filed at once.
             until(lambda: css("[data-testid=obligation-zh]"), "the obligation in Chinese")

@@ -69,8 +69,8 @@ public struct DamRelease: Codable, Sendable, Hashable {
 /// JSON: `{"kind": "followUp" | "final", "summary": "…", "monitoring": [MonitoringResult…],
 /// "levelChange": {"from": "IV", "to": "II", "at": "…"}, "measuresTaken": ["…"],
 /// "casualties": {"deaths", "poisonedOrInjured", "evacuated"}, "impacts": {ReportedImpacts},
-/// "damRelease": {"site", "at"}, "signature": {…}}`; `monitoring` and `measuresTaken` may be left out (empty), `levelChange`, `casualties`,
-/// `impacts` and `damRelease` too.
+/// "damRelease": {"site", "at"}, "signature": {…}}`; `monitoring` and `measuresTaken` may be left out (empty),
+/// `levelChange`, `casualties`, `impacts` and `damRelease` too.
 public struct FollowUpReport: Codable, Sendable, Hashable {
     /// `followUp` or `final`; an `initial` report opens an incident instead (`POST /v1/incidents`).
     public var kind: ReportKind

@@ -1,8 +1,9 @@
 // The report form (issue 17, "Add them to the report"): an initial report (初报, POST /v1/incidents) with the impacts
 // grading reads — direct economic loss, intakes cut off with the level of the town each serves, a cross-provincial or
 // transnational impact, a mass incident — or a follow-up report (续报, POST /v1/incidents/{id}/reports) on an open
-// incident, which can carry the same impacts as they become known. Each submission carries an Idempotency-Key (a new one whenever the body changes, the same one when the
-// same body is sent again after a failure). A refusal naming a field is shown next to that field, and above the form.
+// incident, which can carry the same impacts as they become known. Each submission carries an Idempotency-Key (a
+// new one whenever the body changes, the same one when the same body is sent again after a failure). A refusal
+// naming a field is shown next to that field, and above the form.
 import { api, ApiError } from './api.js';
 import { esc } from './format.js';
 import { lang, placeName, t } from './i18n.js';
@@ -43,11 +44,15 @@ function signatureFields(me) {
   </fieldset>`;
 }
 
-function casualtyFields() {
+/** Casualty counts: 0 to start with in an initial report; empty in a follow-up, where an empty field leaves the
+ * totals reported before as they are. */
+function casualtyFields(followUp = false) {
+  const attrs = `min="0" step="1"${followUp ? ` placeholder="${esc(t('unchangedIfEmpty'))}"` : ''}`;
+  const start = followUp ? '' : '0';
   return `<fieldset><legend>${esc(t('casualties'))}</legend>
-    ${field('casualties.deaths', t('deaths'), number('deaths', '0', 'min="0" step="1"'))}
-    ${field('casualties.poisonedOrInjured', t('poisonedOrInjured'), number('poisonedOrInjured', '0', 'min="0" step="1"'))}
-    ${field('casualties.evacuated', t('evacuated'), number('evacuated', '0', 'min="0" step="1"'))}
+    ${field('casualties.deaths', t('deaths'), number('deaths', start, attrs))}
+    ${field('casualties.poisonedOrInjured', t('poisonedOrInjured'), number('poisonedOrInjured', start, attrs))}
+    ${field('casualties.evacuated', t('evacuated'), number('evacuated', start, attrs))}
   </fieldset>`;
 }
 
@@ -86,7 +91,7 @@ function followUpFields(me) {
   return `
     ${field('summary', t('summary'), `<textarea name="summary" rows="3"></textarea>`)}
     ${field('measuresTaken', t('measuresTaken'), `<textarea name="measuresTaken" rows="3"></textarea>`)}
-    ${casualtyFields()}
+    ${casualtyFields(true)}
     ${impactFields()}
     ${signatureFields(me)}`;
 }
@@ -155,7 +160,10 @@ function signature(form) {
 
 function followUpBody(form, intakes) {
   const lines = form.elements.measuresTaken.value.split('\n').map((l) => l.trim()).filter(Boolean);
-  const body = { kind: 'followUp', summary: form.elements.summary.value, measuresTaken: lines, casualties: casualties(form), signature: signature(form) };
+  const body = { kind: 'followUp', summary: form.elements.summary.value, measuresTaken: lines, signature: signature(form) };
+  // Casualties are totals that replace those reported before: sent only when the officer gave one, so a follow-up
+  // about something else does not reset them to zero.
+  if (['deaths', 'poisonedOrInjured', 'evacuated'].some((name) => form.elements[name].value.trim())) body.casualties = casualties(form);
   const impacts = impactsBody(form, intakes);
   if (Object.keys(impacts).length) body.impacts = impacts;
   return body;
