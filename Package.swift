@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Domain types and pure rules: river network, travel time, drift, planner, obligations. No I/O, no clock.
@@ -41,6 +42,17 @@ let package = Package(
             dependencies: [
                 "WatershedCore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The event log on PostgreSQL for several nodes (issue 18): the same interface as the SQLite log, through
+        // PostgresNIO, with the head-row lock, LISTEN/NOTIFY fan-out and the primary found among several hosts.
+        .target(
+            name: "WatershedPostgres",
+            dependencies: [
+                "WatershedCore", "WatershedStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // CAP 1.2 (OASIS): the alert model, its XML writer and parser (unknown elements and <Signature> kept
@@ -133,6 +145,17 @@ let package = Package(
             name: "watershed-store-bench", dependencies: ["WatershedStore"],
             path: "Benchmarks/Sources/watershed-store-bench"
         ),
+        // Both log backends in one run: durable appends/s on SQLite and PostgreSQL, and PostgreSQL's node-to-node
+        // commit latency (issue 18).
+        .executableTarget(
+            name: "watershed-backends-bench",
+            dependencies: [
+                "WatershedCore", "WatershedStore", "WatershedPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Sources/watershed-backends-bench"
+        ),
         // Live stream latency: committed → received p50/p99 with N subscribers over TLS against an in-process server.
         .executableTarget(
             name: "watershed-push-bench",
@@ -203,6 +226,17 @@ let package = Package(
         .testTarget(
             name: "WatershedStoreTests",
             dependencies: ["WatershedStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The log interface's contract on both backends (SQLite always; PostgreSQL when WATERSHED_TEST_POSTGRES names
+        // a cluster), and what only PostgreSQL has: several nodes, a transaction held open, durability forced on.
+        .testTarget(
+            name: "WatershedPostgresTests",
+            dependencies: [
+                "WatershedStore", "WatershedPostgres", "WatershedCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The server live over TLS on loopback: health, auth, incidents, the stream and its resume.
         .testTarget(

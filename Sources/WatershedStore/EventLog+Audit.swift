@@ -36,23 +36,13 @@ extension EventLog {
         guard let mark = checkpoint?.latest else { return try verifyChain() }
         return try writer.read { db in
             let head = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event") ?? 0
-            if head < mark.seq { return Self.missing(after: head, newest: mark) }
+            if head < mark.seq { return ChainWalker.missing(after: head, newest: mark) }
             return try Self.walk(db, from: mark.seq, previous: nil, marks: [mark])
         }
     }
 
-    /// The log ends at `head`, before the newest checkpoint mark: the first missing seq, and which are missing.
-    private static func missing(after head: Int64, newest: ChainCheckpoint.Mark) -> ChainVerification {
-        let first = head + 1
-        return .broken(
-            seq: first,
-            reason: "the log ends at seq \(head), but the checkpoint says seq \(newest.seq) was committed "
-                + "(hash \(newest.hash)): "
-                + (newest.seq == first ? "seq \(first) is" : "seqs \(first)…\(newest.seq) are") + " missing")
-    }
-
-    /// Walks the events from seq `first` on. `previous` is the hash seq `first - 1` must link to (`nil`: the first
-    /// row's `prevHash` is taken as it is); `marks` are checkpoint marks, none below `first`.
+    /// Walks the events from seq `first` on (``ChainWalker``). `previous` is the hash seq `first - 1` must link to
+    /// (`nil`: the first row's `prevHash` is taken as it is); `marks` are checkpoint marks, none below `first`.
     private static func walk(_ db: Database, from first: Int64, previous: String?, marks: [ChainCheckpoint.Mark])
         throws -> ChainVerification
     {
@@ -63,65 +53,21 @@ extension EventLog {
                 ORDER BY seq
                 """,
             arguments: [first])
-        var expected = first
-        var previous = previous
-        var count = 0
-        var nextMark = marks.startIndex
+        var walker = ChainWalker(from: first, previous: previous, marks: marks)
         while let row = try rows.next() {
             let seq: Int64 = row["seq"]
-            let bytes: Data = row["bytes"]
-            let prevHash: String = row["prevHash"]
-            let hash: String = row["hash"]
-            guard seq == expected else {
-                return .broken(seq: seq, reason: "seq gap: expected seq \(expected), found \(seq)")
-            }
-            if let previous, prevHash != previous {
-                return .broken(
-                    seq: seq,
-                    reason: "prevHash \(prevHash) is not the hash of seq \(seq - 1) (\(previous))")
-            }
-            let computed = EventChain.hash(prevHash: prevHash, canonicalBytes: bytes)
-            guard computed == hash else {
-                return .broken(
-                    seq: seq,
-                    reason: "hash mismatch: stored \(hash), computed from the stored bytes \(computed)")
-            }
-            let event: StoredEvent
-            do {
-                event = try StoredEvent(canonicalBytes: bytes, prevHash: prevHash, hash: hash)
-            } catch {
-                return .broken(seq: seq, reason: "stored bytes are not an event: \(Self.sentence(error))")
-            }
-            let id: DatabaseValue = row["id"]
-            guard event.seq == seq, id == event.id.uuidString.databaseValue else {
-                return .broken(
-                    seq: seq,
-                    reason: "stored bytes are event seq \(event.seq) id \(event.id.uuidString), "
-                        + "the row says seq \(seq) id \(id)")
-            }
-            if let problem = derivedColumnProblem(row, event) { return .broken(seq: seq, reason: problem) }
-            while nextMark < marks.endIndex, marks[nextMark].seq < seq { nextMark += 1 }
-            if nextMark < marks.endIndex, marks[nextMark].seq == seq {
-                let mark = marks[nextMark]
-                guard hash == mark.hash else {
-                    let after = nextMark > marks.startIndex ? marks[nextMark - 1].seq : 0
-                    let place =
-                        after + 1 == seq
-                        ? "seq \(seq) was rewritten"
-                        : "an event in seqs \(after + 1)…\(seq) was rewritten"
-                    return .broken(
-                        seq: seq,
-                        reason: "hash \(hash) is not the checkpoint's \(mark.hash) for seq \(seq): \(place) "
-                            + "and the hashes after it recomputed")
+            let broken = walker.check(seq: seq, bytes: row["bytes"], prevHash: row["prevHash"], hash: row["hash"]) {
+                event in
+                let id: DatabaseValue = row["id"]
+                guard id == event.id.uuidString.databaseValue else {
+                    return "stored bytes are event seq \(event.seq) id \(event.id.uuidString), "
+                        + "the row says seq \(seq) id \(id)"
                 }
-                nextMark += 1
+                return derivedColumnProblem(row, event)
             }
-            previous = hash
-            expected += 1
-            count += 1
+            if let broken { return broken }
         }
-        if let newest = marks.last, newest.seq >= expected { return missing(after: expected - 1, newest: newest) }
-        return .intact(count: count, head: expected - 1)
+        return walker.finish()
     }
 
     /// The first column of `row` derived from the stored bytes that does not hold what `event` (decoded from them)

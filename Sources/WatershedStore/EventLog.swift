@@ -20,7 +20,7 @@ public struct EventLog: Sendable {
     public let writer: any DatabaseWriter
     /// `true` when opened with ``openReadOnly(path:)``: reads and ``verifyChain()`` only.
     public let isReadOnly: Bool
-    private let committer: GroupCommitter
+    private let committer: GroupCommitter<PendingAppend>
     private let observers = CommitObservers()
 
     /// Wraps an open database: runs the migrations that have not run yet and sets `PRAGMA synchronous = FULL` on
@@ -53,13 +53,16 @@ public struct EventLog: Sendable {
         }
         self.writer = writer
         self.isReadOnly = false
-        self.committer = GroupCommitter(writer: writer, maximumBatchSize: maximumBatchSize, observers: observers)
+        let observers = self.observers
+        self.committer = GroupCommitter(maximumBatchSize: maximumBatchSize) { work in
+            try await Self.write(work, to: writer, observers: observers)
+        }
     }
 
     private init(readOnly queue: DatabaseQueue) {
         self.writer = queue
         self.isReadOnly = true
-        self.committer = GroupCommitter(writer: queue, maximumBatchSize: 1, observers: observers)
+        self.committer = GroupCommitter(maximumBatchSize: 1) { _ in throw EventLogError.readOnly(path: queue.path) }
     }
 
     /// Opens (creating it if missing) the log at `path`, normally `<data>/watershed.sqlite`, as a WAL
@@ -151,12 +154,35 @@ public struct EventLog: Sendable {
     /// - Returns: the stored events, same count and order as `events`, times rounded to milliseconds.
     /// - Throws: the projection's error; `DatabaseError` (e.g. `SQLITE_CONSTRAINT` for a duplicate id, I/O
     ///   errors); ``WatershedCore/CanonicalJSONError``; ``EventLogError/readOnly(path:)`` on a read-only log.
-    public func append(_ events: [NewEvent], projecting projection: Projection? = nil) async throws
+    public func append(_ events: [NewEvent], projecting projection: Projection?) async throws
         -> [StoredEvent]
     {
         if isReadOnly { throw EventLogError.readOnly(path: writer.path) }
         if events.isEmpty { return [] }
-        return try await committer.append(events, projection: projection)
+        return try await committer.append(PendingAppend(events: events, projection: projection))
+    }
+
+    /// One transaction on the writer's queue. Not cancellable: once a batch is handed to SQLite, every caller learns
+    /// whether it committed. The commit observers see the batch's events on the writer's queue right after the
+    /// commit, before any caller resumes.
+    private static func write(_ work: [PendingAppend], to writer: any DatabaseWriter, observers: CommitObservers)
+        async throws -> [Result<[StoredEvent], any Error>]
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            writer.asyncWriteWithoutTransaction { db in
+                do {
+                    var results: [Result<[StoredEvent], any Error>] = []
+                    try db.inTransaction(.immediate) {
+                        results = try insert(work, in: db)
+                        return .commit
+                    }
+                    observers.notify(results.flatMap { (try? $0.get()) ?? [] })
+                    continuation.resume(returning: results)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
     }
 
     /// Registers `observer` to be called with the events of every committed batch, in seq order, on the writer's
@@ -331,7 +357,7 @@ public struct EventLog: Sendable {
     }
 
     /// A one-line description of an error from SQLite, the migrator or a decoder.
-    static func sentence(_ error: any Error) -> String {
+    package static func sentence(_ error: any Error) -> String {
         if let error = error as? DatabaseError {
             return error.message ?? "\(error.resultCode)"
         }

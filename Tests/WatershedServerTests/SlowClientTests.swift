@@ -10,10 +10,12 @@ import WatershedWire
 
 /// The issue's slow-client test: a client with a small receive buffer that stops reading while
 /// ≥ 20,000 events are filed is cut off with 4001 `resume:N` and resumes from N; the others get
-/// every event; the server's resident memory stays under a stated bound.
+/// every event; the server's resident memory grows less than a stated bound.
 @Suite(.serialized) struct SlowClientTests {
-    /// The bound on the test process's resident memory (server, clients and test together).
-    static let residentBound = 300 << 20
+    /// The bound on how much the test process's resident memory (server, clients and test together) may grow from its
+    /// start: the ~58 MB of events filed while the slow client stalls, held for it, would break it. A growth bound, not
+    /// an absolute one, because the other suites in the same process (the PostgreSQL pools among them) move the start.
+    static let residentBound = 64 << 20
     static let eventTarget: Int64 = 20_000
     static let backlog: Int64 = 2_800
 
@@ -92,7 +94,9 @@ import WatershedWire
                 #expect(back.last?.head == head)
 
                 let peak = memory.peak
-                #expect(peak < Self.residentBound, "resident memory peaked at \(peak >> 20) MiB")
+                #expect(
+                    peak - memory.first < Self.residentBound,
+                    "resident memory grew by \((peak - memory.first) >> 20) MiB")
                 print(
                     """
                     slow-client test: \(head) events (\(head - before) while the slow client did not read; \
@@ -100,7 +104,7 @@ import WatershedWire
                     after seq \(last), closed \(slowDone - received) after it read again, resumed in \
                     \(ContinuousClock.now - slowDone); resident memory: \
                     start \(memory.first >> 20) MiB, peak while it stalled \(stalledMemory >> 20) MiB, \
-                    peak \(peak >> 20) MiB (bound \(Self.residentBound >> 20) MiB)
+                    peak \(peak >> 20) MiB (growth bound \(Self.residentBound >> 20) MiB)
                     """)
             }
         }

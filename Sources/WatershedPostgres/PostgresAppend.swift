@@ -1,0 +1,175 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import WatershedCore
+import WatershedStore
+
+/// One batch of appends in one PostgreSQL transaction (``PostgresEventLog``).
+struct WriteContext: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// Writes `work` (one event list per caller) in one transaction: locks the head row, numbers and chains the
+    /// events from it, inserts them, moves the head (notifying `watershed_commit`) and commits. The connection runs
+    /// with `synchronous_commit = on` (a startup parameter of the pool's connections).
+    ///
+    /// Every caller's events go in one `INSERT … SELECT FROM unnest(…)`: five round trips per batch whatever its
+    /// size. Only a duplicate event id can make that insert fail; then the batch is written again with each caller
+    /// in a savepoint of its own, so that the caller with the duplicate fails alone.
+    ///
+    /// - Returns: one result per caller, in order: its stored events, or the error that kept them out.
+    /// - Throws: when the transaction itself fails (connection, `COMMIT`): nothing of the batch is written, or — if
+    ///   the connection dropped during `COMMIT` — the outcome is unknown.
+    func write(_ work: [[NewEvent]], beforeCommit: (@Sendable (PostgresConnection) async throws -> Void)?)
+        async throws -> [Result<[StoredEvent], any Error>]
+    {
+        try await client.withConnection { connection in
+            do {
+                return try await transaction(on: connection, beforeCommit: beforeCommit) { head in
+                    try await insertAll(work, after: head, on: connection)
+                }
+            } catch let error as PSQLError where error.code == .server && work.count > 1 {
+                return try await transaction(on: connection, beforeCommit: beforeCommit) { head in
+                    try await insertEach(work, after: head, on: connection)
+                }
+            }
+        }
+    }
+
+    /// `BEGIN`, the head locked, `body`, the head moved and notified, `COMMIT`; `ROLLBACK` on any error.
+    private func transaction(
+        on connection: PostgresConnection, beforeCommit: (@Sendable (PostgresConnection) async throws -> Void)?,
+        _ body: ((seq: Int64, hash: String)) async throws -> (
+            results: [Result<[StoredEvent], any Error>], head: Int64, hash: String
+        )
+    ) async throws -> [Result<[StoredEvent], any Error>] {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let start = try await PostgresEventLog.headLink(connection, logger: logger, lock: true)
+            let (results, seq, hash) = try await body(start)
+            if seq != start.seq {
+                try await connection.query(
+                    """
+                    WITH moved AS (UPDATE event_head SET seq = \(seq), hash = \(hash) RETURNING seq)
+                    SELECT pg_notify(\(PostgresEventLog.channel), seq::text) FROM moved
+                    """, logger: logger)
+            }
+            if let beforeCommit { try await beforeCommit(connection) }
+            try await connection.query("COMMIT", logger: logger)
+            return results
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// Every caller's events in one statement. A caller whose events have no canonical form fails alone, before
+    /// anything is sent.
+    private func insertAll(
+        _ work: [[NewEvent]], after head: (seq: Int64, hash: String), on connection: PostgresConnection
+    )
+        async throws -> (results: [Result<[StoredEvent], any Error>], head: Int64, hash: String)
+    {
+        var (seq, link) = head
+        var results: [Result<[StoredEvent], any Error>] = []
+        var rows = Rows()
+        for events in work {
+            do {
+                let stored = try Self.chain(events, after: seq, link: link)
+                seq += Int64(stored.count)
+                link = stored.last?.hash ?? link
+                rows.add(stored)
+                results.append(.success(stored))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        if !rows.isEmpty { try await rows.insert(on: connection, logger: logger) }
+        return (results, seq, link)
+    }
+
+    /// Each caller's events in a savepoint of its own: the slow path, after a duplicate id failed the batch.
+    private func insertEach(
+        _ work: [[NewEvent]], after head: (seq: Int64, hash: String), on connection: PostgresConnection
+    )
+        async throws -> (results: [Result<[StoredEvent], any Error>], head: Int64, hash: String)
+    {
+        var (seq, link) = head
+        var results: [Result<[StoredEvent], any Error>] = []
+        for events in work {
+            do {
+                let stored = try Self.chain(events, after: seq, link: link)
+                var rows = Rows()
+                rows.add(stored)
+                try await connection.query("SAVEPOINT append", logger: logger)
+                do {
+                    try await rows.insert(on: connection, logger: logger)
+                    try await connection.query("RELEASE SAVEPOINT append", logger: logger)
+                } catch let error as PSQLError where error.code == .server {
+                    try await connection.query("ROLLBACK TO SAVEPOINT append", logger: logger)
+                    throw error
+                }
+                seq += Int64(stored.count)
+                link = stored.last?.hash ?? link
+                results.append(.success(stored))
+            } catch let error as PSQLError where error.code != .server {
+                throw error
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return (results, seq, link)
+    }
+
+    /// `events` numbered from `seq + 1` and chained from `link`.
+    private static func chain(_ events: [NewEvent], after seq: Int64, link: String) throws -> [StoredEvent] {
+        var link = link
+        return try events.enumerated().map { offset, event in
+            let row = try StoredEvent(
+                seq: seq + Int64(offset) + 1, event: event, prevHash: link, chain: EventChain.hash)
+            link = row.hash
+            return row
+        }
+    }
+
+    /// Rows for one `INSERT … SELECT FROM unnest(…)`, a column per array.
+    private struct Rows {
+        var seq: [Int64] = []
+        var id: [UUID] = []
+        var at: [String] = []
+        var incident: [String] = []
+        var type: [String] = []
+        var exercise: [Bool] = []
+        var bytes: [ByteBuffer] = []
+        var prevHash: [String] = []
+        var hash: [String] = []
+
+        var isEmpty: Bool { seq.isEmpty }
+
+        mutating func add(_ stored: [StoredEvent]) {
+            for row in stored {
+                seq.append(row.seq)
+                id.append(row.id)
+                at.append(CanonicalJSON.timestamp(row.at))
+                incident.append(row.incident?.uuidString ?? "")
+                type.append(row.type.rawValue)
+                exercise.append(row.exercise)
+                bytes.append(ByteBuffer(bytes: row.canonicalBytes))
+                prevHash.append(row.prevHash)
+                hash.append(row.hash)
+            }
+        }
+
+        func insert(on connection: PostgresConnection, logger: Logger) async throws {
+            try await connection.query(
+                """
+                INSERT INTO event (seq, id, at, incident, type, exercise, bytes, prev_hash, hash)
+                SELECT s, i, a, NULLIF(n, '')::uuid, t, e, b, p, h
+                FROM unnest(\(seq)::bigint[], \(id)::uuid[], \(at)::text[], \(incident)::text[], \(type)::text[],
+                \(exercise)::boolean[], \(bytes)::bytea[], \(prevHash)::text[], \(hash)::text[])
+                AS r(s, i, a, n, t, e, b, p, h)
+                """, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import WatershedCore
+
+/// The log interface: what every backend of the event log keeps the same (DESIGN.md "Hash chain", "Rules that hold
+/// everywhere"). Two implementations: ``EventLog`` (SQLite, embedded, the default) and the PostgreSQL log
+/// (`WatershedPostgres`, several nodes on one database, issue 18); one contract test suite runs against both.
+///
+/// The guarantees, whichever the backend:
+/// - **gapless `seq`** from 1, global (not per incident), and no reader that has seen seq N ever finds a seq below
+///   N appear later: appends commit one at a time, in seq order;
+/// - **the hash chain over the stored bytes**: `hash = SHA-256(prevHash ‖ bytes)` (``EventChain``), the bytes kept
+///   exactly as written (a BLOB in SQLite, `bytea` in PostgreSQL — never re-encoded);
+/// - **durable before return**: ``append(_:)`` returns after the commit is on disk (SQLite `synchronous = FULL`;
+///   PostgreSQL `synchronous_commit = on`, and on the synchronous standby when one is configured);
+/// - **group commit**: concurrent appends share a transaction, each caller's events contiguous and in its order, a
+///   caller that fails (a duplicate event id) writing nothing without failing the others;
+/// - **commit observers** see every committed event once, in seq order, in batches — on PostgreSQL including the
+///   events other nodes committed.
+public protocol EventStore: Sendable {
+    /// Where the log is, for messages: the SQLite file's path, or the PostgreSQL URL without its password.
+    var location: String { get }
+
+    /// Appends `events` as one contiguous run and returns them as stored once durable.
+    ///
+    /// - Returns: the stored events, same count and order as `events`, times rounded to milliseconds; `[]` for none.
+    /// - Throws: the backend's error for a duplicate event id or a failed commit; ``WatershedCore/CanonicalJSONError``.
+    func append(_ events: [NewEvent]) async throws -> [StoredEvent]
+
+    /// Registers `observer` for every committed batch, in seq order. It must be quick and must not touch the log.
+    func onCommit(_ observer: @escaping @Sendable ([StoredEvent]) -> Void)
+
+    /// Up to `limit` events with `seq > after`, in seq order, optionally of one `incident` and only exercise
+    /// (`true`) or real (`false`) events.
+    ///
+    /// - Throws: the backend's error; ``EventLogError/unreadableEvent(seq:reason:)``.
+    func events(after: Int64, limit: Int, incident: UUID?, exercise: Bool?) async throws -> [StoredEvent]
+
+    /// As ``events(after:limit:incident:exercise:)``, the stored bytes not decoded.
+    func storedBytes(after: Int64, limit: Int, incident: UUID?, exercise: Bool?) async throws -> [StoredBytes]
+
+    /// The event with this id, or `nil`.
+    func event(id: UUID) async throws -> StoredEvent?
+
+    /// The seq of the last committed event; 0 for an empty log.
+    func head() async throws -> Int64
+
+    /// The hash of the last committed event; 64 zeros for an empty log.
+    func headHash() async throws -> String
+
+    /// Recomputes the chain from the stored bytes (``ChainWalker``), with the checkpoint's marks if given.
+    func verifyChain(checkpoint: ChainCheckpoint?) async throws -> ChainVerification
+}
+
+extension EventLog: EventStore {
+    /// The SQLite file's path.
+    public var location: String { writer.path }
+
+    /// ``append(_:projecting:)`` without a projection.
+    public func append(_ events: [NewEvent]) async throws -> [StoredEvent] {
+        try await append(events, projecting: nil)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import Synchronization
+import Testing
+import WatershedCore
+import WatershedPostgres
+import WatershedStore
+
+/// How a contract test reaches one backend: open (again) the same log, close it, and mark it as written by a newer
+/// Watershed.
+struct Backend: Sendable {
+    var open: @Sendable () async throws -> any EventStore
+    var close: @Sendable (any EventStore) async -> Void
+    /// Records a migration this Watershed does not know, as a newer one would have.
+    var addUnknownMigration: @Sendable (String) async throws -> Void
+    /// The error opening the log must throw after ``addUnknownMigration``.
+    var location: String
+}
+
+/// The SQLite log on a file in a new temporary folder.
+func withSQLite<T>(_ body: (Backend) async throws -> T) async throws -> T {
+    let folder = FileManager.default.temporaryDirectory
+        .appendingPathComponent("watershed-contract-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let path = folder + "/watershed.sqlite"
+    let backend = Backend(
+        open: { try EventLog.open(path: path) }, close: { _ in },
+        addUnknownMigration: { name in
+            let queue = try DatabaseQueue(path: path)
+            try await queue.write { db in
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [name])
+            }
+        }, location: path)
+    return try await body(backend)
+}
+
+/// The PostgreSQL cluster the tests may use: `WATERSHED_TEST_POSTGRES`, a URL whose user may create databases
+/// (`.ci/run` starts a throw-away cluster and sets it; `Tests/postgres/cluster.sh` does the same by hand).
+enum TestCluster {
+    static let url: DatabaseURL? = ProcessInfo.processInfo.environment["WATERSHED_TEST_POSTGRES"].flatMap {
+        try? DatabaseURL($0)
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "watershed.tests.postgres")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// Runs `body` with the URL of a new, empty database on the test cluster, dropped afterwards.
+    static func withDatabase<T>(_ body: (DatabaseURL) async throws -> T) async throws -> T {
+        guard let admin = url else { throw TestClusterMissing() }
+        let name = "watershed_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await execute("CREATE DATABASE \(name)", on: admin)
+        var url = admin
+        url.database = name
+        do {
+            let result = try await body(url)
+            try await execute("DROP DATABASE \(name) WITH (FORCE)", on: admin)
+            return result
+        } catch {
+            try? await execute("DROP DATABASE \(name) WITH (FORCE)", on: admin)
+            throw error
+        }
+    }
+
+    /// Runs one statement on its own connection to `url`.
+    static func execute(_ sql: String, on url: DatabaseURL) async throws {
+        try await withConnection(url) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
+    }
+
+    /// A connection of its own to `url` (not a log's pool), closed afterwards.
+    static func withConnection<T>(_ url: DatabaseURL, _ body: (PostgresConnection) async throws -> T) async throws
+        -> T
+    {
+        let host = url.hosts[0]
+        let configuration = PostgresConnection.Configuration(
+            host: host.name, port: host.port, username: url.user, password: url.password, database: url.database,
+            tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    struct TestClusterMissing: Error, CustomStringConvertible {
+        var description: String { "WATERSHED_TEST_POSTGRES is not set" }
+    }
+}
+
+/// The PostgreSQL log on a new database of the test cluster.
+func withPostgres<T>(_ body: (Backend) async throws -> T) async throws -> T {
+    try await TestCluster.withDatabase { url in
+        let backend = Backend(
+            open: { try await PostgresEventLog.open(url, logger: TestCluster.logger) },
+            close: { store in await (store as? PostgresEventLog)?.close() },
+            addUnknownMigration: { name in
+                try await TestCluster.execute(
+                    "INSERT INTO watershed_migration (name, applied) VALUES ('\(name)', now())", on: url)
+            }, location: url.redacted)
+        return try await body(backend)
+    }
+}
+
+/// 2026-01-15T08:00:00Z (`date -u -d 2026-01-15T08:00:00Z +%s` = 1768464000).
+let morning = Date(timeIntervalSince1970: 1_768_464_000)
+let incidentID = UUID(uuidString: "6F1C2D3E-0000-4000-8000-000000000002")!
+
+/// A small event with a payload saying who wrote it and its number, for ordering checks.
+func numbered(writer: Int, number: Int, incident: UUID? = nil, exercise: Bool = false) -> NewEvent {
+    NewEvent(
+        at: morning + Double(number), incident: incident, type: .taskAcknowledged,
+        actor: .system(component: "writer-\(writer)"), exercise: exercise,
+        payload: ["writer": .number(Double(writer)), "number": .number(Double(number))])
+}
+
+/// The seqs each commit observer call brought, in the order the calls came.
+final class SeenBatches: Sendable {
+    private let batches = Mutex<[[Int64]]>([])
+
+    func add(_ events: [StoredEvent]) { batches.withLock { $0.append(events.map(\.seq)) } }
+
+    var seqs: [Int64] { batches.withLock { $0.flatMap { $0 } } }
+
+    /// Waits (up to `seconds`) until the observer has seen `count` events.
+    func wait(for count: Int, seconds: Double = 30) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while seqs.count < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL cluster for the tests (issue 18): in a new temporary folder, on a free port of 127.0.0.1,
+# its socket in that folder, trust authentication for the superuser `watershed` on loopback only.
+#
+#   eval "$(Tests/postgres/cluster.sh start)"   # sets WATERSHED_TEST_POSTGRES and WATERSHED_TEST_POSTGRES_DIR
+#   swift test --filter WatershedPostgresTests
+#   Tests/postgres/cluster.sh stop "$WATERSHED_TEST_POSTGRES_DIR"
+#
+# Needs Debian's postgresql package (its binaries are in /usr/lib/postgresql/<version>/bin, not on PATH). initdb
+# refuses to run as root, so as root the cluster belongs to the `postgres` user (runuser); otherwise to you.
+set -euo pipefail
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  echo "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): apt-get install postgresql" >&2
+  exit 1
+fi
+
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "${1:-}" in
+  start)
+    dir=$(mktemp -d /tmp/watershed-pg.XXXXXX)
+    chmod 0755 "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
+    port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+    as_owner "$bin/initdb" -D "$dir/data" -U watershed -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; exit 1; }
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null \
+      || { cat "$dir/server.log" >&2; exit 1; }
+    echo "export WATERSHED_TEST_POSTGRES=postgres://watershed@127.0.0.1:$port/postgres?sslmode=disable"
+    echo "export WATERSHED_TEST_POSTGRES_DIR=$dir"
+    ;;
+  stop)
+    dir=${2:?usage: cluster.sh stop DIR}
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+    ;;
+  *)
+    echo "usage: cluster.sh start | stop DIR" >&2
+    exit 2
+    ;;
+esac
