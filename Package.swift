@@ -126,7 +126,7 @@ let package = Package(
             name: "WatershedCLI",
             dependencies: [
                 "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore", "WatershedServer",
-                "WatershedFederation", "WatershedClient",
+                "WatershedFederation", "WatershedClient", "WatershedPostgres",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -232,7 +232,7 @@ let package = Package(
         .testTarget(
             name: "WatershedPostgresTests",
             dependencies: [
-                "WatershedStore", "WatershedPostgres", "WatershedCore",
+                "WatershedStore", "WatershedPostgres", "WatershedCore", "WatershedCLI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -55,7 +55,19 @@ extension AuditCommand {
         )
 
         @Option(help: ArgumentHelp("The server's data directory.", valueName: "dir"))
-        var data: String
+        var data: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "A PostgreSQL event log (postgres://…) to verify instead; with --data, against that directory's "
+                    + "checkpoint.", valueName: "url"))
+        var database: String?
+
+        func validate() throws {
+            if data == nil, database == nil {
+                throw ValidationError("give the server's data directory (--data DIR) or its database (--database URL)")
+            }
+        }
 
         /// Writes what `cap_held` was found to be: a line on standard output when it is the fold of the events (or
         /// predates them), or throws exit 1 listing each held message that differs by its identity.
@@ -82,6 +94,11 @@ extension AuditCommand {
         }
 
         func run() async throws {
+            if let database {
+                try await verifyDatabase(database)
+                return
+            }
+            guard let data else { return }
             let path = try AuditCommand.logPath(data, command: "audit verify")
             let checkpoint: ChainCheckpoint?
             do {
@@ -104,12 +121,23 @@ extension AuditCommand {
             } catch {
                 throw CommandExit.invalid("audit verify: cannot read \(path): \(error)")
             }
+            try Self.report(verification, headHash: headHash, checkpoint: checkpoint, data: data)
+            if let held { try Self.report(held) }
+        }
+
+        /// The chain's verdict: the intact lines on standard output, or exit 1 naming the broken seq.
+        static func report(
+            _ verification: ChainVerification, headHash: String, checkpoint: ChainCheckpoint?, data: String?
+        )
+            throws
+        {
             switch verification {
             case .intact(let count, let head):
                 let out = CommandOutput.current
                 out.write(
                     "chain intact: \(count) \(count == 1 ? "event" : "events"), head seq \(head), head hash \(headHash)"
                 )
+                guard let data else { return }
                 if let checkpoint, let latest = checkpoint.latest {
                     out.write(
                         "checkpoint holds: \(checkpoint.marks.count) "
@@ -119,10 +147,9 @@ extension AuditCommand {
                         "no checkpoint marks in \(ChainCheckpoint.file(in: data)): deleted newest events would not "
                             + "be noticed (a server writes it as the log grows)")
                 }
-                if let held { try Self.report(held) }
             case .broken(let seq, let reason):
                 var message = "chain broken at seq \(seq): \(reason)"
-                if reason.contains("checkpoint") {
+                if reason.contains("checkpoint"), let data {
                     message +=
                         "\nIf \(data) was restored from a backup, this is expected: reset the checkpoint "
                         + "with `\(AuditCommand.resetCommand(data))`."

@@ -5,6 +5,12 @@ import PostgresNIO
 import WatershedCore
 import WatershedStore
 
+/// One caller's part of a batch: its events, and the leader epoch its singleton was elected with, if any.
+struct PendingAppend: Sendable {
+    var events: [NewEvent]
+    var fence: Int64?
+}
+
 /// One batch of appends in one PostgreSQL transaction (``PostgresEventLog``).
 struct WriteContext: Sendable {
     let client: PostgresClient
@@ -21,7 +27,7 @@ struct WriteContext: Sendable {
     /// - Returns: one result per caller, in order: its stored events, or the error that kept them out.
     /// - Throws: when the transaction itself fails (connection, `COMMIT`): nothing of the batch is written, or — if
     ///   the connection dropped during `COMMIT` — the outcome is unknown.
-    func write(_ work: [[NewEvent]], beforeCommit: (@Sendable (PostgresConnection) async throws -> Void)?)
+    func write(_ work: [PendingAppend], beforeCommit: (@Sendable (PostgresConnection) async throws -> Void)?)
         async throws -> [Result<[StoredEvent], any Error>]
     {
         try await client.withConnection { connection in
@@ -67,16 +73,18 @@ struct WriteContext: Sendable {
     /// Every caller's events in one statement. A caller whose events have no canonical form fails alone, before
     /// anything is sent.
     private func insertAll(
-        _ work: [[NewEvent]], after head: (seq: Int64, hash: String), on connection: PostgresConnection
+        _ work: [PendingAppend], after head: (seq: Int64, hash: String), on connection: PostgresConnection
     )
         async throws -> (results: [Result<[StoredEvent], any Error>], head: Int64, hash: String)
     {
         var (seq, link) = head
         var results: [Result<[StoredEvent], any Error>] = []
-        var rows = Rows()
-        for events in work {
+        var rows = EventRows()
+        let epoch = try await leaderEpoch(for: work, on: connection)
+        for append in work {
             do {
-                let stored = try Self.chain(events, after: seq, link: link)
+                try Self.checkFence(append.fence, epoch: epoch)
+                let stored = try Self.chain(append.events, after: seq, link: link)
                 seq += Int64(stored.count)
                 link = stored.last?.hash ?? link
                 rows.add(stored)
@@ -91,16 +99,18 @@ struct WriteContext: Sendable {
 
     /// Each caller's events in a savepoint of its own: the slow path, after a duplicate id failed the batch.
     private func insertEach(
-        _ work: [[NewEvent]], after head: (seq: Int64, hash: String), on connection: PostgresConnection
+        _ work: [PendingAppend], after head: (seq: Int64, hash: String), on connection: PostgresConnection
     )
         async throws -> (results: [Result<[StoredEvent], any Error>], head: Int64, hash: String)
     {
         var (seq, link) = head
         var results: [Result<[StoredEvent], any Error>] = []
-        for events in work {
+        let epoch = try await leaderEpoch(for: work, on: connection)
+        for append in work {
             do {
-                let stored = try Self.chain(events, after: seq, link: link)
-                var rows = Rows()
+                try Self.checkFence(append.fence, epoch: epoch)
+                let stored = try Self.chain(append.events, after: seq, link: link)
+                var rows = EventRows()
                 rows.add(stored)
                 try await connection.query("SAVEPOINT append", logger: logger)
                 do {
@@ -122,6 +132,23 @@ struct WriteContext: Sendable {
         return (results, seq, link)
     }
 
+    /// The current leader epoch, read with `FOR SHARE` when a caller in the batch is fenced (an election waits for
+    /// this transaction); `nil` when none is.
+    private func leaderEpoch(for work: [PendingAppend], on connection: PostgresConnection) async throws -> Int64? {
+        guard work.contains(where: { $0.fence != nil }) else { return nil }
+        for try await epoch in try await connection.query(
+            "SELECT epoch FROM watershed_leader FOR SHARE", logger: logger
+        ).decode(Int64.self) {
+            return epoch
+        }
+        return 0
+    }
+
+    /// Throws ``WatershedStore/EventLogError/fenced(epoch:current:)`` when `fence` is not the current epoch.
+    private static func checkFence(_ fence: Int64?, epoch: Int64?) throws {
+        if let fence, let epoch, fence != epoch { throw EventLogError.fenced(epoch: fence, current: epoch) }
+    }
+
     /// `events` numbered from `seq + 1` and chained from `link`.
     private static func chain(_ events: [NewEvent], after seq: Int64, link: String) throws -> [StoredEvent] {
         var link = link
@@ -132,44 +159,44 @@ struct WriteContext: Sendable {
             return row
         }
     }
+}
 
-    /// Rows for one `INSERT … SELECT FROM unnest(…)`, a column per array.
-    private struct Rows {
-        var seq: [Int64] = []
-        var id: [UUID] = []
-        var at: [String] = []
-        var incident: [String] = []
-        var type: [String] = []
-        var exercise: [Bool] = []
-        var bytes: [ByteBuffer] = []
-        var prevHash: [String] = []
-        var hash: [String] = []
+/// Rows for one `INSERT … SELECT FROM unnest(…)`, a column per array.
+struct EventRows {
+    var seq: [Int64] = []
+    var id: [UUID] = []
+    var at: [String] = []
+    var incident: [String] = []
+    var type: [String] = []
+    var exercise: [Bool] = []
+    var bytes: [ByteBuffer] = []
+    var prevHash: [String] = []
+    var hash: [String] = []
 
-        var isEmpty: Bool { seq.isEmpty }
+    var isEmpty: Bool { seq.isEmpty }
 
-        mutating func add(_ stored: [StoredEvent]) {
-            for row in stored {
-                seq.append(row.seq)
-                id.append(row.id)
-                at.append(CanonicalJSON.timestamp(row.at))
-                incident.append(row.incident?.uuidString ?? "")
-                type.append(row.type.rawValue)
-                exercise.append(row.exercise)
-                bytes.append(ByteBuffer(bytes: row.canonicalBytes))
-                prevHash.append(row.prevHash)
-                hash.append(row.hash)
-            }
+    mutating func add(_ stored: [StoredEvent]) {
+        for row in stored {
+            seq.append(row.seq)
+            id.append(row.id)
+            at.append(CanonicalJSON.timestamp(row.at))
+            incident.append(row.incident?.uuidString ?? "")
+            type.append(row.type.rawValue)
+            exercise.append(row.exercise)
+            bytes.append(ByteBuffer(bytes: row.canonicalBytes))
+            prevHash.append(row.prevHash)
+            hash.append(row.hash)
         }
+    }
 
-        func insert(on connection: PostgresConnection, logger: Logger) async throws {
-            try await connection.query(
-                """
-                INSERT INTO event (seq, id, at, incident, type, exercise, bytes, prev_hash, hash)
-                SELECT s, i, a, NULLIF(n, '')::uuid, t, e, b, p, h
-                FROM unnest(\(seq)::bigint[], \(id)::uuid[], \(at)::text[], \(incident)::text[], \(type)::text[],
-                \(exercise)::boolean[], \(bytes)::bytea[], \(prevHash)::text[], \(hash)::text[])
-                AS r(s, i, a, n, t, e, b, p, h)
-                """, logger: logger)
-        }
+    func insert(on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO event (seq, id, at, incident, type, exercise, bytes, prev_hash, hash)
+            SELECT s, i, a, NULLIF(n, '')::uuid, t, e, b, p, h
+            FROM unnest(\(seq)::bigint[], \(id)::uuid[], \(at)::text[], \(incident)::text[], \(type)::text[],
+            \(exercise)::boolean[], \(bytes)::bytea[], \(prevHash)::text[], \(hash)::text[])
+            AS r(s, i, a, n, t, e, b, p, h)
+            """, logger: logger)
     }
 }

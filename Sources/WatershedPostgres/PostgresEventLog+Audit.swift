@@ -63,3 +63,67 @@ extension PostgresEventLog {
         return verdict
     }
 }
+
+extension PostgresEventLog {
+    /// Why ``importStored(_:)`` refused a page.
+    public struct ImportRefused: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Appends events already stored in another log (`watershed migrate`), with their seqs, bytes and hashes as they
+    /// are: the page must continue this log's chain (its first seq the head's next, its first `prevHash` the head's
+    /// hash) and hold together (seqs in a row, each `hash` SHA-256 of its `prevHash` and bytes, each `prevHash` the
+    /// hash before). One transaction under the head lock, so the page is all in or all out.
+    ///
+    /// - Returns: the new head seq.
+    /// - Throws: ``ImportRefused`` naming the seq that does not continue or does not hold; the server's errors.
+    public func importStored(_ page: [StoredBytes]) async throws -> Int64 {
+        guard let first = page.first else { return try await head() }
+        var events: [StoredEvent] = []
+        events.reserveCapacity(page.count)
+        var link = first.prevHash
+        for (offset, stored) in page.enumerated() {
+            guard stored.seq == first.seq + Int64(offset), stored.prevHash == link,
+                EventChain.hash(prevHash: stored.prevHash, canonicalBytes: stored.canonicalBytes) == stored.hash
+            else {
+                throw ImportRefused(
+                    description: "seq \(stored.seq) does not hold: its seq, prevHash or hash is not "
+                        + "the one the chain before it gives")
+            }
+            do {
+                events.append(
+                    try StoredEvent(canonicalBytes: stored.canonicalBytes, prevHash: stored.prevHash, hash: stored.hash)
+                )
+            } catch {
+                throw ImportRefused(description: "seq \(stored.seq) is not an event: \(Self.sentence(error))")
+            }
+            link = stored.hash
+        }
+        let logger = self.logger
+        return try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let head = try await Self.headLink(connection, logger: logger, lock: true)
+                guard first.seq == head.seq + 1, first.prevHash == head.hash else {
+                    throw ImportRefused(
+                        description: "seq \(first.seq) (prevHash \(first.prevHash)) does not follow this log's head, "
+                            + "seq \(head.seq) hash \(head.hash)")
+                }
+                var rows = EventRows()
+                rows.add(events)
+                try await rows.insert(on: connection, logger: logger)
+                let last = events[events.count - 1]
+                try await connection.query(
+                    """
+                    WITH moved AS (UPDATE event_head SET seq = \(last.seq), hash = \(last.hash) RETURNING seq)
+                    SELECT pg_notify(\(Self.channel), seq::text) FROM moved
+                    """, logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+                return last.seq
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+}

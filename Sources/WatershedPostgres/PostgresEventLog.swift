@@ -12,10 +12,11 @@ import WatershedStore
 /// - **Order**: every append transaction locks the one row of `event_head` (`SELECT … FOR UPDATE`) before it
 ///   numbers its events, and updates it before it commits; so appends from all nodes commit one at a time in seq
 ///   order, seqs are gapless, and a reader that has seen seq N never later finds an N − 1 appear (the skipped-event
-///   failure of sequence-based stores: Marten #1384, SQLStreamStore #226).
+///   failure reported against sequence-based event stores: Marten, Eventuous, SQLStreamStore).
 /// - **Durable**: the pool's connections run with `synchronous_commit = on` (a startup parameter), whatever the
-///   server's or the database's default, so `COMMIT` returns once the WAL is flushed — and, when `synchronous_standby_names` names a standby,
-///   once that standby has flushed it too (PostgreSQL 15 documentation §20.5.1, §27.2.8).
+///   server's or the database's default, so `COMMIT` returns once the WAL is flushed — and, when
+///   `synchronous_standby_names` names a standby, once that standby has flushed it too (PostgreSQL 15
+///   documentation §20.5.1, §27.2.8).
 /// - **Group commit**: concurrent appends of this node share a transaction (``GroupCommitter``) and one `INSERT`; a
 ///   caller that fails (a duplicate event id) writes nothing and the others commit (``WriteContext``).
 /// - **The chain** is kept over the stored bytes in `bytea` (``EventChain``); ``verifyChain(checkpoint:)`` walks it
@@ -32,8 +33,8 @@ public final class PostgresEventLog: EventStore {
     public var location: String { url.redacted }
     let client: PostgresClient
     let logger: Logger
-    private let connection: PostgresConnection.Configuration
-    private let committer: GroupCommitter<[NewEvent]>
+    let connection: PostgresConnection.Configuration
+    private let committer: GroupCommitter<PendingAppend>
     private let follower: CommitFollower
     private let tasks: Mutex<[Task<Void, Never>]>
     /// Run inside each append transaction before `COMMIT`: the tests hold a transaction open here.
@@ -67,10 +68,11 @@ public final class PostgresEventLog: EventStore {
     /// - Parameters:
     ///   - maximumBatchSize: the most appends (calls) written in one transaction.
     ///   - connections: the most pooled connections (the listening connection is one more).
-    /// - Throws: ``WatershedStore/EventLogError/cannotOpen(path:reason:)`` when no host accepts writes or a
-    ///   migration fails; ``WatershedStore/EventLogError/newerSchema(path:unknownMigrations:)``.
+    ///   - migrating: `false` for an audit: the database must already hold an event log, and nothing is changed.
+    /// - Throws: ``WatershedStore/EventLogError/notAnEventLog(path:)`` (`migrating: false`, no log there);
+    ///   ``WatershedStore/EventLogError/cannotOpen(path:reason:)`` when no host accepts writes or a migration fails; ``WatershedStore/EventLogError/newerSchema(path:unknownMigrations:)``.
     public static func open(
-        _ url: DatabaseURL, maximumBatchSize: Int = 1024, connections: Int = 8,
+        _ url: DatabaseURL, maximumBatchSize: Int = 1024, connections: Int = 8, migrating: Bool = true,
         logger: Logger = Logger(label: "watershed.postgres")
     ) async throws -> PostgresEventLog {
         let configuration: PostgresConnection.Configuration
@@ -79,7 +81,8 @@ public final class PostgresEventLog: EventStore {
             let (found, connection) = try await PostgresHosts.primary(of: url, logger: logger)
             configuration = found
             do {
-                try await PostgresSchema.migrate(connection, location: url.redacted, logger: logger)
+                try await PostgresSchema.migrate(
+                    connection, location: url.redacted, apply: migrating, logger: logger)
                 head = try await Self.headLink(connection, logger: logger).seq
                 try? await connection.close()
             } catch {
@@ -129,9 +132,13 @@ public final class PostgresEventLog: EventStore {
 
     // MARK: Appending
 
-    public func append(_ events: [NewEvent]) async throws -> [StoredEvent] {
+    /// Appends `events` (``EventStore/append(_:fence:)``). With a `fence`, the transaction reads the leader epoch
+    /// with `FOR SHARE` — so a node's election (which updates it) waits for fenced appends in flight, and fenced
+    /// appends after it see the new epoch — and refuses this caller's events if the epoch is not `fence`
+    /// (``LeaderLease``).
+    public func append(_ events: [NewEvent], fence: Int64?) async throws -> [StoredEvent] {
         if events.isEmpty { return [] }
-        return try await committer.append(events)
+        return try await committer.append(PendingAppend(events: events, fence: fence))
     }
 
     public func onCommit(_ observer: @escaping @Sendable ([StoredEvent]) -> Void) {
@@ -259,7 +266,7 @@ public final class PostgresEventLog: EventStore {
 
     /// One sentence for an error from PostgreSQL or PostgresNIO: the server's message where there is one (PSQLError's
     /// own description hides it on purpose).
-    static func sentence(_ error: any Error) -> String {
+    public static func sentence(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] {
                 return message + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")

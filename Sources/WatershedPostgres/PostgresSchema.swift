@@ -57,13 +57,52 @@ enum PostgresSchema {
                 FOR EACH STATEMENT EXECUTE FUNCTION watershed_append_only()
                 """,
             ]
-        )
+        ),
+        (
+            "v2-leader",
+            [
+                // The leader epoch (``LeaderLease``): one row, its epoch raised by each node elected; singleton
+                // appends carry the epoch they were elected with and are refused under another.
+                """
+                CREATE TABLE watershed_leader (
+                    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+                    epoch bigint NOT NULL,
+                    node text,
+                    since timestamptz
+                )
+                """,
+                "INSERT INTO watershed_leader (one, epoch) VALUES (true, 0)",
+            ]
+        ),
     ]
 
-    /// Runs the migrations not yet applied, refusing a database with unknown ones.
+    /// Runs the migrations not yet applied, refusing a database with unknown ones; with `apply: false` (an audit)
+    /// only checks that the database holds an event log this Watershed knows, and changes nothing.
     ///
-    /// - Throws: ``WatershedStore/EventLogError/newerSchema(path:unknownMigrations:)``; the server's errors.
-    static func migrate(_ connection: PostgresConnection, location: String, logger: Logger) async throws {
+    /// - Throws: ``WatershedStore/EventLogError/newerSchema(path:unknownMigrations:)``;
+    ///   ``WatershedStore/EventLogError/notAnEventLog(path:)`` (`apply: false`, no log there); the server's errors.
+    static func migrate(_ connection: PostgresConnection, location: String, apply: Bool = true, logger: Logger)
+        async throws
+    {
+        if !apply {
+            var exists = false
+            for try await found in try await connection.query(
+                "SELECT to_regclass('watershed_migration') IS NOT NULL AND to_regclass('event') IS NOT NULL",
+                logger: logger
+            ).decode(Bool.self) {
+                exists = found
+            }
+            guard exists else { throw EventLogError.notAnEventLog(path: location) }
+            var applied: Set<String> = []
+            for try await name in try await connection.query("SELECT name FROM watershed_migration", logger: logger)
+                .decode(String.self)
+            {
+                applied.insert(name)
+            }
+            let unknown = applied.subtracting(migrations.map(\.0)).sorted()
+            if !unknown.isEmpty { throw EventLogError.newerSchema(path: location, unknownMigrations: unknown) }
+            return
+        }
         try await connection.query(
             "CREATE TABLE IF NOT EXISTS watershed_migration (name text PRIMARY KEY, applied timestamptz NOT NULL)",
             logger: logger)

@@ -4,12 +4,15 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(path: String)
     /// SQLite or the migrations failed while opening `path`; `reason` is SQLite's or the migrator's sentence.
     case cannotOpen(path: String, reason: String)
-    /// The file at `path` is an SQLite database without an event log (no `event` table).
+    /// The SQLite file or PostgreSQL database at `path` holds no event log (no `event` table).
     case notAnEventLog(path: String)
     /// The file at `path` was migrated by a newer Watershed: it has migrations this one does not know.
     case newerSchema(path: String, unknownMigrations: [String])
     /// The log at `path` was opened read-only and cannot take appends.
     case readOnly(path: String)
+    /// A singleton's append carried the leader epoch `epoch`, but another node has led since (`current`): this node
+    /// lost its leadership (paused, cut off) and must not act as leader (issue 18, "fencing").
+    case fenced(epoch: Int64, current: Int64)
     /// The stored bytes of `seq` do not decode as an event (see `verifyChain()` for the whole chain).
     case unreadableEvent(seq: Int64, reason: String)
 
@@ -18,11 +21,13 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .notFound(let path): return "no event log at \(path)"
         case .cannotOpen(let path, let reason): return "cannot open the event log at \(path): \(reason)"
-        case .notAnEventLog(let path): return "\(path) is an SQLite database but holds no event log"
+        case .notAnEventLog(let path): return "\(path) is a database but holds no event log"
         case .newerSchema(let path, let unknown):
             return "\(path) was written by a newer Watershed (unknown migrations: "
                 + unknown.joined(separator: ", ") + ")"
         case .readOnly(let path): return "the event log at \(path) is open read-only"
+        case .fenced(let epoch, let current):
+            return "this node led as epoch \(epoch), but epoch \(current) has taken over: the append was refused"
         case .unreadableEvent(let seq, let reason): return "event seq \(seq) cannot be read: \(reason)"
         }
     }

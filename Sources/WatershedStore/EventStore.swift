@@ -22,9 +22,13 @@ public protocol EventStore: Sendable {
 
     /// Appends `events` as one contiguous run and returns them as stored once durable.
     ///
+    /// - Parameter fence: for a singleton's writes (the scheduler, the peer links, the drill runner), the leader
+    ///   epoch this node was elected with; the append is refused if another node has been elected since. `nil` for
+    ///   everything else. The SQLite log is one node, always the leader: it ignores the fence.
     /// - Returns: the stored events, same count and order as `events`, times rounded to milliseconds; `[]` for none.
-    /// - Throws: the backend's error for a duplicate event id or a failed commit; ``WatershedCore/CanonicalJSONError``.
-    func append(_ events: [NewEvent]) async throws -> [StoredEvent]
+    /// - Throws: the backend's error for a duplicate event id or a failed commit; ``WatershedCore/CanonicalJSONError``;
+    ///   ``EventLogError/fenced(epoch:current:)``.
+    func append(_ events: [NewEvent], fence: Int64?) async throws -> [StoredEvent]
 
     /// Registers `observer` for every committed batch, in seq order. It must be quick and must not touch the log.
     func onCommit(_ observer: @escaping @Sendable ([StoredEvent]) -> Void)
@@ -51,12 +55,19 @@ public protocol EventStore: Sendable {
     func verifyChain(checkpoint: ChainCheckpoint?) async throws -> ChainVerification
 }
 
+extension EventStore {
+    /// ``append(_:fence:)`` without a fence.
+    public func append(_ events: [NewEvent]) async throws -> [StoredEvent] {
+        try await append(events, fence: nil)
+    }
+}
+
 extension EventLog: EventStore {
     /// The SQLite file's path.
     public var location: String { writer.path }
 
-    /// ``append(_:projecting:)`` without a projection.
-    public func append(_ events: [NewEvent]) async throws -> [StoredEvent] {
+    /// ``append(_:projecting:)`` without a projection; the fence is ignored (one node, always the leader).
+    public func append(_ events: [NewEvent], fence: Int64?) async throws -> [StoredEvent] {
         try await append(events, projecting: nil)
     }
 }

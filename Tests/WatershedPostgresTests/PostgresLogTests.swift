@@ -203,3 +203,32 @@ final class SeenSetting: Sendable {
         }
     }
 }
+
+/// What the log does when the server ends its sessions (an operator's `pg_terminate_backend`, a restart).
+@Suite(.enabled(if: TestCluster.url != nil, "WATERSHED_TEST_POSTGRES names no PostgreSQL cluster"))
+struct PostgresSessionLossTests {
+    /// Every session of the log ended by the server: the next appends still commit (on new connections), within
+    /// a bounded time, and the chain continues.
+    @Test(.timeLimit(.minutes(1))) func appendsGoOnAfterTheServerEndsTheSessions() async throws {
+        try await TestCluster.withDatabase { url in
+            let log = try await PostgresEventLog.open(url, logger: TestCluster.logger)
+            _ = try await log.append([numbered(writer: 0, number: 0)])
+            try await TestCluster.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    + "WHERE datname = '\(url.database)' AND pid <> pg_backend_pid()", on: url)
+            var stored: [StoredEvent] = []
+            for attempt in 1...3 {
+                do {
+                    stored = try await log.append([numbered(writer: 0, number: attempt)])
+                    break
+                } catch {
+                    // The first append may meet the dead connection; the pool replaces it.
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            #expect(stored.first?.seq == 2)
+            #expect(try await log.verifyChain() == .intact(count: 2, head: 2))
+            await log.close()
+        }
+    }
+}
