@@ -13,7 +13,7 @@ struct PendingAppend: Sendable {
 
 /// One batch of appends in one PostgreSQL transaction (``PostgresEventLog``).
 struct WriteContext: Sendable {
-    let client: PostgresClient
+    let primary: PrimaryClient
     let logger: Logger
 
     /// Writes `work` (one event list per caller) in one transaction: locks the head row, numbers and chains the
@@ -30,15 +30,22 @@ struct WriteContext: Sendable {
     func write(_ work: [PendingAppend], beforeCommit: (@Sendable (PostgresConnection) async throws -> Void)?)
         async throws -> [Result<[StoredEvent], any Error>]
     {
-        try await client.withConnection { connection in
-            do {
-                return try await transaction(on: connection, beforeCommit: beforeCommit) { head in
-                    try await insertAll(work, after: head, on: connection)
-                }
-            } catch let error as PSQLError where error.code == .server && work.count > 1 {
-                return try await transaction(on: connection, beforeCommit: beforeCommit) { head in
-                    try await insertEach(work, after: head, on: connection)
-                }
+        try await primary.using { connection in
+            try await batch(work, on: connection, beforeCommit: beforeCommit)
+        }
+    }
+
+    private func batch(
+        _ work: [PendingAppend], on connection: PostgresConnection,
+        beforeCommit: (@Sendable (PostgresConnection) async throws -> Void)?
+    ) async throws -> [Result<[StoredEvent], any Error>] {
+        do {
+            return try await transaction(on: connection, beforeCommit: beforeCommit) { head in
+                try await insertAll(work, after: head, on: connection)
+            }
+        } catch let error as PSQLError where error.code == .server && work.count > 1 {
+            return try await transaction(on: connection, beforeCommit: beforeCommit) { head in
+                try await insertEach(work, after: head, on: connection)
             }
         }
     }

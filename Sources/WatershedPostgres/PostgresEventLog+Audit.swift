@@ -10,11 +10,12 @@ extension PostgresEventLog {
     /// - Returns: `.intact(count:head:)` or `.broken(seq:reason:)` naming the first bad seq.
     /// - Throws: the server's errors.
     public func verifyChain(checkpoint: ChainCheckpoint? = nil) async throws -> ChainVerification {
-        try await client.withConnection { connection in
+        let logger = self.logger
+        return try await primary.using(limit: nil) { connection in
             // One snapshot for the rows and the head row.
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
-                let verdict = try await walk(connection, checkpoint: checkpoint)
+                let verdict = try await self.walk(connection, checkpoint: checkpoint)
                 try await connection.query("ROLLBACK", logger: logger)
                 return verdict
             } catch {
@@ -100,19 +101,21 @@ extension PostgresEventLog {
             link = stored.hash
         }
         let logger = self.logger
-        return try await client.withConnection { connection in
+        let page = events
+        return try await primary.using { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
                 let head = try await Self.headLink(connection, logger: logger, lock: true)
                 guard first.seq == head.seq + 1, first.prevHash == head.hash else {
                     throw ImportRefused(
-                        description: "seq \(first.seq) (prevHash \(first.prevHash)) does not follow this log's head, "
+                        description:
+                            "seq \(first.seq) (prevHash \(first.prevHash)) does not follow this log's head, "
                             + "seq \(head.seq) hash \(head.hash)")
                 }
                 var rows = EventRows()
-                rows.add(events)
+                rows.add(page)
                 try await rows.insert(on: connection, logger: logger)
-                let last = events[events.count - 1]
+                let last = page[page.count - 1]
                 try await connection.query(
                     """
                     WITH moved AS (UPDATE event_head SET seq = \(last.seq), hash = \(last.hash) RETURNING seq)

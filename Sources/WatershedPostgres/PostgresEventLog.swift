@@ -31,9 +31,11 @@ public final class PostgresEventLog: EventStore {
     /// The address, its password never shown (``DatabaseURL/redacted``).
     public let url: DatabaseURL
     public var location: String { url.redacted }
-    let client: PostgresClient
+    /// The pool on the current primary (moved after a failover).
+    let primary: PrimaryClient
     let logger: Logger
-    let connection: PostgresConnection.Configuration
+    /// The current primary's address, for connections of their own (the listener, the leader lease).
+    var connection: PostgresConnection.Configuration { primary.now.configuration }
     private let committer: GroupCommitter<PendingAppend>
     private let follower: CommitFollower
     private let tasks: Mutex<[Task<Void, Never>]>
@@ -44,16 +46,14 @@ public final class PostgresEventLog: EventStore {
     static let channel = "watershed_commit"
 
     private init(
-        url: DatabaseURL, client: PostgresClient, connection: PostgresConnection.Configuration, head: Int64,
-        maximumBatchSize: Int, logger: Logger, run: Task<Void, Never>
+        url: DatabaseURL, primary: PrimaryClient, head: Int64, maximumBatchSize: Int, logger: Logger
     ) {
         self.url = url
-        self.client = client
-        self.connection = connection
+        self.primary = primary
         self.logger = logger
         self.follower = CommitFollower(after: head)
-        self.tasks = Mutex([run])
-        let box = WriteContext(client: client, logger: logger)
+        self.tasks = Mutex([])
+        let box = WriteContext(primary: primary, logger: logger)
         let follower = self.follower
         let hold = self.beforeCommit
         self.committer = GroupCommitter(maximumBatchSize: maximumBatchSize) { work in
@@ -70,7 +70,8 @@ public final class PostgresEventLog: EventStore {
     ///   - connections: the most pooled connections (the listening connection is one more).
     ///   - migrating: `false` for an audit: the database must already hold an event log, and nothing is changed.
     /// - Throws: ``WatershedStore/EventLogError/notAnEventLog(path:)`` (`migrating: false`, no log there);
-    ///   ``WatershedStore/EventLogError/cannotOpen(path:reason:)`` when no host accepts writes or a migration fails; ``WatershedStore/EventLogError/newerSchema(path:unknownMigrations:)``.
+    ///   ``WatershedStore/EventLogError/cannotOpen(path:reason:)`` when no host accepts writes or a migration fails;
+    ///   ``WatershedStore/EventLogError/newerSchema(path:unknownMigrations:)``.
     public static func open(
         _ url: DatabaseURL, maximumBatchSize: Int = 1024, connections: Int = 8, migrating: Bool = true,
         logger: Logger = Logger(label: "watershed.postgres")
@@ -94,23 +95,9 @@ public final class PostgresEventLog: EventStore {
         } catch {
             throw EventLogError.cannotOpen(path: url.redacted, reason: sentence(error))
         }
-        var pool = PostgresClient.Configuration(
-            host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: url.user,
-            password: url.password, database: url.database, tls: PostgresHosts.clientTLS(url.sslMode))
-        if let socket = configuration.unixSocketPath {
-            pool = PostgresClient.Configuration(
-                unixSocketPath: socket, username: url.user, password: url.password, database: url.database)
-        }
-        // Durable commits whatever the server's or the database's default (a startup parameter is a session setting,
-        // which wins over both): `COMMIT` returns once the WAL is flushed, and on the synchronous standby if any.
-        pool.options.additionalStartupParameters = [("synchronous_commit", "on")]
-        pool.options.maximumConnections = max(1, connections)
-        pool.options.connectTimeout = .seconds(5)
-        let client = PostgresClient(configuration: pool, backgroundLogger: logger)
-        let run = Task { await client.run() }
+        let primary = PrimaryClient(url: url, configuration: configuration, connections: connections, logger: logger)
         let log = PostgresEventLog(
-            url: url, client: client, connection: configuration, head: head, maximumBatchSize: maximumBatchSize,
-            logger: logger, run: run)
+            url: url, primary: primary, head: head, maximumBatchSize: maximumBatchSize, logger: logger)
         log.startFollowing()
         return log
     }
@@ -124,10 +111,12 @@ public final class PostgresEventLog: EventStore {
         follower.wake.finish()
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
+        primary.close()
     }
 
     deinit {
         for task in tasks.withLock({ $0 }) { task.cancel() }
+        primary.close()
     }
 
     // MARK: Appending
@@ -174,13 +163,13 @@ public final class PostgresEventLog: EventStore {
                 follower.wake.yield()
             }
         }
-        let configuration = self.connection
+        let primary = self.primary
         let logger = self.logger
         let listen = Task {
             while !Task.isCancelled {
                 do {
                     let connection = try await PostgresConnection.connect(
-                        configuration: configuration, id: 0, logger: logger)
+                        configuration: primary.now.configuration, id: 0, logger: logger)
                     defer { Task { try? await connection.close() } }
                     try await connection.listen(on: Self.channel) { notifications in
                         for try await _ in notifications { follower.wake.yield() }
@@ -239,29 +228,38 @@ public final class PostgresEventLog: EventStore {
         }
         binds.append(Int64(limit))
         sql += " ORDER BY seq LIMIT $\(binds.count)"
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-        var page: [StoredBytes] = []
-        for try await (seq, bytes, prevHash, hash) in rows.decode((Int64, Data, String, String).self) {
-            page.append(StoredBytes(seq: seq, canonicalBytes: bytes, prevHash: prevHash, hash: hash))
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        let logger = self.logger
+        return try await primary.using { connection in
+            let rows = try await connection.query(query, logger: logger)
+            var page: [StoredBytes] = []
+            for try await (seq, bytes, prevHash, hash) in rows.decode((Int64, Data, String, String).self) {
+                page.append(StoredBytes(seq: seq, canonicalBytes: bytes, prevHash: prevHash, hash: hash))
+            }
+            return page
         }
-        return page
     }
 
     public func event(id: UUID) async throws -> StoredEvent? {
-        let rows = try await client.query(
-            "SELECT bytes, prev_hash, hash FROM event WHERE id = \(id)", logger: logger)
-        for try await (bytes, prevHash, hash) in rows.decode((Data, String, String).self) {
-            return try StoredEvent(canonicalBytes: bytes, prevHash: prevHash, hash: hash)
+        let logger = self.logger
+        return try await primary.using { connection in
+            let rows = try await connection.query(
+                "SELECT bytes, prev_hash, hash FROM event WHERE id = \(id)", logger: logger)
+            for try await (bytes, prevHash, hash) in rows.decode((Data, String, String).self) {
+                return try StoredEvent(canonicalBytes: bytes, prevHash: prevHash, hash: hash)
+            }
+            return nil
         }
-        return nil
     }
 
     public func head() async throws -> Int64 {
-        try await client.withConnection { try await Self.headLink($0, logger: logger).seq }
+        let logger = self.logger
+        return try await primary.using { try await Self.headLink($0, logger: logger).seq }
     }
 
     public func headHash() async throws -> String {
-        try await client.withConnection { try await Self.headLink($0, logger: logger).hash }
+        let logger = self.logger
+        return try await primary.using { try await Self.headLink($0, logger: logger).hash }
     }
 
     /// One sentence for an error from PostgreSQL or PostgresNIO: the server's message where there is one (PSQLError's

@@ -48,8 +48,8 @@ struct LeaderLeaseTests {
             #expect(seen[1 - leader].changes.isEmpty, "a second node was elected while the first lived")
             let killed = ContinuousClock.now
             try await TestCluster.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    + "WHERE application_name = 'watershed lease \(leader == 0 ? "a" : "b")'", on: url)
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(url.database)' "
+                    + "AND application_name = 'watershed lease \(leader == 0 ? "a" : "b")'", on: url)
             let elected = try await seen[1 - leader].wait(for: .elected(epoch: 2))
             let takeover = try #require(elected) - killed
             #expect(takeover < .seconds(5), "takeover took \(takeover)")

@@ -6,6 +6,13 @@
 #   swift test --filter WatershedPostgresTests
 #   Tests/postgres/cluster.sh stop "$WATERSHED_TEST_POSTGRES_DIR"
 #
+# A primary with a synchronous streaming standby (pg_basebackup -R), for failover:
+#
+#   eval "$(Tests/postgres/cluster.sh start-pair)"   # WATERSHED_PAIR_URL (both hosts), _DIR, _PRIMARY, _STANDBY
+#   Tests/postgres/cluster.sh stop-primary "$WATERSHED_PAIR_DIR"   # pg_ctl stop -m immediate: a crash
+#   Tests/postgres/cluster.sh promote "$WATERSHED_PAIR_DIR"        # the standby becomes the primary
+#   Tests/postgres/cluster.sh stop "$WATERSHED_PAIR_DIR"
+#
 # Needs Debian's postgresql package (its binaries are in /usr/lib/postgresql/<version>/bin, not on PATH). initdb
 # refuses to run as root, so as root the cluster belongs to the `postgres` user (runuser); otherwise to you.
 set -euo pipefail
@@ -34,13 +41,46 @@ case "${1:-}" in
     echo "export WATERSHED_TEST_POSTGRES=postgres://watershed@127.0.0.1:$port/postgres?sslmode=disable"
     echo "export WATERSHED_TEST_POSTGRES_DIR=$dir"
     ;;
+  start-pair)
+    dir=$(mktemp -d /tmp/watershed-pg-pair.XXXXXX)
+    chmod 0755 "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
+    free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+    primary=$(free_port)
+    standby=$(free_port)
+    as_owner "$bin/initdb" -D "$dir/primary" -U watershed -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; exit 1; }
+    # Every commit waits for the standby's flush (synchronous_commit = on, the default, with a synchronous standby).
+    as_owner "$bin/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w -t 60 \
+      -o "-p $primary -k $dir -c listen_addresses=127.0.0.1 -c synchronous_standby_names=* -c wal_level=replica" \
+      start >/dev/null || { cat "$dir/primary.log" >&2; exit 1; }
+    as_owner "$bin/pg_basebackup" -D "$dir/standby" -R -X stream -h 127.0.0.1 -p "$primary" -U watershed \
+      >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
+    as_owner "$bin/pg_ctl" -D "$dir/standby" -l "$dir/standby.log" -w -t 60 \
+      -o "-p $standby -k $dir -c listen_addresses=127.0.0.1" start >/dev/null \
+      || { cat "$dir/standby.log" >&2; exit 1; }
+    echo "export WATERSHED_PAIR_URL=postgres://watershed@127.0.0.1:$primary,127.0.0.1:$standby/postgres?sslmode=disable"
+    echo "export WATERSHED_PAIR_DIR=$dir"
+    echo "export WATERSHED_PAIR_PRIMARY=$primary"
+    echo "export WATERSHED_PAIR_STANDBY=$standby"
+    ;;
+  stop-primary)
+    dir=${2:?usage: cluster.sh stop-primary DIR}
+    as_owner "$bin/pg_ctl" -D "$dir/primary" -m immediate -w stop >/dev/null
+    ;;
+  promote)
+    dir=${2:?usage: cluster.sh promote DIR}
+    as_owner "$bin/pg_ctl" -D "$dir/standby" -w promote >/dev/null
+    ;;
   stop)
     dir=${2:?usage: cluster.sh stop DIR}
-    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    for data in "$dir/data" "$dir/primary" "$dir/standby"; do
+      [ -d "$data" ] && { as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true; }
+    done
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: cluster.sh start | stop DIR" >&2
+    echo "usage: cluster.sh start | start-pair | stop-primary DIR | promote DIR | stop DIR" >&2
     exit 2
     ;;
 esac
