@@ -39,6 +39,8 @@ public final class PostgresEventLog: EventStore {
     private let committer: GroupCommitter<PendingAppend>
     private let follower: CommitFollower
     private let tasks: Mutex<[Task<Void, Never>]>
+    /// The listening connection, closed by ``close()``: ending its task alone does not end its notifications.
+    private let listening = ListeningConnection()
     /// Run inside each append transaction before `COMMIT`: the tests hold a transaction open here.
     package let beforeCommit = CommitHook()
 
@@ -110,7 +112,10 @@ public final class PostgresEventLog: EventStore {
         }
         follower.wake.finish()
         for task in tasks { task.cancel() }
-        for task in tasks { await task.value }
+        await listening.close()
+        // The fetch loop and the tick end at once; the listener once its connection is closed (not awaited: a
+        // PostgresNIO notification sequence was seen not to end on cancellation).
+        for task in tasks.dropLast() { await task.value }
         primary.close()
     }
 
@@ -171,6 +176,7 @@ public final class PostgresEventLog: EventStore {
                     let connection = try await PostgresConnection.connect(
                         configuration: primary.now.configuration, id: 0, logger: logger)
                     defer { Task { try? await connection.close() } }
+                    guard await listening.set(connection) else { return }
                     try await connection.listen(on: Self.channel) { notifications in
                         for try await _ in notifications { follower.wake.yield() }
                     }
@@ -273,6 +279,32 @@ public final class PostgresEventLog: EventStore {
             return "\(error.code)"
         }
         return EventLog.sentence(error)
+    }
+}
+
+/// The follower's listening connection, so that closing the log closes it (and ends its notification sequence).
+final class ListeningConnection: Sendable {
+    private let state = Mutex<(connection: PostgresConnection?, closed: Bool)>((nil, false))
+
+    /// Keeps `connection`; `false` (and the connection closed) when the log is closed already.
+    func set(_ connection: PostgresConnection) async -> Bool {
+        let open = state.withLock { state -> Bool in
+            if state.closed { return false }
+            state.connection = connection
+            return true
+        }
+        if !open { try? await connection.close() }
+        return open
+    }
+
+    /// Closes the connection kept, and any set later.
+    func close() async {
+        let connection = state.withLock { state -> PostgresConnection? in
+            state.closed = true
+            defer { state.connection = nil }
+            return state.connection
+        }
+        try? await connection?.close()
     }
 }
 
