@@ -225,14 +225,14 @@ let package = Package(
         // The log on a real SQLite file: gapless seqs, the hash chain, group commit, synchronous = FULL.
         .testTarget(
             name: "WatershedStoreTests",
-            dependencies: ["WatershedStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["WatershedStore", "WatershedTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The log interface's contract on both backends (SQLite always; PostgreSQL when WATERSHED_TEST_POSTGRES names
         // a cluster), and what only PostgreSQL has: several nodes, a transaction held open, durability forced on.
         .testTarget(
             name: "WatershedPostgresTests",
             dependencies: [
-                "WatershedStore", "WatershedPostgres", "WatershedCore", "WatershedCLI",
+                "WatershedStore", "WatershedPostgres", "WatershedCore", "WatershedCLI", "WatershedTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,6 +7,7 @@ import Testing
 import WatershedCore
 import WatershedPostgres
 import WatershedStore
+import WatershedTestSupport
 
 /// How a contract test reaches one backend: open (again) the same log, close it, and mark it as written by a newer
 /// Watershed.
@@ -110,18 +111,6 @@ func withPostgres<T>(_ body: (Backend) async throws -> T) async throws -> T {
             }, location: url.redacted)
         return try await body(backend)
     }
-}
-
-/// 2026-01-15T08:00:00Z (`date -u -d 2026-01-15T08:00:00Z +%s` = 1768464000).
-let morning = Date(timeIntervalSince1970: 1_768_464_000)
-let incidentID = UUID(uuidString: "6F1C2D3E-0000-4000-8000-000000000002")!
-
-/// A small event with a payload saying who wrote it and its number, for ordering checks.
-func numbered(writer: Int, number: Int, incident: UUID? = nil, exercise: Bool = false) -> NewEvent {
-    NewEvent(
-        at: morning + Double(number), incident: incident, type: .taskAcknowledged,
-        actor: .system(component: "writer-\(writer)"), exercise: exercise,
-        payload: ["writer": .number(Double(writer)), "number": .number(Double(number))])
 }
 
 /// The seqs each commit observer call brought, in the order the calls came.

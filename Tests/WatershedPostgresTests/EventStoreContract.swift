@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WatershedCore
 import WatershedStore
+import WatershedTestSupport
 
 /// The log interface's contract (``EventStore``), one function per guarantee, run against each backend by the
 /// suites below: the SQLite log always, the PostgreSQL log when `WATERSHED_TEST_POSTGRES` names a cluster.

@@ -4,6 +4,7 @@ import Testing
 import WatershedCore
 import WatershedPostgres
 import WatershedStore
+import WatershedTestSupport
 
 /// The changes a lease reported, as they came.
 final class LeaseChanges: Sendable {

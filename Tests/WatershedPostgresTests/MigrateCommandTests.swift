@@ -4,6 +4,7 @@ import WatershedCLI
 import WatershedCore
 import WatershedPostgres
 import WatershedStore
+import WatershedTestSupport
 
 /// Runs `watershed` in-process and captures what it writes.
 private func watershed(_ arguments: [String]) async -> (code: Int32, out: String, err: String) {

@@ -5,6 +5,7 @@ import Testing
 import WatershedCore
 import WatershedPostgres
 import WatershedStore
+import WatershedTestSupport
 
 /// What only the PostgreSQL log has to show: several nodes on one database, the order of commits while one
 /// transaction is held open, the append-only guard, tampering found, durability forced on.

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import WatershedCore
 import WatershedStore
+import WatershedTestSupport
 
 /// `verifyChain()` recomputes the chain from the stored bytes and names the first bad seq.
 @Suite struct ChainVerificationTests {

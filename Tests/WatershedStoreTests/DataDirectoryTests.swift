@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import WatershedCore
 import WatershedStore
+import WatershedTestSupport
 
 #if canImport(Glibc)
     import Glibc

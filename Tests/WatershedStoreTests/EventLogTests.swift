@@ -3,92 +3,12 @@ import GRDB
 import Testing
 import WatershedCore
 import WatershedStore
+import WatershedTestSupport
 
 /// The event log on real SQLite files in a temporary folder.
 @Suite struct EventLogTests {
-    @Test func seqsAreGaplessFromOne() async throws {
-        try await withTemporaryFolder { folder in
-            let log = try EventLog.open(path: folder + "/watershed.sqlite")
-            #expect(try log.head() == 0)
-            #expect(try log.headHash() == String(repeating: "0", count: 64))
-            let first = try await log.append([
-                numbered(writer: 0, number: 1, incident: incidentID), numbered(writer: 0, number: 2),
-                numbered(writer: 0, number: 3, incident: incidentID, exercise: true),
-            ])
-            let second = try await log.append([numbered(writer: 0, number: 4), numbered(writer: 0, number: 5)])
-            #expect(first.map(\.seq) == [1, 2, 3])
-            #expect(second.map(\.seq) == [4, 5])
-            #expect(try log.head() == 5)
-            #expect(try log.headHash() == second[1].hash)
-            #expect(try log.events(after: 0, limit: 100) == first + second)
-            #expect(try log.events(after: 2, limit: 2).map(\.seq) == [3, 4])
-            #expect(try log.events(after: 5, limit: 10).isEmpty)
-            #expect(try log.events(after: 0, limit: 0).isEmpty)
-            #expect(try log.events(after: 0, limit: 10, incident: incidentID).map(\.seq) == [1, 3])
-            #expect(try log.events(after: 0, limit: 10, exercise: true).map(\.seq) == [3])
-            #expect(try log.events(after: 0, limit: 10, incident: incidentID, exercise: false).map(\.seq) == [1])
-            #expect(try log.event(id: second[0].id) == second[0])
-            #expect(try log.event(id: UUID()) == nil)
-            #expect(try await log.append([]).isEmpty)
-            // The same pages undecoded (the stream's backlog): the bytes and hashes the append returned.
-            let undecoded = try log.storedBytes(after: 0, limit: 100)
-            #expect(undecoded.map(\.seq) == [1, 2, 3, 4, 5])
-            #expect(undecoded.map(\.canonicalBytes) == (first + second).map(\.canonicalBytes))
-            #expect(undecoded.map(\.hash) == (first + second).map(\.hash))
-            #expect(undecoded[0].prevHash == String(repeating: "0", count: 64))
-            #expect(undecoded[3].prevHash == first[2].hash)
-            #expect(try log.storedBytes(after: 2, limit: 2).map(\.seq) == [3, 4])
-            #expect(try log.storedBytes(after: 0, limit: 10, incident: incidentID).map(\.seq) == [1, 3])
-            #expect(try log.storedBytes(after: 0, limit: 10, incident: incidentID, exercise: false).map(\.seq) == [1])
-            #expect(try log.storedBytes(after: 0, limit: 0).isEmpty)
-        }
-    }
-
-    /// The stored bytes and hashes of two events, written out by hand. The hashes were computed independently with
-    /// coreutils: `printf '%s%s' "$(printf '0%.0s' $(seq 64))" "$E1" | sha256sum`, then with that hash before `$E2`.
-    @Test func chainValuesMatchAnIndependentSHA256() async throws {
-        let e1 =
-            #"{"actor":{"kind":"person","position":"city-duty-chief","token":"T-0042","unit":"450100"},"#
-            + #""at":"2026-01-15T08:00:00.250Z","exercise":false,"id":"6F1C2D3E-0000-4000-8000-000000000001","#
-            + #""incident":"6F1C2D3E-0000-4000-8000-000000000002","#
-            + #""payload":{"km":12.5,"river":"龙江","source":"https://example.org/reports/7"},"#
-            + #""seq":1,"type":"IncidentReported"}"#
-        let e2 =
-            #"{"actor":{"kind":"person","position":"provincial-duty-chief","token":"T-0001","unit":"450000"},"#
-            + #""at":"2026-01-15T08:05:00.000Z","exercise":false,"id":"6F1C2D3E-0000-4000-8000-000000000003","#
-            + #""incident":"6F1C2D3E-0000-4000-8000-000000000002","#
-            + #""payload":{"level":"III","reason":"饮用水源地受影响"},"seq":2,"type":"LevelSet"}"#
-        let hash1 = "5fb3cb9fb37ef92f2a132ca16b1363a002bc92e264642af3b9f48ab03950668c"
-        let hash2 = "4fd069f76a023bb215672fe5726ecdb1e40848c0d9f8de5873cf6332f791a7e1"
-
-        try await withTemporaryFolder { folder in
-            let log = try EventLog(walQueue(folder + "/watershed.sqlite"))
-            let stored = try await log.append([
-                NewEvent(
-                    id: UUID(uuidString: "6F1C2D3E-0000-4000-8000-000000000001")!, at: morning + 0.25,
-                    incident: incidentID, type: .incidentReported,
-                    actor: .person(unit: "450100", position: "city-duty-chief", token: "T-0042"),
-                    payload: ["river": "龙江", "km": 12.5, "source": "https://example.org/reports/7"]),
-                NewEvent(
-                    id: UUID(uuidString: "6F1C2D3E-0000-4000-8000-000000000003")!, at: morning + 300,
-                    incident: incidentID, type: .levelSet,
-                    actor: .person(unit: "450000", position: "provincial-duty-chief", token: "T-0001"),
-                    payload: ["level": "III", "reason": "饮用水源地受影响"]),
-            ])
-            #expect(String(decoding: stored[0].canonicalBytes, as: UTF8.self) == e1)
-            #expect(String(decoding: stored[1].canonicalBytes, as: UTF8.self) == e2)
-            #expect(stored[0].prevHash == String(repeating: "0", count: 64))
-            #expect(stored[0].hash == hash1)
-            #expect(stored[1].prevHash == hash1)
-            #expect(stored[1].hash == hash2)
-            #expect(EventChain.hash(prevHash: hash1, canonicalBytes: Data(e2.utf8)) == hash2)
-            // The row holds exactly those bytes.
-            let bytes = try await log.writer.read { db in
-                try Data.fetchOne(db, sql: "SELECT bytes FROM event WHERE seq = 2")
-            }
-            #expect(bytes == Data(e2.utf8))
-        }
-    }
+    // Gapless seqs, the reads and their filters, and the hand-computed chain values are in the log interface's
+    // contract (`Tests/WatershedPostgresTests/EventStoreContract.swift`), which runs on this log too.
 
     /// 64 tasks × 50 appends of one event each: 3,200 events, seqs 1…3200 once each, every task's events in its
     /// order, and fewer transactions than appends.

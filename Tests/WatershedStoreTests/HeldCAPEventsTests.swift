@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import WatershedCore
 import WatershedStore
+import WatershedTestSupport
 
 /// Held CAP messages as events: holding, refusing and dropping one append `CAPHeld`, `CAPHeldRefused` and
 /// `CAPHeldDropped` with `cap_held` written in the same transaction; `verifyHeldCAPMessages()` compares the table

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import WatershedCore
 import WatershedStore
+import WatershedTestSupport
 
 /// Opening the log: clear errors, read-only audits, migrations.
 @Suite struct OpeningTests {

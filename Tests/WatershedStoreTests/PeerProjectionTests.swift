@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import WatershedCore
 import WatershedStore
+import WatershedTestSupport
 
 /// The federation's tables, written in the append's transaction (issue 5): what goes in a neighbour's outbox, and
 /// what a neighbour's events become here.

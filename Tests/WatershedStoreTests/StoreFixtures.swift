@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import WatershedCore
 import WatershedStore
+import WatershedTestSupport
 
 /// Events the store's tests append: the Longjiang report, a task and its acknowledgement. (The `*_view` tables they
 /// once checked are gone: incidents are read out of Core's `Incident`, `IncidentModelTests`.)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import WatershedCore
 import WatershedStore
+import WatershedTestSupport
 
 /// Runs `body` with a new empty folder under the system's temporary folder, removed afterwards.
 func withTemporaryFolder<T>(_ body: (String) async throws -> T) async throws -> T {
@@ -17,18 +18,6 @@ func walQueue(_ path: String) throws -> DatabaseQueue {
     var configuration = Configuration()
     configuration.journalMode = .wal
     return try DatabaseQueue(path: path, configuration: configuration)
-}
-
-/// 2026-01-15T08:00:00Z (`date -u -d 2026-01-15T08:00:00Z +%s` = 1768464000).
-let morning = Date(timeIntervalSince1970: 1_768_464_000)
-let incidentID = UUID(uuidString: "6F1C2D3E-0000-4000-8000-000000000002")!
-
-/// A small event with a payload saying who wrote it and its number, for ordering checks.
-func numbered(writer: Int, number: Int, incident: UUID? = nil, exercise: Bool = false) -> NewEvent {
-    NewEvent(
-        at: morning + Double(number), incident: incident, type: .taskAcknowledged,
-        actor: .system(component: "writer-\(writer)"), exercise: exercise,
-        payload: ["writer": .number(Double(writer)), "number": .number(Double(number))])
 }
 
 /// Counts committed transactions from inside projections: the first projection of a transaction registers one
