@@ -32,6 +32,10 @@ public final class LeaderLease: Sendable {
     static let lockKey: Int64 = 0x5741_5445_5253_4802
     /// How long the server lets the lock session sit idle before it ends it (and frees the lock).
     public static let idleTimeout = "3s"
+    /// How long the leader waits for its ping's answer before it takes its session for lost. Not what bounds a
+    /// takeover (that is ``idleTimeout`` and the others' one-second polls); long enough that a busy machine does not
+    /// give up a healthy session (2 s did, in CI).
+    static let pingLimit: Duration = .seconds(5)
 
     private let configuration: PostgresConnection.Configuration
     private let node: String
@@ -90,7 +94,7 @@ public final class LeaderLease: Sendable {
     /// Why the lease gave up on its connection: the ping did not come back in time.
     struct PingTimedOut: Error {}
 
-    /// `SELECT 1` on the lock connection, given up after 2 s: a session the server ended (`idle_session_timeout`,
+    /// `SELECT 1` on the lock connection, given up after ``pingLimit``: a session the server ended (`idle_session_timeout`,
     /// `pg_terminate_backend`) can leave PostgresNIO's next query waiting forever rather than failing, so the answer
     /// is awaited in a task of its own, and the connection closed when it does not come.
     private func ping(_ connection: PostgresConnection) async throws {
@@ -103,7 +107,7 @@ public final class LeaderLease: Sendable {
                 answered.resume(done)
             }
             Task {
-                try? await Task.sleep(for: .seconds(2))
+                try? await Task.sleep(for: Self.pingLimit)
                 answered.resume(false)
             }
         }
