@@ -94,9 +94,9 @@ public final class LeaderLease: Sendable {
     /// Why the lease gave up on its connection: the ping did not come back in time.
     struct PingTimedOut: Error {}
 
-    /// `SELECT 1` on the lock connection, given up after ``pingLimit``: a session the server ended (`idle_session_timeout`,
-    /// `pg_terminate_backend`) can leave PostgresNIO's next query waiting forever rather than failing, so the answer
-    /// is awaited in a task of its own, and the connection closed when it does not come.
+    /// `SELECT 1` on the lock connection, given up after ``pingLimit``: a session the server ended
+    /// (`idle_session_timeout`, `pg_terminate_backend`) can leave PostgresNIO's next query waiting forever rather
+    /// than failing, so the answer is awaited in a task of its own, and the connection closed when it does not come.
     private func ping(_ connection: PostgresConnection) async throws {
         let logger = self.logger
         let answered = FirstAnswer()
