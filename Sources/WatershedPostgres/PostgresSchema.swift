@@ -103,12 +103,14 @@ enum PostgresSchema {
             if !unknown.isEmpty { throw EventLogError.newerSchema(path: location, unknownMigrations: unknown) }
             return
         }
-        try await connection.query(
-            "CREATE TABLE IF NOT EXISTS watershed_migration (name text PRIMARY KEY, applied timestamptz NOT NULL)",
-            logger: logger)
         try await connection.query("BEGIN", logger: logger)
         do {
             try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
+            // Under the lock: `CREATE TABLE IF NOT EXISTS` is not safe against itself, and nodes starting together on
+            // a new database would otherwise race on it (a unique violation in pg_type).
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS watershed_migration (name text PRIMARY KEY, applied timestamptz NOT NULL)",
+                logger: logger)
             var applied: Set<String> = []
             for try await name in try await connection.query("SELECT name FROM watershed_migration", logger: logger)
                 .decode(String.self)

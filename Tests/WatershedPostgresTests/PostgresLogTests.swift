@@ -43,6 +43,26 @@ struct PostgresLogTests {
         }
     }
 
+    /// Four nodes starting together on a new database: each opens the log (the migrations run once, under the
+    /// advisory lock) and the schema is applied once.
+    @Test func nodesStartingTogetherMigrateOnce() async throws {
+        try await TestCluster.withDatabase { url in
+            let logs = try await withThrowingTaskGroup(of: PostgresEventLog.self) { group in
+                for _ in 0..<4 { group.addTask { try await PostgresEventLog.open(url, logger: TestCluster.logger) } }
+                return try await group.reduce(into: [PostgresEventLog]()) { $0.append($1) }
+            }
+            #expect(logs.count == 4)
+            _ = try await logs[3].append([numbered(writer: 0, number: 0)])
+            #expect(try await logs[0].head() == 1)
+            let names = try await TestCluster.withConnection(url) { connection in
+                try await connection.query("SELECT count(*) FROM watershed_migration", logger: TestCluster.logger)
+                    .collect().first?.decode(Int64.self)
+            }
+            #expect(names == 2)
+            for log in logs { await log.close() }
+        }
+    }
+
     /// One append's transaction is held open for 3 s (`pg_sleep` before its `COMMIT`) while another node appends
     /// and a third reads: the other appends wait for it (they need the head row), and no read ever shows a seq
     /// with a smaller one missing, or a smaller one appearing after a larger was seen.
