@@ -99,11 +99,21 @@ public final class LeaderLease: Sendable {
     /// than failing, so the answer is awaited in a task of its own, and the connection closed when it does not come.
     private func ping(_ connection: PostgresConnection) async throws {
         let logger = self.logger
+        try await bounded(connection) { try await connection.query("SELECT 1", logger: logger) }
+    }
+
+    /// Runs `body` on the lock connection, given up after ``pingLimit`` (the connection then closed and
+    /// ``PingTimedOut`` thrown): every query of the lease, the election's too — a session the server ended while
+    /// this node was slow to come back to it (`idle_session_timeout` on a busy machine) left the next query waiting
+    /// forever, and the node never contended again.
+    private func bounded(_ connection: PostgresConnection, _ body: @escaping @Sendable () async throws -> Void)
+        async throws
+    {
         let answered = FirstAnswer()
         let ok = await withCheckedContinuation { continuation in
             answered.set(continuation)
             Task {
-                let done = (try? await connection.query("SELECT 1", logger: logger)) != nil
+                let done = (try? await body()) != nil
                 answered.resume(done)
             }
             Task {
@@ -119,20 +129,25 @@ public final class LeaderLease: Sendable {
 
     /// Takes the lock if free, and then raises the epoch: the new epoch, or `nil` when another node holds the lock.
     private func elect(on connection: PostgresConnection) async throws -> Int64? {
-        var locked = false
-        for try await value in try await connection.query(
-            "SELECT pg_try_advisory_lock(\(Self.lockKey))", logger: logger
-        ).decode(Bool.self) {
-            locked = value
+        let logger = self.logger
+        let node = self.node
+        let epoch = ElectedEpoch()
+        try await bounded(connection) {
+            var locked = false
+            for try await value in try await connection.query(
+                "SELECT pg_try_advisory_lock(\(Self.lockKey))", logger: logger
+            ).decode(Bool.self) {
+                locked = value
+            }
+            guard locked else { return }
+            for try await value in try await connection.query(
+                "UPDATE watershed_leader SET epoch = epoch + 1, node = \(node), since = now() RETURNING epoch",
+                logger: logger
+            ).decode(Int64.self) {
+                epoch.set(value)
+            }
         }
-        guard locked else { return nil }
-        for try await epoch in try await connection.query(
-            "UPDATE watershed_leader SET epoch = epoch + 1, node = \(node), since = now() RETURNING epoch",
-            logger: logger
-        ).decode(Int64.self) {
-            return epoch
-        }
-        return nil
+        return epoch.value
     }
 }
 
@@ -143,4 +158,11 @@ private final class FirstAnswer: Sendable {
     func set(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation.withLock { $0 = continuation } }
 
     func resume(_ value: Bool) { continuation.withLock { $0.take() }?.resume(returning: value) }
+}
+
+/// The epoch an election raised, if it did.
+private final class ElectedEpoch: Sendable {
+    private let stored = Mutex<Int64?>(nil)
+    func set(_ epoch: Int64) { stored.withLock { $0 = epoch } }
+    var value: Int64? { stored.withLock { $0 } }
 }
