@@ -10,7 +10,7 @@ import Synchronization
 /// - **Election**: every node tries `pg_try_advisory_lock` on a connection of its own every second. The node that
 ///   gets it raises `watershed_leader.epoch` in the same step and is told ``Change/elected(epoch:)``.
 /// - **Takeover within 5 s**: a node that dies loses its session, and PostgreSQL frees its lock at once. A node that
-///   is paused (SIGSTOP) or cut off keeps its TCP connection, so the lock connection runs with
+///   is paused (SIGSTOP) or cut off keeps its TCP connection, so the leader's lock session runs with
 ///   `idle_session_timeout` (``idleTimeout``, 3 s): the leader pings every second, and a leader that stops pinging
 ///   has its session ended by the server, its lock freed, and another node elected within about a second more.
 /// - **Fencing**: a leader that comes back after losing its lock learns it only at its next ping; until then its
@@ -49,7 +49,7 @@ public final class LeaderLease: Sendable {
     public init(log: PostgresEventLog, node: String) {
         var configuration = log.connection
         configuration.options.additionalStartupParameters = [
-            ("idle_session_timeout", Self.idleTimeout), ("application_name", "watershed lease \(node)"),
+            ("application_name", "watershed lease \(node)")
         ]
         self.configuration = configuration
         self.node = node
@@ -140,6 +140,9 @@ public final class LeaderLease: Sendable {
                 locked = value
             }
             guard locked else { return }
+            // Only the leader's session is ended when idle: a waiting node that is slow between tries is not.
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "SET idle_session_timeout = '\(Self.idleTimeout)'"), logger: logger)
             for try await value in try await connection.query(
                 "UPDATE watershed_leader SET epoch = epoch + 1, node = \(node), since = now() RETURNING epoch",
                 logger: logger
