@@ -26,18 +26,8 @@ extension CAPIngest {
     package func readHeld(now: Date) async throws {
         var arrived: [CAPMessageKey] = []
         for message in try log.heldCAPMessages() {
+            // Never one applied already: the fold of the events holds nothing once its `CAPReceived` is in.
             let alert = try? CAPAlert(xml: message.xml)
-            if try log.capMessage(sender: message.sender, identifier: message.identifier, sentUTC: message.sentUTC)
-                != nil
-            {
-                // Applied already: nothing to wait for. Neither a hold since v6 (its projection writes no row for an
-                // applied message) nor the v6 migration (which deletes such rows) leaves one; kept for a row found all
-                // the same, removed with an event saying so.
-                try await log.dropHeldCAPMessage(
-                    message.identity, by: nil, reason: "applied already", at: now, actor: Self.component,
-                    exercise: alert?.status == .exercise)
-                continue
-            }
             guard let alert else { continue }
             switch try resolve(alert) {
             case .waiting(let missing):
@@ -79,7 +69,7 @@ extension CAPIngest {
                 "expired: held since \(CanonicalJSON.timestamp(entry.message.receivedAt)) for its references ("
                 + entry.missing.map(\.description).sorted().joined(separator: " ")
                 + "), longer than the \(Int(limits.heldLifetime)) s a message may wait"
-            try await log.refuseHeldCAPMessage(
+            _ = try await log.refuseHeldCAPMessage(
                 entry.message.identity, reason: reason, at: now, actor: Self.component,
                 exercise: entry.alert.status == .exercise)
             unindex(entry.alert.key)

@@ -205,7 +205,7 @@ public actor CAPIngest {
             // applied already holds nothing (``HeldCAPLedger``).
             index(Waiting(message: message, alert: alert, missing: Set(missing.map(\.key))))
             do {
-                try await log.holdCAPMessage(
+                _ = try await log.holdCAPMessage(
                     message, waitingFor: missing.map(\.key.description), exercise: alert.status == .exercise)
             } catch {
                 unindex(key)
@@ -329,7 +329,7 @@ public actor CAPIngest {
                     index(entry)
                 case .refused(let reason):
                     unindex(heldKey)
-                    try await log.refuseHeldCAPMessage(
+                    _ = try await log.refuseHeldCAPMessage(
                         entry.message.identity, reason: reason, at: now, actor: .peer(province: entry.message.peer),
                         exercise: entry.alert.status == .exercise)
                 case .ready(let incident):

@@ -129,7 +129,7 @@ public struct PeerLink: Service {
                     var wakeIterator = wakes.makeAsyncIterator()
                     var heartbeatDue = false
                     while !Task.isCancelled {
-                        let batch = try log.outbox(for: peer.province, after: sent, limit: 200)
+                        let batch = try await log.outbox(for: peer.province, after: sent, limit: 200)
                         for event in batch {
                             try await FeedFrame.write(try FeedFrame.payload(for: event), to: outbound)
                             sent = event.seq

@@ -14,6 +14,10 @@ final class CommitFollower: Sendable {
     private struct State {
         var delivered: Int64
         var observers: [@Sendable ([StoredEvent]) -> Void] = []
+        /// Appenders waiting for their seq to be delivered, by a number of their own.
+        var waiters: [Int: (seq: Int64, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var nextWaiter = 0
+        var closed = false
     }
 
     private let state: Mutex<State>
@@ -63,5 +67,51 @@ final class CommitFollower: Sendable {
     private static func hand(_ events: [StoredEvent], to state: inout State) {
         state.delivered = events.last?.seq ?? state.delivered
         for observer in state.observers { observer(events) }
+        for (key, waiter) in state.waiters where waiter.seq <= state.delivered {
+            state.waiters[key] = nil
+            waiter.continuation.resume()
+        }
+    }
+
+    /// Returns once the observers have been handed `seq` — at once when they have — so that an append returns only
+    /// after this node's reads (the federation book, the incident service) see it, even when another node's commit
+    /// came in between and the fetch loop must read the gap first. Returns after `limit` regardless (the database
+    /// unreachable: the events are committed, and the fetch loop hands them over when it can), or when the log is
+    /// closed.
+    func waitDelivered(through seq: Int64, limit: Duration = .seconds(5)) async {
+        let key = state.withLock { state -> Int? in
+            guard seq > state.delivered, !state.closed else { return nil }
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        guard let key else { return }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            self?.resume(key)
+        }
+        defer { timer.cancel() }
+        await withCheckedContinuation { continuation in
+            let waiting = state.withLock { state -> Bool in
+                guard seq > state.delivered, !state.closed else { return false }
+                state.waiters[key] = (seq, continuation)
+                return true
+            }
+            if !waiting { continuation.resume() }
+        }
+    }
+
+    /// Resumes one waiting appender, if it still waits.
+    private func resume(_ key: Int) {
+        state.withLock { $0.waiters.removeValue(forKey: key) }?.continuation.resume()
+    }
+
+    /// Resumes every waiting appender, and those that come later at once: the log is closing.
+    func close() {
+        let waiters = state.withLock { state in
+            state.closed = true
+            defer { state.waiters = [:] }
+            return state.waiters.values
+        }
+        for waiter in waiters { waiter.continuation.resume() }
     }
 }

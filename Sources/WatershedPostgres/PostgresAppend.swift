@@ -21,8 +21,9 @@ struct WriteContext: Sendable {
     /// with `synchronous_commit = on` (a startup parameter of the pool's connections).
     ///
     /// Every caller's events go in one `INSERT … SELECT FROM unnest(…)`: five round trips per batch whatever its
-    /// size. Only a duplicate event id can make that insert fail; then the batch is written again with each caller
-    /// in a savepoint of its own, so that the caller with the duplicate fails alone.
+    /// size. Only a duplicate event id or claim (``WatershedStore/EventClaim``) can make that insert fail; then the
+    /// batch is written again with each caller in a savepoint of its own, so that the caller with the duplicate fails
+    /// alone (a claim with ``WatershedStore/EventLogError/claimed(_:)``).
     ///
     /// - Returns: one result per caller, in order: its stored events, or the error that kept them out.
     /// - Throws: when the transaction itself fails (connection, `COMMIT`): nothing of the batch is written, or — if
@@ -43,7 +44,9 @@ struct WriteContext: Sendable {
             return try await transaction(on: connection, beforeCommit: beforeCommit) { head in
                 try await insertAll(work, after: head, on: connection)
             }
-        } catch let error as PSQLError where error.code == .server && work.count > 1 {
+        } catch let error as PSQLError where error.code == .server {
+            // One caller: its error is the batch's (a claim the log holds already named as such).
+            guard work.count > 1 else { throw EventRows.claimError(error, events: work[0].events) }
             return try await transaction(on: connection, beforeCommit: beforeCommit) { head in
                 try await insertEach(work, after: head, on: connection)
             }
@@ -94,7 +97,7 @@ struct WriteContext: Sendable {
                 let stored = try Self.chain(append.events, after: seq, link: link)
                 seq += Int64(stored.count)
                 link = stored.last?.hash ?? link
-                rows.add(stored)
+                rows.add(stored, claims: append.events.map(EventClaim.of))
                 results.append(.success(stored))
             } catch {
                 results.append(.failure(error))
@@ -118,14 +121,14 @@ struct WriteContext: Sendable {
                 try Self.checkFence(append.fence, epoch: epoch)
                 let stored = try Self.chain(append.events, after: seq, link: link)
                 var rows = EventRows()
-                rows.add(stored)
+                rows.add(stored, claims: append.events.map(EventClaim.of))
                 try await connection.query("SAVEPOINT append", logger: logger)
                 do {
                     try await rows.insert(on: connection, logger: logger)
                     try await connection.query("RELEASE SAVEPOINT append", logger: logger)
                 } catch let error as PSQLError where error.code == .server {
                     try await connection.query("ROLLBACK TO SAVEPOINT append", logger: logger)
-                    throw error
+                    throw EventRows.claimError(error, events: append.events)
                 }
                 seq += Int64(stored.count)
                 link = stored.last?.hash ?? link
@@ -179,10 +182,13 @@ struct EventRows {
     var bytes: [ByteBuffer] = []
     var prevHash: [String] = []
     var hash: [String] = []
+    /// ``WatershedStore/EventClaim`` of each event, `""` for none (stored as `NULL`).
+    var claim: [String] = []
 
     var isEmpty: Bool { seq.isEmpty }
 
-    mutating func add(_ stored: [StoredEvent]) {
+    mutating func add(_ stored: [StoredEvent], claims: [String?]) {
+        claim += claims.map { $0 ?? "" }
         for row in stored {
             seq.append(row.seq)
             id.append(row.id)
@@ -199,11 +205,21 @@ struct EventRows {
     func insert(on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
-            INSERT INTO event (seq, id, at, incident, type, exercise, bytes, prev_hash, hash)
-            SELECT s, i, a, NULLIF(n, '')::uuid, t, e, b, p, h
+            INSERT INTO event (seq, id, at, incident, type, exercise, bytes, prev_hash, hash, claim)
+            SELECT s, i, a, NULLIF(n, '')::uuid, t, e, b, p, h, NULLIF(c, '')
             FROM unnest(\(seq)::bigint[], \(id)::uuid[], \(at)::text[], \(incident)::text[], \(type)::text[],
-            \(exercise)::boolean[], \(bytes)::bytea[], \(prevHash)::text[], \(hash)::text[])
-            AS r(s, i, a, n, t, e, b, p, h)
+            \(exercise)::boolean[], \(bytes)::bytea[], \(prevHash)::text[], \(hash)::text[], \(claim)::text[])
+            AS r(s, i, a, n, t, e, b, p, h, c)
             """, logger: logger)
+    }
+
+    /// ``WatershedStore/EventLogError/claimed(_:)`` for a unique violation of `event_claim_unique`, naming the
+    /// claim of `events` that the log holds already (the first of them, if the server's detail does not say);
+    /// `error` itself otherwise.
+    static func claimError(_ error: PSQLError, events: [NewEvent]) -> any Error {
+        guard error.serverInfo?[.constraintName] == "event_claim_unique" else { return error }
+        let claims = events.compactMap(EventClaim.of)
+        let detail = error.serverInfo?[.detail] ?? ""
+        return EventLogError.claimed(claims.first { detail.contains($0) } ?? claims.first ?? detail)
     }
 }

@@ -113,7 +113,7 @@ extension PostgresEventLog {
                             + "seq \(head.seq) hash \(head.hash)")
                 }
                 var rows = EventRows()
-                rows.add(page)
+                rows.add(page, claims: page.map { EventClaim.of(type: $0.type, payload: $0.payload) })
                 try await rows.insert(on: connection, logger: logger)
                 let last = page[page.count - 1]
                 try await connection.query(

@@ -43,14 +43,18 @@ public final class PostgresEventLog: EventStore {
     private let listening = ListeningConnection()
     /// Run inside each append transaction before `COMMIT`: the tests hold a transaction open here.
     package let beforeCommit = CommitHook()
+    /// The federation's and CAP ingest's reads, folded from the log and from every node's commits.
+    public let federation: FederationBook
 
     /// The `NOTIFY` channel of committed heads.
     static let channel = "watershed_commit"
 
     private init(
-        url: DatabaseURL, primary: PrimaryClient, head: Int64, maximumBatchSize: Int, logger: Logger
+        url: DatabaseURL, primary: PrimaryClient, head: Int64, book: FederationBook, maximumBatchSize: Int,
+        logger: Logger
     ) {
         self.url = url
+        self.federation = book
         self.primary = primary
         self.logger = logger
         self.follower = CommitFollower(after: head)
@@ -58,6 +62,7 @@ public final class PostgresEventLog: EventStore {
         let box = WriteContext(primary: primary, logger: logger)
         let follower = self.follower
         let hold = self.beforeCommit
+        follower.add { try? book.fold($0) }
         self.committer = GroupCommitter(maximumBatchSize: maximumBatchSize) { work in
             let results = try await box.write(work, beforeCommit: hold.current)
             follower.deliverLocal(results.flatMap { (try? $0.get()) ?? [] })
@@ -80,6 +85,7 @@ public final class PostgresEventLog: EventStore {
     ) async throws -> PostgresEventLog {
         let configuration: PostgresConnection.Configuration
         let head: Int64
+        let book = FederationBook()
         do {
             let (found, connection) = try await PostgresHosts.primary(of: url, logger: logger)
             configuration = found
@@ -87,6 +93,7 @@ public final class PostgresEventLog: EventStore {
                 try await PostgresSchema.migrate(
                     connection, location: url.redacted, apply: migrating, logger: logger)
                 head = try await Self.headLink(connection, logger: logger).seq
+                if migrating { try await Self.foldBook(book, through: head, on: connection, logger: logger) }
                 try? await connection.close()
             } catch {
                 try? await connection.close()
@@ -99,7 +106,7 @@ public final class PostgresEventLog: EventStore {
         }
         let primary = PrimaryClient(url: url, configuration: configuration, connections: connections, logger: logger)
         let log = PostgresEventLog(
-            url: url, primary: primary, head: head, maximumBatchSize: maximumBatchSize, logger: logger)
+            url: url, primary: primary, head: head, book: book, maximumBatchSize: maximumBatchSize, logger: logger)
         log.startFollowing()
         return log
     }
@@ -111,6 +118,7 @@ public final class PostgresEventLog: EventStore {
             return tasks
         }
         follower.wake.finish()
+        follower.close()
         for task in tasks { task.cancel() }
         await listening.close()
         // The fetch loop and the tick end at once; the listener once its connection is closed (not awaited: a
@@ -130,9 +138,16 @@ public final class PostgresEventLog: EventStore {
     /// with `FOR SHARE` — so a node's election (which updates it) waits for fenced appends in flight, and fenced
     /// appends after it see the new epoch — and refuses this caller's events if the epoch is not `fence`
     /// (``LeaderLease``).
+    ///
+    /// Returns once this node's commit observers (its ``federation`` book first) have been handed the events, so
+    /// that this node's reads see its own append — within 5 s (``CommitFollower/waitDelivered(through:limit:)``).
     public func append(_ events: [NewEvent], fence: Int64?) async throws -> [StoredEvent] {
         if events.isEmpty { return [] }
-        return try await committer.append(PendingAppend(events: events, fence: fence))
+        let stored = try await committer.append(PendingAppend(events: events, fence: fence))
+        // Outside the committer, so that the next batch is not held up: another node's commit in between makes the
+        // fetch loop read the gap before these reach the observers.
+        if let last = stored.last { await follower.waitDelivered(through: last.seq) }
+        return stored
     }
 
     public func onCommit(_ observer: @escaping @Sendable ([StoredEvent]) -> Void) {

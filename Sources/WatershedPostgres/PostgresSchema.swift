@@ -74,6 +74,15 @@ enum PostgresSchema {
                 "INSERT INTO watershed_leader (one, epoch) VALUES (true, 0)",
             ]
         ),
+        (
+            "v3-claims",
+            [
+                // What an event claims once for the whole log (``WatershedStore/EventClaim``): a CAP message's
+                // identity, a neighbour's event id. Unique, so that two nodes cannot both append it.
+                "ALTER TABLE event ADD COLUMN claim text",
+                "ALTER TABLE event ADD CONSTRAINT event_claim_unique UNIQUE (claim)",
+            ]
+        ),
     ]
 
     /// Runs the migrations not yet applied, refusing a database with unknown ones; with `apply: false` (an audit)

@@ -99,45 +99,6 @@ extension EventLog {
                 """)
     }
 
-    /// The applied CAP message with this identity, or `nil`.
-    ///
-    /// - Throws: `DatabaseError`.
-    public func capMessage(sender: String, identifier: String, sentUTC: String) throws -> CAPMessageRecord? {
-        try writer.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM cap_message WHERE sender = ? AND identifier = ? AND sentUTC = ?",
-                arguments: [sender, identifier, sentUTC]
-            ).flatMap(Self.capRecord)
-        }
-    }
-
-    /// The held CAP message with this identity (waiting or refused), or `nil`.
-    ///
-    /// - Throws: `DatabaseError`.
-    public func heldCAPMessage(sender: String, identifier: String, sentUTC: String) throws -> HeldCAPMessage? {
-        try writer.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM cap_held WHERE sender = ? AND identifier = ? AND sentUTC = ?",
-                arguments: [sender, identifier, sentUTC]
-            ).map(Self.heldMessage)
-        }
-    }
-
-    /// Held CAP messages still waiting (not refused), oldest first; only those from `peer` when given; with
-    /// `includingRefused`, the refused and expired ones too.
-    ///
-    /// - Throws: `DatabaseError`.
-    public func heldCAPMessages(peer: UnitCode? = nil, includingRefused: Bool = false) throws -> [HeldCAPMessage] {
-        try writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM cap_held WHERE (? OR refusal IS NULL) AND (? IS NULL OR peer = ?) "
-                    + "ORDER BY receivedAt, rowid",
-                arguments: [includingRefused, peer, peer]
-            ).map(Self.heldMessage)
-        }
-    }
-
     /// Records an applied CAP message, and removes it from `cap_held` if it was held (a `CAPReceived` releases a
     /// held message: ``HeldCAPLedger``) — inside the transaction of its `CAPReceived` event (call it from the
     /// append's projection), so the event, the record and the release commit together or not at all.
@@ -156,13 +117,6 @@ extension EventLog {
         try db.execute(
             sql: "DELETE FROM cap_held WHERE sender = ? AND identifier = ? AND sentUTC = ?",
             arguments: [record.sender, record.identifier, record.sentUTC])
-    }
-
-    private static func capRecord(_ row: Row) -> CAPMessageRecord? {
-        guard let incident = UUID(uuidString: row["incident"]) else { return nil }
-        return CAPMessageRecord(
-            sender: row["sender"], identifier: row["identifier"], sentUTC: row["sentUTC"], peer: row["peer"],
-            msgType: row["msgType"], incident: incident, seq: row["seq"])
     }
 
     /// A `cap_held` row (a `receivedAt` that is not a time reads as 1970-01-01).

@@ -22,6 +22,8 @@ public struct EventLog: Sendable {
     public let isReadOnly: Bool
     private let committer: GroupCommitter<PendingAppend>
     private let observers = CommitObservers()
+    /// The federation's and CAP ingest's reads, folded from the log (empty on a read-only log).
+    public let federation: FederationBook
 
     /// Wraps an open database: runs the migrations that have not run yet and sets `PRAGMA synchronous = FULL` on
     /// the writer (GRDB's `DatabasePool` sets NORMAL when it enables WAL, and SQLite refuses the pragma inside a
@@ -51,9 +53,17 @@ public struct EventLog: Sendable {
         } catch {
             throw EventLogError.cannotOpen(path: writer.path, reason: Self.sentence(error))
         }
+        let book = FederationBook()
+        do {
+            try Self.foldBook(book, from: writer)
+        } catch {
+            throw EventLogError.cannotOpen(path: writer.path, reason: Self.sentence(error))
+        }
         self.writer = writer
         self.isReadOnly = false
+        self.federation = book
         let observers = self.observers
+        observers.add { try? book.fold($0) }
         self.committer = GroupCommitter(maximumBatchSize: maximumBatchSize) { work in
             try await Self.write(work, to: writer, observers: observers)
         }
@@ -62,6 +72,7 @@ public struct EventLog: Sendable {
     private init(readOnly queue: DatabaseQueue) {
         self.writer = queue
         self.isReadOnly = true
+        self.federation = FederationBook()
         self.committer = GroupCommitter(maximumBatchSize: 1) { _ in throw EventLogError.readOnly(path: queue.path) }
     }
 
@@ -347,7 +358,7 @@ public struct EventLog: Sendable {
         try writer.read { db in try Self.lastLink(db).hash }
     }
 
-    private static func storedEvent(_ row: Row) throws -> StoredEvent {
+    static func storedEvent(_ row: Row) throws -> StoredEvent {
         let seq: Int64 = row["seq"]
         do {
             return try StoredEvent(canonicalBytes: row["bytes"], prevHash: row["prevHash"], hash: row["hash"])

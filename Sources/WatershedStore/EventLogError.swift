@@ -15,6 +15,9 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     case fenced(epoch: Int64, current: Int64)
     /// The stored bytes of `seq` do not decode as an event (see `verifyChain()` for the whole chain).
     case unreadableEvent(seq: Int64, reason: String)
+    /// An event claimed what an event in the log claimed already (``EventClaim``): the same CAP message applied, or
+    /// the same neighbour's event stored, twice — perhaps by another node. Nothing of that append was written.
+    case claimed(String)
 
     /// One sentence naming the file or seq and what is wrong.
     public var description: String {
@@ -29,6 +32,7 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .fenced(let epoch, let current):
             return "this node led as epoch \(epoch), but epoch \(current) has taken over: the append was refused"
         case .unreadableEvent(let seq, let reason): return "event seq \(seq) cannot be read: \(reason)"
+        case .claimed(let claim): return "the log holds \(claim) already: nothing was appended"
         }
     }
 }

@@ -236,97 +236,14 @@ public struct SharedIncident: Sendable, Hashable {
     /// The seqs of our `PeerReceived` / `PeerAccepted`, once recorded.
     public var receivedSeq: Int64?
     public var acceptedSeq: Int64?
-}
 
-extension EventLog {
-    /// The events queued for `province` after `after` (its own cursor), in seq order.
-    ///
-    /// - Throws: `DatabaseError`; ``EventLogError`` for an unreadable event.
-    public func outbox(for province: UnitCode, after: Int64, limit: Int) throws -> [StoredEvent] {
-        try writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT e.bytes, e.prevHash, e.hash FROM peer_outbox o JOIN event e ON e.seq = o.seq
-                    WHERE o.province = ? AND o.seq > ? ORDER BY o.seq LIMIT ?
-                    """,
-                arguments: [province, after, limit]
-            ).map { try StoredEvent(canonicalBytes: $0["bytes"], prevHash: $0["prevHash"], hash: $0["hash"]) }
-        }
-    }
-
-    /// The highest origin seq stored from `province` (0 if none): where its link resumes.
-    public func inboxCursor(for province: UnitCode) throws -> Int64 {
-        try writer.read { db in
-            try Int64.fetchOne(
-                db, sql: "SELECT MAX(originSeq) FROM peer_inbox WHERE province = ?", arguments: [province]) ?? 0
-        }
-    }
-
-    /// Whether the neighbour's event `id` is already stored.
-    public func hasInbound(from province: UnitCode, event id: UUID) throws -> Bool {
-        try writer.read { db in
-            try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM peer_inbox WHERE province = ? AND originEvent = ?",
-                arguments: [province, id.uuidString]) ?? false
-        }
-    }
-
-    /// The incidents `province` reported to us (all, or only the one with this origin incident).
-    public func inboundIncidents(from province: UnitCode, origin: UUID? = nil) throws -> [InboundIncident] {
-        try writer.read { db in
-            var sql = """
-                SELECT province, originIncident, originReference, localIncident, acceptedAt, acceptedBy
-                FROM peer_inbound WHERE province = ?
-                """
-            var arguments: StatementArguments = [province]
-            if let origin {
-                sql += " AND originIncident = ?"
-                arguments += [origin.uuidString]
-            }
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-                guard let originIncident = UUID(uuidString: row["originIncident"]),
-                    let local = UUID(uuidString: row["localIncident"])
-                else { return nil }
-                let acceptedAt = (row["acceptedAt"] as String?).flatMap(CanonicalJSON.date(fromTimestamp:))
-                return InboundIncident(
-                    province: row["province"], originIncident: originIncident, originReference: row["originReference"],
-                    localIncident: local, acceptedAt: acceptedAt, acceptedBy: row["acceptedBy"])
-            }
-        }
-    }
-
-    /// Our incidents shared with `province`, in the order they were shared.
-    public func sharedIncidents(with province: UnitCode) throws -> [SharedIncident] {
-        try writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT incident, province, notifiedSeq, receivedSeq, acceptedSeq FROM peer_share
-                    WHERE province = ? ORDER BY notifiedSeq
-                    """,
-                arguments: [province]
-            ).compactMap { row in
-                guard let incident = UUID(uuidString: row["incident"]) else { return nil }
-                return SharedIncident(
-                    incident: incident, province: row["province"], notifiedSeq: row["notifiedSeq"],
-                    receivedSeq: row["receivedSeq"], acceptedSeq: row["acceptedSeq"])
-            }
-        }
-    }
-
-    /// The first outbox seq of each incident shared with `province`: an incident counts as *received* once the
-    /// neighbour's cursor reaches it.
-    public func firstOutboxSeqs(for province: UnitCode) throws -> [UUID: Int64] {
-        try writer.read { db in
-            var result: [UUID: Int64] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT incident, MIN(seq) AS first FROM peer_outbox WHERE province = ? GROUP BY incident",
-                arguments: [province])
-            {
-                if let id = UUID(uuidString: row["incident"]) { result[id] = row["first"] }
-            }
-            return result
-        }
+    public init(
+        incident: UUID, province: UnitCode, notifiedSeq: Int64, receivedSeq: Int64? = nil, acceptedSeq: Int64? = nil
+    ) {
+        self.incident = incident
+        self.province = province
+        self.notifiedSeq = notifiedSeq
+        self.receivedSeq = receivedSeq
+        self.acceptedSeq = acceptedSeq
     }
 }

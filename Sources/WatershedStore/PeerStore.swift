@@ -6,13 +6,13 @@ import WatershedCore
 /// either way. Appends go through the incident service (``FederatedIncidents`` in WatershedFederation), never
 /// through this interface.
 ///
-/// ``EventLog`` (SQLite) implements it from its `peer_*` tables, projected in the append's transaction; another
-/// log (PostgreSQL, issue 18) implements the same reads with the same meaning.
+/// Both logs implement it from their ``FederationBook`` (``FederationBookKeeping``), folded from the log, the same
+/// on every backend and every node (issue 18).
 public protocol PeerStore: Sendable {
     /// The events queued for `province` after its cursor `after`, in seq order, at most `limit`.
     ///
     /// - Throws: the store's errors; ``EventLogError`` for an unreadable event.
-    func outbox(for province: UnitCode, after: Int64, limit: Int) throws -> [StoredEvent]
+    func outbox(for province: UnitCode, after: Int64, limit: Int) async throws -> [StoredEvent]
 
     /// The highest origin seq stored from `province` (0 if none): where its link resumes.
     ///

@@ -70,7 +70,7 @@ enum TestCluster {
 
     /// Runs one statement on its own connection to `url`.
     static func execute(_ sql: String, on url: DatabaseURL) async throws {
-        try await withConnection(url) { connection in
+        _ = try await withConnection(url) { connection in
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         }
     }

@@ -44,12 +44,12 @@ import WatershedTestSupport
                 try StoreFixtures.reported(), try StoreFixtures.dispatched(),
                 try Self.event(.peerNotified, PeerNotifiedPayload(pending: Self.notification("440000"))),
             ])
-            #expect(try log.outbox(for: "440000", after: 0, limit: 10).map(\.seq) == [1])
-            #expect(try log.outbox(for: "460000", after: 0, limit: 10).isEmpty)
+            #expect(try await log.outbox(for: "440000", after: 0, limit: 10).map(\.seq) == [1])
+            #expect(try await log.outbox(for: "460000", after: 0, limit: 10).isEmpty)
             // seq 4 a follow-up: queued at once; seq 5 an acknowledgement of a task: not shared.
             _ = try await log.append([try Self.followUp(), try StoreFixtures.acknowledged(at: Self.t0 + 60)])
-            #expect(try log.outbox(for: "440000", after: 0, limit: 10).map(\.seq) == [1, 4])
-            #expect(try log.outbox(for: "440000", after: 1, limit: 10).map(\.seq) == [4])
+            #expect(try await log.outbox(for: "440000", after: 0, limit: 10).map(\.seq) == [1, 4])
+            #expect(try await log.outbox(for: "440000", after: 1, limit: 10).map(\.seq) == [4])
             #expect(try log.firstOutboxSeqs(for: "440000") == [incidentID: 1])
             // *Received* recorded once moves the notification's delivery on.
             _ = try await log.append([
@@ -58,6 +58,11 @@ import WatershedTestSupport
             ])
             let share = try #require(try log.sharedIncidents(with: "440000").first)
             #expect(share.notifiedSeq == 3 && share.receivedSeq == 6 && share.acceptedSeq == nil)
+            // Opened again, the book is folded from the file (the follow-up read without its bytes) to the same.
+            let reopened = try EventLog.open(path: folder + "/watershed.sqlite")
+            #expect(try await reopened.outbox(for: "440000", after: 0, limit: 10).map(\.seq) == [1, 4])
+            #expect(try reopened.sharedIncidents(with: "440000") == [share])
+            #expect(try reopened.firstOutboxSeqs(for: "440000") == [incidentID: 1])
         }
     }
 
@@ -148,7 +153,7 @@ import WatershedTestSupport
                     .peerNotified, PeerNotifiedPayload(pending: Self.notification("440000")), exercise: true),
             ])
             #expect(try log.sharedIncidents(with: "440000").map(\.incident) == [incidentID])
-            let outbox = try log.outbox(for: "440000", after: 0, limit: 10)
+            let outbox = try await log.outbox(for: "440000", after: 0, limit: 10)
             #expect(!outbox.isEmpty)
             #expect(outbox.allSatisfy { $0.exercise })
             #expect(try log.sharedIncidents(with: "520000").isEmpty)

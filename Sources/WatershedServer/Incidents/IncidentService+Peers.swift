@@ -23,7 +23,6 @@ extension IncidentService {
         await acquire(lock)
         defer { release(lock) }
         if try log.hasInbound(from: peer, event: event.id) { return false }
-        let actor = EventActor.peer(province: peer)
         if let origin = event.incident, case .reported(let reported)? = (try? RecordedEvent(event))?.event,
             reported.origin == nil
         {

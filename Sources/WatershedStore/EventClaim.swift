@@ -1,0 +1,39 @@
+import Foundation
+import WatershedCore
+
+/// What an event claims once for the whole log (issue 18, "Nothing that only one node knows"): the identity of a
+/// CAP message it applies, or the id of the neighbour's event it stores. Two nodes deciding from their books at
+/// the same moment could both append the same thing; PostgreSQL keeps each claim in a unique column of `event`, so
+/// the second append fails (``EventLogError/claimed(_:)``) and nothing of it is written. (The SQLite log has one
+/// writer, and its `cap_message` and `peer_inbox` tables hold the same keys unique.)
+///
+/// | event | claim |
+/// | --- | --- |
+/// | `CAPReceived` | `cap <sender>,<identifier>,<sent in UTC>` (CAP 1.2 §3.2.1: the three identify a message) |
+/// | `PeerEventReceived` | `peer-event <province> <its event id>` |
+/// | `IncidentReported` with an `origin` | `peer-event <province> <the origin's event id>` |
+public enum EventClaim {
+    /// The claim of `event`, or `nil` when it claims nothing.
+    public static func of(_ event: NewEvent) -> String? {
+        if case .capReceived(let payload)? = event.typed { return payload.identity.map { "cap \($0)" } }
+        return of(type: event.type, payload: event.payload)
+    }
+
+    /// The claim of an event of `type` with `payload` (a stored event, when a log is imported).
+    public static func of(type: EventType, payload: JSONValue) -> String? {
+        switch type {
+        case .capReceived:
+            return (try? payload.decode(CAPReceivedPayload.self))?.identity.map { "cap \($0)" }
+        case .peerEventReceived:
+            guard let province = try? payload["province"]?.decode(String.self),
+                let id = try? payload["event"]?["id"]?.decode(UUID.self)
+            else { return nil }
+            return "peer-event \(province) \(id.uuidString)"
+        case .incidentReported:
+            guard let origin = try? payload["origin"]?.decode(IncidentOrigin.self) else { return nil }
+            return "peer-event \(origin.province) \(origin.event.uuidString)"
+        default:
+            return nil
+        }
+    }
+}
