@@ -82,7 +82,7 @@ let package = Package(
             name: "WatershedServer",
             dependencies: [
                 "WatershedCore", "WatershedWire", "WatershedPlaybooks", "WatershedStore",
-                "WatershedCAP", "WatershedFederation",
+                "WatershedCAP", "WatershedFederation", "WatershedPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -212,7 +212,14 @@ let package = Package(
             path: "Benchmarks/Sources/watershed-startup-bench"
         ),
         // Fixtures shared by tests: the repository's playbooks folder, scratch copies, hand-made networks.
-        .target(name: "WatershedTestSupport", dependencies: ["WatershedCore", "WatershedPlaybooks"]),
+        .target(
+            name: "WatershedTestSupport",
+            dependencies: [
+                "WatershedCore", "WatershedPlaybooks", "WatershedPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Pure rules, table-driven, with values worked out by hand.
         .testTarget(name: "WatershedCoreTests", dependencies: ["WatershedCore"]),
         // Wire bodies round-trip as JSON.

@@ -56,6 +56,12 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("max-connections"),
         help: "Most connections both ports hold at once (default 16384, lowered to fit the descriptor limit).")
     var maxConnections: String?
+    @Option(
+        help: """
+            The event log on PostgreSQL, shared by several nodes: postgres://user@host[,host2]/db[?sslmode=require] \
+            (default: watershed.sqlite in the data directory). See docs/postgres.md.
+            """)
+    var database: String?
 
     func flags() -> [String: String] {
         let pairs: [(String, String?)] = [
@@ -63,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("playbooks", playbooks), ("seeds", seeds), ("tlsCert", tlsCert), ("tlsKey", tlsKey),
             ("peerCert", peerCert), ("peerKey", peerKey), ("logLevel", logLevel),
             ("capHeldHours", capHeldHours),
-            ("maxConnections", maxConnections),
+            ("maxConnections", maxConnections), ("database", database),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

@@ -53,3 +53,22 @@ extension FederationBookKeeping {
         federation.heldCAPMessages(peer: peer, includingRefused: includingRefused)
     }
 }
+
+/// Everything the server needs of its log, whichever backend: appends and reads, commit observers, and what the
+/// federation and CAP ingest read and write.
+public typealias ServerLog = FederationBookKeeping & PeerStore & CAPStore
+
+extension EventStore {
+    /// Every event of one incident, in seq order (read a page of 1,000 at a time).
+    ///
+    /// - Throws: the store's errors.
+    public func allEvents(of incident: UUID) async throws -> [StoredEvent] {
+        var events: [StoredEvent] = []
+        while true {
+            let page = try await self.events(
+                after: events.last?.seq ?? 0, limit: 1_000, incident: incident, exercise: nil)
+            events += page
+            if page.count < 1_000 { return events }
+        }
+    }
+}

@@ -161,6 +161,22 @@ import WatershedTestSupport
         #expect(problem.description == "WATERSHED_PORT: \"\(value)\" is not a port number (0–65535)")
     }
 
+    /// `database` (issue 18): a PostgreSQL address is kept as given and parsed; one that is not is refused naming
+    /// where it came from, its password never repeated.
+    @Test func databaseAddressIsCheckedWhereItCameFrom() throws {
+        let resolved = try ServerConfiguration.resolve(
+            flags: [:], environment: ["WATERSHED_DATABASE": "postgres://watershed:s3cret@db1,db2:5433/watershed"],
+            configFile: nil)
+        #expect(resolved.databaseURL?.hosts.map(\.port) == [5432, 5433])
+        #expect(resolved.databaseURL?.database == "watershed")
+        let problem = try #require(Self.problem(flags: ["database": "mysql://watershed:s3cret@db1/watershed"]))
+        #expect(problem.origin == "--database")
+        #expect(problem.message.hasPrefix("the database address must start with postgres://"))
+        #expect(!problem.description.contains("s3cret"))
+        let unknown = try #require(Self.problem(flags: ["database": "postgres://w@db1/w?sslmode=verify-full"]))
+        #expect(unknown.message == "sslmode must be disable, prefer or require (got verify-full)")
+    }
+
     @Test func badPeerPortFlagNamesTheFlag() throws {
         let problem = try #require(Self.problem(flags: ["peerPort": "99999"]))
         #expect(problem.origin == "--peer-port")

@@ -5,6 +5,7 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 import Testing
+import WatershedFederation
 import WatershedTestSupport
 import WatershedWire
 
@@ -22,6 +23,7 @@ enum GuardedServer {
 
     static func run<T: Sendable>(
         data: URL, timeouts: ConnectionTimeouts = .init(), logger: Logger = LiveServer.logger,
+        clock: any WallClock = SystemWallClock(), scheduler: Bool = false,
         configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (Ports) async throws -> T
     ) async throws -> T {
@@ -30,7 +32,9 @@ enum GuardedServer {
         configuration.connectionTimeouts = timeouts
         configure(&configuration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let (app, info) = try await buildApplication(configuration, logger: logger, runsScheduler: false) { port in
+        let (app, info) = try await buildApplication(
+            configuration, logger: logger, clock: clock, runsScheduler: scheduler
+        ) { port in
             continuation.yield(port)
         }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))

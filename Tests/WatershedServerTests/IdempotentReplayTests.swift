@@ -20,7 +20,7 @@ import WatershedWire
         defer { try? FileManager.default.removeItem(at: folder) }
         let log = try EventLog.open(path: folder.appendingPathComponent("watershed.sqlite").path)
         let basin = try PlaybookLoader().load(directory: Fixtures.playbooksDirectory.path).basin
-        let service = try IncidentService(log: log, basin: basin, province: "450000")
+        let service = try await IncidentService(log: log, basin: basin, province: "450000")
         let commander = Identity(
             tokenID: "t-gx", unit: "450000", dutyPosition: .provincialDutyChief, roles: [.viewer, .officer, .commander])
         let report = try CanonicalJSON.makeDecoder().decode(

@@ -99,7 +99,7 @@ for run in 1...arguments.runs {
     if !batch.isEmpty { _ = try await log.append(batch) }
 
     let loadStart = ContinuousClock.now
-    let incidents = try IncidentService(log: log, basin: basin, province: "450000", now: now)
+    let incidents = try await IncidentService(log: log, basin: basin, province: "450000", now: now)
     let load = ContinuousClock.now - loadStart
 
     // 1. Idle on the system clock: the next deadline is an hour away.

@@ -58,7 +58,7 @@ let reused = FileManager.default.fileExists(atPath: path)
 let log = try EventLog.open(path: path)
 var written = reused ? Int(try log.head()) : 0
 var incidents =
-    reused ? await (try IncidentService(log: log, basin: basin, province: "450000")).list(state: nil).count : 0
+    reused ? await (try await IncidentService(log: log, basin: basin, province: "450000")).list(state: nil).count : 0
 let buildStart = ContinuousClock.now
 while written < events, !reused {
     // Successive chainages 0…100 km of the Longjiang's 105, so that plans differ.
@@ -89,7 +89,7 @@ for run in 1...runs {
     let reopened = try EventLog.open(path: path)
     let opened = ContinuousClock.now - openStart
     let foldStart = ContinuousClock.now
-    let service = try IncidentService(log: reopened, basin: basin, province: "450000")
+    let service = try await IncidentService(log: reopened, basin: basin, province: "450000")
     let folded = ContinuousClock.now - foldStart
     guard await service.list(state: nil).count == incidents else {
         FileHandle.standardError.write(Data("expected \(incidents) incidents\n".utf8))

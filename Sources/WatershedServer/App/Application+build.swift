@@ -9,6 +9,7 @@ import ServiceLifecycle
 import WatershedCore
 import WatershedFederation
 import WatershedPlaybooks
+import WatershedPostgres
 import WatershedStore
 import WatershedWire
 
@@ -134,9 +135,9 @@ public func buildApplication(
     for warning in CertificateChecks.expiryWarnings(inUse, dataDirectory: data) {
         logger.warning("certificate expiring: \(warning)")
     }
-    let (log, checkpointer) = try DataDirectoryStartup.openLog(
-        data, allowBrokenChain: allowBrokenChain, logger: logger)
-    let head = try log.head()
+    let (log, checkpointer) = try await DataDirectoryStartup.openLog(
+        data, database: configuration.databaseURL, allowBrokenChain: allowBrokenChain, logger: logger)
+    let head = try await log.head()
     let hub = PushHub(head: head)
     let metrics = ServerMetrics()
     // Every commit, whoever appended it, reaches the live streams and the metrics (on the writer's queue).
@@ -148,7 +149,7 @@ public func buildApplication(
         commits.fire()
     }
     let drillTokens = DrillTokens()
-    let incidents = try IncidentService(
+    let incidents = try await IncidentService(
         log: log, basin: loaded.basin, province: configuration.province,
         organisation: organisation, metrics: metrics, drillTokens: drillTokens, now: clock.now)
     let scheduler = DeadlineScheduler(incidents: incidents, clock: clock, logger: logger)
@@ -280,13 +281,19 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "watershed"),
         // The data directory's service comes first, so it is shut down last (final checkpoint, then the lock).
-        services: [DataDirectoryService(lock: dataLock, checkpointer: checkpointer, logger: logger) as any Service]
-            + (runsScheduler ? [scheduler, peerWatch, drillRunner] : [])
+        services: [
+            DataDirectoryService(
+                lock: dataLock, checkpointer: checkpointer, logger: logger,
+                closeLog: { await (log as? PostgresEventLog)?.close() }) as any Service
+        ]
             + [
                 NamedListener(
-                    wrapped: peerApp, host: configuration.host, port: configuration.peerPort, listener: "peer port")
-            ]
-            + links,
+                    wrapped: peerApp, host: configuration.host, port: configuration.peerPort, listener: "peer port"),
+                LeaderSingletons(
+                    services: (runsScheduler ? [scheduler, peerWatch, drillRunner] : []) + links,
+                    lease: (log as? PostgresEventLog).map { LeaderLease(log: $0, node: LeaderSingletons.nodeName) },
+                    log: log, incidents: incidents, logger: logger),
+            ],
         onServerRunning: { channel in await readiness.people(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     let info = ServerStartInfo(

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import WatershedFederation
+import WatershedPostgres
 import WatershedStore
 
 /// What a server does with its data directory before it serves: make it private (0700), lock it against a second
@@ -40,18 +41,36 @@ enum DataDirectoryStartup {
     /// - Returns: the log and the checkpointer, already holding the head (its first flush writes the file).
     /// - Throws: ``ServerStartupError/store(_:)`` when the log cannot be opened or read;
     ///   ``ServerStartupError/brokenChain(_:)`` naming the first bad seq and the three ways on.
-    static func openLog(_ data: URL, allowBrokenChain: Bool, logger: Logger) throws -> (EventLog, ChainCheckpointer) {
-        let log: EventLog
-        do {
-            log = try EventLog.open(path: data.appendingPathComponent("watershed.sqlite").path)
-        } catch {
-            throw ServerStartupError.store("\(error)")
+    static func openLog(_ data: URL, database: DatabaseURL? = nil, allowBrokenChain: Bool, logger: Logger)
+        async throws -> (any ServerLog, ChainCheckpointer)
+    {
+        let log: any ServerLog
+        let location: String
+        let verify: (ChainCheckpoint?) async throws -> ChainVerification
+        if let database {
+            let postgres: PostgresEventLog
+            do {
+                postgres = try await PostgresEventLog.open(database, logger: logger)
+            } catch {
+                throw ServerStartupError.store("\(error)")
+            }
+            (log, location) = (postgres, database.redacted)
+            verify = { try await verifyMark($0, on: postgres) }
+        } else {
+            let sqlite: EventLog
+            do {
+                sqlite = try EventLog.open(path: data.appendingPathComponent("watershed.sqlite").path)
+            } catch {
+                throw ServerStartupError.store("\(error)")
+            }
+            (log, location) = (sqlite, "\(data.path)/watershed.sqlite")
+            verify = { try sqlite.verifyTail(checkpoint: $0) }
         }
         var problem: (seq: Int64?, reason: String)?
         var checkpoint: ChainCheckpoint?
         do {
             checkpoint = try ChainCheckpoint.read(directory: data.path)
-            switch try log.verifyTail(checkpoint: checkpoint) {
+            switch try await verify(checkpoint) {
             case .intact(let count, let head):
                 logger.info(
                     "event log chain verified",
@@ -64,7 +83,7 @@ enum DataDirectoryStartup {
         } catch let error as ChainCheckpointError {
             problem = (nil, error.description)
         } catch {
-            throw ServerStartupError.store("cannot read \(data.path)/watershed.sqlite: \(error)")
+            throw ServerStartupError.store("cannot read \(location): \(error)")
         }
         if let problem {
             let what =
@@ -88,11 +107,34 @@ enum DataDirectoryStartup {
         }
         let checkpointer = ChainCheckpointer(directory: data.path, checkpoint: checkpoint ?? ChainCheckpoint())
         do {
-            checkpointer.observe(seq: try log.head(), hash: try log.headHash())
+            checkpointer.observe(seq: try await log.head(), hash: try await log.headHash())
         } catch {
-            throw ServerStartupError.store("cannot read \(data.path)/watershed.sqlite: \(error)")
+            throw ServerStartupError.store("cannot read \(location): \(error)")
         }
         return (log, checkpointer)
+    }
+
+    /// The checkpoint's newest mark against a shared log (issue 18, "the tail checkpoint"): the event at its seq
+    /// must be there with its hash. A database restored from a backup older than what this node saw is then found at
+    /// start; the whole chain is `watershed audit verify --database`'s to walk.
+    ///
+    /// - Throws: the log's errors.
+    static func verifyMark(_ checkpoint: ChainCheckpoint?, on log: any EventStore) async throws -> ChainVerification {
+        let head = try await log.head()
+        guard let mark = checkpoint?.latest else { return .intact(count: 0, head: head) }
+        let found = try await log.events(after: mark.seq - 1, limit: 1, incident: nil, exercise: nil).first
+        guard let found, found.seq == mark.seq else {
+            return .broken(
+                seq: mark.seq,
+                reason:
+                    "this node saw seq \(mark.seq) committed, but the log's head is \(head) (restored from an older "
+                    + "backup?)")
+        }
+        guard found.hash == mark.hash else {
+            return .broken(
+                seq: mark.seq, reason: "its hash is \(found.hash), but this node saw \(mark.hash) for it")
+        }
+        return .intact(count: 1, head: head)
     }
 }
 
@@ -105,6 +147,8 @@ struct DataDirectoryService: Service {
     let lock: DataDirectoryLock
     let checkpointer: ChainCheckpointer
     let logger: Logger
+    /// Closes a shared log's connections (PostgreSQL), after the last flush.
+    var closeLog: @Sendable () async -> Void = {}
     /// How often the checkpoint is written while the log grows: 1 s.
     var interval: Duration = .seconds(1)
 
@@ -147,5 +191,6 @@ struct DataDirectoryService: Service {
             }
         }
         flush()
+        await closeLog()
     }
 }

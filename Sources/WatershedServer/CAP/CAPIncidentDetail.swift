@@ -10,8 +10,8 @@ extension IncidentService {
     /// than `CAPReceived` (an incident with a report has ``detail(of:)``).
     ///
     /// - Throws: `DatabaseError`; `EventLogError.unreadableEvent`.
-    nonisolated func capDetail(of incident: UUID) throws -> CAPIncidentDetail? {
-        let events = try log.events(of: incident)
+    nonisolated func capDetail(of incident: UUID) async throws -> CAPIncidentDetail? {
+        let events = try await log.allEvents(of: incident)
         guard !events.isEmpty, events.allSatisfy({ $0.type == .capReceived }) else { return nil }
         var messages: [CAPIncidentDetail.Message] = []
         var peer: UnitCode?

@@ -18,7 +18,7 @@ import WatershedStore
 /// exported as received: its sender's messages, unchanged, each under the seq of the event that applied it.
 struct CAPRoutes: Sendable {
     let basin: Basin
-    let log: EventLog
+    let log: any ServerLog
     let incidents: IncidentService
     let province: UnitCode
     let clock: any WallClock
@@ -33,7 +33,7 @@ struct CAPRoutes: Sendable {
             let id = try context.parameters.require("id")
             guard let incident = await incidents.find(id) else { throw IncidentService.unknown(id) }
             _ = try context.require(.viewer, exercise: incident.exercise, field: "id")
-            let alerts = try alerts(of: incident.id)
+            let alerts = try await alerts(of: incident.id)
             let chosen: (seq: Int64, alert: CAPAlert)?
             if let text = request.uri.queryParameters.get("seq") {
                 guard let seq = Int64(text), seq > 0 else {
@@ -58,7 +58,7 @@ struct CAPRoutes: Sendable {
             if reader.isDrillOnly { listed = listed.filter(\.exercise) }
             var entries: [(seq: Int64, entry: CAPFeed.Entry)] = []
             for incident in listed.prefix(Self.feedIncidents) {
-                for (seq, alert) in try alerts(of: incident.id) {
+                for (seq, alert) in try await alerts(of: incident.id) {
                     entries.append(
                         (
                             seq,
@@ -76,8 +76,8 @@ struct CAPRoutes: Sendable {
 
     /// The incident's CAP messages, oldest first, with the seq of the event that starts each: ours from its events
     /// (each identifier ends in `:seq`), or a neighbour's thread as received.
-    func alerts(of incident: UUID) throws -> [(seq: Int64, alert: CAPAlert)] {
-        let events = try log.events(of: incident)
+    func alerts(of incident: UUID) async throws -> [(seq: Int64, alert: CAPAlert)] {
+        let events = try await log.allEvents(of: incident)
         let received = events.compactMap { event -> (Int64, CAPAlert)? in
             guard case .capReceived(let payload)? = (try? RecordedEvent(event))?.event,
                 let alert = try? CAPAlert(xml: Data(payload.xml.utf8))

@@ -2,6 +2,7 @@ import Foundation
 import WatershedCore
 import WatershedFederation
 import WatershedPlaybooks
+import WatershedPostgres
 
 /// Everything `watershed serve` needs, resolved from flags, `WATERSHED_*` environment
 /// variables, a YAML config file and defaults — in that order of precedence (DESIGN.md
@@ -45,6 +46,13 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// (``DescriptorLimit/reserve``). The default admits the benchmark's 10,000 stream subscribers with room for
     /// people's requests and peers (issue 15, item 2).
     public var maxConnections: Int = 16_384
+    /// The event log on PostgreSQL, shared by every node (issue 18): a libpq URI, `postgres://user:pw@host/db`,
+    /// several hosts allowed (checked as ``WatershedPostgres/DatabaseURL`` when set). `nil`: the SQLite log in the
+    /// data directory.
+    public var database: String?
+
+    /// ``database``, parsed.
+    public var databaseURL: DatabaseURL? { database.flatMap { try? DatabaseURL($0) } }
     /// Timeouts for connections that have not yet sent a request head; not a setting (tests shorten them).
     public var connectionTimeouts = ConnectionTimeouts()
 
@@ -55,7 +63,7 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// variable `WATERSHED_` plus the upper snake-case key (`peerPort` → `--peer-port`, `WATERSHED_PEER_PORT`).
     public static let keys = [
         "province", "host", "port", "peerPort", "data", "playbooks", "seeds", "tlsCert", "tlsKey", "peerCert",
-        "peerKey", "logLevel", "capHeldHours", "maxConnections",
+        "peerKey", "logLevel", "capHeldHours", "maxConnections", "database",
     ]
 
     /// The log levels `logLevel` accepts (swift-log's `Logger.Level` raw values).
@@ -178,6 +186,13 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
                 throw Problem(origin: origin, message: "\"\(value)\" is not a number of connections (1 or more)")
             }
             maxConnections = number
+        case "database":
+            do {
+                _ = try DatabaseURL(value)
+                database = value
+            } catch {
+                throw Problem(origin: origin, message: "\(error)")
+            }
         default: logLevel = value
         }
     }
@@ -233,6 +248,7 @@ private struct ConfigFile: Decodable {
     var logLevel: String?
     var capHeldHours: Int?
     var maxConnections: Int?
+    var database: String?
 
     /// The values present, each with its origin `file:line:column: key`.
     static func read(_ file: String) throws -> [(key: String, value: String, origin: String)] {
@@ -255,7 +271,7 @@ private struct ConfigFile: Decodable {
             ("playbooks", decoded.playbooks), ("seeds", decoded.seeds), ("tlsCert", decoded.tlsCert),
             ("tlsKey", decoded.tlsKey), ("peerCert", decoded.peerCert), ("peerKey", decoded.peerKey),
             ("logLevel", decoded.logLevel), ("capHeldHours", decoded.capHeldHours.map(String.init)),
-            ("maxConnections", decoded.maxConnections.map(String.init)),
+            ("maxConnections", decoded.maxConnections.map(String.init)), ("database", decoded.database),
         ]
         return values.compactMap { key, value in
             guard let value else { return nil }

@@ -192,14 +192,14 @@ extension IncidentService {
     /// start on.
     ///
     /// - Throws: ``DomainError`` `notFound` (404) unknown drill; the log's errors.
-    func drillScore(_ key: String, wall: Date) throws -> DrillScore {
+    func drillScore(_ key: String, wall: Date) async throws -> DrillScore {
         guard let state = findDrill(key) else { throw Self.unknownDrill(key) }
         let incidents = Set(state.incidents)
         var events: [StoredEvent] = []
         var after = state.startedSeq - 1
         while true {
             // Drill events are exercises: the query skips the real ones in between.
-            let page = try log.events(after: after, limit: 1_000, exercise: true)
+            let page = try await log.events(after: after, limit: 1_000, incident: nil, exercise: true)
             for event in page {
                 if let incident = event.incident, incidents.contains(incident) {
                     events.append(event)

@@ -17,14 +17,15 @@ struct FiledReport: Sendable {
 }
 
 /// Files reports: checks them, plans, appends the events, keeps the incident list and the live idempotency keys,
-/// (the log's commit observer hands committed events to the push hub). Incident references are handed out one at a time here.
+/// (the log's commit observer hands committed events to the push hub). Incident references are handed out one at a
+/// time here.
 ///
 /// The actor suspends while an append commits, so two requests could interleave between their checks and their
 /// appends. Two locks keep them apart: one per `Idempotency-Key` (a retry waits for the first attempt, then
 /// replays it) and one per incident (a follow-up cannot pass the "still open" check while a final report is
 /// committing). They are always taken in that order.
 public actor IncidentService {
-    let log: EventLog
+    let log: any ServerLog
     let basin: Basin
     let province: UnitCode
     let metrics: ServerMetrics?
@@ -45,19 +46,27 @@ public actor IncidentService {
     /// Highest serial handed out per reference prefix (`GX-2026-`), so concurrent reports never share one.
     private var lastSerial: [String: Int] = [:]
     /// Live idempotency keys by ``Idempotency/scoped(unit:key:)``.
-    private var keys: [String: Idempotency.Entry] = [:]
+    var keys: [String: Idempotency.Entry] = [:]
     private var keysSincePrune = 0
     /// Held locks and their waiters.
     private var held: [String: [CheckedContinuation<Void, Never>]] = [:]
+    /// The last seq folded into ``book`` and ``drills`` (``fold(_:)``).
+    var folded: Int64 = 0
+    /// Events this service is appending, by id, folded as built when they come back committed (nothing decoded).
+    var appending: [UUID: NewEvent] = [:]
+    /// Appenders waiting for their last seq to be folded.
+    var foldWaiters: [(seq: Int64, continuation: CheckedContinuation<Void, Never>)] = []
 
-    /// Loads the incidents, the drills and the idempotency keys of the last 24 h (before `now`) from the log.
+    /// Loads the incidents, the drills and the idempotency keys of the last 24 h (before `now`) from the log, then
+    /// folds every later commit as the log hands it over — this node's and, on PostgreSQL, every other node's
+    /// (issue 18: every node folds the same log into the same state).
     ///
-    /// - Throws: `DatabaseError`; `DecodingError` for stored bytes that are not an event; ``RecordedEventError`` for a
-    ///   stored payload that does not have its type's shape.
+    /// - Throws: the log's errors; `DecodingError` for stored bytes that are not an event; ``RecordedEventError`` for
+    ///   a stored payload that does not have its type's shape.
     public init(
-        log: EventLog, basin: Basin, province: UnitCode, organisation: Organisation? = nil,
+        log: any ServerLog, basin: Basin, province: UnitCode, organisation: Organisation? = nil,
         metrics: ServerMetrics? = nil, drillTokens: DrillTokens = DrillTokens(), now: Date = Date()
-    ) throws {
+    ) async throws {
         self.drillTokens = drillTokens
         self.organisation =
             organisation
@@ -67,29 +76,47 @@ public actor IncidentService {
         self.basin = basin
         self.province = province
         self.rules = IncidentRules(basin: basin, organisation: self.organisation, province: province)
-        var after: Int64 = 0
+        // Observed before the log is read, so that nothing committed meanwhile is missed (what is read twice is
+        // skipped by its seq).
+        let (commits, delivery) = AsyncStream<[StoredEvent]>.makeStream()
+        log.onCommit { delivery.yield($0) }
         var keys: [String: Idempotency.Entry] = [:]
         var book = IncidentBook()
         var drills = DrillBook()
-        // The stored bytes read straight into typed events on every core while the page before is folded, plans
-        // left in their bytes until read (`RecordedEvent.fold(pages:into:)`): most of a long log is plans.
-        let nextPage = {
-            let page = try log.storedBytes(after: after, limit: 2_000)
-            after = page.last?.seq ?? after
-            return page.map(\.canonicalBytes)
-        }
-        try RecordedEvent.fold(pages: nextPage) { event in
-            book.fold(event)
-            drillTokens.apply(drills.fold(event))
-            if let (record, entry) = IncidentBook.idempotency(of: event),
-                entry.at.addingTimeInterval(Idempotency.lifetime) > now
-            {
-                keys[Idempotency.scoped(unit: record.unit, key: record.key)] = entry
+        var folded: Int64 = 0
+        // The stored bytes read straight into typed events on every core, plans left in their bytes until read
+        // (`RecordedEvent.fold(pages:into:)`): most of a long log is plans. The next page is read while one is folded.
+        var next = Task { try await log.storedBytes(after: 0, limit: 2_000, incident: nil, exercise: nil) }
+        while true {
+            let page = try await next.value
+            guard let last = page.last else { break }
+            next = Task { try await log.storedBytes(after: last.seq, limit: 2_000, incident: nil, exercise: nil) }
+            var pending: [Data]? = page.map(\.canonicalBytes)
+            let once = {
+                defer { pending = nil }
+                return pending
             }
+            try RecordedEvent.fold(pages: once) { event in
+                book.fold(event)
+                drillTokens.apply(drills.fold(event))
+                if let (record, entry) = IncidentBook.idempotency(of: event),
+                    entry.at.addingTimeInterval(Idempotency.lifetime) > now
+                {
+                    keys[Idempotency.scoped(unit: record.unit, key: record.key)] = entry
+                }
+            }
+            folded = last.seq
         }
         self.keys = keys
         self.book = book
         self.drills = drills
+        self.folded = folded
+        Task { [weak self] in
+            for await batch in commits {
+                guard let self else { return }
+                await self.fold(batch)
+            }
+        }
     }
 
     /// Sets the closure called after each commit that may move a deadline.
@@ -238,21 +265,29 @@ public actor IncidentService {
             replayed: false)
     }
 
-    /// Appends events, folds them into the incident list and the task book, and wakes the scheduler when a task
-    /// changed. `projection` runs in the append's transaction (a CAP message's row).
-    func append(_ events: [NewEvent], projecting projection: EventLog.Projection? = nil) async throws -> [StoredEvent] {
+    /// Appends events and returns once they are folded into the incident list, the drills and the task book (the
+    /// log hands every commit to ``fold(_:)``, in seq order, with other nodes' commits in between). With `record`,
+    /// the first event is the `CAPReceived` of that applied CAP message (``CAPStore/append(_:recordingCAP:)``).
+    ///
+    /// - Throws: the log's errors (nothing appended).
+    func append(_ events: [NewEvent], recordingCAP record: CAPMessageRecord? = nil) async throws -> [StoredEvent] {
         let start = ContinuousClock.now
-        let stored = try await log.append(events, projecting: projection)
-        metrics?.appendSeconds.record(ContinuousClock.now - start)
-        // The hub already has these events: the log's commit observer published them (buildApplication).
         // Events built typed (``NewEvent/typed``) are folded as built; the others are read from their bytes.
-        for (event, appended) in zip(stored, events) {
-            let recorded = try RecordedEvent(event, appended: appended)
-            book.fold(recorded)
-            drillTokens.apply(drills.fold(recorded))
+        for event in events where event.typed != nil { appending[event.id] = event }
+        let stored: [StoredEvent]
+        do {
+            if let record {
+                stored = try await log.append(events, recordingCAP: record)
+            } else {
+                // A singleton's append (the scheduler, a peer link, the drill runner) carries its leader epoch.
+                stored = try await log.append(events, fence: LeaderFence.epoch)
+            }
+        } catch {
+            for event in events { appending[event.id] = nil }
+            throw error
         }
-        if stored.contains(where: { TaskChange.eventTypes.contains($0.type) }) { deadlinesChanged() }
-        if stored.contains(where: { DrillBook.eventTypes.contains($0.type) }) { drillsChanged() }
+        metrics?.appendSeconds.record(ContinuousClock.now - start)
+        if let last = stored.last { await waitFolded(through: last.seq) }
         return stored
     }
 
@@ -271,7 +306,7 @@ public actor IncidentService {
         let event = try NewEvent(
             at: wall, incident: incident, actor: .peer(province: payload.peer), exercise: exercise,
             event: .capReceived(payload))
-        return try await append([event], projecting: EventLog.recording(record))[0].seq
+        return try await append([event], recordingCAP: record)[0].seq
     }
 
     // MARK: Idempotency
@@ -293,7 +328,7 @@ public actor IncidentService {
         if let entry = keys[scoped] {
             if entry.at.addingTimeInterval(Idempotency.lifetime) > now {
                 guard entry.requestSHA256 == fingerprint else { throw Idempotency.conflict(key) }
-                return try replay(entry)
+                return try await replay(entry)
             }
             keys[scoped] = nil
         }
@@ -310,12 +345,12 @@ public actor IncidentService {
     }
 
     /// The answer a keyed request got: the incident folded from its events up to the request's last seq.
-    private func replay(_ entry: Idempotency.Entry) throws -> FiledReport {
+    private func replay(_ entry: Idempotency.Entry) async throws -> FiledReport {
         var folded = IncidentBook()
         var after: Int64 = 0
         reading: while true {
             let limit = 1_000
-            let page = try log.events(after: after, limit: limit, incident: entry.incident)
+            let page = try await log.events(after: after, limit: limit, incident: entry.incident, exercise: nil)
             for event in page {
                 if event.seq > entry.lastSeq { break reading }
                 folded.fold(try RecordedEvent(event))

@@ -20,7 +20,7 @@ import WatershedWire
 /// `resume:<the seq of the last frame handed>`. Its close handshake waits at most ``closeGrace`` for the client to
 /// read that far; then the connection is dropped.
 struct StreamSession {
-    let log: EventLog
+    let log: any ServerLog
     let hub: PushHub
     let after: Int64
     let filter: StreamFilter
@@ -54,7 +54,7 @@ struct StreamSession {
     /// ``StreamMessage/aheadCloseCode`` (4002) and `ahead:<head>:<hash of seq 1>`: answering `caughtUp` would let it
     /// drop the next events as already seen.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel) async throws {
-        if let reason = try aheadReason() {
+        if let reason = try await aheadReason() {
             try await outbound.close(.unknown(StreamMessage.aheadCloseCode), reason: reason)
             return
         }
@@ -143,17 +143,19 @@ struct StreamSession {
     }
 
     /// `ahead:<head>:<hash of seq 1>` when `after` is beyond the committed head, else `nil`.
-    func aheadReason() throws -> String? {
-        let head = try log.head()
+    func aheadReason() async throws -> String? {
+        let head = try await log.head()
         guard after > head else { return nil }
-        let first = try log.storedBytes(after: 0, limit: 1).first?.hash ?? String(repeating: "0", count: 64)
+        let first =
+            try await log.storedBytes(after: 0, limit: 1, incident: nil, exercise: nil).first?.hash
+            ?? String(repeating: "0", count: 64)
         return "ahead:\(head):\(first)"
     }
 
     /// The backlog and `caughtUp`, in batches of about ``backlogBatchBytes`` with a flush each; then the subscriber
     /// goes live.
     private func sendBacklog(queue: SubscriberQueue, sink: LiveSink) async throws {
-        let head = try log.head()
+        let head = try await log.head()
         var cursor = after
         var batch: [ByteBuffer] = []
         var batchBytes = 0
@@ -168,7 +170,7 @@ struct StreamSession {
             try await written.waitCancellably()
         }
         while cursor < head {
-            let events = try log.storedBytes(
+            let events = try await log.storedBytes(
                 after: cursor, limit: Self.page, incident: filter.incident, exercise: filter.exercise)
             for event in events where event.seq <= head {
                 let wire = WebSocketWire.textMessage(

@@ -21,7 +21,7 @@ import WatershedWire
 struct StreamUpgrade: Sendable {
     let authenticator: TokenAuthenticator
     let refusals: UpgradeRefusals
-    let log: EventLog
+    let log: any ServerLog
     let hub: PushHub
     let metrics: ServerMetrics
     let drillTokens: DrillTokens

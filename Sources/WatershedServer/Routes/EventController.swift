@@ -8,7 +8,7 @@ import WatershedWire
 /// The log as pages (`GET /v1/events`) and tickets for the live stream (`POST /v1/stream-tickets`); the stream
 /// itself is upgraded before routing (``StreamUpgrade``).
 struct EventController: Sendable {
-    let log: EventLog
+    let log: any ServerLog
     let tickets: StreamTickets
     let clock: any WallClock
 
@@ -23,7 +23,8 @@ struct EventController: Sendable {
                     .badRequest, code: "invalid_field", message: "limit must be 1…\(Routes.pageLimit)", field: "limit")
             }
             return try JSONResponse.make(
-                try log.events(after: after, limit: limit, exercise: reader.isDrillOnly ? true : nil))
+                try await log.events(
+                    after: after, limit: limit, incident: nil, exercise: reader.isDrillOnly ? true : nil))
         }
         group.post("/v1/stream-tickets") { _, context in
             let identity = try context.requireReader()

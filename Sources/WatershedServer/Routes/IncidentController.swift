@@ -40,7 +40,7 @@ struct IncidentController: Sendable {
             // reference or UUID like any other.
             let found = await incidents.find(id)
             if found == nil || found?.cap != nil, let uuid = found?.id ?? UUID(uuidString: id),
-                let cap = try incidents.capDetail(of: uuid)
+                let cap = try await incidents.capDetail(of: uuid)
             {
                 _ = try context.require(.viewer, exercise: cap.exercise, field: "id")
                 return try JSONResponse.make(cap)

@@ -15,7 +15,7 @@ import WatershedWire
 /// (`DomainError: HTTPResponseError`, in AppRequestContext.swift).
 struct Routes: Sendable {
     let basin: Basin
-    let log: EventLog
+    let log: any ServerLog
     let incidents: IncidentService
     let tickets: StreamTickets
     let metrics: ServerMetrics
@@ -28,7 +28,7 @@ struct Routes: Sendable {
     func register(on router: Router<AppRequestContext>) {
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ in
-            let head = try log.head()
+            let head = try await log.head()
             return try JSONResponse.make([
                 "ready": "true", "head": "\(head)",
                 "playbooks": "\(basin.rivers.count + basin.parks.count + basin.seas.count)",

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WatershedPostgres
+import WatershedStore
+
+/// The leader epoch this task's appends are fenced with (``WatershedStore/EventStore/append(_:fence:)``): set
+/// around the singletons while this node leads, `nil` everywhere else (a request's appends are never fenced).
+enum LeaderFence {
+    @TaskLocal static var epoch: Int64?
+}
+
+/// The singletons — the deadline scheduler, the peer watch, the drill runner and the peer links (with their
+/// outboxes) — run on one node at a time (issue 18, "One of each singleton").
+///
+/// On the SQLite log there is one node: they simply run. On PostgreSQL a ``WatershedPostgres/LeaderLease`` decides:
+/// when this node is elected it first folds the log to the head it finds (so that it decides on everything the
+/// last leader did), then runs them with their appends fenced by its epoch (``LeaderFence``); when it loses the
+/// lease it cancels them and waits for them to end. A leader paused past its lease (SIGSTOP) and resumed finds its
+/// singletons' appends refused (``WatershedStore/EventLogError/fenced(epoch:current:)``) until it learns it lost.
+struct LeaderSingletons: Service {
+    let services: [any Service]
+    /// `nil`: always the leader (SQLite).
+    let lease: LeaderLease?
+    let log: any EventStore
+    let incidents: IncidentService
+    let logger: Logger
+
+    /// This node in `watershed_leader.node`: the host name and the process id.
+    static let nodeName = "\(ProcessInfo.processInfo.hostName) pid \(ProcessInfo.processInfo.processIdentifier)"
+
+    func run() async throws {
+        guard let lease else {
+            // A service that returns ends the server (ServiceGroup): with nothing to run, wait for the shutdown.
+            if services.isEmpty { try? await gracefulShutdown() }
+            try await Self.runAll(services)
+            return
+        }
+        let leaseTask = Task { await lease.run() }
+        let (services, log, incidents, logger) = (services, log, incidents, logger)
+        await cancelWhenGracefulShutdown {
+            var running: Task<Void, Never>?
+            // Ends when the shutdown cancels this task.
+            for await change in lease.changes {
+                switch change {
+                case .elected(let epoch):
+                    logger.notice("elected leader: running the singletons", metadata: ["epoch": "\(epoch)"])
+                    running = Task {
+                        do {
+                            await incidents.waitFolded(through: try await log.head())
+                            try await LeaderFence.$epoch.withValue(epoch) { try await Self.runAll(services) }
+                        } catch is CancellationError {
+                        } catch {
+                            logger.error("a singleton failed", metadata: ["error": "\(error)"])
+                        }
+                    }
+                case .lost:
+                    logger.warning("lost the leader lease: stopping the singletons")
+                    running?.cancel()
+                    await running?.value
+                    running = nil
+                }
+            }
+            running?.cancel()
+            await running?.value
+        }
+        leaseTask.cancel()
+        await leaseTask.value
+    }
+
+    /// Runs every service until all end (or one throws).
+    static func runAll(_ services: [any Service]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            try await group.waitForAll()
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import WatershedCore
+import WatershedStore
+
+extension IncidentService {
+    /// Folds committed events into the incident list, the drills and the live idempotency keys, in seq order, once
+    /// each (events at or below ``folded`` are skipped): the log's commits as it hands them over, this node's and
+    /// (on PostgreSQL) the other nodes'. Wakes the scheduler when a task changed and the drill runner when a drill
+    /// did, and resumes the appenders whose events are now folded.
+    ///
+    /// An event whose payload does not have its type's shape (a log written by other code) is logged and skipped.
+    func fold(_ batch: [StoredEvent]) {
+        var tasksChanged = false
+        var drillsMoved = false
+        for event in batch where event.seq > folded {
+            folded = event.seq
+            let recorded: RecordedEvent
+            do {
+                if let appended = appending.removeValue(forKey: event.id) {
+                    recorded = try RecordedEvent(event, appended: appended)
+                } else {
+                    recorded = try RecordedEvent(event)
+                }
+            } catch {
+                // Not ours to decide on (`watershed audit verify` names it); the start-up fold refuses such a log.
+                continue
+            }
+            book.fold(recorded)
+            drillTokens.apply(drills.fold(recorded))
+            if let (record, entry) = IncidentBook.idempotency(of: recorded) {
+                keys[Idempotency.scoped(unit: record.unit, key: record.key)] = entry
+            }
+            tasksChanged = tasksChanged || TaskChange.eventTypes.contains(event.type)
+            drillsMoved = drillsMoved || DrillBook.eventTypes.contains(event.type)
+        }
+        let ready = foldWaiters.filter { $0.seq <= folded }
+        foldWaiters.removeAll { $0.seq <= folded }
+        for waiter in ready { waiter.continuation.resume() }
+        if tasksChanged { deadlinesChanged() }
+        if drillsMoved { drillsChanged() }
+    }
+
+    /// Returns once ``folded`` reaches `seq`.
+    func waitFolded(through seq: Int64) async {
+        guard folded < seq else { return }
+        await withCheckedContinuation { foldWaiters.append((seq, $0)) }
+    }
+}
