@@ -9,6 +9,7 @@ import WatershedStore
 struct PendingAppend: Sendable {
     var events: [NewEvent]
     var fence: Int64?
+    var condition: AppendCondition? = nil
 }
 
 /// One batch of appends in one PostgreSQL transaction (``PostgresEventLog``).
@@ -91,10 +92,13 @@ struct WriteContext: Sendable {
         var results: [Result<[StoredEvent], any Error>] = []
         var rows = EventRows()
         let epoch = try await leaderEpoch(for: work, on: connection)
+        var lastSeqs = try await lastSeqs(for: work, on: connection)
         for append in work {
             do {
                 try Self.checkFence(append.fence, epoch: epoch)
+                try append.condition.map { try $0.check(found: lastSeqs[$0.incident] ?? 0) }
                 let stored = try Self.chain(append.events, after: seq, link: link)
+                for event in stored { if let incident = event.incident { lastSeqs[incident] = event.seq } }
                 seq += Int64(stored.count)
                 link = stored.last?.hash ?? link
                 rows.add(stored, claims: append.events.map(EventClaim.of))
@@ -116,9 +120,11 @@ struct WriteContext: Sendable {
         var (seq, link) = head
         var results: [Result<[StoredEvent], any Error>] = []
         let epoch = try await leaderEpoch(for: work, on: connection)
+        var lastSeqs = try await lastSeqs(for: work, on: connection)
         for append in work {
             do {
                 try Self.checkFence(append.fence, epoch: epoch)
+                try append.condition.map { try $0.check(found: lastSeqs[$0.incident] ?? 0) }
                 let stored = try Self.chain(append.events, after: seq, link: link)
                 var rows = EventRows()
                 rows.add(stored, claims: append.events.map(EventClaim.of))
@@ -130,6 +136,7 @@ struct WriteContext: Sendable {
                     try await connection.query("ROLLBACK TO SAVEPOINT append", logger: logger)
                     throw EventRows.claimError(error, events: append.events)
                 }
+                for event in stored { if let incident = event.incident { lastSeqs[incident] = event.seq } }
                 seq += Int64(stored.count)
                 link = stored.last?.hash ?? link
                 results.append(.success(stored))
@@ -152,6 +159,21 @@ struct WriteContext: Sendable {
             return epoch
         }
         return 0
+    }
+
+    /// The last seq of each incident a caller in the batch has a condition on (``WatershedStore/AppendCondition``),
+    /// read under the head lock (no append can commit meanwhile); the batch's own events are added as they are
+    /// chained, so a later caller's condition sees an earlier caller's events.
+    private func lastSeqs(for work: [PendingAppend], on connection: PostgresConnection) async throws -> [UUID: Int64] {
+        let incidents = Array(Set(work.compactMap(\.condition?.incident)))
+        guard !incidents.isEmpty else { return [:] }
+        var found: [UUID: Int64] = [:]
+        for try await (incident, seq) in try await connection.query(
+            "SELECT incident, max(seq) FROM event WHERE incident = ANY(\(incidents)) GROUP BY incident", logger: logger
+        ).decode((UUID, Int64).self) {
+            found[incident] = seq
+        }
+        return found
     }
 
     /// Throws ``WatershedStore/EventLogError/fenced(epoch:current:)`` when `fence` is not the current epoch.

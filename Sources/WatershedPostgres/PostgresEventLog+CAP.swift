@@ -57,6 +57,6 @@ extension PostgresEventLog: CAPStore {
     /// - Throws: ``WatershedStore/EventLogError/claimed(_:)`` when a message with this identity is applied already
     ///   (nothing is appended); the errors of ``append(_:fence:)``.
     public func append(_ events: [NewEvent], recordingCAP record: CAPMessageRecord) async throws -> [StoredEvent] {
-        try await append(events, fence: nil)
+        try await append(events, fence: nil, condition: nil)
     }
 }

@@ -141,9 +141,11 @@ public final class PostgresEventLog: EventStore {
     ///
     /// Returns once this node's commit observers (its ``federation`` book first) have been handed the events, so
     /// that this node's reads see its own append — within 5 s (``CommitFollower/waitDelivered(through:limit:)``).
-    public func append(_ events: [NewEvent], fence: Int64?) async throws -> [StoredEvent] {
+    public func append(_ events: [NewEvent], fence: Int64?, condition: AppendCondition?) async throws
+        -> [StoredEvent]
+    {
         if events.isEmpty { return [] }
-        let stored = try await committer.append(PendingAppend(events: events, fence: fence))
+        let stored = try await committer.append(PendingAppend(events: events, fence: fence, condition: condition))
         // Outside the committer, so that the next batch is not held up: another node's commit in between makes the
         // fetch loop read the gap before these reach the observers.
         if let last = stored.last { await follower.waitDelivered(through: last.seq) }

@@ -83,6 +83,21 @@ enum PostgresSchema {
                 "ALTER TABLE event ADD CONSTRAINT event_claim_unique UNIQUE (claim)",
             ]
         ),
+        (
+            "v4-stream-tickets",
+            [
+                // Stream tickets, so that a ticket one node issued opens the stream on any node, once
+                // (``PostgresEventLog/keepTicket(digest:identity:until:)``): by the ticket's SHA-256, never the
+                // ticket itself. Not events: a ticket is a 30 s credential, not part of the incident record.
+                """
+                CREATE TABLE watershed_stream_ticket (
+                    digest text PRIMARY KEY,
+                    identity bytea NOT NULL,
+                    expires_at timestamptz NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 
     /// Runs the migrations not yet applied, refusing a database with unknown ones; with `apply: false` (an audit)

@@ -2,16 +2,18 @@ import Foundation
 import WatershedCore
 
 /// What an event claims once for the whole log (issue 18, "Nothing that only one node knows"): the identity of a
-/// CAP message it applies, or the id of the neighbour's event it stores. Two nodes deciding from their books at
-/// the same moment could both append the same thing; PostgreSQL keeps each claim in a unique column of `event`, so
-/// the second append fails (``EventLogError/claimed(_:)``) and nothing of it is written. (The SQLite log has one
-/// writer, and its `cap_message` and `peer_inbox` tables hold the same keys unique.)
+/// CAP message it applies, the id of the neighbour's event it stores, or the reference of an incident it opens.
+/// Two nodes deciding from their folds at the same moment could both append the same thing; PostgreSQL keeps each
+/// claim in a unique column of `event`, so the second append fails (``EventLogError/claimed(_:)``) and nothing of
+/// it is written. (The SQLite log has one writer: its actor hands out references one at a time, and its
+/// `cap_message` and `peer_inbox` tables hold the other keys unique.)
 ///
 /// | event | claim |
 /// | --- | --- |
 /// | `CAPReceived` | `cap <sender>,<identifier>,<sent in UTC>` (CAP 1.2 §3.2.1: the three identify a message) |
 /// | `PeerEventReceived` | `peer-event <province> <its event id>` |
 /// | `IncidentReported` with an `origin` | `peer-event <province> <the origin's event id>` |
+/// | `IncidentReported`, our own | `reference <its reference>` (`GX-2026-0007`: two nodes cannot hand out one twice) |
 public enum EventClaim {
     /// The claim of `event`, or `nil` when it claims nothing.
     public static func of(_ event: NewEvent) -> String? {
@@ -30,8 +32,10 @@ public enum EventClaim {
             else { return nil }
             return "peer-event \(province) \(id.uuidString)"
         case .incidentReported:
-            guard let origin = try? payload["origin"]?.decode(IncidentOrigin.self) else { return nil }
-            return "peer-event \(origin.province) \(origin.event.uuidString)"
+            if let origin = try? payload["origin"]?.decode(IncidentOrigin.self) {
+                return "peer-event \(origin.province) \(origin.event.uuidString)"
+            }
+            return (try? payload["reference"]?.decode(String.self)).map { "reference \($0)" }
         default:
             return nil
         }

@@ -165,12 +165,13 @@ public struct EventLog: Sendable {
     /// - Returns: the stored events, same count and order as `events`, times rounded to milliseconds.
     /// - Throws: the projection's error; `DatabaseError` (e.g. `SQLITE_CONSTRAINT` for a duplicate id, I/O
     ///   errors); ``WatershedCore/CanonicalJSONError``; ``EventLogError/readOnly(path:)`` on a read-only log.
-    public func append(_ events: [NewEvent], projecting projection: Projection?) async throws
-        -> [StoredEvent]
-    {
+    public func append(
+        _ events: [NewEvent], projecting projection: Projection?, condition: AppendCondition? = nil
+    ) async throws -> [StoredEvent] {
         if isReadOnly { throw EventLogError.readOnly(path: writer.path) }
         if events.isEmpty { return [] }
-        return try await committer.append(PendingAppend(events: events, projection: projection))
+        return try await committer.append(
+            PendingAppend(events: events, projection: projection, condition: condition))
     }
 
     /// One transaction on the writer's queue. Not cancellable: once a batch is handed to SQLite, every caller learns
@@ -208,6 +209,7 @@ public struct EventLog: Sendable {
     struct PendingAppend: Sendable {
         var events: [NewEvent]
         var projection: Projection?
+        var condition: AppendCondition? = nil
     }
 
     /// Inserts each pending append in its own savepoint, continuing the chain from the last committed event, and
@@ -221,6 +223,12 @@ public struct EventLog: Sendable {
             stored.reserveCapacity(append.events.count)
             do {
                 try db.inSavepoint {
+                    if let condition = append.condition {
+                        try condition.check(
+                            found: Int64.fetchOne(
+                                db, sql: "SELECT max(seq) FROM event WHERE incident = ?",
+                                arguments: [condition.incident.uuidString]) ?? 0)
+                    }
                     // A statement of its own: a failed step leaves its error on the statement, which a shared one
                     // would report again to the next append.
                     let statement = try db.makeStatement(sql: insertSQL)

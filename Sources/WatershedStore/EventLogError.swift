@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why the event log could not be opened, read or written.
 public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No file at `path` (only when opening read-only, which never creates one).
@@ -18,6 +20,9 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An event claimed what an event in the log claimed already (``EventClaim``): the same CAP message applied, or
     /// the same neighbour's event stored, twice — perhaps by another node. Nothing of that append was written.
     case claimed(String)
+    /// An append's ``AppendCondition`` did not hold: the incident's last event is seq `found`, not `expected` (another
+    /// node, or another path of this one, committed to it since the decision). Nothing of that append was written.
+    case stale(incident: UUID, expected: Int64, found: Int64)
 
     /// One sentence naming the file or seq and what is wrong.
     public var description: String {
@@ -33,6 +38,9 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
             return "this node led as epoch \(epoch), but epoch \(current) has taken over: the append was refused"
         case .unreadableEvent(let seq, let reason): return "event seq \(seq) cannot be read: \(reason)"
         case .claimed(let claim): return "the log holds \(claim) already: nothing was appended"
+        case .stale(let incident, let expected, let found):
+            return "incident \(incident.uuidString) changed (its last event is seq \(found), not \(expected)): "
+                + "nothing was appended"
         }
     }
 }

@@ -22,13 +22,16 @@ public protocol EventStore: Sendable {
 
     /// Appends `events` as one contiguous run and returns them as stored once durable.
     ///
-    /// - Parameter fence: for a singleton's writes (the scheduler, the peer links, the drill runner), the leader
-    ///   epoch this node was elected with; the append is refused if another node has been elected since. `nil` for
-    ///   everything else. The SQLite log is one node, always the leader: it ignores the fence.
+    /// - Parameters:
+    ///   - fence: for a singleton's writes (the scheduler, the peer links, the drill runner), the leader epoch this
+    ///     node was elected with; the append is refused if another node has been elected since. `nil` for
+    ///     everything else. The SQLite log is one node, always the leader: it ignores the fence.
+    ///   - condition: what the log must still say when the events commit (``AppendCondition``), checked inside the
+    ///     append's transaction; `nil` for none.
     /// - Returns: the stored events, same count and order as `events`, times rounded to milliseconds; `[]` for none.
     /// - Throws: the backend's error for a duplicate event id or a failed commit; ``WatershedCore/CanonicalJSONError``;
-    ///   ``EventLogError/fenced(epoch:current:)``.
-    func append(_ events: [NewEvent], fence: Int64?) async throws -> [StoredEvent]
+    ///   ``EventLogError/fenced(epoch:current:)``; ``EventLogError/stale(incident:expected:found:)``.
+    func append(_ events: [NewEvent], fence: Int64?, condition: AppendCondition?) async throws -> [StoredEvent]
 
     /// Registers `observer` for every committed batch, in seq order. It must be quick and must not touch the log.
     func onCommit(_ observer: @escaping @Sendable ([StoredEvent]) -> Void)
@@ -56,9 +59,33 @@ public protocol EventStore: Sendable {
 }
 
 extension EventStore {
-    /// ``append(_:fence:)`` without a fence.
+    /// ``append(_:fence:condition:)`` without a fence or a condition.
     public func append(_ events: [NewEvent]) async throws -> [StoredEvent] {
-        try await append(events, fence: nil)
+        try await append(events, fence: nil, condition: nil)
+    }
+
+    /// ``append(_:fence:condition:)`` without a condition.
+    public func append(_ events: [NewEvent], fence: Int64?) async throws -> [StoredEvent] {
+        try await append(events, fence: fence, condition: nil)
+    }
+}
+
+/// What an append expects the log to hold when it commits (issue 18, "decisions made on a stale fold"): the last
+/// event of `incident` is still seq `lastSeq` (0: the incident has none). A node decides on its own fold of the log;
+/// another node may have committed to the same incident since (a final report closing it, a task acknowledged), and
+/// then the decision is refused inside the append's transaction, to be taken again on the newer fold.
+public struct AppendCondition: Sendable, Hashable {
+    public var incident: UUID
+    public var lastSeq: Int64
+
+    public init(incident: UUID, lastSeq: Int64) {
+        self.incident = incident
+        self.lastSeq = lastSeq
+    }
+
+    /// Throws ``EventLogError/stale(incident:expected:found:)`` unless `found` is ``lastSeq``.
+    public func check(found: Int64) throws {
+        if found != lastSeq { throw EventLogError.stale(incident: incident, expected: lastSeq, found: found) }
     }
 }
 
@@ -66,8 +93,10 @@ extension EventLog: EventStore {
     /// The SQLite file's path.
     public var location: String { writer.path }
 
-    /// ``append(_:projecting:)`` without a projection; the fence is ignored (one node, always the leader).
-    public func append(_ events: [NewEvent], fence: Int64?) async throws -> [StoredEvent] {
-        try await append(events, projecting: nil)
+    /// ``append(_:projecting:condition:)`` without a projection; the fence is ignored (one node, always the leader).
+    public func append(_ events: [NewEvent], fence: Int64?, condition: AppendCondition?) async throws
+        -> [StoredEvent]
+    {
+        try await append(events, projecting: nil, condition: condition)
     }
 }

@@ -163,6 +163,49 @@ enum EventStoreContract {
         }
     }
 
+    /// An append's condition (``AppendCondition``) is checked at commit: the incident's last seq as expected, or the
+    /// append is refused and writes nothing; of two concurrent appends deciding on the same last seq, one goes in.
+    static func staleConditionsAreRefused(_ backend: Backend) async throws {
+        let log = try await backend.open()
+        let other = UUID()
+        _ = try await log.append([
+            numbered(writer: 0, number: 1, incident: incidentID), numbered(writer: 0, number: 2),
+        ])
+        let next = try await log.append(
+            [numbered(writer: 0, number: 3, incident: incidentID)], fence: nil,
+            condition: AppendCondition(incident: incidentID, lastSeq: 1))
+        #expect(next.map(\.seq) == [3])
+        await #expect(throws: EventLogError.stale(incident: incidentID, expected: 1, found: 3)) {
+            _ = try await log.append(
+                [numbered(writer: 0, number: 4, incident: incidentID)], fence: nil,
+                condition: AppendCondition(incident: incidentID, lastSeq: 1))
+        }
+        #expect(try await log.head() == 3)
+        // An incident with no event yet: last seq 0.
+        let first = try await log.append(
+            [numbered(writer: 0, number: 5, incident: other)], fence: nil,
+            condition: AppendCondition(incident: other, lastSeq: 0))
+        #expect(first.map(\.seq) == [4])
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for writer in 1...4 {
+                group.addTask {
+                    do {
+                        _ = try await log.append(
+                            [numbered(writer: writer, number: 0, incident: incidentID)], fence: nil,
+                            condition: AppendCondition(incident: incidentID, lastSeq: 3))
+                        return true
+                    } catch EventLogError.stale {
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1, "\(outcomes)")
+        #expect(try await log.head() == 5)
+        await backend.close(log)
+    }
+
     /// The commit observers see every committed event once, in seq order.
     static func observersSeeEveryCommitOnceInOrder(_ backend: Backend) async throws {
         let log = try await backend.open()
@@ -204,6 +247,9 @@ enum EventStoreContract {
     @Test func observersSeeEveryCommitOnceInOrder() async throws {
         try await withSQLite(EventStoreContract.observersSeeEveryCommitOnceInOrder)
     }
+    @Test func staleConditionsAreRefused() async throws {
+        try await withSQLite(EventStoreContract.staleConditionsAreRefused)
+    }
 }
 
 /// The same contract on the PostgreSQL log, each test on a new database of the test cluster. Skipped when
@@ -233,5 +279,8 @@ struct PostgresEventStoreContractTests {
     }
     @Test func observersSeeEveryCommitOnceInOrder() async throws {
         try await withPostgres(EventStoreContract.observersSeeEveryCommitOnceInOrder)
+    }
+    @Test func staleConditionsAreRefused() async throws {
+        try await withPostgres(EventStoreContract.staleConditionsAreRefused)
     }
 }

@@ -58,7 +58,7 @@ struct PostgresLogTests {
                 try await connection.query("SELECT count(*) FROM watershed_migration", logger: TestCluster.logger)
                     .collect().first?.decode(Int64.self)
             }
-            #expect(names == 3, "v1-events, v2-leader and v3-claims, once each")
+            #expect(names == 4, "v1-events, v2-leader, v3-claims and v4-stream-tickets, once each")
             for log in logs { await log.close() }
         }
     }

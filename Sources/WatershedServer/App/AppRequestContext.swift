@@ -4,6 +4,7 @@ import HummingbirdWebSocket
 import NIOCore
 import WatershedCore
 import WatershedFederation
+import WatershedStore
 import WatershedWire
 
 /// The request context: who is asking (set by ``TokenAuthenticator``), and the WebSocket hook.
@@ -47,10 +48,16 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
 struct APIError: Error, HTTPResponseError {
     let status: HTTPResponse.Status
     let body: ErrorBody
+    /// Headers the answer carries besides the body's (`Retry-After`).
+    var headers: HTTPFields = [:]
 
-    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
+    init(
+        _ status: HTTPResponse.Status, code: String, message: String, field: String? = nil,
+        headers: HTTPFields = [:]
+    ) {
         self.status = status
         self.body = ErrorBody(code: code, message: message, field: field)
+        self.headers = headers
     }
 
     init(_ error: PlanError) {
@@ -59,7 +66,9 @@ struct APIError: Error, HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        try JSONResponse.make(body, status: status)
+        var response = try JSONResponse.make(body, status: status)
+        response.headers.append(contentsOf: headers)
+        return response
     }
 }
 
@@ -146,7 +155,7 @@ struct TokenAuthenticator: RouterMiddleware {
                         .unauthorized, code: "bad_token", message: "the bearer token is not known to this server")
                 }
             } else if isStream, let ticket = request.uri.queryParameters.get("ticket") {
-                guard let identity = tickets.redeem(String(ticket), now: clock.now) else {
+                guard let identity = try await tickets.redeem(String(ticket), now: clock.now) else {
                     throw APIError(
                         .unauthorized, code: "bad_ticket",
                         message: "the stream ticket is unknown, used or older than \(Int(StreamTickets.lifetime)) s; "
@@ -164,8 +173,9 @@ struct TokenAuthenticator: RouterMiddleware {
 
 /// Gives every error the `{"error": {"code", "message", "field"}}` body: Hummingbird's own errors (no route for the
 /// path or method, a malformed request) arrive as `HTTPError` with an empty body; they become ``APIError``s with
-/// the same status — `no_route` (field `path`) for a 404, `http_error` otherwise. Any other error is logged and
-/// answered 500 `internal_error`, with no internals in the body.
+/// the same status — `no_route` (field `path`) for a 404, `http_error` otherwise. A decision another node kept
+/// making stale (``WatershedStore/EventLogError/stale(incident:expected:found:)``, `claimed`) is 503 `contended`
+/// with `Retry-After: 1`. Any other error is logged and answered 500 `internal_error`, with no internals in the body.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -189,18 +199,34 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as EventLogError {
+            // Another node kept winning the same race (issue 18): the client may simply try again.
+            switch error {
+            case .stale, .claimed:
+                throw APIError(
+                    .serviceUnavailable, code: "contended",
+                    message: "other requests on the same incident kept committing first; try again (\(error))",
+                    headers: [.retryAfter: "1"])
+            default:
+                throw Self.internalError(error, request: request, context: context)
+            }
         } catch {
-            // Anything else is a fault of ours: logged with what it was, answered with the JSON body and no internals
-            // (a CAP message posted twice at once used to end here as an empty 500 with nothing logged).
-            context.logger.error(
-                "request failed",
-                metadata: [
-                    "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
-                    "error": "\(String(reflecting: error))",
-                ])
-            throw APIError(
-                .internalServerError, code: "internal_error",
-                message: "the server could not handle this request; the failure is in its log")
+            throw Self.internalError(error, request: request, context: context)
         }
+    }
+
+    /// Logs `error` and gives the 500 answer.
+    static func internalError(_ error: any Error, request: Request, context: Context) -> APIError {
+        // Anything else is a fault of ours: logged with what it was, answered with the JSON body and no internals
+        // (a CAP message posted twice at once used to end here as an empty 500 with nothing logged).
+        context.logger.error(
+            "request failed",
+            metadata: [
+                "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
+                "error": "\(String(reflecting: error))",
+            ])
+        return APIError(
+            .internalServerError, code: "internal_error",
+            message: "the server could not handle this request; the failure is in its log")
     }
 }

@@ -183,7 +183,7 @@ public func buildApplication(
 
     let console = try ConsoleAssets.bundled()
     let router = Router(context: AppRequestContext.self)
-    let tickets = StreamTickets()
+    let tickets = StreamTickets(shared: log as? PostgresEventLog)
     let refusals = UpgradeRefusals()
     router.add(middleware: StrictTransportSecurityMiddleware<AppRequestContext>())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
@@ -192,6 +192,7 @@ public func buildApplication(
     router.add(middleware: StorageFaultMiddleware<AppRequestContext>(faults: storageFaults))
     let authenticator = TokenAuthenticator(registry: tokens, drillTokens: drillTokens, tickets: tickets, clock: clock)
     router.add(middleware: authenticator)
+    router.add(middleware: ReadYourWritesMiddleware<AppRequestContext>(incidents: incidents))
     Routes(
         basin: loaded.basin, log: log, incidents: incidents, tickets: tickets, metrics: metrics, clock: clock,
         province: configuration.province

@@ -14,6 +14,7 @@ extension IncidentService {
         var drillsMoved = false
         for event in batch where event.seq > folded {
             folded = event.seq
+            foldedHead.withLock { $0 = event.seq }
             let recorded: RecordedEvent
             do {
                 if let appended = appending.removeValue(forKey: event.id) {
@@ -45,4 +46,42 @@ extension IncidentService {
         guard folded < seq else { return }
         await withCheckedContinuation { foldWaiters.append((seq, $0)) }
     }
+
+    /// Waits until ``folded`` reaches `seq`, at most `limit`: whether it did.
+    func waitFolded(through seq: Int64, limit: Duration) async -> Bool {
+        guard folded < seq else { return true }
+        let deadline = ContinuousClock.now + limit
+        while folded < seq, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return folded >= seq
+    }
+}
+
+extension IncidentService {
+    /// Decides on the incident's fold (`decide`, which reads ``book``) and appends its events on the condition that
+    /// nothing of the incident committed since that fold (``WatershedStore/AppendCondition``, issue 18): when another
+    /// node — or another path of this one (a neighbour's event, a CAP message) — committed to it meanwhile, waits
+    /// until that is folded and decides again, at most three times in all.
+    ///
+    /// - Throws: what `decide` throws (nothing appended); the log's errors;
+    ///   ``WatershedStore/EventLogError/stale(incident:expected:found:)`` after the third stale decision.
+    func decideAndAppend(on incident: UUID, _ decide: () throws -> [NewEvent]) async throws -> [StoredEvent] {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let lastSeq = book.incident(incident)?.lastSeq ?? 0
+            let events = try decide()
+            do {
+                return try await append(events, condition: AppendCondition(incident: incident, lastSeq: lastSeq))
+            } catch EventLogError.stale(_, _, let found) where attempt < 3 {
+                await waitFolded(through: found)
+            }
+        }
+    }
+}
+
+extension IncidentService {
+    /// ``folded``, read from any task without waiting for the actor (the `Watershed-Seq` answer header).
+    nonisolated var foldedSeq: Int64 { foldedHead.withLock { $0 } }
 }

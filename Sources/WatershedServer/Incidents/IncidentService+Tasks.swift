@@ -63,14 +63,16 @@ extension IncidentService {
         let lock = "incident " + task.incident.uuidString
         await acquire(lock)
         defer { release(lock) }
-        guard let incident = book.incident(task.incident) else { throw Self.unknown(key) }
         // A drill incident's task is worked on its drill's clock.
-        let (now, drillWall) = times(of: incident.id, wall: now)
-        let events = try rules.work(
-            task.id, on: incident, action: action, reason: reason, by: identity.holder, now: now)
-        let make = EventMaker(
-            incident: incident.id, identity: identity, now: now, exercise: incident.exercise, wall: drillWall)
-        _ = try await append(try make(events))
+        let (taskNow, drillWall) = times(of: task.incident, wall: now)
+        _ = try await decideAndAppend(on: task.incident) {
+            guard let incident = book.incident(task.incident) else { throw Self.unknown(key) }
+            let events = try rules.work(
+                task.id, on: incident, action: action, reason: reason, by: identity.holder, now: taskNow)
+            let make = EventMaker(
+                incident: incident.id, identity: identity, now: taskNow, exercise: incident.exercise, wall: drillWall)
+            return try make(events)
+        }
         return book.task(task.id) ?? task
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WatershedCore
 import WatershedFederation
 import WatershedStore
@@ -52,6 +53,8 @@ public actor IncidentService {
     private var held: [String: [CheckedContinuation<Void, Never>]] = [:]
     /// The last seq folded into ``book`` and ``drills`` (``fold(_:)``).
     var folded: Int64 = 0
+    /// ``folded`` for readers outside the actor (``foldedSeq``).
+    let foldedHead = Mutex<Int64>(0)
     /// Events this service is appending, by id, folded as built when they come back committed (nothing decoded).
     var appending: [UUID: NewEvent] = [:]
     /// Appenders waiting for their last seq to be folded.
@@ -111,6 +114,7 @@ public actor IncidentService {
         self.book = book
         self.drills = drills
         self.folded = folded
+        foldedHead.withLock { $0 = folded }
         Task { [weak self] in
             for await batch in commits {
                 guard let self else { return }
@@ -158,9 +162,20 @@ public actor IncidentService {
             idempotencyKey, identity: identity, route: "POST /v1/incidents", body: report, now: now
         ) { claim in
             let exercise = report.exercise ?? false
-            let (events, incident) = try self.initialReportEvents(
-                report, by: identity, now: now, exercise: exercise, claim: claim)
-            return try await self.commit(events, incident: incident)
+            // Another node may hand out the same reference at the same moment: the reference is the report's claim
+            // (``EventClaim``), so the second append is refused; it then takes the next one (each refusal means
+            // another report went in: ten tries).
+            var attempt = 0
+            while true {
+                attempt += 1
+                let (events, incident) = try self.initialReportEvents(
+                    report, by: identity, now: now, exercise: exercise, claim: claim)
+                do {
+                    return try await self.commit(events, incident: incident)
+                } catch EventLogError.claimed(let taken) where taken.hasPrefix("reference ") && attempt < 10 {
+                    await self.waitFolded(through: try await self.log.head())
+                }
+            }
         }
     }
 
@@ -223,8 +238,10 @@ public actor IncidentService {
             let lock = "incident " + incident.uuidString
             await self.acquire(lock)
             defer { self.release(lock) }
-            let events = try self.reportEvents(report, on: incident, by: identity, wall: now, claim: claim)
-            return try await self.commit(events, incident: incident)
+            let stored = try await self.decideAndAppend(on: incident) {
+                try self.reportEvents(report, on: incident, by: identity, wall: now, claim: claim)
+            }
+            return try self.filed(stored, incident: incident)
         }
     }
 
@@ -258,7 +275,13 @@ public actor IncidentService {
     /// - Throws: the log's errors; ``DomainError`` `notFound` (404) if the events did not open or belong to a known
     ///   incident.
     func commit(_ events: [NewEvent], incident: UUID) async throws -> FiledReport {
-        let stored = try await append(events)
+        try filed(try await append(events), incident: incident)
+    }
+
+    /// What filing answers: the incident now and the seqs `stored` took.
+    ///
+    /// - Throws: ``DomainError`` `notFound` (404) for an incident not in the list.
+    func filed(_ stored: [StoredEvent], incident: UUID) throws -> FiledReport {
         guard let summary = book.incident(incident) else { throw Self.unknown(incident.uuidString) }
         return FiledReport(
             incident: IncidentSummary(summary), firstSeq: stored.first?.seq ?? 0, lastSeq: stored.last?.seq ?? 0,
@@ -270,7 +293,9 @@ public actor IncidentService {
     /// the first event is the `CAPReceived` of that applied CAP message (``CAPStore/append(_:recordingCAP:)``).
     ///
     /// - Throws: the log's errors (nothing appended).
-    func append(_ events: [NewEvent], recordingCAP record: CAPMessageRecord? = nil) async throws -> [StoredEvent] {
+    func append(
+        _ events: [NewEvent], recordingCAP record: CAPMessageRecord? = nil, condition: AppendCondition? = nil
+    ) async throws -> [StoredEvent] {
         let start = ContinuousClock.now
         // Events built typed (``NewEvent/typed``) are folded as built; the others are read from their bytes.
         for event in events where event.typed != nil { appending[event.id] = event }
@@ -280,7 +305,7 @@ public actor IncidentService {
                 stored = try await log.append(events, recordingCAP: record)
             } else {
                 // A singleton's append (the scheduler, a peer link, the drill runner) carries its leader epoch.
-                stored = try await log.append(events, fence: LeaderFence.epoch)
+                stored = try await log.append(events, fence: LeaderFence.epoch, condition: condition)
             }
         } catch {
             for event in events { appending[event.id] = nil }

@@ -28,7 +28,7 @@ struct EventController: Sendable {
         }
         group.post("/v1/stream-tickets") { _, context in
             let identity = try context.requireReader()
-            let (ticket, expiresAt) = tickets.issue(for: identity, now: clock.now)
+            let (ticket, expiresAt) = try await tickets.issue(for: identity, now: clock.now)
             return try JSONResponse.make(StreamTicket(ticket: ticket, expiresAt: expiresAt), status: .created)
         }
     }
