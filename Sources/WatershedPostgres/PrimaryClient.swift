@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
+import WatershedStore
 
 /// The pool on the current primary, moved to another host when the primary is lost (issue 18, "Failover").
 ///
@@ -199,5 +200,15 @@ private final class FirstResult<T: Sendable>: Sendable {
         guard let continuation = continuation.withLock({ $0.take() }) else { return false }
         continuation.resume(with: result)
         return true
+    }
+}
+
+extension StorageFailure {
+    /// ``StorageFailure/unreachable`` for an error that means no primary answered
+    /// (``PrimaryClient/isConnectionLoss(_:)``, after the log looked for the primary again); `nil` for any other
+    /// error.
+    public init?(postgres error: any Error) {
+        guard PrimaryClient.isConnectionLoss(error) else { return nil }
+        self = .unreachable
     }
 }

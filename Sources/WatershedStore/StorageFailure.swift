@@ -1,8 +1,8 @@
 import GRDB
 
-/// What went wrong under the event log when SQLite cannot read or write the data directory — as opposed to an
-/// error of the request (a duplicate id, a projection's refusal). The server answers each with 503 and counts it
-/// by kind (issue 15, item 18).
+/// What went wrong under the event log when SQLite cannot read or write the data directory, or no PostgreSQL
+/// primary answers — as opposed to an error of the request (a duplicate id, a projection's refusal). The server
+/// answers each with 503 and counts it by kind (issue 15, item 18).
 public enum StorageFailure: String, Sendable, CaseIterable {
     /// `SQLITE_FULL`: the disk (or the quota) is full.
     case full
@@ -14,6 +14,9 @@ public enum StorageFailure: String, Sendable, CaseIterable {
     case readOnly = "read_only"
     /// `SQLITE_CORRUPT`, `SQLITE_NOTADB`: the file is damaged.
     case corrupt
+    /// PostgreSQL: no primary answers (the connection was lost, refused or timed out; the log looked for the
+    /// primary again). Unlike the others, a commit in flight may have gone in.
+    case unreachable
 
     /// The kind of a storage error (a GRDB `DatabaseError` with one of the result codes above, extended codes
     /// included), or `nil` for any other error.

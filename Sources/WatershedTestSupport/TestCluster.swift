@@ -25,10 +25,10 @@ public enum TestCluster {
         url.database = name
         do {
             let result = try await body(url)
-            try await execute("DROP DATABASE \(name) WITH (FORCE)", on: admin)
+            try await execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
             return result
         } catch {
-            try? await execute("DROP DATABASE \(name) WITH (FORCE)", on: admin)
+            try? await execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
             throw error
         }
     }

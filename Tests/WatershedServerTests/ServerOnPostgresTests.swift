@@ -250,4 +250,24 @@ struct ServerOnPostgresTests {
             }
         }
     }
+
+    /// The database gone under a running node (here dropped, its sessions ended): a report is answered 503
+    /// `storage_unreachable`, saying it may or may not have been stored and to send it again with the same
+    /// `Idempotency-Key` — not a 500 — and the node still answers its health check.
+    @Test func aLostDatabaseIsAnswered503() async throws {
+        try await TestCluster.withDatabase { url in
+            try await Self.node(url.description) { a in
+                let api = try APIClient(a)
+                defer { api.close() }
+                let admin = try #require(TestCluster.url)
+                try await TestCluster.execute("DROP DATABASE \(url.database) WITH (FORCE)", on: admin)
+                let reply = try await api.request(
+                    .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(),
+                    headers: [("Idempotency-Key", "lost-1")])
+                #expect(reply.status == 503, "\(String(decoding: reply.body, as: UTF8.self))")
+                #expect(reply.error?.code == "storage_unreachable")
+                #expect(try await api.request(.GET, "/healthz").status == 200)
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Synchronization
+import WatershedPostgres
 import WatershedStore
 
 /// The answer to each kind of storage failure (issue 15, item 18).
@@ -11,7 +12,7 @@ import WatershedStore
 /// at most once per kind every ``StorageFaults/logInterval`` (with the number of failures left unlogged since).
 extension StorageFailure {
     /// The error body's code: `storage_full`, `storage_io_error`, `storage_busy`, `storage_read_only`,
-    /// `storage_corrupt`.
+    /// `storage_corrupt`, `storage_unreachable`.
     var code: String {
         switch self {
         case .full: "storage_full"
@@ -19,6 +20,7 @@ extension StorageFailure {
         case .busy: "storage_busy"
         case .readOnly: "storage_read_only"
         case .corrupt: "storage_corrupt"
+        case .unreachable: "storage_unreachable"
         }
     }
 
@@ -33,6 +35,9 @@ extension StorageFailure {
         case .readOnly:
             "the server's storage cannot be written (read-only): nothing was stored; the operator must fix it"
         case .corrupt: "the server's storage is damaged: nothing was stored; the operator must restore it"
+        case .unreachable:
+            "the server cannot reach its database: the request may or may not have been stored; send it again "
+                + "with the same Idempotency-Key"
         }
     }
 }
@@ -101,7 +106,7 @@ struct StorageFaultMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            guard let kind = StorageFailure(error) else { throw error }
+            guard let kind = StorageFailure(error) ?? StorageFailure(postgres: error) else { throw error }
             faults.record(kind, error: error, during: "\(request.method.rawValue) \(request.uri.path)")
             throw APIError(.serviceUnavailable, code: kind.code, message: kind.message)
         }
