@@ -22,13 +22,7 @@ extension PostgresEventLog: CAPStore {
         if federation.heldCAPMessage(message.identity) != nil {
             throw EventLogError.claimed("held CAP message \(message.identity)")
         }
-        let payload = CAPHeldPayload(
-            peer: message.peer, sender: message.sender, identifier: message.identifier, sentUTC: message.sentUTC,
-            receivedAt: message.receivedAt, xml: String(decoding: message.xml, as: UTF8.self),
-            waitingFor: waitingFor.sorted())
-        let event = try NewEvent(
-            at: message.receivedAt, incident: nil, actor: .peer(province: message.peer), exercise: exercise,
-            event: .capHeld(payload))
+        let (_, event) = try message.heldEvent(waitingFor: waitingFor, exercise: exercise)
         return try await append([event])[0]
     }
 

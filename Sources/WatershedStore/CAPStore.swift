@@ -56,6 +56,24 @@ public protocol CAPStore: Sendable {
     func append(_ events: [NewEvent], recordingCAP record: CAPMessageRecord) async throws -> [StoredEvent]
 }
 
+extension HeldCAPMessage {
+    /// Its `CAPHeld` event, as both logs append it: at ``receivedAt``, by the peer, no incident, the XML as UTF-8
+    /// (ingest takes UTF-8 only), `waitingFor` sorted.
+    ///
+    /// - Parameters:
+    ///   - waitingFor: the identities it waits for, `sender,identifier,sentUTC`.
+    ///   - exercise: CAP `status` Exercise.
+    /// - Throws: ``WatershedCore/CanonicalJSONError`` (a payload with no canonical form).
+    public func heldEvent(waitingFor: [String], exercise: Bool) throws -> (payload: CAPHeldPayload, event: NewEvent) {
+        let payload = CAPHeldPayload(
+            peer: peer, sender: sender, identifier: identifier, sentUTC: sentUTC, receivedAt: receivedAt,
+            xml: String(decoding: xml, as: UTF8.self), waitingFor: waitingFor.sorted())
+        let event = try NewEvent(
+            at: receivedAt, incident: nil, actor: .peer(province: peer), exercise: exercise, event: .capHeld(payload))
+        return (payload, event)
+    }
+}
+
 extension CAPStore {
     /// Held messages still waiting, oldest first.
     ///

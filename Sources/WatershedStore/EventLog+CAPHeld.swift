@@ -22,13 +22,7 @@ extension EventLog {
     public func holdCAPMessage(_ message: HeldCAPMessage, waitingFor: [String], exercise: Bool) async throws
         -> StoredEvent
     {
-        let payload = CAPHeldPayload(
-            peer: message.peer, sender: message.sender, identifier: message.identifier, sentUTC: message.sentUTC,
-            receivedAt: message.receivedAt, xml: String(decoding: message.xml, as: UTF8.self),
-            waitingFor: waitingFor.sorted())
-        let event = try NewEvent(
-            at: message.receivedAt, incident: nil, actor: .peer(province: message.peer), exercise: exercise,
-            event: .capHeld(payload))
+        let (payload, event) = try message.heldEvent(waitingFor: waitingFor, exercise: exercise)
         return try await append([event]) { db, _ in try Self.projectHold(payload, in: db) }[0]
     }
 

@@ -17,7 +17,7 @@ import WatershedTestSupport
         process.currentDirectoryURL = Fixtures.repositoryRoot
         process.arguments = ["demo", "--clock-factor", "3600", "--reaction-ms", "100", "--timeline"]
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString).out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle

@@ -25,6 +25,25 @@ struct ServerOnPostgresTests {
         }
     }
 
+    /// Two nodes on a new database, with a client each (closed afterwards).
+    static func twoNodes<T: Sendable>(
+        _ body: @Sendable (LiveServer.Handle, LiveServer.Handle, APIClient, APIClient) async throws -> T
+    ) async throws -> T {
+        try await TestCluster.withDatabase { url in
+            try await node(url.description) { a in
+                try await node(url.description) { b in
+                    let apiA = try APIClient(a)
+                    let apiB = try APIClient(b)
+                    defer {
+                        apiA.close()
+                        apiB.close()
+                    }
+                    return try await body(a, b, apiA, apiB)
+                }
+            }
+        }
+    }
+
     /// The incident filed on a node that then stops is there, with the same events, on a new node with a new data
     /// directory: the log is the database's, not the node's.
     @Test func aNewNodeServesWhatAnotherFiled() async throws {
@@ -53,58 +72,48 @@ struct ServerOnPostgresTests {
     /// Two nodes at once on one database: what one files, the other lists, streams and builds on (its next
     /// reference follows the first node's), and each reads its own write at once.
     @Test func twoNodesShareOneLog() async throws {
-        try await TestCluster.withDatabase { url in
-            try await Self.node(url.description) { a in
-                try await Self.node(url.description) { b in
-                    let apiA = try APIClient(a)
-                    let apiB = try APIClient(b)
-                    defer {
-                        apiA.close()
-                        apiB.close()
-                    }
-                    let first = try await apiA.request(
-                        .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
-                    #expect(first.status == 201)
-                    let onA = try first.decoded(IncidentCreated.self)
-                    // B folds A's commit within the follower's poll (a second), usually at once (NOTIFY).
-                    var seen = 0
-                    for _ in 0..<50 {
-                        let found = try await apiB.request(
-                            .GET, "/v1/incidents/\(onA.incident.id.uuidString)", token: DevToken.viewer)
-                        seen = found.status
-                        if seen == 200 { break }
-                        try await Task.sleep(for: .milliseconds(100))
-                    }
-                    #expect(seen == 200, "B never listed A's incident")
-                    let second = try await apiB.request(
-                        .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(km: "20"))
-                    #expect(second.status == 201)
-                    let onB = try second.decoded(IncidentCreated.self)
-                    #expect(onB.firstSeq == onA.lastSeq + 1)
-                    #expect(onA.incident.reference.hasSuffix("-0001"))
-                    #expect(onB.incident.reference.hasSuffix("-0002"))
-                    // B reads its own write at once; A, told what the client has seen (`Watershed-Seen`), waits until
-                    // it has folded that far before it answers — no polling — and says how far it has
-                    // (`Watershed-Seq`).
-                    let own = try await apiB.request(
-                        .GET, "/v1/incidents/\(onB.incident.id.uuidString)", token: DevToken.viewer)
-                    #expect(own.status == 200)
-                    let readOnA = try await apiA.request(
-                        .GET, "/v1/incidents/\(onB.incident.id.uuidString)", token: DevToken.viewer,
-                        headers: [("Watershed-Seen", "\(onB.lastSeq)")])
-                    #expect(readOnA.status == 200)
-                    #expect(Int64(readOnA.headers.first(name: "Watershed-Seq") ?? "") ?? 0 >= onB.lastSeq)
-                    let ahead = try await apiA.request(
-                        .GET, "/v1/incidents", token: DevToken.viewer, headers: [("Watershed-Seen", "999999")])
-                    #expect(ahead.status == 503)
-                    #expect(ahead.error?.code == "catching_up")
-                    #expect(ahead.headers.first(name: "Retry-After") == "1")
-                    let streamedOnA = try await subscribe(a, after: onA.lastSeq)
-                    let streamedOnB = try await subscribe(b, after: onA.lastSeq)
-                    #expect(streamedOnB.compactMap(\.seq) == Array(onB.firstSeq...onB.lastSeq))
-                    #expect(streamedOnA == streamedOnB)
-                }
+        try await Self.twoNodes { a, b, apiA, apiB in
+            let first = try await apiA.request(
+                .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
+            #expect(first.status == 201)
+            let onA = try first.decoded(IncidentCreated.self)
+            // B folds A's commit within the follower's poll (a second), usually at once (NOTIFY).
+            var seen = 0
+            for _ in 0..<50 {
+                let found = try await apiB.request(
+                    .GET, "/v1/incidents/\(onA.incident.id.uuidString)", token: DevToken.viewer)
+                seen = found.status
+                if seen == 200 { break }
+                try await Task.sleep(for: .milliseconds(100))
             }
+            #expect(seen == 200, "B never listed A's incident")
+            let second = try await apiB.request(
+                .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport(km: "20"))
+            #expect(second.status == 201)
+            let onB = try second.decoded(IncidentCreated.self)
+            #expect(onB.firstSeq == onA.lastSeq + 1)
+            #expect(onA.incident.reference.hasSuffix("-0001"))
+            #expect(onB.incident.reference.hasSuffix("-0002"))
+            // B reads its own write at once; A, told what the client has seen (`Watershed-Seen`), waits until
+            // it has folded that far before it answers — no polling — and says how far it has
+            // (`Watershed-Seq`).
+            let own = try await apiB.request(
+                .GET, "/v1/incidents/\(onB.incident.id.uuidString)", token: DevToken.viewer)
+            #expect(own.status == 200)
+            let readOnA = try await apiA.request(
+                .GET, "/v1/incidents/\(onB.incident.id.uuidString)", token: DevToken.viewer,
+                headers: [("Watershed-Seen", "\(onB.lastSeq)")])
+            #expect(readOnA.status == 200)
+            #expect(Int64(readOnA.headers.first(name: "Watershed-Seq") ?? "") ?? 0 >= onB.lastSeq)
+            let ahead = try await apiA.request(
+                .GET, "/v1/incidents", token: DevToken.viewer, headers: [("Watershed-Seen", "999999")])
+            #expect(ahead.status == 503)
+            #expect(ahead.error?.code == "catching_up")
+            #expect(ahead.headers.first(name: "Retry-After") == "1")
+            let streamedOnA = try await subscribe(a, after: onA.lastSeq)
+            let streamedOnB = try await subscribe(b, after: onA.lastSeq)
+            #expect(streamedOnB.compactMap(\.seq) == Array(onB.firstSeq...onB.lastSeq))
+            #expect(streamedOnA == streamedOnB)
         }
     }
 
@@ -150,71 +159,51 @@ struct ServerOnPostgresTests {
     /// carries the incident's last seq (`AppendCondition`), so the second to commit is refused, decided again on the
     /// newer fold and answered 409 (`task_state`): one acknowledgement in the log, not two.
     @Test func aTaskAcknowledgedOnTwoNodesAtOnceIsAcknowledgedOnce() async throws {
-        try await TestCluster.withDatabase { url in
-            try await Self.node(url.description) { a in
-                try await Self.node(url.description) { b in
-                    let apiA = try APIClient(a)
-                    let apiB = try APIClient(b)
-                    defer {
-                        apiA.close()
-                        apiB.close()
-                    }
-                    let filed = try await apiA.request(
-                        .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
-                    let incident = try filed.decoded(IncidentCreated.self)
-                    let task = try #require(
-                        try await DispatchTests.responseTasks(apiA, incident: incident.incident.id.uuidString)
-                            .first { DispatchTests.assignee($0) == "451203/county-duty-officer" })
-                    for _ in 0..<50 {
-                        let seen = try await apiB.request(
-                            .GET, "/v1/tasks/\(task.id.uuidString)", token: DevToken.viewer)
-                        if seen.status == 200 { break }
-                        try await Task.sleep(for: .milliseconds(100))
-                    }
-                    let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                        for api in [apiA, apiB] {
-                            group.addTask {
-                                try await api.request(
-                                    .POST, "/v1/tasks/\(task.id.uuidString)/ack", token: DevToken.officer
-                                ).status
-                            }
-                        }
-                        return try await group.reduce(into: [Int]()) { $0.append($1) }
-                    }
-                    #expect(statuses.sorted() == [200, 409])
-                    let acknowledged = try await DispatchTests.events(apiA, type: .taskAcknowledged)
-                    #expect(acknowledged.count == 1)
-                }
+        try await Self.twoNodes { a, b, apiA, apiB in
+            let filed = try await apiA.request(
+                .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
+            let incident = try filed.decoded(IncidentCreated.self)
+            let task = try #require(
+                try await DispatchTests.responseTasks(apiA, incident: incident.incident.id.uuidString)
+                    .first { DispatchTests.assignee($0) == "451203/county-duty-officer" })
+            for _ in 0..<50 {
+                let seen = try await apiB.request(
+                    .GET, "/v1/tasks/\(task.id.uuidString)", token: DevToken.viewer)
+                if seen.status == 200 { break }
+                try await Task.sleep(for: .milliseconds(100))
             }
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for api in [apiA, apiB] {
+                    group.addTask {
+                        try await api.request(
+                            .POST, "/v1/tasks/\(task.id.uuidString)/ack", token: DevToken.officer
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.sorted() == [200, 409])
+            let acknowledged = try await DispatchTests.events(apiA, type: .taskAcknowledged)
+            #expect(acknowledged.count == 1)
         }
     }
 
     /// A stream ticket issued on one node opens the stream on the other, once: the ticket is kept in the database
     /// (by its SHA-256) and taken with one `DELETE … RETURNING`, so using it again on either node is refused.
     @Test func aTicketFromOneNodeOpensTheStreamOnAnotherOnce() async throws {
-        try await TestCluster.withDatabase { url in
-            try await Self.node(url.description) { a in
-                try await Self.node(url.description) { b in
-                    let apiA = try APIClient(a)
-                    let apiB = try APIClient(b)
-                    defer {
-                        apiA.close()
-                        apiB.close()
-                    }
-                    let filed = try await apiA.request(
-                        .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
-                    let lastSeq = try filed.decoded(IncidentCreated.self).lastSeq
-                    let issued = try await apiA.request(.POST, "/v1/stream-tickets", token: DevToken.viewer)
-                    #expect(issued.status == 201)
-                    let ticket = try issued.decoded(StreamTicket.self).ticket
-                    let frames = try await subscribe(b, after: 0, token: nil, query: "&ticket=\(ticket)")
-                    #expect(frames.compactMap(\.seq) == Array(1...lastSeq))
-                    for api in [apiA, apiB] {
-                        let reused = try await api.request(.GET, "/v1/stream?after=0&ticket=\(ticket)")
-                        #expect(reused.status == 401)
-                        #expect(reused.error?.code == "bad_ticket")
-                    }
-                }
+        try await Self.twoNodes { a, b, apiA, apiB in
+            let filed = try await apiA.request(
+                .POST, "/v1/incidents", token: DevToken.officer, body: longjiangReport())
+            let lastSeq = try filed.decoded(IncidentCreated.self).lastSeq
+            let issued = try await apiA.request(.POST, "/v1/stream-tickets", token: DevToken.viewer)
+            #expect(issued.status == 201)
+            let ticket = try issued.decoded(StreamTicket.self).ticket
+            let frames = try await subscribe(b, after: 0, token: nil, query: "&ticket=\(ticket)")
+            #expect(frames.compactMap(\.seq) == Array(1...lastSeq))
+            for api in [apiA, apiB] {
+                let reused = try await api.request(.GET, "/v1/stream?after=0&ticket=\(ticket)")
+                #expect(reused.status == 401)
+                #expect(reused.error?.code == "bad_ticket")
             }
         }
     }
@@ -222,32 +211,27 @@ struct ServerOnPostgresTests {
     /// Reports filed on two nodes at the same moment get different references: each node hands out the next serial
     /// of its fold, the reference is the report's claim, and the node whose append is refused takes the next one.
     @Test func reportsFiledOnTwoNodesAtOnceGetDifferentReferences() async throws {
-        try await TestCluster.withDatabase { url in
-            try await Self.node(url.description) { a in
-                try await Self.node(url.description) { b in
-                    let apis = [try APIClient(a), try APIClient(b)]
-                    defer { for api in apis { api.close() } }
-                    let references = try await withThrowingTaskGroup(of: [String].self) { group in
-                        for (index, api) in apis.enumerated() {
-                            group.addTask {
-                                var references: [String] = []
-                                for round in 0..<3 {
-                                    let reply = try await api.request(
-                                        .POST, "/v1/incidents", token: DevToken.officer,
-                                        body: longjiangReport(km: "\(10 * round + index)"))
-                                    #expect(reply.status == 201, "\(String(decoding: reply.body, as: UTF8.self))")
-                                    references.append(try reply.decoded(IncidentCreated.self).incident.reference)
-                                }
-                                return references
-                            }
+        try await Self.twoNodes { _, _, apiA, apiB in
+            let apis = [apiA, apiB]
+            let references = try await withThrowingTaskGroup(of: [String].self) { group in
+                for (index, api) in apis.enumerated() {
+                    group.addTask {
+                        var references: [String] = []
+                        for round in 0..<3 {
+                            let reply = try await api.request(
+                                .POST, "/v1/incidents", token: DevToken.officer,
+                                body: longjiangReport(km: "\(10 * round + index)"))
+                            #expect(reply.status == 201, "\(String(decoding: reply.body, as: UTF8.self))")
+                            references.append(try reply.decoded(IncidentCreated.self).incident.reference)
                         }
-                        return try await group.reduce(into: [String]()) { $0 += $1 }
+                        return references
                     }
-                    #expect(references.count == 6)
-                    #expect(Set(references).count == 6, "\(references.sorted())")
-                    #expect(Set(references.map { $0.suffix(4) }) == ["0001", "0002", "0003", "0004", "0005", "0006"])
                 }
+                return try await group.reduce(into: [String]()) { $0 += $1 }
             }
+            #expect(references.count == 6)
+            #expect(Set(references).count == 6, "\(references.sorted())")
+            #expect(Set(references.map { $0.suffix(4) }) == ["0001", "0002", "0003", "0004", "0005", "0006"])
         }
     }
 

@@ -42,7 +42,7 @@ final class ServerProcess: @unchecked Sendable {
             "--playbooks", Fixtures.playbooksDirectory.path,
             "--seeds", Fixtures.repositoryRoot.appendingPathComponent("seeds").path, "--log-level", "notice",
         ]
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         handle.seekToEndOfFile()
         process.standardOutput = handle
