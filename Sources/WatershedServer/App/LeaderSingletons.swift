@@ -46,13 +46,7 @@ struct LeaderSingletons: Service {
                 case .elected(let epoch):
                     logger.notice("elected leader: running the singletons", metadata: ["epoch": "\(epoch)"])
                     running = Task {
-                        do {
-                            await incidents.waitFolded(through: try await log.head())
-                            try await LeaderFence.$epoch.withValue(epoch) { try await Self.runAll(services) }
-                        } catch is CancellationError {
-                        } catch {
-                            logger.error("a singleton failed", metadata: ["error": "\(error)"])
-                        }
+                        await Self.lead(epoch: epoch, services, log: log, incidents: incidents, logger: logger)
                     }
                 case .lost:
                     logger.warning("lost the leader lease: stopping the singletons")
@@ -66,6 +60,36 @@ struct LeaderSingletons: Service {
         }
         leaseTask.cancel()
         await leaseTask.value
+    }
+
+    /// While this node leads (until cancelled): folds the log to the head it finds, then runs the singletons fenced
+    /// by `epoch`. The head is asked again every second until the database answers, and singletons that fail are
+    /// started again a second later: a leader that has stopped its singletons would leave them stopped everywhere.
+    static func lead(
+        epoch: Int64, _ services: [any Service], log: any EventStore, incidents: IncidentService, logger: Logger
+    ) async {
+        var head: Int64?
+        while head == nil, !Task.isCancelled {
+            do {
+                head = try await log.head()
+            } catch {
+                logger.warning("elected, but cannot read the log's head yet", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        guard let head else { return }
+        await incidents.waitFolded(through: head)
+        while !Task.isCancelled {
+            do {
+                try await LeaderFence.$epoch.withValue(epoch) { try await runAll(services) }
+                return
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("a singleton failed; starting them again", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     /// Runs every service until all end (or one throws).

@@ -8,7 +8,8 @@ extension IncidentService {
     /// (on PostgreSQL) the other nodes'. Wakes the scheduler when a task changed and the drill runner when a drill
     /// did, and resumes the appenders whose events are now folded.
     ///
-    /// An event whose payload does not have its type's shape (a log written by other code) is logged and skipped.
+    /// An event whose payload does not have its type's shape (a log written by other code) is skipped (`watershed
+    /// audit verify` names it).
     func fold(_ batch: [StoredEvent]) {
         var tasksChanged = false
         var drillsMoved = false
@@ -23,7 +24,7 @@ extension IncidentService {
                     recorded = try RecordedEvent(event)
                 }
             } catch {
-                // Not ours to decide on (`watershed audit verify` names it); the start-up fold refuses such a log.
+                // The start-up fold refuses such a log; one committed since cannot stop the fold of the others.
                 continue
             }
             book.fold(recorded)
@@ -47,7 +48,7 @@ extension IncidentService {
         await withCheckedContinuation { foldWaiters.append((seq, $0)) }
     }
 
-    /// Waits until ``folded`` reaches `seq`, at most `limit`: whether it did.
+    /// Waits until ``folded`` reaches `seq`, at most `limit` (looking every 10 ms): whether it did.
     func waitFolded(through seq: Int64, limit: Duration) async -> Bool {
         guard folded < seq else { return true }
         let deadline = ContinuousClock.now + limit

@@ -24,7 +24,8 @@ struct FiledReport: Sendable {
 /// The actor suspends while an append commits, so two requests could interleave between their checks and their
 /// appends. Two locks keep them apart: one per `Idempotency-Key` (a retry waits for the first attempt, then
 /// replays it) and one per incident (a follow-up cannot pass the "still open" check while a final report is
-/// committing). They are always taken in that order.
+/// committing). They are always taken in that order. Across nodes (PostgreSQL) the append's condition does what the
+/// incident's lock does here (``decideAndAppend(on:_:)``), and an initial report's reference is its claim.
 public actor IncidentService {
     let log: any ServerLog
     let basin: Basin
