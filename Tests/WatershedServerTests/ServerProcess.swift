@@ -14,6 +14,8 @@ final class ServerProcess: @unchecked Sendable {
     let data: URL
     let port: Int
     let peerPort: Int
+    /// More arguments for `watershed serve` (`--database postgres://…`).
+    let extraArguments: [String]
     private var process: Process?
     let output: URL
 
@@ -25,7 +27,8 @@ final class ServerProcess: @unchecked Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("watershed")
     }
 
-    init(province: String, data: URL, port: Int, peerPort: Int) {
+    init(province: String, data: URL, port: Int, peerPort: Int, arguments: [String] = []) {
+        self.extraArguments = arguments
         self.province = province
         self.data = data
         self.port = port
@@ -37,11 +40,12 @@ final class ServerProcess: @unchecked Sendable {
     func start() async throws {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = [
-            "serve", "--province", province, "--port", "\(port)", "--peer-port", "\(peerPort)", "--data", data.path,
-            "--playbooks", Fixtures.playbooksDirectory.path,
-            "--seeds", Fixtures.repositoryRoot.appendingPathComponent("seeds").path, "--log-level", "notice",
-        ]
+        process.arguments =
+            [
+                "serve", "--province", province, "--port", "\(port)", "--peer-port", "\(peerPort)", "--data", data.path,
+                "--playbooks", Fixtures.playbooksDirectory.path,
+                "--seeds", Fixtures.repositoryRoot.appendingPathComponent("seeds").path, "--log-level", "notice",
+            ] + extraArguments
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         handle.seekToEndOfFile()
@@ -49,15 +53,12 @@ final class ServerProcess: @unchecked Sendable {
         process.standardError = handle
         try process.run()
         self.process = process
-        let client = try HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration())
-        defer { client.shutdown { _ in } }
         for _ in 0..<600 {
-            if let response = try? await client.execute(
-                HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(2)),
-                response.status == .ok
-            {
-                return
-            }
+            // A new client each time: a server that makes its development CA at start writes it only now.
+            let client = try HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration())
+            let response = try? await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(2))
+            try? await client.shutdown()
+            if response?.status == .ok { return }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -67,12 +68,29 @@ final class ServerProcess: @unchecked Sendable {
     /// SIGTERM, then waits for the exit.
     func stop() {
         guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGCONT)
         process.terminate()
         process.waitUntilExit()
         self.process = nil
     }
 
     var isRunning: Bool { process?.isRunning ?? false }
+
+    /// The process id while it runs (what `watershed_leader.node` names: "host pid N").
+    var pid: Int32? { process.map(\.processIdentifier) }
+
+    /// The server as the in-process tests' helpers take it (``APIClient``, ``subscribe(_:after:token:query:live:action:)``).
+    var handle: LiveServer.Handle { LiveServer.Handle(port: port, caFile: caFile, data: data) }
+
+    /// Sends `signal` (`SIGKILL`, `SIGSTOP`, `SIGCONT`); after `SIGKILL`, waits for the exit.
+    func send(_ signal: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+        if signal == SIGKILL {
+            process.waitUntilExit()
+            self.process = nil
+        }
+    }
 
     /// The log so far (for failure messages).
     var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
@@ -90,13 +108,14 @@ final class ServerProcess: @unchecked Sendable {
     /// A GET/POST against this server's people's port with a bearer token; the status and body, to read as the
     /// Wire type it answers (``APIClient/Reply/decoded(_:)``).
     func request(
-        _ method: HTTPMethod, _ path: String, token: String, body: Data? = nil
+        _ method: HTTPMethod, _ path: String, token: String, body: Data? = nil, headers: [(String, String)] = []
     ) async throws -> APIClient.Reply {
         let client = try HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration())
         defer { client.shutdown { _ in } }
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: body))

@@ -293,7 +293,7 @@ public func buildApplication(
                 LeaderSingletons(
                     services: (runsScheduler ? [scheduler, peerWatch, drillRunner] : []) + links,
                     lease: (log as? PostgresEventLog).map { LeaderLease(log: $0, node: LeaderSingletons.nodeName) },
-                    log: log, incidents: incidents, logger: logger),
+                    log: log, incidents: incidents, metrics: metrics, logger: logger),
             ],
         onServerRunning: { channel in await readiness.people(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

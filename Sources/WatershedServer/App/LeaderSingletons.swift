@@ -24,6 +24,7 @@ struct LeaderSingletons: Service {
     let lease: LeaderLease?
     let log: any EventStore
     let incidents: IncidentService
+    let metrics: ServerMetrics
     let logger: Logger
 
     /// This node in `watershed_leader.node`: the host name and the process id.
@@ -32,12 +33,14 @@ struct LeaderSingletons: Service {
     func run() async throws {
         guard let lease else {
             // A service that returns ends the server (ServiceGroup): with nothing to run, wait for the shutdown.
+            metrics.leading(true)
             if services.isEmpty { try? await gracefulShutdown() }
             try await Self.runAll(services)
             return
         }
         let leaseTask = Task { await lease.run() }
-        let (services, log, incidents, logger) = (services, log, incidents, logger)
+        let (services, log, incidents, metrics, logger) = (services, log, incidents, metrics, logger)
+        metrics.leading(false)
         await cancelWhenGracefulShutdown {
             var running: Task<Void, Never>?
             // Ends when the shutdown cancels this task.
@@ -45,11 +48,13 @@ struct LeaderSingletons: Service {
                 switch change {
                 case .elected(let epoch):
                     logger.notice("elected leader: running the singletons", metadata: ["epoch": "\(epoch)"])
+                    metrics.leading(true, epoch: epoch)
                     running = Task {
                         await Self.lead(epoch: epoch, services, log: log, incidents: incidents, logger: logger)
                     }
                 case .lost:
                     logger.warning("lost the leader lease: stopping the singletons")
+                    metrics.leading(false)
                     running?.cancel()
                     await running?.value
                     running = nil

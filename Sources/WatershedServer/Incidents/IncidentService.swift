@@ -351,6 +351,11 @@ public actor IncidentService {
         let lock = "key " + scoped
         await acquire(lock)
         defer { release(lock) }
+        if keys[scoped] == nil {
+            // A key this node has not folded may have been used on another node — typically the same request sent
+            // again after that node failed to answer: fold what is committed (at most 5 s) before deciding it is new.
+            _ = await waitFolded(through: try await log.head(), limit: .seconds(5))
+        }
         if let entry = keys[scoped] {
             if entry.at.addingTimeInterval(Idempotency.lifetime) > now {
                 guard entry.requestSHA256 == fingerprint else { throw Idempotency.conflict(key) }

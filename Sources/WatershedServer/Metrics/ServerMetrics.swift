@@ -19,6 +19,8 @@ import Prometheus
 /// | `watershed_peer_link_up{peer}` | gauge | 1 while our link to that neighbour's peer port is connected, else 0 |
 /// | `watershed_http_request_seconds{method,route,status}` | histogram | request latency by route pattern |
 /// | `watershed_storage_failures_total{kind}` | counter | requests refused for a storage failure (`full`, `io`, …) |
+/// | `watershed_leader` | gauge | 1 while this node runs the singletons (scheduler, peer links, drill runner, peer watch) |
+/// | `watershed_leader_epoch` | gauge | the leader epoch this node was last elected with (PostgreSQL; 0 on SQLite) |
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` emits.
     public let registry = PrometheusCollectorRegistry()
@@ -27,6 +29,8 @@ public final class ServerMetrics: Sendable {
     let requestsInFlight: Gauge
     let appendSeconds: DurationHistogram
     let pushLagSeconds: DurationHistogram
+    let leader: Gauge
+    let leaderEpoch: Gauge
 
     /// Buckets for appends and pushes: 0.5 ms … 2.5 s.
     static let fastBuckets: [Duration] = [
@@ -58,6 +62,21 @@ public final class ServerMetrics: Sendable {
                 namespace: "watershed", subsystem: "push", metricName: "lag", unitName: "seconds",
                 helpText: "Time from an event's commit to its frame written to a stream connection."),
             labels: [], buckets: Self.fastBuckets)
+        leader = registry.makeGauge(
+            descriptor: .init(
+                namespace: "watershed", metricName: "leader",
+                helpText:
+                    "1 while this node runs the singletons (deadline scheduler, peer links, drill runner), else 0."))
+        leaderEpoch = registry.makeGauge(
+            descriptor: .init(
+                namespace: "watershed", subsystem: "leader", metricName: "epoch",
+                helpText: "The leader epoch this node was last elected with (PostgreSQL); 0 on SQLite."))
+    }
+
+    /// Sets `watershed_leader` (and, when elected, `watershed_leader_epoch`).
+    func leading(_ value: Bool, epoch: Int64? = nil) {
+        leader.set(to: value ? 1.0 : 0.0)
+        if let epoch { leaderEpoch.set(to: Double(epoch)) }
     }
 
     /// Counts committed events by type.
