@@ -43,22 +43,11 @@ case "${1:-}" in
     ;;
   start-pair)
     dir=$(mktemp -d /tmp/watershed-pg-pair.XXXXXX)
-    chmod 0755 "$dir"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
     free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
     primary=$(free_port)
     standby=$(free_port)
-    as_owner "$bin/initdb" -D "$dir/primary" -U watershed -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
-      || { cat "$dir/initdb.log" >&2; exit 1; }
-    # Every commit waits for the standby's flush (synchronous_commit = on, the default, with a synchronous standby).
-    as_owner "$bin/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w -t 60 \
-      -o "-p $primary -k $dir -c listen_addresses=127.0.0.1 -c synchronous_standby_names=* -c wal_level=replica" \
-      start >/dev/null || { cat "$dir/primary.log" >&2; exit 1; }
-    as_owner "$bin/pg_basebackup" -D "$dir/standby" -R -X stream -h 127.0.0.1 -p "$primary" -U watershed \
-      >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
-    as_owner "$bin/pg_ctl" -D "$dir/standby" -l "$dir/standby.log" -w -t 60 \
-      -o "-p $standby -k $dir -c listen_addresses=127.0.0.1" start >/dev/null \
-      || { cat "$dir/standby.log" >&2; exit 1; }
+    # The same pair as the three-node trial in deploy/ (every commit waits for the standby's flush).
+    "$(dirname "$0")/../../deploy/three-nodes/postgres-pair.sh" "$dir" "$primary" "$standby"
     echo "export WATERSHED_PAIR_URL=postgres://watershed@127.0.0.1:$primary,127.0.0.1:$standby/postgres?sslmode=disable"
     echo "export WATERSHED_PAIR_DIR=$dir"
     echo "export WATERSHED_PAIR_PRIMARY=$primary"
