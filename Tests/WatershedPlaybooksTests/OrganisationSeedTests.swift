@@ -116,14 +116,18 @@ import WatershedTestSupport
         var path: String
         var text: String
 
-        init(edits: (inout [String]) throws -> Void) throws {
-            let original = try String(contentsOf: OrganisationSeedTests.seedFile, encoding: .utf8)
+        /// A copy of `source` (the organisation seed unless told), written as `name`.
+        init(
+            of source: URL = OrganisationSeedTests.seedFile, name: String = "organisation.yaml",
+            edits: (inout [String]) throws -> Void
+        ) throws {
+            let original = try String(contentsOf: source, encoding: .utf8)
             var lines = original.components(separatedBy: "\n")
             try edits(&lines)
             text = lines.joined(separator: "\n")
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("watershed-org-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            path = folder.appendingPathComponent("organisation.yaml").path
+            path = folder.appendingPathComponent(name).path
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
 

@@ -149,6 +149,14 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
         return Array(chain[(index + 1)...])
     }
 
+    /// The position asked to acknowledge at escalation step `step`: the assignee at 0, then the chain above it one
+    /// position a step, staying at its top once there (``chainAboveAssignee``).
+    public func position(atStep step: Int) -> Assignee {
+        let above = chainAboveAssignee
+        guard step > 0, !above.isEmpty else { return assignee }
+        return above[min(step - 1, above.count - 1)]
+    }
+
     private var pendingAckDeadline: Date? {
         state == .dispatched && !unowned ? ackBy : nil
     }
@@ -287,8 +295,7 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
                 return [overdue, .unowned(unowned)]
             }
             let step = escalationStep + 1
-            let above = chainAboveAssignee
-            let target = above.isEmpty ? assignee : above[min(step - 1, above.count - 1)]
+            let target = position(atStep: step)
             let escalated = TaskEscalated(
                 task: id, step: step, to: target, ackBy: ack.addingTimeInterval(policy.ackInterval), at: now)
             return [overdue, .escalated(escalated)]

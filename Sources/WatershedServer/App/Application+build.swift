@@ -67,6 +67,19 @@ public func buildApplication(
     } catch {
         throw ServerStartupError.invalidFiles(error.diagnostics.map(\.description))
     }
+    // The duty rota (issue 19), when the province has one: checked at start like the organisation; a broken one
+    // stops the start with its `file:line:column` lines. Its numbers are never logged.
+    let rotaFile = seedsFolder.appendingPathComponent("rota.yaml").path
+    if FileManager.default.fileExists(atPath: rotaFile) {
+        do {
+            let rota = try RotaSeed.load(file: rotaFile, organisation: organisation)
+            logger.info(
+                "duty rota loaded",
+                metadata: ["people": "\(rota.people.count)", "positions": "\(rota.rotations.count)"])
+        } catch {
+            throw ServerStartupError.invalidFiles(error.diagnostics.map(\.description))
+        }
+    }
 
     // Both ports first: a port in use stops the start before anything is made or said (issue 15, item 19).
     try await Listeners.probe(host: configuration.host, port: configuration.port, listener: "people's port")

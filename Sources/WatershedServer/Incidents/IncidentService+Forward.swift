@@ -6,8 +6,9 @@ import WatershedWire
 extension IncidentService {
     /// Forwards a lower unit's report of an incident to `to` (MEE) for this province (MEP Order No. 17 Art. 3:
     /// within 1 h of receiving the county's report), appending ``IncidentRules/forward(report:to:on:by:now:)``'s
-    /// events under the incident's lock. A drill incident's forward is timed on its drill clock. The caller has
-    /// checked the commander role.
+    /// events under the incident's lock, decided again on a newer fold when another node committed to the incident
+    /// meanwhile (``decideAndAppend(on:_:)``: the same report forwarded on two nodes at once is forwarded once). A
+    /// drill incident's forward is timed on its drill clock. The caller has checked the commander role.
     ///
     /// - Parameters:
     ///   - key: the incident's UUID or reference.
@@ -23,11 +24,15 @@ extension IncidentService {
         let lock = "incident " + id.uuidString
         await acquire(lock)
         defer { release(lock) }
-        guard let incident = book.incident(id) else { throw Self.unknown(key) }
-        let (now, drillWall) = times(of: id, wall: wall)
-        let events = try rules.forward(report: report, to: to, on: incident, by: identity.holder, now: now)
-        let make = EventMaker(incident: id, identity: identity, now: now, exercise: incident.exercise, wall: drillWall)
-        let stored = try await append(try make(events))
+        var events: [IncidentEvent] = []
+        let stored = try await decideAndAppend(on: id) {
+            guard let incident = book.incident(id) else { throw Self.unknown(key) }
+            let (now, drillWall) = times(of: id, wall: wall)
+            events = try rules.forward(report: report, to: to, on: incident, by: identity.holder, now: now)
+            let make = EventMaker(
+                incident: id, identity: identity, now: now, exercise: incident.exercise, wall: drillWall)
+            return try make(events)
+        }
         guard let after = book.incident(id), let forward = after.forwards.last else { throw Self.unknown(key) }
         let metIDs = Set(events.compactMap { if case .obligationMet(let met) = $0 { met.obligation } else { nil } })
         return ReportForwardAnswer(

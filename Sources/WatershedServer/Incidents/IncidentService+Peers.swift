@@ -152,7 +152,8 @@ extension IncidentService {
 
     /// Records the neighbour's answer to our notification of `incident` (``IncidentRules/acknowledgement(_:accepted:on:now:)``):
     /// `PeerReceived` or `PeerAccepted`, with the calls to its duty office that it answers done. Under the incident's
-    /// lock.
+    /// lock, decided again on a newer fold when another node committed to the incident meanwhile
+    /// (``decideAndAppend(on:_:)``: the same answer arriving on two nodes is recorded once).
     ///
     /// - Throws: the log's errors.
     public func acknowledge(_ payload: PeerAcknowledgementPayload, accepted: Bool, on incident: UUID, wall: Date)
@@ -161,12 +162,15 @@ extension IncidentService {
         let lock = "incident " + incident.uuidString
         await acquire(lock)
         defer { release(lock) }
-        guard let state = book.incident(incident) else { return }
-        let (now, drillWall) = times(of: incident, wall: wall)
-        let make = EventMaker(
-            incident: incident, actor: .peer(province: payload.province), now: now, exercise: state.exercise,
-            wall: drillWall)
-        _ = try await append(try make(rules.acknowledgement(payload, accepted: accepted, on: state, now: now)))
+        guard book.incident(incident) != nil else { return }
+        _ = try await decideAndAppend(on: incident) {
+            guard let state = book.incident(incident) else { return [] }
+            let (now, drillWall) = times(of: incident, wall: wall)
+            let make = EventMaker(
+                incident: incident, actor: .peer(province: payload.province), now: now, exercise: state.exercise,
+                wall: drillWall)
+            return try make(rules.acknowledgement(payload, accepted: accepted, on: state, now: now))
+        }
     }
 }
 
