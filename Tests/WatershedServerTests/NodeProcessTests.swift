@@ -102,6 +102,29 @@ struct NodeProcessTests {
         try await events(node).count(where: { $0.type == .taskEscalated })
     }
 
+    /// Finds the leader among `nodes`, lets a drill's escalations start, starts a second drill just before it sends
+    /// the leader `signal` (so that deadlines come due across the takeover: while a paused leader is stopped, and
+    /// overdue for its scheduler when it wakes), and waits for another node to lead — within 5 s, as issue 18 asks.
+    ///
+    /// - Returns: the old leader, the new one, and the escalations in the log when the signal was sent.
+    static func takeOver(_ nodes: [ServerProcess], after signal: Int32) async throws
+        -> (first: ServerProcess, next: ServerProcess, before: Int)
+    {
+        let first = try #require(try await leader(of: nodes), "no node was elected")
+        let others = nodes.filter { $0 !== first }
+        try await startDrill(on: others[0])
+        try await escalations(on: others[0], atLeast: 3)
+        try await startDrill(on: others[0])
+        let before = try await escalationCount(others[0])
+        let sent = ContinuousClock.now
+        first.send(signal)
+        let next = try #require(try await leader(of: others, seconds: 20), "no node took over")
+        let takeover = ContinuousClock.now - sent
+        print("takeover after signal \(signal): \(takeover)")
+        #expect(takeover <= .seconds(5), "the takeover took \(takeover)")
+        return (first, next, before)
+    }
+
     /// Waits (up to 30 s) until the log as `node` serves it holds `atLeast` escalations.
     static func escalations(on node: ServerProcess, atLeast: Int) async throws {
         for _ in 0..<300 {
@@ -154,19 +177,7 @@ struct NodeProcessTests {
     @Test func theLeaderKilledIsReplacedAndNothingFiresTwice() async throws {
         try await TestCluster.withDatabase { url in
             try await Self.nodes(3, database: url.description) { nodes in
-                let first = try #require(try await Self.leader(of: nodes), "no node was elected")
-                let others = nodes.filter { $0 !== first }
-                try await Self.startDrill(on: others[0])
-                try await Self.escalations(on: others[0], atLeast: 3)
-                // A second drill just before the kill: its deadlines come due across the takeover.
-                try await Self.startDrill(on: others[0])
-                let before = try await Self.escalationCount(others[0])
-                let killed = ContinuousClock.now
-                first.send(SIGKILL)
-                let next = try #require(try await Self.leader(of: others, seconds: 20), "no node took over")
-                let takeover = ContinuousClock.now - killed
-                print("takeover after kill -9: \(takeover)")
-                #expect(takeover <= .seconds(5), "the takeover took \(takeover)")
+                let (_, next, before) = try await Self.takeOver(nodes, after: SIGKILL)
                 // The new leader fires the deadlines that come due after the takeover.
                 try await Self.escalations(on: next, atLeast: before + 3)
                 let events = try await Self.events(next)
@@ -183,20 +194,7 @@ struct NodeProcessTests {
     @Test func aPausedLeaderResumedDoesNotActAsLeader() async throws {
         try await TestCluster.withDatabase { url in
             try await Self.nodes(3, database: url.description) { nodes in
-                let first = try #require(try await Self.leader(of: nodes), "no node was elected")
-                let others = nodes.filter { $0 !== first }
-                try await Self.startDrill(on: others[0])
-                try await Self.escalations(on: others[0], atLeast: 3)
-                // A second drill just before the pause: its deadlines come due while the leader is stopped, and
-                // are overdue for its scheduler when it wakes.
-                try await Self.startDrill(on: others[0])
-                let before = try await Self.escalationCount(others[0])
-                let paused = ContinuousClock.now
-                first.send(SIGSTOP)
-                let next = try #require(try await Self.leader(of: others, seconds: 20), "no node took over")
-                let takeover = ContinuousClock.now - paused
-                print("takeover after SIGSTOP: \(takeover)")
-                #expect(takeover <= .seconds(5), "the takeover took \(takeover)")
+                let (first, next, before) = try await Self.takeOver(nodes, after: SIGSTOP)
                 try await Self.escalations(on: next, atLeast: before + 3)
                 try await Task.sleep(for: .seconds(2))
                 first.send(SIGCONT)
