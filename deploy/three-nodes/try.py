@@ -128,7 +128,10 @@ def main():
             pid = int(open(os.path.join(folder, f"node-{leading[0]}.pid")).read())
             os.kill(pid, signal.SIGKILL)
             killed = time.monotonic()
-            while time.monotonic() - killed < 20 and (not leaders() or leaders() == leading):
+            while time.monotonic() - killed < 20:
+                now_leading = leaders()
+                if now_leading and now_leading != leading:
+                    break
                 time.sleep(0.1)
             takeover = time.monotonic() - killed
             figures["leader takeover after kill -9, s"] = round(takeover, 2)

@@ -68,8 +68,14 @@ public struct KannelGateway: Sendable {
         } catch {
             throw SMSGatewayError.unreachable("\(error)")
         }
-        let body = String(buffer: try await response.body.collect(upTo: 64 << 10))
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let body: String
+        do {
+            // smsbox answers a line (`0: Accepted for delivery`); anything much longer is not smsbox.
+            body = String(buffer: try await response.body.collect(upTo: 64 << 10))
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw SMSGatewayError.refused(status: Int(response.status.code), answer: "an answer over 64 KB")
+        }
         switch (response.status.code, body.prefix(2)) {
         case (202, "0:"): return .accepted
         case (202, "3:"): return .queued
