@@ -222,6 +222,13 @@ struct EventNames {
         case .capHeldDropped(let dropped):
             return "held CAP \(dropped.identity) dropped" + (dropped.by.map { " by \($0)" } ?? "")
                 + " (\(dropped.reason))"
+        case .textSent(let sent):
+            return "\(task(sent.task)): text to \(sent.to) (\(sent.person)), \(sent.occasion.rawValue)"
+                + (sent.queued ? ", queued at the gateway" : "")
+        case .textDelivered(let delivered):
+            return "\(task(delivered.task)): text delivered"
+        case .textFailed(let failed):
+            return "\(task(failed.task)): text \(failed.final ? "given up" : "failed"): \(failed.reason)"
         case .capReceived, .linked, .drillStarted, .drillInjected, .drillEnded:
             return ""
         }

@@ -201,6 +201,7 @@ import WatershedCore
             "ObligationDue", "ObligationMet", "PeerNotified", "PeerReceived", "PeerAccepted", "IncidentLinked",
             "IncidentClosed", "DrillStarted", "DrillInjected", "DrillEnded", "TaskUnowned", "TaskRescheduled",
             "PeerEventReceived", "CAPReceived", "CAPHeld", "CAPHeldRefused", "CAPHeldDropped", "ReportForwarded",
+            "TaskTextSent", "TaskTextDelivered", "TaskTextFailed",
         ]
         #expect(EventType.allCases.map(\.rawValue) == names)
     }

@@ -24,6 +24,10 @@ public enum ResponseTaskKind: String, Codable, Sendable, CaseIterable {
     /// of its that differs from the one our commander set (`origin:level:<their seq>`), or its close while our
     /// receptors are still at risk — close ours or continue (`origin:closed`). Issue 16.
     case review
+    /// A call from the duty chief to a position's holder whose text message about a task could not be sent or
+    /// delivered for the configured time (issue 19, "When the gateway fails"). Its `obligation` field is
+    /// `text:<the task's UUID>`: one open call per task.
+    case textUndelivered
 }
 
 /// `TaskDispatched`: a task was sent to its first assignee.

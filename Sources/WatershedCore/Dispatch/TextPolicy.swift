@@ -51,6 +51,20 @@ public struct TextPolicy: Codable, Sendable, Hashable {
     }
 }
 
+extension TextPolicy {
+    /// The next moment after `now` at which `task` calls for a text (its reminder, or its step's start after a
+    /// re-dispatch), or `nil` when none is ahead of it: when the sender next wakes, unless a commit wakes it first.
+    public func next(_ task: ResponseTask, after now: Date) -> Date? {
+        guard task.state == .dispatched, !task.unowned, let ackBy = task.ackBy else { return nil }
+        let start = ackBy.addingTimeInterval(-task.policy.ackInterval)
+        var times = [start]
+        if let fraction = reminderFraction, fraction > 0, fraction < 1 {
+            times.append(start.addingTimeInterval(fraction * task.policy.ackInterval))
+        }
+        return times.filter { $0 > now }.min()
+    }
+}
+
 /// One text a task calls for (``TextPolicy/due(_:now:)``).
 public struct TextDue: Sendable, Hashable {
     /// What makes it one text, whatever node or restart asks: `<task> step <k> from <its start, Unix seconds>

@@ -69,4 +69,10 @@ public enum EventType: String, Codable, CaseIterable, Sendable, Hashable {
     /// The province forwarded a lower unit's report to a recipient (MEE, MEP Order No. 17 Art. 3); the payload is
     /// ``ReportForwardedPayload``.
     case reportForwarded = "ReportForwarded"
+    /// A task's text message was taken by the SMS gateway (issue 19); the payload is ``TaskTextSent``.
+    case taskTextSent = "TaskTextSent"
+    /// A task's text message was reported delivered to the handset; the payload is ``TaskTextDelivered``.
+    case taskTextDelivered = "TaskTextDelivered"
+    /// A task's text message could not be sent or delivered; the payload is ``TaskTextFailed``.
+    case taskTextFailed = "TaskTextFailed"
 }

@@ -66,6 +66,8 @@ public struct Incident: Sendable, Hashable {
     public private(set) var notifications: [Notification] = []
     /// Incidents linked to this one.
     public private(set) var linked: [Link] = []
+    /// The text messages its tasks called for, in the order first sent or failed (issue 19).
+    public internal(set) var texts: [TaskText] = []
     /// Every event of the incident, one line each.
     public private(set) var timeline: [TimelineEntry] = []
     /// The seq of its latest event.
@@ -232,6 +234,8 @@ public struct Incident: Sendable, Hashable {
                     obligations[due].state = .cancelled
                 }
             }
+        case .textSent, .textDelivered, .textFailed:
+            entry.task = applyText(event.event).map { tasks[$0].reference }
         case .capReceived(let payload):
             entry.province = payload.peer
             entry.summary = CAPThread.describe(payload)

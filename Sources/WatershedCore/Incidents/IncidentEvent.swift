@@ -42,6 +42,12 @@ public enum IncidentEvent: Sendable, Hashable {
     case capHeldRefused(CAPHeldRefusedPayload)
     /// `CAPHeldDropped`: a held CAP message dropped (no incident).
     case capHeldDropped(CAPHeldDroppedPayload)
+    /// `TaskTextSent`: a task's text message taken by the SMS gateway.
+    case textSent(TaskTextSent)
+    /// `TaskTextDelivered`.
+    case textDelivered(TaskTextDelivered)
+    /// `TaskTextFailed`.
+    case textFailed(TaskTextFailed)
     /// `DrillStarted`.
     case drillStarted(DrillStartedPayload)
     /// `DrillInjected`.
@@ -70,6 +76,9 @@ public enum IncidentEvent: Sendable, Hashable {
         case .capHeld: .capHeld
         case .capHeldRefused: .capHeldRefused
         case .capHeldDropped: .capHeldDropped
+        case .textSent: .taskTextSent
+        case .textDelivered: .taskTextDelivered
+        case .textFailed: .taskTextFailed
         case .drillStarted: .drillStarted
         case .drillInjected: .drillInjected
         case .drillEnded: .drillEnded
@@ -99,6 +108,9 @@ public enum IncidentEvent: Sendable, Hashable {
         case .capHeld(let value): try JSONValue(encoding: value)
         case .capHeldRefused(let value): try JSONValue(encoding: value)
         case .capHeldDropped(let value): try JSONValue(encoding: value)
+        case .textSent(let value): try JSONValue(encoding: value)
+        case .textDelivered(let value): try JSONValue(encoding: value)
+        case .textFailed(let value): try JSONValue(encoding: value)
         case .drillStarted(let value): try JSONValue(encoding: value)
         case .drillInjected(let value): try JSONValue(encoding: value)
         case .drillEnded(let value): try JSONValue(encoding: value)
@@ -135,6 +147,9 @@ public enum IncidentEvent: Sendable, Hashable {
         case .capHeld: self = .capHeld(try payload.read())
         case .capHeldRefused: self = .capHeldRefused(try payload.read())
         case .capHeldDropped: self = .capHeldDropped(try payload.read())
+        case .taskTextSent: self = .textSent(try payload.read())
+        case .taskTextDelivered: self = .textDelivered(try payload.read())
+        case .taskTextFailed: self = .textFailed(try payload.read())
         case .drillStarted: self = .drillStarted(try payload.read())
         case .drillInjected: self = .drillInjected(try payload.read())
         case .drillEnded: self = .drillEnded(try payload.read())
