@@ -62,6 +62,27 @@ struct ServeCommand: AsyncParsableCommand {
             (default: watershed.sqlite in the data directory). See docs/postgres.md.
             """)
     var database: String?
+    @Option(
+        name: .customLong("sms-gateway"),
+        help: "Kannel smsbox's sendsms URL: task texts go to the duty rota's holders through it (docs/sms.md).")
+    var smsGateway: String?
+    @Option(name: .customLong("sms-user"), help: "Kannel's sendsms-user for Watershed.") var smsUser: String?
+    @Option(name: .customLong("sms-password"), help: "Its password (prefer WATERSHED_SMS_PASSWORD or the config file).")
+    var smsPassword: String?
+    @Option(
+        name: .customLong("sms-listen"),
+        help: "host:port for Kannel's delivery reports and replies, plain HTTP (default 127.0.0.1:8445).")
+    var smsListen: String?
+    @Option(
+        name: .customLong("sms-secret"),
+        help: "Shared secret in Kannel's callback URLs, 16+ characters (prefer WATERSHED_SMS_SECRET).")
+    var smsSecret: String?
+    @Option(name: .customLong("sms-allow"), help: "Addresses allowed to call back, comma-separated (default loopback).")
+    var smsAllow: String?
+    @Option(
+        name: .customLong("sms-undeliverable-minutes"),
+        help: "Minutes a text may stay unsent before the duty chief is asked to phone (default 15).")
+    var smsUndeliverableMinutes: String?
 
     func flags() -> [String: String] {
         let pairs: [(String, String?)] = [
@@ -69,7 +90,9 @@ struct ServeCommand: AsyncParsableCommand {
             ("playbooks", playbooks), ("seeds", seeds), ("tlsCert", tlsCert), ("tlsKey", tlsKey),
             ("peerCert", peerCert), ("peerKey", peerKey), ("logLevel", logLevel),
             ("capHeldHours", capHeldHours),
-            ("maxConnections", maxConnections), ("database", database),
+            ("maxConnections", maxConnections), ("database", database), ("smsGateway", smsGateway),
+            ("smsUser", smsUser), ("smsPassword", smsPassword), ("smsListen", smsListen), ("smsSecret", smsSecret),
+            ("smsAllow", smsAllow), ("smsUndeliverableMinutes", smsUndeliverableMinutes),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

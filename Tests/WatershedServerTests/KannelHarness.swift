@@ -21,18 +21,24 @@ final class KannelHarness: @unchecked Sendable {
     let secret = "kannel-test-secret"
     let smscPort: Int
     let sendsmsPort: Int
+    /// The fake SMSC a phone's reply comes in on (and its answer goes back to).
+    let replyPort: Int
     private var boxes: [Process] = []
+    private var smsbox: Process?
     private var phones: Process?
     private let received = NIOLockedValueBox<String>("")
 
     /// The sendsms URL Watershed calls.
     var sendsms: String { "http://127.0.0.1:\(sendsmsPort)/cgi-bin/sendsms" }
 
-    init() throws {
+    /// Kannel with its `sms-service` calling `watershed` (the SMS listener's base URL, `http://127.0.0.1:PORT`) with
+    /// `watershedSecret`.
+    init(watershed: String = "http://127.0.0.1:9", watershedSecret: String = "unused") throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("watershed-kannel-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         smscPort = try LiveServer.freePort()
         sendsmsPort = try LiveServer.freePort()
+        replyPort = try LiveServer.freePort()
         let template = try String(
             contentsOf: Fixtures.repositoryRoot.appendingPathComponent("Tests/kannel/kannel.conf.template"),
             encoding: .utf8)
@@ -42,6 +48,9 @@ final class KannelHarness: @unchecked Sendable {
             .replacingOccurrences(of: "@SMSBOX_PORT@", with: "\(try LiveServer.freePort())")
             .replacingOccurrences(of: "@SMSC_PORT@", with: "\(smscPort)")
             .replacingOccurrences(of: "@SENDSMS_PORT@", with: "\(sendsmsPort)")
+            .replacingOccurrences(of: "@REPLY_PORT@", with: "\(replyPort)")
+            .replacingOccurrences(of: "@WATERSHED_SECRET@", with: watershedSecret)
+            .replacingOccurrences(of: "@WATERSHED@", with: watershed)
             .replacingOccurrences(of: "@SECRET@", with: secret)
             .replacingOccurrences(of: "@DIR@", with: folder.path)
         try configuration.write(to: folder.appendingPathComponent("kannel.conf"), atomically: true, encoding: .utf8)
@@ -52,13 +61,28 @@ final class KannelHarness: @unchecked Sendable {
         let conf = folder.appendingPathComponent("kannel.conf").path
         boxes.append(try Self.run(Self.bearerbox, [conf], log: folder.appendingPathComponent("bearerbox.out")))
         try await Task.sleep(for: .milliseconds(300))
-        boxes.append(try Self.run(Self.smsbox, [conf], log: folder.appendingPathComponent("smsbox.out")))
         try startPhones()
+        try await startSMSBox()
+    }
+
+    /// Starts smsbox (again); returns once it answers.
+    func startSMSBox() async throws {
+        let conf = folder.appendingPathComponent("kannel.conf").path
+        smsbox = try Self.run(Self.smsbox, [conf], log: folder.appendingPathComponent("smsbox.out"))
         for _ in 0..<100 {
             if (try? await Self.probe(port: sendsmsPort)) == true { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw KannelHarnessError.didNotStart(log)
+    }
+
+    /// Stops smsbox: the gateway Watershed sends through is gone (connections refused).
+    func stopSMSBox() {
+        if let smsbox, smsbox.isRunning {
+            kill(smsbox.processIdentifier, SIGKILL)
+            smsbox.waitUntilExit()
+        }
+        smsbox = nil
     }
 
     /// Starts (again) the fake SMSC that plays the phones.
@@ -90,6 +114,35 @@ final class KannelHarness: @unchecked Sendable {
         phones = nil
     }
 
+    /// Sends `text` in from `number` to the service number 12369, as a phone replying, and returns the answer that
+    /// comes back (put together from its parts), or `nil` when none comes within `seconds`.
+    func reply(from number: String, text: String, seconds: Double = 5) async throws -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.fakesmsc)
+        // One message in (`-m 1`): `<sender> <receiver> text <words…>`.
+        process.arguments = ["-H", "127.0.0.1", "-r", "\(replyPort)", "-m", "1", "\(number) 12369 text \(text)"]
+        let output = NIOLockedValueBox<String>("")
+        let pipe = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { output.withLockedValue { $0 += String(decoding: data, as: UTF8.self) } }
+        }
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            pipe.fileHandleForReading.readabilityHandler = nil
+        }
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let answer = Self.texts(in: output.withLockedValue { $0 }).first { return answer.text }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
     /// What the phones have printed so far.
     var printed: String { received.withLockedValue { $0 } }
 
@@ -97,7 +150,10 @@ final class KannelHarness: @unchecked Sendable {
     /// `Got message N: <sender receiver type data>`: type `ucs-2` with the UTF-16BE bytes percent-encoded, `text`
     /// with the text, or `udh` with the user data header (3GPP TS 23.040 §9.2.3.24.1: `05 00 03 ref total seq` for a
     /// concatenated part) before the part's bytes.
-    var texts: [(to: String, text: String)] {
+    var texts: [(to: String, text: String)] { Self.texts(in: printed) }
+
+    /// ``texts`` in what a fake SMSC printed.
+    static func texts(in printed: String) -> [(to: String, text: String)] {
         var texts: [(to: String, text: String)] = []
         var parts: [String: [Int: String]] = [:]
         for line in printed.split(separator: "\n") {
@@ -162,6 +218,7 @@ final class KannelHarness: @unchecked Sendable {
 
     func stop() {
         stopPhones()
+        stopSMSBox()
         // The test's boxes hold nothing worth a clean shutdown (bearerbox's graceful one waits for its clients).
         for box in boxes.reversed() where box.isRunning {
             kill(box.processIdentifier, SIGKILL)

@@ -70,20 +70,29 @@ public func buildApplication(
     // The duty rota (issue 19), when the province has one: checked at start like the organisation; a broken one
     // stops the start with its `file:line:column` lines. Its numbers are never logged.
     let rotaFile = seedsFolder.appendingPathComponent("rota.yaml").path
+    var rota: DutyRota?
     if FileManager.default.fileExists(atPath: rotaFile) {
         do {
-            let rota = try RotaSeed.load(file: rotaFile, organisation: organisation)
+            rota = try RotaSeed.load(file: rotaFile, organisation: organisation)
             logger.info(
                 "duty rota loaded",
-                metadata: ["people": "\(rota.people.count)", "positions": "\(rota.rotations.count)"])
+                metadata: ["people": "\(rota?.people.count ?? 0)", "positions": "\(rota?.rotations.count ?? 0)"])
         } catch {
             throw ServerStartupError.invalidFiles(error.diagnostics.map(\.description))
         }
+    }
+    if configuration.sms != nil, rota == nil {
+        throw ServerStartupError.invalidFiles([
+            "\(rotaFile): smsGateway is set, but there is no duty rota to say who gets the texts (docs/sms.md)"
+        ])
     }
 
     // Both ports first: a port in use stops the start before anything is made or said (issue 15, item 19).
     try await Listeners.probe(host: configuration.host, port: configuration.port, listener: "people's port")
     try await Listeners.probe(host: configuration.host, port: configuration.peerPort, listener: "peer port")
+    if let sms = configuration.sms {
+        try await Listeners.probe(host: sms.host, port: sms.port, listener: "SMS listener (smsListen)")
+    }
 
     // Data directory (0700, locked against a second server), certificates, event log.
     let data = URL(fileURLWithPath: configuration.data)
@@ -261,6 +270,8 @@ public func buildApplication(
     let peerWatch = PeerWatch(
         incidents: incidents, names: loaded.basin.agreements.mapValues(\.name), liveness: liveness, clock: clock,
         logger: logger)
+    let (texts, smsListener) = textServices(
+        configuration, rota: rota, incidents: incidents, clock: clock, metrics: metrics, logger: logger)
     var links: [any Service] = []
     for peer in peers.peers.values.sorted(by: { $0.province < $1.province }) {
         // Our link verifies the peer's server certificate against its CA; a peer known only by its pinned client
@@ -302,11 +313,13 @@ public func buildApplication(
         ]
             + [
                 NamedListener(
-                    wrapped: peerApp, host: configuration.host, port: configuration.peerPort, listener: "peer port"),
+                    wrapped: peerApp, host: configuration.host, port: configuration.peerPort, listener: "peer port")
+            ] + smsListener + [
+
                 LeaderSingletons(
-                    services: (runsScheduler ? [scheduler, peerWatch, drillRunner] : []) + links,
+                    services: (runsScheduler ? [scheduler, peerWatch, drillRunner] : []) + texts + links,
                     lease: (log as? PostgresEventLog).map { LeaderLease(log: $0, node: LeaderSingletons.nodeName) },
-                    log: log, incidents: incidents, metrics: metrics, logger: logger),
+                    log: log, incidents: incidents, metrics: metrics, logger: logger)
             ],
         onServerRunning: { channel in await readiness.people(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
@@ -352,4 +365,33 @@ func checkPeerCertificates(
 func http1Configuration(refusals: UpgradeRefusals) -> HTTP1Channel.Configuration {
     HTTP1Channel.Configuration(
         additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals)], idleTimeout: .seconds(30))
+}
+
+/// The text sender (a leader's singleton) and the listener Kannel calls back, when `smsGateway` is set (issue 19;
+/// docs/sms.md); none otherwise. Kannel is told to report delivery at the listener's address (loopback when it
+/// listens on every address).
+func textServices(
+    _ configuration: ServerConfiguration, rota: DutyRota?, incidents: IncidentService, clock: any WallClock,
+    metrics: ServerMetrics, logger: Logger
+) -> (sender: [any Service], listener: [any Service]) {
+    guard let sms = configuration.sms, let rota else { return ([], []) }
+    let host = ["0.0.0.0", "::"].contains(sms.host) ? "127.0.0.1" : sms.host
+    let urlHost = host.contains(":") ? "[\(host)]" : host
+    let gateway = KannelGateway(
+        endpoint: sms.gateway, username: sms.user, password: sms.password,
+        deliveryReports:
+            "http://\(urlHost):\(sms.port)/sms/delivery?secret=\(KannelGateway.encode(sms.secret))&type=%d")
+    let sender = TextSender(
+        incidents: incidents, rota: rota, gateway: gateway, hasher: NumberHasher(secret: sms.secret),
+        policy: .standard, undeliverableAfter: sms.undeliverableAfter, clock: clock, metrics: metrics, logger: logger)
+    let router = Router(context: SMSRequestContext.self)
+    SMSCallbacks(
+        incidents: incidents, rota: rota, secret: sms.secret, allow: sms.allow, clock: clock, metrics: metrics,
+        logger: logger
+    ).register(on: router)
+    let app = Application(
+        router: router,
+        configuration: .init(address: .hostname(sms.host, port: sms.port), serverName: "watershed-sms"),
+        logger: logger)
+    return ([sender], [NamedListener(wrapped: app, host: sms.host, port: sms.port, listener: "SMS listener")])
 }

@@ -51,6 +51,43 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// data directory.
     public var database: String?
 
+    /// Kannel smsbox's `sendsms` URL (`http://127.0.0.1:13013/cgi-bin/sendsms`): task texts go to the rota's holders
+    /// through it (issue 19, docs/sms.md). `nil`: no texts.
+    public var smsGateway: String?
+    /// The `sendsms-user` Kannel knows Watershed as, and its password.
+    public var smsUser: String?
+    public var smsPassword: String?
+    /// Where Watershed listens for Kannel's calls back (delivery reports, replies): `host:port`, plain HTTP — keep it
+    /// on loopback or a private network, with ``smsAllow``.
+    public var smsListen: String = "127.0.0.1:8445"
+    /// The shared secret Kannel's callback URLs carry (`secret=`), at least 16 characters; it also keys the hash of
+    /// mobile numbers in events.
+    public var smsSecret: String?
+    /// The addresses allowed to call back, comma-separated (default loopback).
+    public var smsAllow: String = "127.0.0.1,::1"
+    /// Minutes a text may stay unsent or undelivered before the sender gives up and the duty chief is asked to
+    /// phone (a decimal, 0.01–1440).
+    public var smsUndeliverableMinutes: Double = 15
+
+    /// The SMS settings when ``smsGateway`` is set (``check(origins:)`` made sure the rest is there).
+    public var sms: SMSSettings? {
+        guard let smsGateway, let smsUser, let smsPassword, let smsSecret else { return nil }
+        let (host, port) = Self.hostAndPort(smsListen) ?? ("127.0.0.1", 8445)
+        return SMSSettings(
+            gateway: smsGateway, user: smsUser, password: smsPassword, host: host, port: port, secret: smsSecret,
+            allow: Set(smsAllow.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
+            undeliverableAfter: smsUndeliverableMinutes * 60)
+    }
+
+    /// `127.0.0.1:8445` → ("127.0.0.1", 8445); `[::1]:8445` → ("::1", 8445).
+    static func hostAndPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65_535).contains(port)
+        else { return nil }
+        let host = text[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host.isEmpty ? nil : (host, port)
+    }
+
     /// ``database``, parsed.
     public var databaseURL: DatabaseURL? { database.flatMap { try? DatabaseURL($0) } }
     /// Timeouts for connections that have not yet sent a request head; not a setting (tests shorten them).
@@ -63,7 +100,8 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// variable `WATERSHED_` plus the upper snake-case key (`peerPort` → `--peer-port`, `WATERSHED_PEER_PORT`).
     public static let keys = [
         "province", "host", "port", "peerPort", "data", "playbooks", "seeds", "tlsCert", "tlsKey", "peerCert",
-        "peerKey", "logLevel", "capHeldHours", "maxConnections", "database",
+        "peerKey", "logLevel", "capHeldHours", "maxConnections", "database", "smsGateway", "smsUser", "smsPassword",
+        "smsListen", "smsSecret", "smsAllow", "smsUndeliverableMinutes",
     ]
 
     /// The log levels `logLevel` accepts (swift-log's `Logger.Level` raw values).
@@ -193,6 +231,31 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
             } catch {
                 throw Problem(origin: origin, message: "\(error)")
             }
+        case "smsGateway":
+            guard let url = URL(string: value), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw Problem(
+                    origin: origin,
+                    message:
+                        "\"\(value)\" is not an http(s) URL (Kannel's sendsms, like http://127.0.0.1:13013/cgi-bin/sendsms)"
+                )
+            }
+            smsGateway = value
+        case "smsUser": smsUser = value
+        case "smsPassword": smsPassword = value
+        case "smsListen":
+            guard Self.hostAndPort(value) != nil else {
+                throw Problem(origin: origin, message: "\"\(value)\" is not host:port (like 127.0.0.1:8445)")
+            }
+            smsListen = value
+        case "smsSecret":
+            guard value.count >= 16 else { throw Problem(origin: origin, message: "is shorter than 16 characters") }
+            smsSecret = value
+        case "smsAllow": smsAllow = value
+        case "smsUndeliverableMinutes":
+            guard let minutes = Double(value), minutes >= 0.01, minutes <= 1_440 else {
+                throw Problem(origin: origin, message: "\"\(value)\" is not a number of minutes (0.01–1440)")
+            }
+            smsUndeliverableMinutes = minutes
         default: logLevel = value
         }
     }
@@ -224,6 +287,20 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
                 origin: origin("province"),
                 message: "\"\(province)\" is not a GB/T 2260 province code (six digits ending in 0000, like 450000)")
         }
+        if smsGateway != nil {
+            for key in ["smsUser", "smsPassword", "smsSecret"] {
+                let missing =
+                    switch key {
+                    case "smsUser": smsUser == nil
+                    case "smsPassword": smsPassword == nil
+                    default: smsSecret == nil
+                    }
+                if missing {
+                    throw Problem(
+                        origin: origin(key), message: "smsGateway is set, so \(key) is needed too (docs/sms.md)")
+                }
+            }
+        }
         if port != 0 && port == peerPort {
             throw Problem(
                 origin: origin(origins["peerPort"] != nil ? "peerPort" : "port"),
@@ -249,6 +326,13 @@ private struct ConfigFile: Decodable {
     var capHeldHours: Int?
     var maxConnections: Int?
     var database: String?
+    var smsGateway: String?
+    var smsUser: String?
+    var smsPassword: String?
+    var smsListen: String?
+    var smsSecret: String?
+    var smsAllow: String?
+    var smsUndeliverableMinutes: Double?
 
     /// The values present, each with its origin `file:line:column: key`.
     static func read(_ file: String) throws -> [(key: String, value: String, origin: String)] {
@@ -272,6 +356,9 @@ private struct ConfigFile: Decodable {
             ("tlsKey", decoded.tlsKey), ("peerCert", decoded.peerCert), ("peerKey", decoded.peerKey),
             ("logLevel", decoded.logLevel), ("capHeldHours", decoded.capHeldHours.map(String.init)),
             ("maxConnections", decoded.maxConnections.map(String.init)), ("database", decoded.database),
+            ("smsGateway", decoded.smsGateway), ("smsUser", decoded.smsUser), ("smsPassword", decoded.smsPassword),
+            ("smsListen", decoded.smsListen), ("smsSecret", decoded.smsSecret), ("smsAllow", decoded.smsAllow),
+            ("smsUndeliverableMinutes", decoded.smsUndeliverableMinutes.map { String($0) }),
         ]
         return values.compactMap { key, value in
             guard let value else { return nil }
@@ -279,4 +366,19 @@ private struct ConfigFile: Decodable {
             return (key, value, "\(file):\(line):\(column): \(key)")
         }
     }
+}
+
+/// What the text sender and Kannel's callback listener need (``ServerConfiguration/sms``).
+public struct SMSSettings: Sendable, Hashable {
+    public var gateway: String
+    public var user: String
+    public var password: String
+    /// The callback listener's address.
+    public var host: String
+    public var port: Int
+    public var secret: String
+    /// Addresses allowed to call back.
+    public var allow: Set<String>
+    /// Seconds a text may stay unsent before the sender gives up on it.
+    public var undeliverableAfter: TimeInterval
 }

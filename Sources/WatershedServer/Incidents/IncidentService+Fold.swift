@@ -38,7 +38,7 @@ extension IncidentService {
         let ready = foldWaiters.filter { $0.seq <= folded }
         foldWaiters.removeAll { $0.seq <= folded }
         for waiter in ready { waiter.continuation.resume() }
-        if tasksChanged { deadlinesChanged() }
+        if tasksChanged { for wake in deadlinesChanged.values { wake() } }
         if drillsMoved { drillsChanged() }
     }
 

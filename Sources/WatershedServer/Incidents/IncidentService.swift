@@ -43,8 +43,8 @@ public actor IncidentService {
     let drillTokens: DrillTokens
     /// Called after every commit that starts, plays or ends a drill (the drill runner's wake-up).
     var drillsChanged: @Sendable () -> Void = {}
-    /// Called after every commit that may change a deadline (the scheduler's wake-up).
-    var deadlinesChanged: @Sendable () -> Void = {}
+    /// Called after every commit that may change a deadline (the scheduler's and the text sender's wake-ups).
+    var deadlinesChanged: [String: @Sendable () -> Void] = [:]
     /// Highest serial handed out per reference prefix (`GX-2026-`), so concurrent reports never share one.
     private var lastSerial: [String: Int] = [:]
     /// Live idempotency keys by ``Idempotency/scoped(unit:key:)``.
@@ -124,8 +124,8 @@ public actor IncidentService {
         }
     }
 
-    /// Sets the closure called after each commit that may move a deadline.
-    func onDeadlinesChanged(_ wake: @escaping @Sendable () -> Void) { deadlinesChanged = wake }
+    /// Sets the closure `name` (`scheduler`, `texts`) calls after each commit that may move a deadline.
+    func onDeadlinesChanged(_ name: String, _ wake: @escaping @Sendable () -> Void) { deadlinesChanged[name] = wake }
 
     /// GB/T 2260 province → the abbreviation in incident references (桂 GX, 粤 GD, 黔 GZ, 滇 YN, 湘 HN, 琼 HI).
     public static func abbreviation(_ province: UnitCode) -> String {

@@ -68,7 +68,7 @@ public struct DeadlineScheduler: Service {
     /// Asks the service to wake the scheduler after every commit that changes a task.
     func connect() async {
         let wake = self.wake
-        await incidents.onDeadlinesChanged { wake.signal() }
+        await incidents.onDeadlinesChanged("scheduler") { wake.signal() }
     }
 
     public func run() async throws {
