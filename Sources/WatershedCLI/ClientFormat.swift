@@ -30,6 +30,11 @@ enum ClientFormat {
         incident.exercise ? "\(drillMark) \(incident.reference)" : incident.reference
     }
 
+    /// A duty position: `county-duty-officer`, or `县级值班员` in Chinese.
+    static func position(_ position: DutyPosition, zh: Bool) -> String {
+        zh ? position.nameZh ?? position.rawValue : position.rawValue
+    }
+
     /// `451203/county-duty-officer`.
     static func assignee(_ assignee: Assignee) -> String { "\(assignee.unit)/\(assignee.position.rawValue)" }
 

@@ -229,6 +229,10 @@ struct EventNames {
             return "\(task(delivered.task)): text delivered"
         case .textFailed(let failed):
             return "\(task(failed.task)): text \(failed.final ? "given up" : "failed"): \(failed.reason)"
+        case .rotaOverridden(let override):
+            return
+                "rota: \(override.person) holds \(override.assignee) from \(time(override.from)) to \(time(override.to))"
+                + (override.reason.map { " (\($0))" } ?? "")
         case .capReceived, .linked, .drillStarted, .drillInjected, .drillEnded:
             return ""
         }

@@ -216,6 +216,16 @@ public final class WatershedClient: Sendable {
         try await send(.POST, "/v1/drills", body: request)
     }
 
+    /// `GET /v1/rota?at=`: who holds each position of the duty rota at `at` (now when `nil`), numbers masked.
+    public func rota(at: Date? = nil) async throws -> [RotaHolder] {
+        try await get("/v1/rota" + (at.map { "?at=" + Self.pathSegment(CanonicalJSON.timestamp($0)) } ?? ""))
+    }
+
+    /// `POST /v1/rota/overrides` (commander): puts a person of the rota on a position for a span.
+    public func overrideRota(_ request: RotaOverrideRequest) async throws -> RotaOverridden {
+        try await send(.POST, "/v1/rota/overrides", body: request)
+    }
+
     /// `GET /v1/drills`: drills, newest first.
     public func drills() async throws -> [DrillSummary] { try await getAll("/v1/drills") }
 

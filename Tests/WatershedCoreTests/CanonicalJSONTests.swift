@@ -201,7 +201,7 @@ import WatershedCore
             "ObligationDue", "ObligationMet", "PeerNotified", "PeerReceived", "PeerAccepted", "IncidentLinked",
             "IncidentClosed", "DrillStarted", "DrillInjected", "DrillEnded", "TaskUnowned", "TaskRescheduled",
             "PeerEventReceived", "CAPReceived", "CAPHeld", "CAPHeldRefused", "CAPHeldDropped", "ReportForwarded",
-            "TaskTextSent", "TaskTextDelivered", "TaskTextFailed",
+            "TaskTextSent", "TaskTextDelivered", "TaskTextFailed", "RotaOverridden",
         ]
         #expect(EventType.allCases.map(\.rawValue) == names)
     }

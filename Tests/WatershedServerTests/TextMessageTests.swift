@@ -84,9 +84,20 @@ struct TextMessageTests {
         return false
     }
 
-    /// Every number the rota holds, as E.164 digits and as the national number: neither may appear anywhere.
+    /// The Longjiang drill's scenario, whose participants give numbers.
+    static func longjiangDrill() throws -> DrillScenario {
+        try DrillScenarioFile.load(
+            file: Fixtures.repositoryRoot.appendingPathComponent("seeds/450000/drills/longjiang-cadmium-2012.yaml").path
+        )
+    }
+
+    /// Every number the rota and the drill hold, as E.164 digits and as the national number: neither may appear
+    /// anywhere.
     static var numbers: [String] {
-        rota.people.values.flatMap { [String($0.mobile.e164.dropFirst()), String($0.mobile.e164.dropFirst(3))] }
+        let drill = (try? longjiangDrill().phones?.people.values.map(\.mobile)) ?? []
+        return (rota.people.values.map(\.mobile) + drill).flatMap {
+            [String($0.e164.dropFirst()), String($0.e164.dropFirst(3))]
+        }
     }
 
     /// The numbers found in the data directory's files, the server's log and `/metrics`.
@@ -104,10 +115,30 @@ struct TextMessageTests {
 
     @Test func theHolderIsTextedAndAcknowledgesByReplyAndStrangersChangeNothing() async throws {
         try await Self.withServer { server, kannel in
+            // First a swap: someone who is not on shift takes Yizhou's county duty officer for the next hour.
+            let yizhou = Assignee(unit: "451203", position: .countyDutyOfficer)
+            let start = Date().addingTimeInterval(-60)
+            let onShift = try #require(Self.rota.holder(of: yizhou, at: start))
+            let swappedIn = try #require(["p-lu-jian", "p-wu-min", "p-tan-yu"].first { $0 != onShift.id })
+            let format = ISO8601DateFormatter()
+            let swap = try await server.request(
+                .POST, "/v1/rota/overrides", token: DevToken.commander,
+                body: Data(
+                    """
+                    {"unit":"451203","dutyPosition":"county-duty-officer","person":"\(swappedIn)",
+                     "from":"\(format.string(from: start))","to":"\(format.string(from: start.addingTimeInterval(3_600)))"}
+                    """.utf8))
+            #expect(swap.status == 201, "\(String(decoding: swap.body, as: UTF8.self))")
+            let override = try swap.decoded(RotaOverridden.self).override
+            #expect(override.numberHash?.count == 16)  // keyed by smsSecret
+            let rota = Self.rota.applying(override)
+
             let (created, tasks) = try await Self.fileReport(server)
             let now = Date()
-            // Every task whose position someone holds on the rota is texted to that person, once.
-            let texted = tasks.compactMap { task in Self.rota.holder(of: task.assignee, at: now).map { (task, $0) } }
+            // Every task whose position someone holds on the rota is texted to that person, once: Yizhou's to the
+            // person swapped in.
+            let texted = tasks.compactMap { task in rota.holder(of: task.assignee, at: now).map { (task, $0) } }
+            #expect(texted.contains { $0.0.assignee == yizhou && $0.1.id == swappedIn })
             #expect(texted.count >= 3, "tasks: \(tasks.map(\.assignee))")
             #expect(try await Self.eventually { kannel.texts.count >= texted.count })
             let received = kannel.texts
@@ -128,7 +159,6 @@ struct TextMessageTests {
                 })
 
             // Yizhou's county duty officer on duty replies `1 T<n>` for a task of theirs.
-            let yizhou = Assignee(unit: "451203", position: .countyDutyOfficer)
             let (task, officer) = try #require(texted.first { $0.0.assignee == yizhou })
             let answer = try await kannel.reply(from: officer.mobile.e164, text: "1 T\(task.number)")
             #expect(answer == "已确认 \(task.reference)。")
@@ -147,7 +177,7 @@ struct TextMessageTests {
             let before = try await server.events(token: DevToken.viewer).count
             #expect(try await kannel.reply(from: "+8613900000000", text: "1 T\(other.number)", seconds: 3) == nil)
             // Someone on the rota who does not hold the task's position is told so, and nothing changes either.
-            let chief = try #require(Self.rota.holder(of: Assignee(unit: "450200", position: .cityDutyChief), at: now))
+            let chief = try #require(rota.holder(of: Assignee(unit: "450200", position: .cityDutyChief), at: now))
             let refused = try await kannel.reply(from: chief.mobile.e164, text: "1 T\(task.number)")
             #expect(refused?.hasPrefix("没有待您确认的任务 T\(task.number)。") == true, "\(refused ?? "nil")")
             #expect(try await server.events(token: DevToken.viewer).count == before)
@@ -196,6 +226,53 @@ struct TextMessageTests {
             #expect(server.log.contains("text not sent; retrying"))
             #expect(server.log.contains("attempt=2"))
             #expect(try await server.text("/metrics").contains("watershed_sms_texts_total{outcome=\"undeliverable\"}"))
+            #expect(try await Self.leakedNumbers(server) == [])
+        }
+    }
+
+    @Test func aDrillIsTextedToItsParticipantsOnlyAndMarked() async throws {
+        try await Self.withServer { server, kannel in
+            let scenario = try Self.longjiangDrill()
+            let phones = try #require(scenario.phones)
+            #expect(phones.people.count == 4)  // the provincial duty chief gives no number
+            // ×10: a drill task's 15 minutes to acknowledge are 90 s of wall time, longer than the test.
+            let started = try await server.request(
+                .POST, "/v1/drills", token: DevToken.commander,
+                body: try JSONEncoder().encode(DrillStartRequest(scenario: scenario, clockFactor: 10)))
+            #expect(started.status == 201, "\(String(decoding: started.body, as: UTF8.self))")
+            let drillNumbers = Set(phones.people.values.map(\.mobile.e164))
+            #expect(try await Self.eventually { kannel.texts.count >= 2 })
+            try await Task.sleep(for: .seconds(1))
+            let texts = kannel.texts
+            // Only the participants' numbers, every text marked 【演习】; the duty rota's people get nothing.
+            #expect(texts.allSatisfy { drillNumbers.contains($0.to) }, "\(texts.map(\.to))")
+            #expect(texts.allSatisfy { $0.text.hasPrefix("【演习】GX-") }, "\(texts.map(\.text))")
+            #expect(Set(texts.map(\.to)).isDisjoint(with: Self.rota.people.values.map(\.mobile.e164)))
+            // The drill's log keeps no number: its DrillStarted holds the scenario without them.
+            let events = try await server.events(token: DevToken.commander)
+            let drillStarted = try #require(events.first { $0.type == .drillStarted })
+            guard case .array(let participants)? = drillStarted.payload["scenario"]?["participants"] else {
+                Issue.record("no participants in \(drillStarted.payload)")
+                return
+            }
+            #expect(participants.count == 5)
+            #expect(participants.allSatisfy { $0["mobile"] == nil })
+            // A participant acknowledges a drill task by reply, on the drill's clock.
+            let incident = try #require(events.first { $0.type == .incidentReported && $0.exercise }?.incident)
+            let tasks = try await server.request(.GET, "/v1/tasks?incident=\(incident)", token: DevToken.commander)
+                .decoded([ResponseTask].self)
+            let yizhou = Assignee(unit: "451203", position: .countyDutyOfficer)
+            let task = try #require(tasks.first { $0.assignee == yizhou && $0.state == .dispatched })
+            let answer = try await kannel.reply(from: "+8610000459231", text: "1 T\(task.number)")
+            #expect(answer == "已确认 \(task.reference)。")
+            let acknowledged = try await server.events(token: DevToken.commander).filter {
+                $0.type == .taskAcknowledged && $0.incident == incident
+            }
+            #expect(
+                acknowledged.map(\.actor) == [
+                    .person(unit: "451203", position: "county-duty-officer", token: "sms:drill-1")
+                ])
+            #expect(acknowledged.first?.exercise == true)
             #expect(try await Self.leakedNumbers(server) == [])
         }
     }

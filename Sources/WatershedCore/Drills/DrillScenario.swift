@@ -108,6 +108,11 @@ public struct DrillScenario: Codable, Sendable, Hashable {
         }
         if participants.isEmpty { add("participants", "a drill needs at least one participant") }
         for (index, participant) in participants.enumerated() {
+            if let mobile = participant.mobile, MobileNumber(mobile) == nil {
+                add(
+                    "participants[\(index)].mobile",
+                    "not a mobile number (E.164, like +8613900000001; never printed back in full)")
+            }
             if !units.contains(participant.unit) {
                 add("participants[\(index)].unit", "unit \(participant.unit) is not in playbooks/units.yaml")
             } else if participant.unit.prefix(2) != province.prefix(2) {
@@ -193,12 +198,44 @@ public struct DrillParticipant: Codable, Sendable, Hashable {
     public var dutyPosition: DutyPosition
     /// Who plays it, free text (e.g. "Hechi city duty chief").
     public var name: String?
+    /// The mobile number the drill's texts for this position go to (issue 19: "Drill participants' numbers come
+    /// from the drill's participants list in its scenario … never from the real rota"), any form ``MobileNumber``
+    /// reads. Personal data: the server takes it out of the scenario before the `DrillStarted` event, and texts the
+    /// numbers of its own copy of the scenario (``phones``).
+    public var mobile: String?
 
     /// Creates a participant.
-    public init(unit: UnitCode, dutyPosition: DutyPosition, name: String? = nil) {
+    public init(unit: UnitCode, dutyPosition: DutyPosition, name: String? = nil, mobile: String? = nil) {
         self.unit = unit
         self.dutyPosition = dutyPosition
         self.name = name
+        self.mobile = mobile
+    }
+}
+
+extension DrillScenario {
+    /// Who the drill's texts go to: a rota of the participants that give a `mobile`, each always on duty at their
+    /// position (person id `drill-<n>`, n from 1 in the participants' order, as their drill tokens are numbered);
+    /// `nil` when none gives one.
+    public var phones: DutyRota? {
+        var people: [String: DutyRota.Person] = [:]
+        var rotations: [Assignee: DutyRota.Rotation] = [:]
+        for (index, participant) in participants.enumerated() {
+            guard let mobile = participant.mobile.flatMap(MobileNumber.init) else { continue }
+            let id = "drill-\(index + 1)"
+            let assignee = Assignee(unit: participant.unit, position: participant.dutyPosition)
+            people[id] = DutyRota.Person(id: id, name: participant.name ?? assignee.description, mobile: mobile)
+            rotations[assignee] = DutyRota.Rotation(
+                assignee: assignee, startsAt: Date(timeIntervalSince1970: 0), shiftHours: 168, people: [id])
+        }
+        return people.isEmpty ? nil : DutyRota(people: people, rotations: rotations)
+    }
+
+    /// The scenario without its participants' numbers: what the `DrillStarted` event keeps.
+    public var withoutNumbers: DrillScenario {
+        var copy = self
+        for index in copy.participants.indices { copy.participants[index].mobile = nil }
+        return copy
     }
 }
 

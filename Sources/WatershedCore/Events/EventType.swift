@@ -75,4 +75,7 @@ public enum EventType: String, Codable, CaseIterable, Sendable, Hashable {
     case taskTextDelivered = "TaskTextDelivered"
     /// A task's text message could not be sent or delivered; the payload is ``TaskTextFailed``.
     case taskTextFailed = "TaskTextFailed"
+    /// A commander put a person of the duty rota on a position for a span (no incident); the payload is
+    /// ``RotaOverriddenPayload``.
+    case rotaOverridden = "RotaOverridden"
 }

@@ -48,6 +48,8 @@ public enum IncidentEvent: Sendable, Hashable {
     case textDelivered(TaskTextDelivered)
     /// `TaskTextFailed`.
     case textFailed(TaskTextFailed)
+    /// `RotaOverridden`: a swap on the duty rota (no incident).
+    case rotaOverridden(RotaOverriddenPayload)
     /// `DrillStarted`.
     case drillStarted(DrillStartedPayload)
     /// `DrillInjected`.
@@ -79,6 +81,7 @@ public enum IncidentEvent: Sendable, Hashable {
         case .textSent: .taskTextSent
         case .textDelivered: .taskTextDelivered
         case .textFailed: .taskTextFailed
+        case .rotaOverridden: .rotaOverridden
         case .drillStarted: .drillStarted
         case .drillInjected: .drillInjected
         case .drillEnded: .drillEnded
@@ -111,6 +114,7 @@ public enum IncidentEvent: Sendable, Hashable {
         case .textSent(let value): try JSONValue(encoding: value)
         case .textDelivered(let value): try JSONValue(encoding: value)
         case .textFailed(let value): try JSONValue(encoding: value)
+        case .rotaOverridden(let value): try JSONValue(encoding: value)
         case .drillStarted(let value): try JSONValue(encoding: value)
         case .drillInjected(let value): try JSONValue(encoding: value)
         case .drillEnded(let value): try JSONValue(encoding: value)
@@ -150,6 +154,7 @@ public enum IncidentEvent: Sendable, Hashable {
         case .taskTextSent: self = .textSent(try payload.read())
         case .taskTextDelivered: self = .textDelivered(try payload.read())
         case .taskTextFailed: self = .textFailed(try payload.read())
+        case .rotaOverridden: self = .rotaOverridden(try payload.read())
         case .drillStarted: self = .drillStarted(try payload.read())
         case .drillInjected: self = .drillInjected(try payload.read())
         case .drillEnded: self = .drillEnded(try payload.read())

@@ -70,6 +70,17 @@ public struct DutyPosition: RawRepresentable, Codable, Sendable, Hashable, Expre
     /// The provincial department's duty chief.
     public static let provincialDutyChief: DutyPosition = "provincial-duty-chief"
 
+    /// The position in Chinese, as duty offices say it (`县级值班员`, `市级值班长`, `自治区值班长`); `nil` for a
+    /// position these words do not know.
+    public var nameZh: String? {
+        switch self {
+        case .countyDutyOfficer: "县级值班员"
+        case .cityDutyChief: "市级值班长"
+        case .provincialDutyChief: "自治区值班长"
+        default: nil
+        }
+    }
+
     /// The usual position for a unit of the given tier.
     public static func standard(for kind: UnitKind) -> DutyPosition {
         switch kind {

@@ -81,6 +81,7 @@ public func buildApplication(
             throw ServerStartupError.invalidFiles(error.diagnostics.map(\.description))
         }
     }
+    let drillPhones = loadDrillPhones(seedsFolder.appendingPathComponent("drills"), logger: logger)
     if configuration.sms != nil, rota == nil {
         throw ServerStartupError.invalidFiles([
             "\(rotaFile): smsGateway is set, but there is no duty rota to say who gets the texts (docs/sms.md)"
@@ -174,6 +175,8 @@ public func buildApplication(
     let incidents = try await IncidentService(
         log: log, basin: loaded.basin, province: configuration.province,
         organisation: organisation, metrics: metrics, drillTokens: drillTokens, now: clock.now)
+    await incidents.setDrillPhones(drillPhones)
+    await incidents.setRota(rota)
     let scheduler = DeadlineScheduler(incidents: incidents, clock: clock, logger: logger)
     let drillRunner = DrillRunner(incidents: incidents, clock: clock, logger: logger)
 
@@ -221,6 +224,9 @@ public func buildApplication(
     ).register(on: router)
     let api = router.group(context: AuthenticatedContext.self)
     DrillRoutes(incidents: incidents, clock: clock).register(on: api)
+    RotaRoutes(
+        incidents: incidents, hasher: configuration.sms.map { NumberHasher(secret: $0.secret) }, clock: clock
+    ).register(on: api)
     // One CAP ingest for both ports: peers post to it (8444), commanders list and drop its held messages (8443).
     let capIngest = CAPIngest(
         log: log, province: configuration.province, limits: configuration.capHeldLimits, logger: logger,
@@ -271,7 +277,7 @@ public func buildApplication(
         incidents: incidents, names: loaded.basin.agreements.mapValues(\.name), liveness: liveness, clock: clock,
         logger: logger)
     let (texts, smsListener) = textServices(
-        configuration, rota: rota, incidents: incidents, clock: clock, metrics: metrics, logger: logger)
+        configuration, incidents: incidents, clock: clock, metrics: metrics, logger: logger)
     var links: [any Service] = []
     for peer in peers.peers.values.sorted(by: { $0.province < $1.province }) {
         // Our link verifies the peer's server certificate against its CA; a peer known only by its pinned client
@@ -371,10 +377,10 @@ func http1Configuration(refusals: UpgradeRefusals) -> HTTP1Channel.Configuration
 /// docs/sms.md); none otherwise. Kannel is told to report delivery at the listener's address (loopback when it
 /// listens on every address).
 func textServices(
-    _ configuration: ServerConfiguration, rota: DutyRota?, incidents: IncidentService, clock: any WallClock,
-    metrics: ServerMetrics, logger: Logger
+    _ configuration: ServerConfiguration, incidents: IncidentService, clock: any WallClock, metrics: ServerMetrics,
+    logger: Logger
 ) -> (sender: [any Service], listener: [any Service]) {
-    guard let sms = configuration.sms, let rota else { return ([], []) }
+    guard let sms = configuration.sms else { return ([], []) }
     let host = ["0.0.0.0", "::"].contains(sms.host) ? "127.0.0.1" : sms.host
     let urlHost = host.contains(":") ? "[\(host)]" : host
     let gateway = KannelGateway(
@@ -382,11 +388,11 @@ func textServices(
         deliveryReports:
             "http://\(urlHost):\(sms.port)/sms/delivery?secret=\(KannelGateway.encode(sms.secret))&type=%d")
     let sender = TextSender(
-        incidents: incidents, rota: rota, gateway: gateway, hasher: NumberHasher(secret: sms.secret),
+        incidents: incidents, gateway: gateway, hasher: NumberHasher(secret: sms.secret),
         policy: .standard, undeliverableAfter: sms.undeliverableAfter, clock: clock, metrics: metrics, logger: logger)
     let router = Router(context: SMSRequestContext.self)
     SMSCallbacks(
-        incidents: incidents, rota: rota, secret: sms.secret, allow: sms.allow, clock: clock, metrics: metrics,
+        incidents: incidents, secret: sms.secret, allow: sms.allow, clock: clock, metrics: metrics,
         logger: logger
     ).register(on: router)
     let app = Application(
@@ -394,4 +400,25 @@ func textServices(
         configuration: .init(address: .hostname(sms.host, port: sms.port), serverName: "watershed-sms"),
         logger: logger)
     return ([sender], [NamedListener(wrapped: app, host: sms.host, port: sms.port, listener: "SMS listener")])
+}
+
+/// The drills' phone books by scenario id: the participants' numbers of each scenario in `folder`
+/// (`seeds/<province>/drills/*.yaml`; ``WatershedCore/DrillScenario/phones``), which a drill of that scenario is
+/// texted at — never the duty rota's. A file that does not load is skipped with a warning (`watershed drill check`
+/// says why); its drills get no texts.
+func loadDrillPhones(_ folder: URL, logger: Logger) -> [String: DutyRota] {
+    var phones: [String: DutyRota] = [:]
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    for name in names.sorted() where name.hasSuffix(".yaml") {
+        let file = folder.appendingPathComponent(name).path
+        do {
+            let scenario = try DrillScenarioFile.load(file: file)
+            if let book = scenario.phones { phones[scenario.id] = book }
+        } catch {
+            logger.warning(
+                "a drill scenario was not read for its participants' numbers",
+                metadata: ["file": "\(file)", "problem": "\(error.diagnostics.first.map(\.description) ?? "")"])
+        }
+    }
+    return phones
 }

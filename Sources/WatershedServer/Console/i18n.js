@@ -337,7 +337,7 @@ const terms = {
     PeerReceived: '相邻省份已接收', PeerAccepted: '相邻省份已接受', IncidentLinked: '关联事件',
     IncidentClosed: '事件结束', DrillStarted: '演习开始', DrillInjected: '演习注入', DrillEnded: '演习结束',
     TaskUnowned: '任务无人承办', TaskRescheduled: '任务改期', ReportForwarded: '转报报告',
-    TaskTextSent: '已发短信', TaskTextDelivered: '短信已送达', TaskTextFailed: '短信发送失败',
+    TaskTextSent: '已发短信', TaskTextDelivered: '短信已送达', TaskTextFailed: '短信发送失败', RotaOverridden: '调整值班',
   },
   en: {
     dispatched: 'dispatched', acknowledged: 'acknowledged', inProgress: 'in progress', done: 'done',
@@ -359,7 +359,7 @@ const terms = {
     IncidentClosed: 'incident closed', DrillStarted: 'drill started', DrillInjected: 'drill inject',
     DrillEnded: 'drill ended', TaskUnowned: 'task unowned', TaskRescheduled: 'task rescheduled',
     ReportForwarded: 'report forwarded', TaskTextSent: 'text sent', TaskTextDelivered: 'text delivered',
-    TaskTextFailed: 'text failed',
+    TaskTextFailed: 'text failed', RotaOverridden: 'rota changed',
   },
 };
 

@@ -15,11 +15,14 @@ struct IncidentBook: Sendable {
     private var taskOwner: [UUID: UUID] = [:]
     /// Task reference (`GX-2026-0007/T3`) → task id.
     private var taskByReference: [String: UUID] = [:]
+    /// The duty rota's overrides made through the API (`RotaOverridden`), in log order.
+    private(set) var rotaOverrides: [RotaOverriddenPayload] = []
 
     /// Folds one committed event: an `IncidentReported` (or the `CAPReceived` of a neighbour's new CAP thread) opens
     /// an incident, any other event of a known incident is applied to it, events outside incidents are left to their
     /// own books (drills).
     mutating func fold(_ event: RecordedEvent) {
+        if case .rotaOverridden(let override) = event.event { rotaOverrides.append(override) }
         guard let id = event.incident else { return }
         if byID[id] == nil, let incident = Incident(opening: event) {
             byID[id] = incident

@@ -83,7 +83,8 @@ extension IncidentService {
             actor: .person(unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID),
             exercise: true, drillAt: start,
             payload: try JSONValue(
-                encoding: DrillStartedPayload(drill: drill, scenario: scenario, clock: clock, participants: stored)))
+                encoding: DrillStartedPayload(
+                    drill: drill, scenario: scenario.withoutNumbers, clock: clock, participants: stored)))
         _ = try await append([event])
         guard let summary = summary(of: drill) else { throw Self.unknownDrill(drill.uuidString) }
         return DrillStarted(drill: summary, tokens: tokens)

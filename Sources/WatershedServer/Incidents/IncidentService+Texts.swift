@@ -9,29 +9,110 @@ struct PendingText: Sendable {
     var text: TextToSend
     /// Whether the log already has a failure of it (the first failure is recorded, later ones only counted).
     var failedBefore: Bool
+    /// Who it goes to: `nil` for the duty rota; a drill's participants (``WatershedCore/DrillScenario/phones``) for
+    /// a drill's task — never the real rota.
+    var drillPhones: DutyRota?
+    /// Whether it is a drill's (marked 【演习】).
+    var exercise: Bool
+    /// The time on the incident's clock (a drill's for a drill's task): the text's deadline is told in it.
+    var now: Date
+    /// ``TextToSend/unsentSince`` as a wall time (the give-up is counted in wall time).
+    var unsentSinceWall: Date
 }
 
 extension IncidentService {
-    /// The texts due by `now` on open incidents that are not exercises (``IncidentRules/textsDue(on:policy:now:)``).
-    /// Drill tasks are texted to drill participants only, whose numbers are not in the rota: not yet (docs/sms.md).
+    /// The texts due by the wall time `now` on open incidents (``IncidentRules/textsDue(on:policy:now:)``, a drill's
+    /// on its clock): a real incident's for the duty rota's holders, a running drill's for its participants whose
+    /// numbers the drill's scenario in `seeds/<province>/drills/` gives (``drillPhones``); a drill without numbers is
+    /// not texted.
     func textsDue(policy: TextPolicy, now: Date) -> [PendingText] {
         book.order.flatMap { id -> [PendingText] in
-            guard let incident = book.incident(id), incident.isOpen, !incident.exercise else { return [] }
-            return rules.textsDue(on: incident, policy: policy, now: now).map { text in
+            guard let incident = book.incident(id), incident.isOpen else { return [] }
+            var phones: DutyRota?
+            if incident.exercise {
+                guard let drill = drills.ofIncident[id].flatMap({ drills.drills[$0] }), drill.isRunning,
+                    let drillPhones = drillPhones[drill.scenario]
+                else { return [] }
+                phones = drillPhones
+            }
+            let taskNow = times(of: id, wall: now).now
+            let clock = drills.clock(of: id)
+            return rules.textsDue(on: incident, policy: policy, now: taskNow).map { text in
                 PendingText(
-                    incident: id, text: text, failedBefore: incident.text(text.due.key)?.firstFailedAt != nil)
+                    incident: id, text: text, failedBefore: incident.text(text.due.key)?.firstFailedAt != nil,
+                    drillPhones: phones, exercise: incident.exercise, now: taskNow,
+                    unsentSinceWall: clock?.wallTime(atDrill: text.unsentSince) ?? text.unsentSince)
             }
         }
     }
 
-    /// The earliest moment after `now` at which a task of an open real incident calls for a text
-    /// (``TextPolicy/next(_:after:)``).
+    /// The earliest wall time after `now` at which a task of an open incident calls for a text
+    /// (``TextPolicy/next(_:after:)``, a drill's mapped from its clock).
     func nextTextTime(policy: TextPolicy, after now: Date) -> Date? {
         book.order.compactMap { id -> Date? in
-            guard let incident = book.incident(id), incident.isOpen, !incident.exercise else { return nil }
-            return incident.tasks.compactMap { policy.next($0, after: now) }.min()
+            guard let incident = book.incident(id), incident.isOpen else { return nil }
+            let clock = drills.clock(of: id)
+            let taskNow = times(of: id, wall: now).now
+            return incident.tasks.compactMap { policy.next($0, after: taskNow) }.min().map {
+                clock?.wallTime(atDrill: $0) ?? $0
+            }
         }.min()
     }
+
+    /// The duty rota now: the file's, with every override the log holds (``WatershedCore/DutyRota/applying(_:)``);
+    /// `nil` without a rota file.
+    var rota: DutyRota? {
+        rotaFile.map { file in book.rotaOverrides.reduce(file) { $0.applying($1) } }
+    }
+
+    /// Sets the rota file's rota.
+    func setRota(_ rota: DutyRota?) { rotaFile = rota }
+
+    /// Puts a person of the rota on a position for a span (``WatershedCore/DutyRota/override(_:person:from:to:reason:positions:by:now:)``),
+    /// appending `RotaOverridden` with the number's keyed hash.
+    ///
+    /// - Throws: ``DomainError`` as the rule does; not found (`no_rota`) without a rota file; the log's errors.
+    func overrideRota(
+        _ request: RotaOverrideRequest, by identity: Identity, hasher: NumberHasher?, now: Date
+    ) async throws -> (RotaOverriddenPayload, Int64) {
+        guard let rota else {
+            throw DomainError(
+                .notFound, code: "no_rota", message: "this server has no duty rota (seeds/<province>/rota.yaml)")
+        }
+        let positions = Set(
+            organisation.units.values.flatMap { unit in
+                unit.dutyPositions.map { Assignee(unit: unit.code, position: $0) }
+            })
+        var override = try rota.override(
+            Assignee(unit: request.unit, position: request.dutyPosition), person: request.person, from: request.from,
+            to: request.to, reason: request.reason, positions: positions, by: identity.holder, now: now)
+        override.numberHash = hasher.flatMap { hasher in rota.people[override.person].map { hasher($0.mobile) } }
+        let stored = try await append([
+            try NewEvent(
+                at: now, incident: nil,
+                actor: .person(unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID),
+                event: .rotaOverridden(override))
+        ])
+        return (override, stored.last?.seq ?? 0)
+    }
+
+    /// Who holds each position of the rota at `at` (the overrides included), by unit and position.
+    func rotaHolders(at: Date) -> [RotaHolder] {
+        guard let rota else { return [] }
+        let positions = Set(rota.rotations.keys).union(rota.overrides.map(\.assignee)).sorted {
+            ($0.unit, $0.position.rawValue) < ($1.unit, $1.position.rawValue)
+        }
+        return positions.map { position in
+            let person = rota.holder(of: position, at: at)
+            let override = rota.overrides.last { $0.assignee == position && $0.covers(at) }
+            return RotaHolder(
+                unit: position.unit, dutyPosition: position.position, person: person?.id, name: person?.name,
+                mobile: person?.mobile.masked, until: override?.to, reason: override?.reason)
+        }
+    }
+
+    /// Sets the drills' phone books, by scenario id (read from `seeds/<province>/drills/` at start).
+    func setDrillPhones(_ phones: [String: DutyRota]) { drillPhones = phones }
 
     /// Appends text events (`TaskTextSent`, `TaskTextFailed`, `TaskTextDelivered`) of `incident` as
     /// `system/sms`.
@@ -39,8 +120,10 @@ extension IncidentService {
     /// - Throws: what the append throws.
     func recordText(_ events: [IncidentEvent], incident: UUID, now: Date) async throws {
         guard let folded = book.incident(incident), !events.isEmpty else { return }
+        let (taskNow, drillWall) = times(of: incident, wall: now)
         let make = EventMaker(
-            incident: incident, actor: .system(component: "sms"), now: now, exercise: folded.exercise)
+            incident: incident, actor: .system(component: "sms"), now: taskNow, exercise: folded.exercise,
+            wall: drillWall)
         _ = try await append(try make(events))
     }
 
@@ -53,16 +136,19 @@ extension IncidentService {
         await acquire(lock)
         defer { release(lock) }
         var call: TaskDispatched?
+        let (taskNow, drillWall) = times(of: text.incident, wall: now)
         _ = try await decideAndAppend(on: text.incident) {
             guard let incident = book.incident(text.incident) else { return [] }
-            let events = rules.textUndeliverable(text.text, on: incident, reason: reason, minutes: minutes, now: now)
+            let events = rules.textUndeliverable(
+                text.text, on: incident, reason: reason, minutes: minutes, now: taskNow)
             call =
                 events.lazy.compactMap { event -> TaskDispatched? in
                     if case .task(.dispatched(let task)) = event { return task }
                     return nil
                 }.first
             let make = EventMaker(
-                incident: incident.id, actor: .system(component: "sms"), now: now, exercise: incident.exercise)
+                incident: incident.id, actor: .system(component: "sms"), now: taskNow, exercise: incident.exercise,
+                wall: drillWall)
             return try make(events)
         }
         return call
@@ -96,18 +182,30 @@ extension IncidentService {
         return type == 1 ? "delivered" : "failed"
     }
 
-    /// Decides a reply (``TextReplyDecision/decide(_:from:rota:tasks:now:)``) among the tasks of open incidents
-    /// that are not exercises, and carries out an acknowledgement as the rota's position (token `sms:<person id>`),
+    /// Decides a reply (``TextReplyDecision/decide(_:from:rota:tasks:now:)``) by the rota as it stands (``rota``)
+    /// among the tasks of open incidents that are not exercises — or, from a running drill's participant, among the
+    /// drill's tasks on its clock — and carries out an acknowledgement as the rota's position (token `sms:<person id>`),
     /// through the same rule as the console's button. An acknowledgement that loses a race (the task acknowledged
     /// meanwhile) answers so.
     ///
     /// - Throws: what the append throws.
-    func textReply(_ text: String, from: MobileNumber, rota: DutyRota, now: Date) async throws -> TextReplyDecision {
+    func textReply(_ text: String, from: MobileNumber, now: Date) async throws -> TextReplyDecision {
+        let rota = self.rota ?? DutyRota()
         let tasks = book.order.flatMap { id -> [ResponseTask] in
             guard let incident = book.incident(id), incident.isOpen, !incident.exercise else { return [] }
             return incident.tasks
         }
         var decision = TextReplyDecision.decide(text, from: from, rota: rota, tasks: tasks, now: now)
+        // Not on the duty rota: a participant of a running drill, answering on the drill's clock about its tasks.
+        if decision.outcome == .stranger {
+            for drill in drills.order.compactMap({ drills.drills[$0] }) where drill.isRunning {
+                guard let phones = drillPhones[drill.scenario] else { continue }
+                let tasks = drill.incidents.flatMap { book.incident($0)?.tasks ?? [] }
+                let drillNow = drill.clock.drillTime(atWall: now)
+                decision = TextReplyDecision.decide(text, from: from, rota: phones, tasks: tasks, now: drillNow)
+                if decision.outcome != .stranger { break }
+            }
+        }
         guard case .acknowledge(let task, let reference, let position, let person) = decision.outcome else {
             return decision
         }

@@ -41,6 +41,11 @@ public actor IncidentService {
     var drills = DrillBook()
     /// The drill tokens of running drills (the token authenticator reads them).
     let drillTokens: DrillTokens
+    /// The duty rota as its file says (`seeds/<province>/rota.yaml`), or `nil` without one; ``rota`` adds the
+    /// overrides made since.
+    var rotaFile: DutyRota?
+    /// The drills' phone books by scenario id (``WatershedCore/DrillScenario/phones``): who a drill's texts go to.
+    var drillPhones: [String: DutyRota] = [:]
     /// Called after every commit that starts, plays or ends a drill (the drill runner's wake-up).
     var drillsChanged: @Sendable () -> Void = {}
     /// Called after every commit that may change a deadline (the scheduler's and the text sender's wake-ups).

@@ -29,12 +29,11 @@ struct SMSRequestContext: RequestContext {
 /// - `GET /sms/delivery?secret=…&type=%d&key=…` — a delivery report (the `dlr-url` the sender gives with each text;
 ///   Kannel fills in `%d`, the report's type): ``IncidentService/deliveryReport(key:type:now:)``.
 /// - `GET /sms/reply?secret=…&from=%p&text=%a` — a text sent to the service number (Kannel's `sms-service` with
-///   `get-url`): ``IncidentService/textReply(_:from:rota:now:)``. The answer's body (UTF-8, `X-Kannel-Coding: 2` for
+///   `get-url`): ``IncidentService/textReply(_:from:now:)``. The answer's body (UTF-8, `X-Kannel-Coding: 2` for
 ///   UCS-2) is the text Kannel sends back; for a number not on the rota it is empty, and the `sms-service` has
 ///   `omit-empty = true`, so a stranger gets nothing.
 struct SMSCallbacks {
     let incidents: IncidentService
-    let rota: DutyRota
     let secret: String
     let allow: Set<String>
     let clock: any WallClock
@@ -68,7 +67,7 @@ struct SMSCallbacks {
                 logger.notice("a reply from a number that is not a mobile number: ignored")
                 return Self.plain(.ok, "")
             }
-            let decision = try await incidents.textReply(text, from: from, rota: rota, now: clock.now)
+            let decision = try await incidents.textReply(text, from: from, now: clock.now)
             switch decision.outcome {
             case .acknowledge(_, let reference, let position, let person):
                 metrics.reply("acknowledged")

@@ -20,7 +20,6 @@ import WatershedFederation
 /// again when the next leader passes (at least once, never lost).
 struct TextSender: Service {
     let incidents: IncidentService
-    let rota: DutyRota
     let gateway: KannelGateway
     let hasher: NumberHasher
     let policy: TextPolicy
@@ -71,6 +70,8 @@ struct TextSender: Service {
     func pass(_ state: inout State, client: HTTPClient) async -> Date? {
         let now = clock.now
         let pending = await incidents.textsDue(policy: policy, now: now)
+        // The rota as it stands, with the swaps made through the API.
+        let rota = await incidents.rota ?? DutyRota()
         let keys = Set(pending.map(\.text.due.key))
         state.retries = state.retries.filter { keys.contains($0.key) }
         var wakeAt = await incidents.nextTextTime(policy: policy, after: now).map { [$0] } ?? []
@@ -78,7 +79,7 @@ struct TextSender: Service {
         for item in pending where !Task.isCancelled {
             let key = item.text.due.key
             let task = item.text.task
-            guard let person = rota.holder(of: item.text.due.to, at: now) else {
+            guard let person = (item.drillPhones ?? rota).holder(of: item.text.due.to, at: item.now) else {
                 if state.unheld.insert(key).inserted {
                     logger.info(
                         "no text: nobody holds the position on the duty rota",
@@ -86,7 +87,7 @@ struct TextSender: Service {
                 }
                 continue
             }
-            let giveUpAt = item.text.unsentSince.addingTimeInterval(undeliverableAfter)
+            let giveUpAt = item.unsentSinceWall.addingTimeInterval(undeliverableAfter)
             if now >= giveUpAt {
                 await giveUp(item, reason: state.retries[key]?.reason, now: now)
                 continue
@@ -96,7 +97,8 @@ struct TextSender: Service {
                 continue
             }
             let message = TaskTextMessage(
-                task: task, occasion: item.text.due.occasion, ackBy: item.text.due.ackBy, now: now, drill: false)
+                task: task, occasion: item.text.due.occasion, ackBy: item.text.due.ackBy, now: item.now,
+                drill: item.exercise)
             do {
                 // A gateway that did not answer this pass is not asked again in it: each try would wait for its
                 // connection timeout.

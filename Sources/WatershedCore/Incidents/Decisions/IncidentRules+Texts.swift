@@ -82,13 +82,6 @@ extension IncidentRules {
         return events
     }
 
-    /// A duty position in Chinese (`县级值班员`), its identifier for one the words do not know.
-    static func positionZh(_ position: DutyPosition) -> String {
-        switch position {
-        case .countyDutyOfficer: "县级值班员"
-        case .cityDutyChief: "市级值班长"
-        case .provincialDutyChief: "自治区值班长"
-        default: position.rawValue
-        }
-    }
+    /// A duty position in Chinese (``DutyPosition/nameZh``), its identifier for one the words do not know.
+    static func positionZh(_ position: DutyPosition) -> String { position.nameZh ?? position.rawValue }
 }
