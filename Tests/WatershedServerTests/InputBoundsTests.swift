@@ -373,4 +373,22 @@ import WatershedWire
             #expect(own.status == 201, "\(String(decoding: own.body, as: UTF8.self))")
         }
     }
+
+    /// A body declared over 1 MiB is refused before any of it is read: 413, and the connection closed, so a client
+    /// still writing its 12 MB learns at once (the live fuzz found a client left waiting on a full socket buffer,
+    /// its answer unread, when the route answered and the rest of the body stayed unread).
+    @Test func aBodyDeclaredOverTheLimitIsRefusedUnreadAndTheConnectionClosed() async throws {
+        try await LiveServer.withAPI { handle, _ in
+            let connection = try await RawConnection.connect(
+                port: handle.port, tls: try LiveServer.tls(caFile: handle.caFile),
+                first: "POST /v1/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(DevToken.officer)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 12000000\r\n\r\n{\"discoveredAt\":")
+            let answer = await connection.response(within: .seconds(5))
+            #expect(answer?.status == 413)
+            #expect(answer?.headers["connection"] == "close")
+            #expect(answer?.body.contains("body_too_large") == true)
+            #expect(await connection.closed(within: .seconds(5)))
+            connection.close()
+        }
+    }
 }

@@ -367,10 +367,12 @@ func checkPeerCertificates(
 /// went away) is closed. WebSocket connections, once upgraded, are kept alive by pings instead. hummingbird-websocket's
 /// upgrade pipeline installs this idle handler only after a first head is read: until then ``ConnectionWatchHandler``
 /// times the connection out, and ``HTTPErrorAnswerHandler`` answers a head the decoder cannot read. A declined WebSocket
-/// upgrade gets its refusal's status and JSON body (``UpgradeRefusalWriter``).
+/// upgrade gets its refusal's status and JSON body (``UpgradeRefusalWriter``); a body declared over 1 MiB is refused
+/// unread, and the connection closed (``OversizedBodyGuard``).
 func http1Configuration(refusals: UpgradeRefusals) -> HTTP1Channel.Configuration {
     HTTP1Channel.Configuration(
-        additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals)], idleTimeout: .seconds(30))
+        additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals), OversizedBodyGuard()],
+        idleTimeout: .seconds(30))
 }
 
 /// The text sender (a leader's singleton) and the listener Kannel calls back, when `smsGateway` is set (issue 19;
