@@ -57,6 +57,7 @@ import WatershedCore
             ([failed("notice")], 1.0, "dispatched 0.0"),  // an attempt failed: still due
             ([sent("notice"), failed("notice")], 1.0, "dispatched 0.0"),  // a delivery report of failure: due again
             ([failed("notice", final: true)], 1.0, nil),  // given up
+            ([failed("notice", final: true)], 7.5, "reminder 7.5"),  // the reminder is tried for its own time
             ([sent("notice"), delivered], 1.0, nil),  // delivered
             ([sent("notice"), sent("reminder")], 10.0, nil),  // both sent
         ] as [([IncidentEvent], Double, String?)])

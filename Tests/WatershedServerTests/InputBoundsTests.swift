@@ -386,7 +386,7 @@ import WatershedWire
             let answer = await connection.response(within: .seconds(5))
             #expect(answer?.status == 413)
             #expect(answer?.headers["connection"] == "close")
-            #expect(answer?.body.contains("body_too_large") == true)
+            #expect(answer?.body.contains(#""code":"body_too_large","field":"body""#) == true)
             #expect(await connection.closed(within: .seconds(5)))
             connection.close()
         }

@@ -261,7 +261,7 @@ public func buildApplication(
         server: try .guardedTLS(
             webSocketRouter: peerRouter,
             configuration: .init(
-                http1: http1Configuration(refusals: refusals),
+                http1: http1Configuration(refusals: refusals, bodyLimit: 2 << 20),
                 ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(10)))),
             tlsConfiguration: peerTLS,
             // NIOSSL's custom verification replaces BoringSSL's: a pinned certificate is accepted whoever signed it,
@@ -367,11 +367,11 @@ func checkPeerCertificates(
 /// went away) is closed. WebSocket connections, once upgraded, are kept alive by pings instead. hummingbird-websocket's
 /// upgrade pipeline installs this idle handler only after a first head is read: until then ``ConnectionWatchHandler``
 /// times the connection out, and ``HTTPErrorAnswerHandler`` answers a head the decoder cannot read. A declined WebSocket
-/// upgrade gets its refusal's status and JSON body (``UpgradeRefusalWriter``); a body declared over 1 MiB is refused
-/// unread, and the connection closed (``OversizedBodyGuard``).
-func http1Configuration(refusals: UpgradeRefusals) -> HTTP1Channel.Configuration {
+/// upgrade gets its refusal's status and JSON body (``UpgradeRefusalWriter``); a body declared over `bodyLimit` (1 MiB;
+/// the peer port 2 MiB) is refused unread, and the connection closed (``OversizedBodyGuard``).
+func http1Configuration(refusals: UpgradeRefusals, bodyLimit: Int = 1 << 20) -> HTTP1Channel.Configuration {
     HTTP1Channel.Configuration(
-        additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals), OversizedBodyGuard()],
+        additionalChannelHandlers: [UpgradeRefusalWriter(refusals: refusals), OversizedBodyGuard(limit: bodyLimit)],
         idleTimeout: .seconds(30))
 }
 

@@ -10,14 +10,16 @@ import NIOHTTPTypes
 /// Without it the route answers (a 404 for an unknown incident, the 413 of the body's collector) and leaves the rest
 /// of the body unread on an open connection: a client that writes its whole body before reading — as simple clients
 /// and the live fuzzer do — waits on a full socket buffer for an answer it never reads (found by the live fuzz, a
-/// 12 MB follow-up report). Chunked bodies keep the collector's 413.
+/// 12 MB follow-up report). Chunked bodies keep the collector's 413 (`Routes.decodeBody`).
 final class OversizedBodyGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// The largest body the routes take (`maxUploadSize`, 1 MiB on both ports).
+    /// The largest body let through to the routes: 1 MiB on the people's port (their `maxUploadSize`); 2 MiB on the
+    /// peer port, whose CAP route answers a body over 1 MiB with a CAP document of its own (what is left unread of a
+    /// body under 2 MiB fits the socket buffers, so the peer reads that answer).
     let limit: Int
     private var refusing = false
 
@@ -38,10 +40,10 @@ final class OversizedBodyGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func refuse(context: ChannelHandlerContext, length: Int) {
+        // The routes' own 413 (`Routes.decodeBody`): the same code, message and field.
         let body = ByteBuffer(
-            string:
-                #"{"error":{"code":"body_too_large","message":"the body is \#(length) bytes; at most \#(limit) are "#
-                + #"taken"}}"#)
+            string: #"{"error":{"code":"body_too_large","field":"body","message":"the body is over 1 MiB ("#
+                + "\(length) bytes)\"}}")
         var head = HTTPResponse(status: .contentTooLarge)
         head.headerFields[.contentType] = "application/json; charset=utf-8"
         head.headerFields[.contentLength] = "\(body.readableBytes)"

@@ -9,6 +9,8 @@ struct PendingText: Sendable {
     var text: TextToSend
     /// Whether the log already has a failure of it (the first failure is recorded, later ones only counted).
     var failedBefore: Bool
+    /// Its last failure as the log has it (a delivery report's), if any.
+    var failure: String?
     /// Who it goes to: `nil` for the duty rota; a drill's participants (``WatershedCore/DrillScenario/phones``) for
     /// a drill's task — never the real rota.
     var drillPhones: DutyRota?
@@ -40,6 +42,7 @@ extension IncidentService {
             return rules.textsDue(on: incident, policy: policy, now: taskNow).map { text in
                 PendingText(
                     incident: id, text: text, failedBefore: incident.text(text.due.key)?.firstFailedAt != nil,
+                    failure: incident.text(text.due.key)?.failure,
                     drillPhones: phones, exercise: incident.exercise, now: taskNow,
                     unsentSinceWall: clock?.wallTime(atDrill: text.unsentSince) ?? text.unsentSince)
             }

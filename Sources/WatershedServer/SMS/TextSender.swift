@@ -12,7 +12,7 @@ import WatershedFederation
 /// holder of its position now (``DutyRota/holder(of:at:)``; a position nobody holds on the rota gets no text), the
 /// text (``TaskTextMessage``) through the gateway, then `TaskTextSent` with the person's id and the number's keyed
 /// hash (``NumberHasher``). A failed attempt is retried with backoff (1 s, doubling, at most 60 s), its first
-/// failure recorded as `TaskTextFailed`; dispatch and escalation go on meanwhile (they are the scheduler's). A text
+/// failure recorded as `TaskTextFailed`; a text whose delivery the network reported failed is sent again after 30 s; dispatch and escalation go on meanwhile (they are the scheduler's). A text
 /// unsent for ``undeliverableAfter`` is given up: ``IncidentService/giveUpOnText(_:reason:minutes:now:)``, which asks
 /// the duty chief to phone. Then it sleeps until the next retry, reminder or give-up, or until a commit changes a task.
 ///
@@ -89,8 +89,13 @@ struct TextSender: Service {
             }
             let giveUpAt = item.unsentSinceWall.addingTimeInterval(undeliverableAfter)
             if now >= giveUpAt {
-                await giveUp(item, reason: state.retries[key]?.reason, now: now)
+                await giveUp(item, reason: state.retries[key]?.reason ?? item.failure, now: now)
                 continue
+            }
+            if state.retries[key] == nil, item.failedBefore {
+                // A failure the log holds and this sender did not see happen (a delivery report's — the phone off
+                // or out of coverage — or one from before a restart): sent again after 30 s, not at once.
+                state.retries[key] = (now.addingTimeInterval(30), 0, item.failure ?? "")
             }
             if let retry = state.retries[key], retry.at > now {
                 wakeAt += [retry.at, giveUpAt]

@@ -24,11 +24,9 @@ extension IncidentRules {
             let due = policy.due(task, now: now)
             let unsettled = due.filter { incident.text($0.key)?.isSettled != true }
             guard let last = unsettled.last else { return nil }
-            // Counted from the first text of the step that never went out (a failed delivery report counts too).
-            let unsent = due.filter { due in
-                guard let text = incident.text(due.key) else { return true }
-                return text.sent == nil || text.state == .failing
-            }
+            // Counted from the first text of the step still to go out (one whose delivery failed counts too; one
+            // given up does not: a reminder after it is tried for its own time, the gateway may be back).
+            let unsent = due.filter { due in incident.text(due.key).map { $0.state == .failing } ?? true }
             return TextToSend(task: task, due: last, unsentSince: unsent.first?.at ?? last.at)
         }
     }
