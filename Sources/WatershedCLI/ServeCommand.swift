@@ -83,6 +83,10 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("sms-undeliverable-minutes"),
         help: "Minutes a text may stay unsent before the duty chief is asked to phone (default 15).")
     var smsUndeliverableMinutes: String?
+    @Option(
+        name: .customLong("log-time-zone"),
+        help: "Time zone of log lines' times, shown with its offset (default Asia/Shanghai).")
+    var logTimeZone: String?
 
     func flags() -> [String: String] {
         let pairs: [(String, String?)] = [
@@ -93,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("maxConnections", maxConnections), ("database", database), ("smsGateway", smsGateway),
             ("smsUser", smsUser), ("smsPassword", smsPassword), ("smsListen", smsListen), ("smsSecret", smsSecret),
             ("smsAllow", smsAllow), ("smsUndeliverableMinutes", smsUndeliverableMinutes),
+            ("logTimeZone", logTimeZone),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }
@@ -107,6 +112,9 @@ struct ServeCommand: AsyncParsableCommand {
             let fromCommandLine = problem.origin.hasPrefix("-") || problem.origin.hasPrefix("WATERSHED_")
             throw fromCommandLine ? CommandExit.usage(problem.description) : CommandExit.invalid(problem.description)
         }
+        // swift-log's stream handler writes local time with its offset (strftime %z): the configured zone.
+        setenv("TZ", settings.logTimeZone, 1)
+        tzset()
         var logger = Logger(label: "watershed")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let out = CommandOutput.current

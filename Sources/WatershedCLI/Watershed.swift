@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WatershedServer
 
 /// The `watershed` command tree.
 ///
@@ -22,6 +23,7 @@ public struct Watershed: AsyncParsableCommand {
               watershed tail --after 120
               watershed task ack GX-2026-0001/T3
             """,
+        version: BuildInfo.description,
         subcommands: [
             ServeCommand.self, PlaybooksCommand.self, PlanCommand.self, AuditCommand.self, CertsCommand.self,
             IncidentsCommand.self, IncidentCommand.self, ReportCommand.self, TailCommand.self, TaskCommand.self,

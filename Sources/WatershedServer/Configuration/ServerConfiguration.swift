@@ -33,6 +33,9 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     public var peerKey: String?
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// The time zone log lines give their times in, with its offset (an IANA name): the duty office's clock by
+    /// default, so a log line and a screen say the same time.
+    public var logTimeZone: String = "Asia/Shanghai"
     /// Hours a CAP message from a peer may wait for the messages it references before it expires (1…8760; issue 15,
     /// item 6): ``CAPIngest/Limits/heldLifetime``.
     public var capHeldHours: Int = 72
@@ -100,7 +103,8 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// variable `WATERSHED_` plus the upper snake-case key (`peerPort` → `--peer-port`, `WATERSHED_PEER_PORT`).
     public static let keys = [
         "province", "host", "port", "peerPort", "data", "playbooks", "seeds", "tlsCert", "tlsKey", "peerCert",
-        "peerKey", "logLevel", "capHeldHours", "maxConnections", "database", "smsGateway", "smsUser", "smsPassword",
+        "peerKey", "logLevel", "logTimeZone", "capHeldHours", "maxConnections", "database", "smsGateway", "smsUser",
+        "smsPassword",
         "smsListen", "smsSecret", "smsAllow", "smsUndeliverableMinutes",
     ]
 
@@ -251,6 +255,12 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
             guard value.count >= 16 else { throw Problem(origin: origin, message: "is shorter than 16 characters") }
             smsSecret = value
         case "smsAllow": smsAllow = value
+        case "logTimeZone":
+            guard TimeZone(identifier: value) != nil else {
+                throw Problem(
+                    origin: origin, message: "\"\(value)\" is not a time zone (an IANA name, like Asia/Shanghai)")
+            }
+            logTimeZone = value
         case "smsUndeliverableMinutes":
             guard let minutes = Double(value), minutes >= 0.01, minutes <= 1_440 else {
                 throw Problem(origin: origin, message: "\"\(value)\" is not a number of minutes (0.01–1440)")
@@ -333,6 +343,7 @@ private struct ConfigFile: Decodable {
     var smsSecret: String?
     var smsAllow: String?
     var smsUndeliverableMinutes: Double?
+    var logTimeZone: String?
 
     /// The values present, each with its origin `file:line:column: key`.
     static func read(_ file: String) throws -> [(key: String, value: String, origin: String)] {
@@ -359,6 +370,7 @@ private struct ConfigFile: Decodable {
             ("smsGateway", decoded.smsGateway), ("smsUser", decoded.smsUser), ("smsPassword", decoded.smsPassword),
             ("smsListen", decoded.smsListen), ("smsSecret", decoded.smsSecret), ("smsAllow", decoded.smsAllow),
             ("smsUndeliverableMinutes", decoded.smsUndeliverableMinutes.map { String($0) }),
+            ("logTimeZone", decoded.logTimeZone),
         ]
         return values.compactMap { key, value in
             guard let value else { return nil }

@@ -21,6 +21,8 @@ import Prometheus
 /// | `watershed_storage_failures_total{kind}` | counter | requests refused for a storage failure (`full`, `io`, …) |
 /// | `watershed_leader` | gauge | 1 while this node runs the singletons (scheduler, peer links, drill runner, peer watch) |
 /// | `watershed_leader_epoch` | gauge | the leader epoch this node was last elected with (PostgreSQL; 0 on SQLite) |
+/// | `watershed_build_info{version,commit}` | gauge | always 1: the binary's version and commit (``BuildInfo``) |
+/// | `process_*` | gauges | CPU seconds, resident and virtual memory, open and maximum descriptors, start time (``ProcessMetrics``) |
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` emits.
     public let registry = PrometheusCollectorRegistry()
@@ -31,6 +33,7 @@ public final class ServerMetrics: Sendable {
     let pushLagSeconds: DurationHistogram
     let leader: Gauge
     let leaderEpoch: Gauge
+    let process: ProcessMetrics
 
     /// Buckets for appends and pushes: 0.5 ms … 2.5 s.
     static let fastBuckets: [Duration] = [
@@ -71,6 +74,13 @@ public final class ServerMetrics: Sendable {
             descriptor: .init(
                 namespace: "watershed", subsystem: "leader", metricName: "epoch",
                 helpText: "The leader epoch this node was last elected with (PostgreSQL); 0 on SQLite."))
+        registry.makeGauge(
+            descriptor: .init(
+                namespace: "watershed", subsystem: "build", metricName: "info",
+                helpText: "Always 1: the version and commit of this binary."),
+            labels: [("version", BuildInfo.version), ("commit", BuildInfo.commit)]
+        ).set(to: 1)
+        process = ProcessMetrics(registry: registry)
     }
 
     /// Sets `watershed_leader` (and, when elected, `watershed_leader_epoch`).
@@ -126,7 +136,10 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The text `/metrics` answers.
-    public func exposition() -> String { registry.emitToString() }
+    public func exposition() -> String {
+        process.update()
+        return registry.emitToString()
+    }
 }
 
 /// Times every request into ``ServerMetrics`` by the route pattern that matched (never the raw path, so ids do not
