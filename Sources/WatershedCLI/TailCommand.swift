@@ -233,6 +233,11 @@ struct EventNames {
             return
                 "rota: \(override.person) holds \(override.assignee) from \(time(override.from)) to \(time(override.to))"
                 + (override.reason.map { " (\($0))" } ?? "")
+        case .tokenIssued(let issued):
+            return "token \(issued.id) issued: \(issued.unit)/\(issued.dutyPosition.rawValue), "
+                + issued.roles.joined(separator: ", ") + (issued.note.map { " (\($0))" } ?? "")
+        case .tokenRevoked(let revoked):
+            return "token \(revoked.id) revoked" + (revoked.reason.map { ": \($0)" } ?? "")
         case .capReceived, .linked, .drillStarted, .drillInjected, .drillEnded:
             return ""
         }

@@ -28,7 +28,7 @@ public struct Watershed: AsyncParsableCommand {
             ServeCommand.self, PlaybooksCommand.self, PlanCommand.self, AuditCommand.self, CertsCommand.self,
             IncidentsCommand.self, IncidentCommand.self, ReportCommand.self, TailCommand.self, TaskCommand.self,
             DrillCommand.self, DemoCommand.self, CAPCommand.self, HindcastCommand.self, MigrateCommand.self,
-            RotaCommand.self,
+            RotaCommand.self, TokensCommand.self,
         ]
     )
 

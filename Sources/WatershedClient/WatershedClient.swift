@@ -226,6 +226,20 @@ public final class WatershedClient: Sendable {
         try await send(.POST, "/v1/rota/overrides", body: request)
     }
 
+    /// `POST /v1/tokens` (commander): makes a production token; the answer holds its secret, shown this once.
+    public func issueToken(_ request: TokenIssueRequest) async throws -> TokenMade {
+        try await send(.POST, "/v1/tokens", body: request)
+    }
+
+    /// `GET /v1/tokens` (commander): every token, without secrets.
+    public func tokens() async throws -> [TokenSummary] { try await get("/v1/tokens") }
+
+    /// `POST /v1/tokens/{id}/revoke` (commander).
+    public func revokeToken(_ id: String) async throws {
+        let _: [String: String] = try await send(
+            .POST, "/v1/tokens/\(Self.pathSegment(id))/revoke", body: nil as DeclineBody?)
+    }
+
     /// `GET /v1/drills`: drills, newest first.
     public func drills() async throws -> [DrillSummary] { try await getAll("/v1/drills") }
 

@@ -202,6 +202,7 @@ import WatershedCore
             "IncidentClosed", "DrillStarted", "DrillInjected", "DrillEnded", "TaskUnowned", "TaskRescheduled",
             "PeerEventReceived", "CAPReceived", "CAPHeld", "CAPHeldRefused", "CAPHeldDropped", "ReportForwarded",
             "TaskTextSent", "TaskTextDelivered", "TaskTextFailed", "RotaOverridden",
+            "TokenIssued", "TokenRevoked",
         ]
         #expect(EventType.allCases.map(\.rawValue) == names)
     }

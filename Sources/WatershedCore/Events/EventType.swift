@@ -78,4 +78,8 @@ public enum EventType: String, Codable, CaseIterable, Sendable, Hashable {
     /// A commander put a person of the duty rota on a position for a span (no incident); the payload is
     /// ``RotaOverriddenPayload``.
     case rotaOverridden = "RotaOverridden"
+    /// A commander made a production token (no incident); the payload is ``TokenIssuedPayload``.
+    case tokenIssued = "TokenIssued"
+    /// An issued token was revoked (no incident); the payload is ``TokenRevokedPayload``.
+    case tokenRevoked = "TokenRevoked"
 }

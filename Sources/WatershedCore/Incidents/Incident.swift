@@ -249,7 +249,8 @@ public struct Incident: Sendable, Hashable {
             guard var neighbour, let theirs = try? RecordedEvent(received.event) else { break }
             entry.summary = neighbour.apply(theirs)
             self.neighbour = neighbour
-        case .drillStarted, .drillInjected, .drillEnded, .capHeld, .capHeldRefused, .capHeldDropped, .rotaOverridden:
+        case .drillStarted, .drillInjected, .drillEnded, .capHeld, .capHeldRefused, .capHeldDropped, .rotaOverridden,
+            .tokenIssued, .tokenRevoked:
             // Events outside any incident (the guard above keeps them out); held CAP messages are folded by
             // ``HeldCAPLedger``.
             break

@@ -50,6 +50,10 @@ public enum IncidentEvent: Sendable, Hashable {
     case textFailed(TaskTextFailed)
     /// `RotaOverridden`: a swap on the duty rota (no incident).
     case rotaOverridden(RotaOverriddenPayload)
+    /// `TokenIssued`: a production token made (no incident).
+    case tokenIssued(TokenIssuedPayload)
+    /// `TokenRevoked` (no incident).
+    case tokenRevoked(TokenRevokedPayload)
     /// `DrillStarted`.
     case drillStarted(DrillStartedPayload)
     /// `DrillInjected`.
@@ -82,6 +86,8 @@ public enum IncidentEvent: Sendable, Hashable {
         case .textDelivered: .taskTextDelivered
         case .textFailed: .taskTextFailed
         case .rotaOverridden: .rotaOverridden
+        case .tokenIssued: .tokenIssued
+        case .tokenRevoked: .tokenRevoked
         case .drillStarted: .drillStarted
         case .drillInjected: .drillInjected
         case .drillEnded: .drillEnded
@@ -115,6 +121,8 @@ public enum IncidentEvent: Sendable, Hashable {
         case .textDelivered(let value): try JSONValue(encoding: value)
         case .textFailed(let value): try JSONValue(encoding: value)
         case .rotaOverridden(let value): try JSONValue(encoding: value)
+        case .tokenIssued(let value): try JSONValue(encoding: value)
+        case .tokenRevoked(let value): try JSONValue(encoding: value)
         case .drillStarted(let value): try JSONValue(encoding: value)
         case .drillInjected(let value): try JSONValue(encoding: value)
         case .drillEnded(let value): try JSONValue(encoding: value)
@@ -155,6 +163,8 @@ public enum IncidentEvent: Sendable, Hashable {
         case .taskTextDelivered: self = .textDelivered(try payload.read())
         case .taskTextFailed: self = .textFailed(try payload.read())
         case .rotaOverridden: self = .rotaOverridden(try payload.read())
+        case .tokenIssued: self = .tokenIssued(try payload.read())
+        case .tokenRevoked: self = .tokenRevoked(try payload.read())
         case .drillStarted: self = .drillStarted(try payload.read())
         case .drillInjected: self = .drillInjected(try payload.read())
         case .drillEnded: self = .drillEnded(try payload.read())

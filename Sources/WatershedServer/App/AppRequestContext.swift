@@ -123,6 +123,8 @@ struct TokenAuthenticator: RouterMiddleware {
     let registry: TokenRegistry
     /// Tokens of running drills (made at `POST /v1/drills`).
     let drillTokens: DrillTokens
+    /// Tokens made through the API (`POST /v1/tokens`), not revoked.
+    var issuedTokens = IssuedTokens()
     let tickets: StreamTickets
     let clock: any WallClock
 
@@ -139,7 +141,7 @@ struct TokenAuthenticator: RouterMiddleware {
                         .unauthorized, code: "bad_token", message: "the bearer token is not known to this server")
                 }
                 let secret = String(header.dropFirst(7))
-                if let identity = registry.identity(for: secret) {
+                if let identity = registry.identity(for: secret) ?? issuedTokens.identity(for: secret) {
                     context.identity = identity
                 } else if let drill = drillTokens.entry(for: secret) {
                     // A drill's token outlives its drill only to read it (the score at the end of `drill join`).

@@ -172,9 +172,11 @@ public func buildApplication(
         commits.fire()
     }
     let drillTokens = DrillTokens()
+    let issuedTokens = IssuedTokens()
     let incidents = try await IncidentService(
         log: log, basin: loaded.basin, province: configuration.province,
-        organisation: organisation, metrics: metrics, drillTokens: drillTokens, now: clock.now)
+        organisation: organisation, metrics: metrics, drillTokens: drillTokens, issuedTokens: issuedTokens,
+        now: clock.now)
     await incidents.setDrillPhones(drillPhones)
     await incidents.setRota(rota)
     let scheduler = DeadlineScheduler(incidents: incidents, clock: clock, logger: logger)
@@ -215,7 +217,8 @@ public func buildApplication(
     router.add(middleware: JSONErrorMiddleware<AppRequestContext>())
     let storageFaults = StorageFaults(metrics: metrics, logger: logger)
     router.add(middleware: StorageFaultMiddleware<AppRequestContext>(faults: storageFaults))
-    let authenticator = TokenAuthenticator(registry: tokens, drillTokens: drillTokens, tickets: tickets, clock: clock)
+    let authenticator = TokenAuthenticator(
+        registry: tokens, drillTokens: drillTokens, issuedTokens: issuedTokens, tickets: tickets, clock: clock)
     router.add(middleware: authenticator)
     router.add(middleware: ReadYourWritesMiddleware<AppRequestContext>(incidents: incidents))
     Routes(
@@ -224,6 +227,7 @@ public func buildApplication(
     ).register(on: router)
     let api = router.group(context: AuthenticatedContext.self)
     DrillRoutes(incidents: incidents, clock: clock).register(on: api)
+    TokenRoutes(incidents: incidents, registry: tokens, clock: clock).register(on: api)
     RotaRoutes(
         incidents: incidents, hasher: configuration.sms.map { NumberHasher(secret: $0.secret) }, clock: clock
     ).register(on: api)
@@ -296,7 +300,9 @@ public func buildApplication(
     // connection), and the stream pings and watches its connections itself (StreamLiveness: hummingbird-websocket's
     // ping timeout dropped slow readers, whose pongs wait behind the data they have not read yet).
     let stream = StreamUpgrade(
-        authenticator: authenticator, refusals: refusals, log: log, hub: hub, metrics: metrics, drillTokens: drillTokens
+        authenticator: authenticator, refusals: refusals, log: log, hub: hub, metrics: metrics,
+        drillTokens: drillTokens,
+        issuedTokens: issuedTokens
     )
     let app = Application(
         router: router,

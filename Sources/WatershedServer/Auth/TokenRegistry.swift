@@ -43,6 +43,9 @@ public struct TokenRegistry: Sendable {
     /// The number of tokens.
     public var count: Int { entries.count }
 
+    /// The tokens' identities, in the order of their hashes.
+    public var identities: [Identity] { entries.map(\.identity) }
+
     /// Reads `tokens.yaml`: `schemaVersion: 1`, `kind: tokens`, and `tokens`, each with `id`,
     /// `sha256` (64 hex digits, either case), `unit`, `dutyPosition`, `roles` (at least one of
     /// ``Role``) and an optional `note`.

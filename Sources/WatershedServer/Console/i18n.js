@@ -338,6 +338,7 @@ const terms = {
     IncidentClosed: '事件结束', DrillStarted: '演习开始', DrillInjected: '演习注入', DrillEnded: '演习结束',
     TaskUnowned: '任务无人承办', TaskRescheduled: '任务改期', ReportForwarded: '转报报告',
     TaskTextSent: '已发短信', TaskTextDelivered: '短信已送达', TaskTextFailed: '短信发送失败', RotaOverridden: '调整值班',
+    TokenIssued: '发放令牌', TokenRevoked: '吊销令牌',
   },
   en: {
     dispatched: 'dispatched', acknowledged: 'acknowledged', inProgress: 'in progress', done: 'done',
@@ -360,6 +361,7 @@ const terms = {
     DrillEnded: 'drill ended', TaskUnowned: 'task unowned', TaskRescheduled: 'task rescheduled',
     ReportForwarded: 'report forwarded', TaskTextSent: 'text sent', TaskTextDelivered: 'text delivered',
     TaskTextFailed: 'text failed', RotaOverridden: 'rota changed',
+    TokenIssued: 'token issued', TokenRevoked: 'token revoked',
   },
 };
 

@@ -29,6 +29,7 @@ extension IncidentService {
             }
             book.fold(recorded)
             drillTokens.apply(drills.fold(recorded))
+            issuedTokens.apply(recorded.event)
             if let (record, entry) = IncidentBook.idempotency(of: recorded) {
                 keys[Idempotency.scoped(unit: record.unit, key: record.key)] = entry
             }

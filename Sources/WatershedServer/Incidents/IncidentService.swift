@@ -41,6 +41,8 @@ public actor IncidentService {
     var drills = DrillBook()
     /// The drill tokens of running drills (the token authenticator reads them).
     let drillTokens: DrillTokens
+    /// Production tokens made through the API (`TokenIssued`), folded here on every node.
+    let issuedTokens: IssuedTokens
     /// The duty rota as its file says (`seeds/<province>/rota.yaml`), or `nil` without one; ``rota`` adds the
     /// overrides made since.
     var rotaFile: DutyRota?
@@ -74,9 +76,11 @@ public actor IncidentService {
     ///   a stored payload that does not have its type's shape.
     public init(
         log: any ServerLog, basin: Basin, province: UnitCode, organisation: Organisation? = nil,
-        metrics: ServerMetrics? = nil, drillTokens: DrillTokens = DrillTokens(), now: Date = Date()
+        metrics: ServerMetrics? = nil, drillTokens: DrillTokens = DrillTokens(),
+        issuedTokens: IssuedTokens = IssuedTokens(), now: Date = Date()
     ) async throws {
         self.drillTokens = drillTokens
+        self.issuedTokens = issuedTokens
         self.organisation =
             organisation
             ?? Organisation(province: province, defaultPolicy: EscalationPolicy(ackMinutes: 15, repeats: 2), units: [])
@@ -108,6 +112,7 @@ public actor IncidentService {
             try RecordedEvent.fold(pages: once) { event in
                 book.fold(event)
                 drillTokens.apply(drills.fold(event))
+                issuedTokens.apply(event.event)
                 if let (record, entry) = IncidentBook.idempotency(of: event),
                     entry.at.addingTimeInterval(Idempotency.lifetime) > now
                 {

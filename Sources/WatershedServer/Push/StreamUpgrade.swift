@@ -25,6 +25,8 @@ struct StreamUpgrade: Sendable {
     let hub: PushHub
     let metrics: ServerMetrics
     let drillTokens: DrillTokens
+    /// Tokens made through the API: a revoked one's streams close with 4003.
+    var issuedTokens = IssuedTokens()
 
     /// What `GET /v1/stream` asks for, checked: the reader, `after` and the filters.
     ///
@@ -57,6 +59,12 @@ struct StreamUpgrade: Sendable {
             }
             guard let (reader, after, filter) = checked else { return .dontUpgrade }
             var session = StreamSession(log: log, hub: hub, after: after, filter: filter, metrics: metrics)
+            if issuedTokens.contains(reader.tokenID) {
+                // A token made through the API stops when it is revoked (issue 20).
+                session.revoked = { [issuedTokens] in
+                    issuedTokens.isRevoked(reader.tokenID) ? "token \(reader.tokenID) was revoked" : nil
+                }
+            }
             if let drill = reader.drill {
                 // A drill participant's rights end with its drill (issue 15, item 9).
                 session.revoked = { [drillTokens] in
