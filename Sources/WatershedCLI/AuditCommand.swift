@@ -7,7 +7,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check a data directory offline.",
-        subcommands: [Verify.self, Checkpoint.self]
+        subcommands: [Verify.self, Checkpoint.self, Backup.self, Restore.self]
     )
 
     /// `<data>/watershed.sqlite`, or a usage error (exit 2) naming it when there is no such file.
@@ -17,6 +17,33 @@ struct AuditCommand: AsyncParsableCommand {
             throw CommandExit.usage("\(command): no event log at \(path); give the server's data directory")
         }
         return path
+    }
+
+    /// Verifies the whole chain of `<data>/watershed.sqlite` and writes a checkpoint at its head (the caller holds
+    /// the directory's lock); returns the new newest mark in words.
+    ///
+    /// - Throws: ``CommandExit/invalid(_:)`` (exit 1) naming `command` for a chain broken in itself (nothing
+    ///   written) or a log or checkpoint that cannot be read or written.
+    static func resetCheckpoint(_ data: String, path: String? = nil, command: String) throws -> String {
+        let path = path ?? (data as NSString).appendingPathComponent("watershed.sqlite")
+        var checkpoint = ChainCheckpoint()
+        do {
+            let log = try EventLog.openReadOnly(path: path)
+            switch try log.verifyChain() {
+            case .broken(let seq, let reason):
+                throw CommandExit.invalid(
+                    "\(command): the chain itself is broken at seq \(seq): \(reason); "
+                        + "nothing was written. Restore the data directory from a backup whose chain verifies.")
+            case .intact(_, let head):
+                if head > 0 { checkpoint.record(.init(seq: head, hash: try log.headHash())) }
+            }
+            try checkpoint.write(directory: data)
+        } catch let exit as CommandExit {
+            throw exit
+        } catch {
+            throw CommandExit.invalid("\(command): \(error)")
+        }
+        return checkpoint.latest.map { "seq \($0.seq), hash \($0.hash)" } ?? "no marks (empty log)"
     }
 
     /// The command that resets the checkpoint of `data` (printed in hints).
@@ -213,25 +240,8 @@ extension AuditCommand {
                 throw CommandExit.invalid("audit checkpoint --reset: \(error)")
             }
             defer { lock.release() }
-            var checkpoint = ChainCheckpoint()
-            do {
-                let log = try EventLog.openReadOnly(path: path)
-                switch try log.verifyChain() {
-                case .broken(let seq, let reason):
-                    throw CommandExit.invalid(
-                        "audit checkpoint --reset: the chain itself is broken at seq \(seq): \(reason); "
-                            + "nothing was written. Restore the data directory from a backup whose chain verifies.")
-                case .intact(_, let head):
-                    if head > 0 { checkpoint.record(.init(seq: head, hash: try log.headHash())) }
-                }
-                try checkpoint.write(directory: data)
-            } catch let exit as CommandExit {
-                throw exit
-            } catch {
-                throw CommandExit.invalid("audit checkpoint --reset: \(error)")
-            }
+            let now = try AuditCommand.resetCheckpoint(data, path: path, command: "audit checkpoint --reset")
             let was = old?.latest.map { "seq \($0.seq), hash \($0.hash)" } ?? "no marks"
-            let now = checkpoint.latest.map { "seq \($0.seq), hash \($0.hash)" } ?? "no marks (empty log)"
             out.write("checkpoint reset to \(now) (was \(was))")
         }
     }
