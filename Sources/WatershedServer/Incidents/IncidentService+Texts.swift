@@ -93,7 +93,7 @@ extension IncidentService {
         let stored = try await append([
             try NewEvent(
                 at: now, incident: nil,
-                actor: .person(unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID),
+                actor: identity.holder.actor,
                 event: .rotaOverridden(override))
         ])
         return (override, stored.last?.seq ?? 0)

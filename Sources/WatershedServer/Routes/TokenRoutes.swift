@@ -90,7 +90,7 @@ extension IncidentService {
         let stored = try await append([
             try NewEvent(
                 at: now, incident: nil,
-                actor: .person(unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID),
+                actor: identity.holder.actor,
                 event: .tokenIssued(issued))
         ])
         return TokenMade(id: id, token: secret, seq: stored.last?.seq ?? 0)
@@ -115,7 +115,7 @@ extension IncidentService {
         let stored = try await append([
             try NewEvent(
                 at: now, incident: nil,
-                actor: .person(unit: identity.unit, position: identity.dutyPosition.rawValue, token: identity.tokenID),
+                actor: identity.holder.actor,
                 event: .tokenRevoked(TokenRevokedPayload(id: id)))
         ])
         return stored.last?.seq ?? 0
