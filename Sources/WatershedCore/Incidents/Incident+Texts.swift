@@ -59,6 +59,6 @@ extension Incident {
             if texts[index].state != .delivered { texts[index].state = failed.final ? .undeliverable : .failing }
         default: break
         }
-        return tasks.firstIndex { $0.id == task }
+        return taskIndex[task]
     }
 }

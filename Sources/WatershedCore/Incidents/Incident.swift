@@ -72,7 +72,8 @@ public struct Incident: Sendable, Hashable {
     public private(set) var timeline: [TimelineEntry] = []
     /// The seq of its latest event.
     public private(set) var lastSeq: Int64
-    private var taskIndex: [UUID: Int] = [:]
+    /// Task id → its index in ``tasks``.
+    private(set) var taskIndex: [UUID: Int] = [:]
 
     /// An incident opened by `event`: an `IncidentReported`, or the `CAPReceived` that starts a neighbour's CAP thread
     /// (``init(cap:event:)``); `nil` for any other event.

@@ -73,7 +73,9 @@ struct TextSender: Service {
         // The rota as it stands, with the swaps made through the API.
         let rota = await incidents.rota ?? DutyRota()
         let keys = Set(pending.map(\.text.due.key))
+        // Only the texts still due are remembered: a settled text, or a task gone past its step, is forgotten.
         state.retries = state.retries.filter { keys.contains($0.key) }
+        state.unheld.formIntersection(keys)
         var wakeAt = await incidents.nextTextTime(policy: policy, after: now).map { [$0] } ?? []
         var unreachable: SMSGatewayError?
         for item in pending where !Task.isCancelled {
