@@ -87,6 +87,14 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("log-time-zone"),
         help: "Time zone of log lines' times, shown with its offset (default Asia/Shanghai).")
     var logTimeZone: String?
+    @Option(
+        name: .customLong("metrics-listen"),
+        help: "host:port of a plain-HTTP listener of its own for /metrics (then not on the HTTPS port).")
+    var metricsListen: String?
+    @Option(
+        name: .customLong("metrics-token"),
+        help: "Bearer token /metrics on the HTTPS port requires, 16+ characters (prefer WATERSHED_METRICS_TOKEN).")
+    var metricsToken: String?
 
     func flags() -> [String: String] {
         let pairs: [(String, String?)] = [
@@ -97,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("maxConnections", maxConnections), ("database", database), ("smsGateway", smsGateway),
             ("smsUser", smsUser), ("smsPassword", smsPassword), ("smsListen", smsListen), ("smsSecret", smsSecret),
             ("smsAllow", smsAllow), ("smsUndeliverableMinutes", smsUndeliverableMinutes),
-            ("logTimeZone", logTimeZone),
+            ("logTimeZone", logTimeZone), ("metricsListen", metricsListen), ("metricsToken", metricsToken),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }
@@ -107,6 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             settings = try ServerConfiguration.resolve(
                 flags: flags(), environment: ProcessInfo.processInfo.environment, configFile: config)
+            try settings.checkPaths()
         } catch let problem as ServerConfiguration.Problem {
             // A bad flag or variable is a usage error (2); a bad config file is invalid input in a file (1).
             let fromCommandLine = problem.origin.hasPrefix("-") || problem.origin.hasPrefix("WATERSHED_")
@@ -131,9 +140,8 @@ struct ServeCommand: AsyncParsableCommand {
                 out.write("  clients trust it: curl --cacert \(caFile) https://127.0.0.1:\(settings.port)/healthz")
                 out.write("  watershed clients: --ca \(caFile) (or WATERSHED_CA)")
             }
-            out.write("development tokens: seeds/\(settings.province)/README.md")
-            let group = ServiceGroup(
-                configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            out.write("development tokens: \(settings.seeds)/\(settings.province)/README.md")
+            let group = ServiceGroup(configuration: Self.serviceGroup(app, drain: info.streamDrain, logger: logger))
             try await group.run()
             out.write("shut down cleanly")
         } catch let error as CommandExit {
@@ -143,5 +151,24 @@ struct ServeCommand: AsyncParsableCommand {
             guard let startup = ServerStartupError.explaining(error, configuration: settings) else { throw error }
             throw CommandExit.invalid(startup.description)
         }
+    }
+
+    /// How long SIGTERM (or SIGINT) may take: graceful shutdown first — the listeners stop accepting, requests in
+    /// flight are answered, live streams close with 1001 (``StreamSession``, at most 2 s for the client's answer), the
+    /// leader's singletons stop, the event log is checkpointed and closed — for at most 10 s; then the tasks left are
+    /// cancelled, for at most 5 s more; then the process stops (ServiceLifecycle's `fatalError`). 15 s in all, within
+    /// the unit's `TimeoutStopSec=30`.
+    static let gracefulShutdownBound: Duration = .seconds(10)
+    /// The cancellation that follows an overrun graceful shutdown, at most.
+    static let cancellationBound: Duration = .seconds(5)
+
+    /// The service group `serve` runs: the application, then the stream drain (shut down first: services stop in
+    /// reverse order), stopped by SIGTERM or SIGINT within ``gracefulShutdownBound`` + ``cancellationBound``.
+    static func serviceGroup(_ app: some Service, drain: StreamDrain, logger: Logger) -> ServiceGroupConfiguration {
+        var configuration = ServiceGroupConfiguration(
+            services: [app, drain], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = gracefulShutdownBound
+        configuration.maximumCancellationDuration = cancellationBound
+        return configuration
     }
 }

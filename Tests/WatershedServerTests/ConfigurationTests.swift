@@ -84,7 +84,10 @@ import WatershedTestSupport
 
     @Test func keysLeftOutOfTheFileKeepTheirDefaults() throws {
         let path = try Self.configFile("port: 9443\n")
-        let resolved = try ServerConfiguration.resolve(flags: [:], environment: [:], configFile: path)
+        var resolved = try ServerConfiguration.resolve(flags: [:], environment: [:], configFile: path)
+        // Where the one value came from (for messages about it); the rest are defaults, from nowhere.
+        #expect(resolved.origins == ["port": "\(path):1:7: port"])
+        resolved.origins = [:]
         var expected = ServerConfiguration()
         expected.port = 9443
         #expect(resolved == expected)
@@ -262,7 +265,10 @@ import WatershedTestSupport
         #expect(resolved.host == "0.0.0.0")
         #expect(resolved.port == 8443)
         #expect(resolved.data == "/var/lib/watershed")
-        #expect(resolved.tlsCert != nil && resolved.tlsKey != nil)
+        #expect(resolved.playbooks == "/usr/share/watershed/playbooks")
+        // As the package ships it: a development CA until the operator gives certificates; /metrics on loopback.
+        #expect(resolved.tlsCert == nil && resolved.tlsKey == nil)
+        #expect(resolved.metricsListen == "127.0.0.1:9464")
     }
 
     /// The table in `deploy/README.md` lists exactly the keys the code accepts, each with its flag,
@@ -304,9 +310,65 @@ import WatershedTestSupport
         let unit = try String(
             contentsOf: Fixtures.repositoryRoot.appendingPathComponent("deploy/watershed.service"), encoding: .utf8)
         let lines = Set(unit.split(separator: "\n").map(String.init))
-        #expect(lines.contains("ExecStart=/usr/local/bin/watershed serve --config /etc/watershed/watershed.yaml"))
+        #expect(lines.contains("ExecStart=/usr/bin/watershed serve --config /etc/watershed/watershed.yaml"))
         #expect(lines.contains("User=watershed"))
         #expect(lines.contains("Restart=on-failure"))
         #expect(lines.contains { $0.hasPrefix("LimitNOFILE=") })
+    }
+
+    /// A folder or file the settings name that is not there: one sentence naming the key where its value came from
+    /// and the path (issue 20), checked before anything is opened.
+    @Test func missingFoldersAndFilesNameTheKeyAndThePath() throws {
+        let root = Fixtures.repositoryRoot.path
+        let path = try Self.configFile("data: /tmp/x\nplaybooks: /opt/watershed/playbooks\n")
+        let fromFile = try ServerConfiguration.resolve(flags: [:], environment: [:], configFile: path)
+        let problem = try #require(throws: ServerConfiguration.Problem.self) { try fromFile.checkPaths() }
+        #expect(problem.origin == "\(path):2:12: playbooks")
+        #expect(
+            problem.message
+                == "the folder /opt/watershed/playbooks does not exist; set playbooks to the folder of the river and "
+                + "park playbooks")
+
+        // A default, relative to the working directory: both spellings of the path.
+        let defaults = try ServerConfiguration.resolve(flags: [:], environment: [:], configFile: nil)
+        let relative = try #require(throws: ServerConfiguration.Problem.self) {
+            try defaults.checkPaths(workingDirectory: "/nonexistent")
+        }
+        #expect(relative.origin == "playbooks (default)")
+        #expect(relative.message.hasPrefix("the folder playbooks (/nonexistent/playbooks) does not exist"))
+
+        // The repository's folders pass; a seeds folder without the province's folder does not.
+        var settings = try ServerConfiguration.resolve(
+            flags: ["playbooks": "\(root)/playbooks", "seeds": "\(root)/seeds"], environment: [:], configFile: nil)
+        try settings.checkPaths()
+        settings = try ServerConfiguration.resolve(
+            flags: ["playbooks": "\(root)/playbooks", "seeds": "\(root)/playbooks"], environment: [:], configFile: nil)
+        let noProvince = try #require(throws: ServerConfiguration.Problem.self) { try settings.checkPaths() }
+        #expect(noProvince.origin == "--seeds")
+        #expect(noProvince.message.contains("has no folder 450000"))
+
+        // A certificate from a variable; a key that is a folder.
+        settings = try ServerConfiguration.resolve(
+            flags: ["playbooks": "\(root)/playbooks", "seeds": "\(root)/seeds"],
+            environment: ["WATERSHED_TLS_CERT": "/etc/watershed/tls/server.pem", "WATERSHED_TLS_KEY": root],
+            configFile: nil)
+        let certificate = try #require(throws: ServerConfiguration.Problem.self) { try settings.checkPaths() }
+        #expect(certificate.description == "WATERSHED_TLS_CERT: the file /etc/watershed/tls/server.pem does not exist")
+        settings.tlsCert = "\(root)/Package.swift"
+        let key = try #require(throws: ServerConfiguration.Problem.self) { try settings.checkPaths() }
+        #expect(key.description == "WATERSHED_TLS_KEY: \(root) is a folder; tlsKey names a PEM file")
+    }
+
+    /// `metricsListen` is host:port; `metricsToken` has 16 characters or more.
+    @Test func metricsSettings() throws {
+        let listen = try #require(Self.problem(flags: ["metricsListen": "9464"]))
+        #expect(listen.description == "--metrics-listen: \"9464\" is not host:port (like 127.0.0.1:9464)")
+        let token = try #require(Self.problem(environment: ["WATERSHED_METRICS_TOKEN": "short"]))
+        #expect(token.description == "WATERSHED_METRICS_TOKEN: is shorter than 16 characters")
+        let fine = try ServerConfiguration.resolve(
+            flags: ["metricsListen": "[::1]:9464"], environment: [:], configFile: nil)
+        #expect(fine.metricsAddress?.host == "::1" && fine.metricsAddress?.port == 9464)
+        #expect(MetricsAccess(fine) == .elsewhere)
+        #expect(MetricsAccess(ServerConfiguration()) == .open)
     }
 }

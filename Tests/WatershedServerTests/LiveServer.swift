@@ -66,7 +66,7 @@ enum LiveServer {
             port in
             continuation.yield(port)
         }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app, info.streamDrain], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {
                 // A server that ends before it listens (a failed start) ends the wait for its port below, so the

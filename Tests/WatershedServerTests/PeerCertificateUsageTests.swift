@@ -183,7 +183,11 @@ import X509
             let server = try Certificate(pemEncoded: try String(contentsOf: old.certificateFile, encoding: .utf8))
             #expect(server.notValidAfter.timeIntervalSince(server.notValidBefore) == 397 * 86_400)
             let warnings = CertificateChecks.expiryWarnings(
-                [.init(role: "the people's port certificate", file: old.certificateFile.path, development: true)],
+                [
+                    .init(
+                        role: "the people's port certificate", label: "people_port", file: old.certificateFile.path,
+                        development: true)
+                ],
                 dataDirectory: data, now: now)
             #expect(warnings.count == 1)
             #expect(warnings.first?.contains("in 16 days") == true, "\(warnings)")
@@ -203,7 +207,11 @@ import X509
             try made.ensure(hostName: nil, now: now)
             #expect(
                 CertificateChecks.expiryWarnings(
-                    [.init(role: "the people's port certificate", file: made.certificateFile.path, development: true)],
+                    [
+                        .init(
+                            role: "the people's port certificate", label: "people_port",
+                            file: made.certificateFile.path, development: true)
+                    ],
                     dataDirectory: fresh, now: now
                 ).isEmpty)
         }

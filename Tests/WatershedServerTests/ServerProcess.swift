@@ -65,13 +65,14 @@ final class ServerProcess: @unchecked Sendable {
         throw ServerProcessError.didNotStart(province, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
     }
 
-    /// SIGTERM, then waits for the exit.
-    func stop() {
-        guard let process, process.isRunning else { return }
+    /// SIGTERM, then waits for the exit; the exit status (`nil` if it was not running).
+    @discardableResult func stop() -> Int32? {
+        guard let process, process.isRunning else { return nil }
         kill(process.processIdentifier, SIGCONT)
         process.terminate()
         process.waitUntilExit()
         self.process = nil
+        return process.terminationStatus
     }
 
     var isRunning: Bool { process?.isRunning ?? false }

@@ -23,6 +23,9 @@ public struct ServerStartInfo: Sendable {
     public var playbookSummaries: [String]
     /// The event log's head seq at start.
     public var head: Int64
+    /// Closes the live streams with 1001 when the server shuts down: run it after the application in the same
+    /// `ServiceGroup` (``StreamDrain``).
+    public var streamDrain: StreamDrain
 }
 
 /// The one composition root (STYLE.md): loads playbooks and tokens, opens the event log, makes or
@@ -147,12 +150,14 @@ public func buildApplication(
         links: peers.peers.values.contains { $0.url != nil && $0.caForTLS != nil }, logger: logger)
     let development = configuration.tlsCert == nil
     let inUse: [CertificateChecks.InUse] = [
-        .init(role: "the people's port certificate", file: certificateFile, development: development),
         .init(
-            role: "the peer port certificate", file: peerCertificateFile,
+            role: "the people's port certificate", label: "people_port", file: certificateFile,
+            development: development),
+        .init(
+            role: "the peer port certificate", label: "peer_port", file: peerCertificateFile,
             development: development && configuration.peerCert == nil),
         .init(
-            role: "the peer-link client certificate", file: linkCertificateFile,
+            role: "the peer-link client certificate", label: "peer_link_client", file: linkCertificateFile,
             development: development && configuration.peerCert == nil),
     ]
     for warning in CertificateChecks.expiryWarnings(inUse, dataDirectory: data) {
@@ -163,6 +168,7 @@ public func buildApplication(
     let head = try await log.head()
     let hub = PushHub(head: head)
     let metrics = ServerMetrics()
+    metrics.certificates(inUse, peers: peers.peers.mapValues(\.ca))
     // Every commit, whoever appended it, reaches the live streams and the metrics (on the writer's queue).
     let commits = CommitSignal()
     log.onCommit { events in
@@ -223,8 +229,13 @@ public func buildApplication(
     router.add(middleware: ReadYourWritesMiddleware<AppRequestContext>(incidents: incidents))
     Routes(
         basin: loaded.basin, log: log, incidents: incidents, tickets: tickets, metrics: metrics, clock: clock,
-        province: configuration.province
+        province: configuration.province, metricsAccess: MetricsAccess(configuration)
     ).register(on: router)
+    if MetricsAccess(configuration) == .open && !["127.0.0.1", "::1", "localhost"].contains(configuration.host) {
+        logger.warning(
+            "/metrics is open on \(configuration.host):\(configuration.port): set metricsListen (a listener of its own) or metricsToken"
+        )
+    }
     let api = router.group(context: AuthenticatedContext.self)
     DrillRoutes(incidents: incidents, clock: clock).register(on: api)
     TokenRoutes(incidents: incidents, registry: tokens, clock: clock).register(on: api)
@@ -326,7 +337,7 @@ public func buildApplication(
             + [
                 NamedListener(
                     wrapped: peerApp, host: configuration.host, port: configuration.peerPort, listener: "peer port")
-            ] + smsListener + [
+            ] + smsListener + metricsListener(configuration, metrics: metrics, logger: logger) + [
 
                 LeaderSingletons(
                     services: (runsScheduler ? [scheduler, peerWatch, drillRunner] : []) + texts + links,
@@ -336,7 +347,8 @@ public func buildApplication(
         onServerRunning: { channel in await readiness.people(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     let info = ServerStartInfo(
-        caFile: caFile, madeCertificates: made, playbookSummaries: loaded.files.map(\.description), head: head)
+        caFile: caFile, madeCertificates: made, playbookSummaries: loaded.files.map(\.description), head: head,
+        streamDrain: StreamDrain(hub: hub, logger: logger))
     return (app, info)
 }
 

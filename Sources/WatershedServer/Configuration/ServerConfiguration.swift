@@ -72,6 +72,21 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
     /// phone (a decimal, 0.01–1440).
     public var smsUndeliverableMinutes: Double = 15
 
+    /// Where `/metrics` is served instead of the people's port: `host:port`, plain HTTP (Prometheus scrapes it; keep it
+    /// on loopback or a monitoring network). With it set, the people's port has no `/metrics`.
+    public var metricsListen: String?
+    /// A bearer token (at least 16 characters) `/metrics` on the people's port requires
+    /// (`Authorization: Bearer …`; Prometheus's `authorization` setting). Without it and without ``metricsListen``,
+    /// `/metrics` is open on the people's port (a warning is logged when that port listens beyond loopback).
+    public var metricsToken: String?
+
+    /// ``metricsListen`` as host and port.
+    public var metricsAddress: (host: String, port: Int)? { metricsListen.flatMap(Self.hostAndPort) }
+
+    /// Where each key's value came from, for messages about it: `--playbooks`, `WATERSHED_PLAYBOOKS`, or
+    /// `/etc/watershed/watershed.yaml:9:12: playbooks`; a key left at its default is absent.
+    public var origins: [String: String] = [:]
+
     /// The SMS settings when ``smsGateway`` is set (``check(origins:)`` made sure the rest is there).
     public var sms: SMSSettings? {
         guard let smsGateway, let smsUser, let smsPassword, let smsSecret else { return nil }
@@ -105,7 +120,7 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
         "province", "host", "port", "peerPort", "data", "playbooks", "seeds", "tlsCert", "tlsKey", "peerCert",
         "peerKey", "logLevel", "logTimeZone", "capHeldHours", "maxConnections", "database", "smsGateway", "smsUser",
         "smsPassword",
-        "smsListen", "smsSecret", "smsAllow", "smsUndeliverableMinutes",
+        "smsListen", "smsSecret", "smsAllow", "smsUndeliverableMinutes", "metricsListen", "metricsToken",
     ]
 
     /// The log levels `logLevel` accepts (swift-log's `Logger.Level` raw values).
@@ -191,6 +206,7 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
             origins[key] = origin
         }
         try configuration.check(origins: origins)
+        configuration.origins = origins
         return configuration
     }
 
@@ -255,6 +271,14 @@ public struct ServerConfiguration: Codable, Sendable, Hashable {
             guard value.count >= 16 else { throw Problem(origin: origin, message: "is shorter than 16 characters") }
             smsSecret = value
         case "smsAllow": smsAllow = value
+        case "metricsListen":
+            guard Self.hostAndPort(value) != nil else {
+                throw Problem(origin: origin, message: "\"\(value)\" is not host:port (like 127.0.0.1:9464)")
+            }
+            metricsListen = value
+        case "metricsToken":
+            guard value.count >= 16 else { throw Problem(origin: origin, message: "is shorter than 16 characters") }
+            metricsToken = value
         case "logTimeZone":
             guard TimeZone(identifier: value) != nil else {
                 throw Problem(
@@ -344,6 +368,8 @@ private struct ConfigFile: Decodable {
     var smsAllow: String?
     var smsUndeliverableMinutes: Double?
     var logTimeZone: String?
+    var metricsListen: String?
+    var metricsToken: String?
 
     /// The values present, each with its origin `file:line:column: key`.
     static func read(_ file: String) throws -> [(key: String, value: String, origin: String)] {
@@ -370,7 +396,8 @@ private struct ConfigFile: Decodable {
             ("smsGateway", decoded.smsGateway), ("smsUser", decoded.smsUser), ("smsPassword", decoded.smsPassword),
             ("smsListen", decoded.smsListen), ("smsSecret", decoded.smsSecret), ("smsAllow", decoded.smsAllow),
             ("smsUndeliverableMinutes", decoded.smsUndeliverableMinutes.map { String($0) }),
-            ("logTimeZone", decoded.logTimeZone),
+            ("logTimeZone", decoded.logTimeZone), ("metricsListen", decoded.metricsListen),
+            ("metricsToken", decoded.metricsToken),
         ]
         return values.compactMap { key, value in
             guard let value else { return nil }

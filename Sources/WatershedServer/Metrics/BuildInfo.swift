@@ -14,7 +14,10 @@ public enum BuildInfo {
         if let given = ProcessInfo.processInfo.environment["WATERSHED_COMMIT"], !given.isEmpty {
             return String(given.prefix(12))
         }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        // The running file itself (`/proc/self/exe` on Linux), not argv[0]: run from PATH (`watershed`) or through
+        // the package's /usr/bin symlink, argv[0] names neither the folder nor the file.
+        let executable = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments.first ?? ""))
+            .resolvingSymlinksInPath()
         let beside = executable.deletingLastPathComponent().appendingPathComponent("watershed.commit")
         if let text = try? String(contentsOf: beside, encoding: .utf8) {
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -86,6 +86,8 @@ public final class PushHub: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Fired when the server shuts down: every stream closes with 1001 (``StreamDrain``).
+    public let goingAway = GoingAway()
     /// Per-subscriber budget: frames queued and not yet written to its connection.
     public let frameBudget: Int
     /// Per-subscriber budget: bytes of frames queued and not yet written to its connection.

@@ -19,6 +19,10 @@ import WatershedWire
 /// dropped, the frames already handed reach the client as it reads, and then a close frame with 4001
 /// `resume:<the seq of the last frame handed>`. Its close handshake waits at most ``closeGrace`` for the client to
 /// read that far; then the connection is dropped.
+///
+/// When the server shuts down (SIGTERM: ``StreamDrain`` fires the hub's ``GoingAway``), the stream closes with 1001
+/// (going away, RFC 6455 §7.4.1) and `shutting down; resume:<seq>`: the client reconnects with `after` set to the last seq
+/// it read, to this node or another. The close handshake waits at most ``shutdownGrace`` for the client's answer.
 struct StreamSession {
     let log: any ServerLog
     let hub: PushHub
@@ -43,8 +47,11 @@ struct StreamSession {
     /// How long a cut-off client has to read up to its 4001 close frame before it is dropped.
     static let closeGrace: Duration = .seconds(300)
 
+    /// How long a shutting-down server waits for a client to answer its 1001 close frame.
+    static let shutdownGrace: Duration = .seconds(2)
+
     private enum Outcome: Sendable {
-        case clientLeft, cutOff, dead
+        case clientLeft, cutOff, dead, shuttingDown
         case revoked(String)
     }
 
@@ -94,6 +101,11 @@ struct StreamSession {
                     try await sendBacklog(queue: queue, sink: sink)
                     return nil
                 }
+                // The server shutting down (StreamDrain fires it before hummingbird-websocket closes with 1000).
+                group.addTask {
+                    try await hub.goingAway.wait()
+                    return .shuttingDown
+                }
                 var first = Outcome.clientLeft
                 while let result = try await group.next() {
                     guard let result else { continue }
@@ -120,6 +132,10 @@ struct StreamSession {
             try await outbound.close(.unknown(StreamMessage.rightsLostCloseCode), reason: reason)
             return
         }
+        if case .shuttingDown = outcome {
+            try await closeForShutdown(outbound: outbound, sink: sink, resume: queue.handedSeq)
+            return
+        }
         guard case .cutOff = outcome else { return }
         let resume = queue.handedSeq
         let closed = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -140,6 +156,20 @@ struct StreamSession {
             return first
         }
         if !closed { throw StreamSessionError.clientDidNotRead(resume: resume) }
+    }
+
+    /// 1001 `shutting down; resume:<seq>`, then up to ``shutdownGrace`` for the client's close frame (a client that
+    /// does not answer is dropped when the connection closes).
+    private func closeForShutdown(outbound: WebSocketOutboundWriter, sink: LiveSink, resume: Int64) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await outbound.close(.goingAway, reason: "shutting down; resume:\(resume)")
+                try await sink.closeWritten.waitCancellably()
+            }
+            group.addTask { try await Task.sleep(for: Self.shutdownGrace) }
+            _ = try await group.next()
+            group.cancelAll()
+        }
     }
 
     /// `ahead:<head>:<hash of seq 1>` when `after` is beyond the committed head, else `nil`.

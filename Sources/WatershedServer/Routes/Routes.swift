@@ -21,6 +21,8 @@ struct Routes: Sendable {
     let metrics: ServerMetrics
     let clock: any WallClock
     let province: UnitCode
+    /// Who may read `/metrics` on this port (`metricsListen`, `metricsToken`).
+    var metricsAccess: MetricsAccess = .open
 
     /// Largest `limit` for `GET /v1/events`.
     static let pageLimit = 1_000
@@ -34,10 +36,11 @@ struct Routes: Sendable {
                 "playbooks": "\(basin.rivers.count + basin.parks.count + basin.seas.count)",
             ])
         }
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        if metricsAccess != .elsewhere {
+            router.get("/metrics") { request, _ in
+                try metricsAccess.check(request)
+                return metrics.response()
+            }
         }
         // Every route below needs a token: their handlers get the identity, never optional (AuthenticatedContext).
         let api = router.group(context: AuthenticatedContext.self)

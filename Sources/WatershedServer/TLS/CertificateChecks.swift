@@ -10,6 +10,8 @@ enum CertificateChecks {
     struct InUse: Sendable {
         /// For the message: "the people's port certificate".
         var role: String
+        /// For the metric's `role` label: `people_port`, `peer_port`, `peer_link_client`.
+        var label: String
         /// The PEM file; its first certificate is checked.
         var file: String
         /// Whether `serve` made it (``DevelopmentCertificates``): the advice on renewing differs.
@@ -40,6 +42,15 @@ enum CertificateChecks {
             warnings.append("\(inUse.role) \(inUse.file) \(when); \(renew)")
         }
         return warnings
+    }
+
+    /// The end of the validity of the first certificate in the PEM file `file` (its `notAfter`, RFC 5280 §4.1.2.5),
+    /// or `nil` for a file that cannot be read as one.
+    static func notValidAfter(file: String) -> Date? {
+        guard let pem = try? String(contentsOfFile: file, encoding: .utf8),
+            let certificate = try? Certificate(pemEncoded: pem)
+        else { return nil }
+        return certificate.notValidAfter
     }
 
     /// What keeps the certificate in `file` from its two jobs on the peer side, or `nil`: neighbours' peer ports
