@@ -103,8 +103,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // The duty-officer console (HTML, CSS, JavaScript modules), served at `/`.
-            resources: [.copy("Console")]
+            // The duty-officer console (HTML, CSS, JavaScript modules), served at `/`, and the API's OpenAPI 3.1
+            // description, served at `/v1/openapi.json`.
+            resources: [.copy("Console"), .copy("OpenAPI")]
         ),
         // A typed client for a server's HTTP API and live stream (resuming by itself), for the CLI, drills and tests.
         .target(

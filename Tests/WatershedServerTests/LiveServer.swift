@@ -26,6 +26,9 @@ enum LiveServer {
         let port: Int
         let caFile: String
         let data: URL
+        /// The API routes of the people's port and of the peer port (``ServerStartInfo/routes``).
+        var routes: [String] = []
+        var peerRoutes: [String] = []
         var base: String { "https://127.0.0.1:\(port)" }
     }
 
@@ -81,7 +84,9 @@ enum LiveServer {
                 throw LiveServerError.endedBeforeListening
             }
             do {
-                let result = try await body(Handle(port: port, caFile: info.caFile!, data: data))
+                let handle = Handle(
+                    port: port, caFile: info.caFile!, data: data, routes: info.routes, peerRoutes: info.peerRoutes)
+                let result = try await body(handle)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
                 return result

@@ -26,6 +26,20 @@ public struct ServerStartInfo: Sendable {
     /// Closes the live streams with 1001 when the server shuts down: run it after the application in the same
     /// `ServiceGroup` (``StreamDrain``).
     public var streamDrain: StreamDrain
+    /// The API routes registered on the people's port, as `"GET /v1/incidents/{id}"` (the console's own files left
+    /// out); what `OpenAPICoverageTests` holds the OpenAPI document to.
+    public var routes: [String] = []
+    /// The routes registered on the peer port (8444, mutual TLS), in the same form.
+    public var peerRoutes: [String] = []
+}
+
+/// `"METHOD /path/{parameter}"` for each route of a router (Hummingbird writes a `:parameter` as `{parameter}`),
+/// sorted, leaving out the paths in `except`.
+func routeList<Context>(_ router: Router<Context>, except: Set<String> = []) -> [String] {
+    router.routes.filter { !except.contains($0.path.description) }.map {
+        "\($0.method.rawValue) \($0.path.description)"
+    }
+    .sorted()
 }
 
 /// The one composition root (STYLE.md): loads playbooks and tokens, opens the event log, makes or
@@ -248,6 +262,8 @@ public func buildApplication(
         incidents: incidents)
     CAPHeldRoutes(ingest: capIngest, clock: clock).register(on: api)
     console.register(on: router)
+    // The API's description, without a token like the console (Routes/OpenAPIDocument.swift).
+    try OpenAPIDocument.bundled().register(on: router)
 
     // The peer port (8444): mutual TLS, neighbours only.
     let peerRouter = Router(context: PeerRequestContext.self)
@@ -346,9 +362,11 @@ public func buildApplication(
             ],
         onServerRunning: { channel in await readiness.people(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
-    let info = ServerStartInfo(
+    var info = ServerStartInfo(
         caFile: caFile, madeCertificates: made, playbookSummaries: loaded.files.map(\.description), head: head,
         streamDrain: StreamDrain(hub: hub, logger: logger))
+    info.routes = routeList(router, except: Set(console.assets.keys))
+    info.peerRoutes = routeList(peerRouter)
     return (app, info)
 }
 

@@ -40,37 +40,12 @@ struct ConsoleAssets: Sendable {
     /// Paths the API owns; no console file may take them.
     static let reserved = ["/v1", "/healthz", "/readyz", "/metrics"]
 
-    /// SwiftPM's resource bundle of this target, which `swift build` puts beside the executable.
-    static let resourceBundle = "Watershed_WatershedServer.resources"
-
-    /// The console files shipped with the server: the `Console` folder of the resource bundle beside the running
-    /// executable (or beside the file a symlink to it names), else the package's own source folder (a development
-    /// checkout). Looked up by hand rather than through `Bundle.module`, whose accessor stops the process with
-    /// `fatalError` when the bundle is missing; here a missing bundle is a start-up error that says where to put it.
+    /// The console files shipped with the server: the `Console` folder of the resource bundle
+    /// (``BundledResources/folder(_:marker:)``: beside the executable, else the package's source folder).
+    ///
+    /// - Throws: ``ServerStartupError/invalidFiles(_:)`` when the folder is missing or cannot be loaded.
     static func bundled() throws -> ConsoleAssets {
-        var candidates: [URL] = []
-        var executables = [Bundle.main.bundleURL]
-        if let executable = Bundle.main.executableURL {
-            executables.append(executable.deletingLastPathComponent())
-            executables.append(executable.resolvingSymlinksInPath().deletingLastPathComponent())
-        }
-        for folder in executables {
-            candidates.append(folder.appendingPathComponent(resourceBundle).appendingPathComponent("Console"))
-        }
-        // Sources/WatershedServer/Routes/ConsoleAssets.swift → Sources/WatershedServer/Console
-        let target = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(target.appendingPathComponent("Console"))
-        guard
-            let folder = candidates.first(where: {
-                FileManager.default.fileExists(atPath: $0.appendingPathComponent("index.html").path)
-            })
-        else {
-            throw ServerStartupError.invalidFiles([
-                "the console files are missing: put \(resourceBundle) (from .build/release/) beside the watershed "
-                    + "executable; looked in " + candidates.map(\.path).joined(separator: ", ")
-            ])
-        }
-        return try load(folder: folder)
+        try load(folder: try BundledResources.folder("Console", marker: "index.html"))
     }
 
     /// Reads every file under `folder` with a known extension.
