@@ -58,4 +58,13 @@ public struct Identity: Codable, Sendable, Hashable {
 
     /// A token that reaches exercise incidents only: `drill` without `viewer` (DESIGN.md "Terms used in names").
     public var isDrillOnly: Bool { !has(.viewer) && roles.contains(.drill) }
+
+    /// What this identity may do with `task` of an incident that is (or is not) an exercise: nothing without the
+    /// officer's role there (``may(_:exercise:)``: `POST /v1/tasks/{id}/{action}` answers 403 `forbidden` or
+    /// `drill_only`), else the task's own rule for its unit and position, commander or not
+    /// (``WatershedCore/ResponseTask/actions(for:isCommander:)``, which `not_assignee` enforces).
+    public func taskActions(_ task: ResponseTask, exercise: Bool) -> [TaskAction] {
+        guard may(.officer, exercise: exercise) else { return [] }
+        return task.actions(for: Assignee(unit: unit, position: dutyPosition), isCommander: has(.commander))
+    }
 }

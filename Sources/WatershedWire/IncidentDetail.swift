@@ -5,7 +5,8 @@ import WatershedCore
 /// events, the reports, tasks, obligations and the timeline.
 ///
 /// JSON: the ``IncidentSummary`` keys, plus `initialReport`, `reports`, `tasks`, `obligations`, `timeline`,
-/// `notifications`, `origin` (a neighbour's incident) and `linked` (incidents linked as the same spill).
+/// `notifications`, `origin` (a neighbour's incident), `linked` (incidents linked as the same spill) and `actions`
+/// (what the caller may do with each task: `{"<task id>": ["ack", "start", "done", "decline"]}`).
 public struct IncidentDetail: Codable, Sendable, Hashable {
     /// A report obligation and where it stands (the incident model's, ``Incident/Obligation``).
     public typealias DueObligation = Incident.Obligation
@@ -36,9 +37,12 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
     public var origin: IncidentOrigin?
     /// Incidents a commander linked to this one as reports of the same spill, in the order linked.
     public var linked: [LinkEntry] = []
+    /// What the caller may do with each task now, by task id (tasks it may do nothing with are left out): its role
+    /// on this incident and ``WatershedCore/ResponseTask/actions(for:isCommander:)`` (``Identity/taskActions(_:exercise:)``).
+    public var actions: [String: [TaskAction]] = [:]
 
     private enum CodingKeys: String, CodingKey {
-        case initialReport, reports, tasks, obligations, timeline, notifications, origin, linked
+        case initialReport, reports, tasks, obligations, timeline, notifications, origin, linked, actions
     }
 
     /// Encodes the summary's keys and the detail's keys in one object.
@@ -53,6 +57,7 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         try container.encode(notifications, forKey: .notifications)
         try container.encodeIfPresent(origin, forKey: .origin)
         try container.encode(linked, forKey: .linked)
+        try container.encode(actions, forKey: .actions)
     }
 
     /// Decodes the object ``encode(to:)`` writes.
@@ -67,6 +72,7 @@ public struct IncidentDetail: Codable, Sendable, Hashable {
         notifications = try container.decodeIfPresent([NotificationEntry].self, forKey: .notifications) ?? []
         origin = try container.decodeIfPresent(IncidentOrigin.self, forKey: .origin)
         linked = try container.decodeIfPresent([LinkEntry].self, forKey: .linked) ?? []
+        actions = try container.decodeIfPresent([String: [TaskAction]].self, forKey: .actions) ?? [:]
     }
 
     /// Creates a detail.

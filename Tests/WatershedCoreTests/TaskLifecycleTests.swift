@@ -412,6 +412,56 @@ import WatershedCore
         #expect(error?.description == message)
     }
 
+    /// The buttons a console offers (issue 21), as a table: who × state → actions. The county assignee, a commander
+    /// (any position), the city above before the task is escalated to it, and another county; each state as
+    /// ``task(in:)`` makes it. Worked out from the transitions' own rules (DESIGN.md "Tasks"): ack only while
+    /// dispatched; start while dispatched or acknowledged; done from any open state; decline while dispatched or
+    /// acknowledged; nothing for someone who may not work the task, nor once it is done or cancelled.
+    @Test(arguments: [
+        (TaskState.dispatched, "county", [TaskAction.ack, .start, .done, .decline]),
+        (.acknowledged, "county", [.start, .done, .decline]),
+        (.inProgress, "county", [.done]),
+        (.done, "county", []),
+        (.cancelled, "county", []),
+        (.dispatched, "commander", [.ack, .start, .done, .decline]),
+        (.inProgress, "commander", [.done]),
+        (.dispatched, "city", []),
+        (.dispatched, "otherCounty", []),
+        (.acknowledged, "otherCounty", []),
+    ])
+    func actionsOffered(state: TaskState, who: String, expected: [TaskAction]) throws {
+        let task = try Self.task(in: state)
+        let actions =
+            switch who {
+            case "county": task.actions(for: Self.county, isCommander: false)
+            case "commander": task.actions(for: Self.province, isCommander: true)
+            case "city": task.actions(for: Self.city, isCommander: false)
+            default: task.actions(for: Self.otherCounty, isCommander: false)
+            }
+        #expect(actions == expected)
+        // Every action offered is one the transition accepts (and, for the county, one not offered is refused).
+        for action in TaskAction.allCases where who == "county" {
+            let at = Self.time("08:10")
+            let accepted: Bool
+            switch action {
+            case .ack: accepted = (try? task.acknowledge(by: Self.county, at: at)) != nil
+            case .start: accepted = (try? task.start(by: Self.county, at: at)) != nil
+            case .done: accepted = (try? task.complete(by: Self.county, at: at)) != nil
+            case .decline: accepted = (try? task.decline(by: Self.county, reason: "r", at: at)) != nil
+            }
+            #expect(accepted == expected.contains(action), "\(action) in \(state)")
+        }
+    }
+
+    /// Escalated to the city, the task offers the city its actions too.
+    @Test func anEscalatedPositionIsOffered() throws {
+        var task = Self.dispatched()
+        Self.fold(&task, task.deadlinePassed(at: Self.time("08:16")))
+        #expect(task.escalatedTo == [Self.city])
+        #expect(task.actions(for: Self.city, isCommander: false) == [.ack, .start, .done, .decline])
+        #expect(task.actions(for: Self.otherCounty, isCommander: false) == [])
+    }
+
     @Test func startingWithoutAcknowledgementStopsEscalation() throws {
         var task = Self.dispatched()
         #expect(

@@ -46,6 +46,7 @@ OUT = ROOT / "Tests" / "browser" / "out"
 OFFICER = "wsd-dev-officer-yizhou"  # 451203 Yizhou District, county-duty-officer
 OTHER_OFFICER = "wsd-dev-officer-liuzhou"  # 450200 Liuzhou, city-duty-chief
 VIEWER = "wsd-dev-viewer-gx"
+DRILL = "wsd-dev-drill-liuzhou"  # 450200 Liuzhou, city-duty-chief, the drill role only
 
 # Injected before the page's own scripts: a Notification that records what the page does with it, a count of the
 # tones the alert plays (a headless browser has no speaker), and the URLs of the WebSockets it opens.
@@ -348,18 +349,24 @@ def main():
         selector = f'tr.task[data-task-ref="{task["reference"]}"]'
         until(lambda: css(selector)[0].get_attribute("data-state") == "acknowledged", "the change made after the restart")
 
-    def forbidden_shows_a_message():
+    def other_units_tasks_offer_no_buttons():
+        # Issue 21: what I may not press is not offered. Liuzhou's officer sees Yizhou's and Hechi's tasks without a
+        # button; the server's own rule (the detail's `actions`) decides, the same one that answers 403 not_assignee.
         sign_in(OTHER_OFFICER)
         driver.get(base + f"#/incident/{state['incident']['id']}")
-        until(lambda: css("#who")[0].is_displayed() and css("tr.task"), "the incident as Liuzhou's officer")
-        until(lambda: css("tr.task:not(.mine)[data-state=dispatched] button[data-action=ack]"), "another unit's task")
-        (reference,) = first_row("tr.task:not(.mine)[data-state=dispatched]", "data-task-ref")
-        click(f'tr.task[data-task-ref="{reference}"] button[data-action=ack]')
-        selector = f'tr.task[data-task-ref="{reference}"] [data-testid=task-error]'
-        until(lambda: css(selector), "the 403 under the task")
-        assert "403" in css(selector)[0].text, css(selector)[0].text
-        banner = css("#error")[0]
-        assert banner.is_displayed() and "403" in banner.text and "not_assignee" in banner.text, banner.text
+        until(lambda: css("#who")[0].is_displayed() and css("tr.task:not(.mine)[data-state=dispatched]"),
+              "the incident as Liuzhou's officer")
+        offered = css("tr.task:not(.mine) button[data-action]")
+        assert not offered, f"{len(offered)} buttons on other units' tasks"
+        for row in css("tr.task.mine[data-state=dispatched]"):
+            assert row.find_elements(By.CSS_SELECTOR, "button[data-action=ack]"), "my dispatched task offers ack"
+        # The API agrees: acknowledging another unit's task is refused, and nothing changes.
+        reference, task_id = first_row("tr.task:not(.mine)[data-state=dispatched]", "data-task-ref", "data-task-id")
+        try:
+            server.call("POST", f"/v1/tasks/{task_id}/ack", token=OTHER_OFFICER)
+            raise AssertionError("acknowledging another unit's task was accepted")
+        except urllib.error.HTTPError as error:
+            assert error.code == 403 and b"not_assignee" in error.read(), error.code
         assert css(f'tr.task[data-task-ref="{reference}"]')[0].get_attribute("data-state") == "dispatched"
 
     def viewer_gets_no_buttons():
@@ -384,6 +391,20 @@ def main():
         click(row + " a")
         until(lambda: css("[data-testid=drill-banner]"), "the drill banner on the incident view")
         assert css("svg.map .map-exercise"), "the map marked as an exercise"
+        state["exercise"] = incident
+
+    def a_drill_participant_sees_the_map():
+        # Issue 21: a drill participant's token reads the playbook maps (it got 403 and an empty map before). A fresh
+        # page, so that no map the officer's session loaded is still cached.
+        driver.get("about:blank")
+        driver.get(base)
+        until(lambda: css("#token") or css("#signout"), "the console, loaded again")
+        sign_in(DRILL)
+        driver.get(base + f"#/incident/{state['exercise']['id']}")
+        until(lambda: css("[data-testid=drill-banner]"), "the exercise as a drill participant")
+        until(lambda: css("svg.map polyline.map-river") and css("svg.map .map-intake"),
+              "the playbook's river and intakes drawn for the participant")
+        assert not css("#error") or not css("#error")[0].is_displayed(), css("#error")[0].text
 
     def a_cap_alert_is_an_incident_like_any_other():
         sign_in(VIEWER)
@@ -539,9 +560,10 @@ def main():
             if checks.run("an incident filed through the API appears live, alerted and notified", filed_incident_appears_with_its_alert):
                 if checks.run("open it and acknowledge a task by clicking", open_incident_and_acknowledge_a_task):
                     checks.run("the server restarts: reconnecting…, resume, a new event arrives", restart_and_resume)
-                checks.run("a 403 (another unit's task) shows as a message", forbidden_shows_a_message)
+                checks.run("no buttons on another unit's tasks; the API refuses them with 403", other_units_tasks_offer_no_buttons)
                 checks.run("a viewer gets no task buttons", viewer_gets_no_buttons)
-                checks.run("an exercise is marked on the list, the alert and the view", exercise_is_marked)
+                if checks.run("an exercise is marked on the list, the alert and the view", exercise_is_marked):
+                    checks.run("a drill participant sees the playbook map", a_drill_participant_sees_the_map)
                 checks.run("a neighbour's CAP alert is listed and opens as its thread", a_cap_alert_is_an_incident_like_any_other)
                 checks.run("a level below the plan's grade is said on the incident view, in Chinese",
                            a_level_below_the_plans_grade_is_said)

@@ -142,6 +142,25 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
         isCommander || actor == assignee || escalatedTo.contains(actor)
     }
 
+    /// The states each action may be taken from: what ``acknowledge(by:at:)``, ``start(by:at:)``,
+    /// ``complete(by:at:)`` and ``decline(by:reason:at:isCommander:)`` check, and what ``actions(for:isCommander:)``
+    /// offers.
+    public static let statesAllowing: [TaskAction: Set<TaskState>] = [
+        .ack: [.dispatched],
+        .start: [.dispatched, .acknowledged],
+        .done: [.dispatched, .acknowledged, .inProgress],
+        .decline: [.dispatched, .acknowledged],
+    ]
+
+    /// What `actor` may do with the task now, in ``TaskAction`` order: nothing unless it may work the task
+    /// (``mayBeWorked(by:isCommander:)``: the assignee's unit and position, a position it was escalated to, or a
+    /// commander); else the actions the task's state allows (``statesAllowing``). The console offers exactly these
+    /// buttons (issue 21: "a person sees only the buttons their role and unit may press").
+    public func actions(for actor: Assignee, isCommander: Bool) -> [TaskAction] {
+        guard mayBeWorked(by: actor, isCommander: isCommander) else { return [] }
+        return TaskAction.allCases.filter { Self.statesAllowing[$0]?.contains(state) == true }
+    }
+
     /// The assignees above the current one in the frozen chain: the whole chain for the first assignee, the
     /// rest of it after a decline passed the task up.
     public var chainAboveAssignee: [Assignee] {
@@ -173,7 +192,7 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
     /// - Returns: The deadlines passed by `at` (see the type), then `TaskAcknowledged`.
     /// - Throws: ``TaskTransitionError`` in any other state.
     public func acknowledge(by actor: Assignee, at: Date) throws(TaskTransitionError) -> [TaskChange] {
-        try require([.dispatched], for: .acknowledge)
+        try require(Self.statesAllowing[.ack]!, for: .acknowledge)
         return caughtUp(at: at) { task in [.acknowledged(TaskAcknowledged(task: task.id, by: actor, at: at))] }
     }
 
@@ -183,7 +202,7 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
     /// - Returns: The deadlines passed by `at`, then `TaskStarted`.
     /// - Throws: ``TaskTransitionError`` when in progress, done or cancelled.
     public func start(by actor: Assignee, at: Date) throws(TaskTransitionError) -> [TaskChange] {
-        try require([.dispatched, .acknowledged], for: .start)
+        try require(Self.statesAllowing[.start]!, for: .start)
         return caughtUp(at: at) { task in [.started(TaskStarted(task: task.id, by: actor, at: at))] }
     }
 
@@ -193,7 +212,7 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
     ///   then `TaskDone`.
     /// - Throws: ``TaskTransitionError`` when done or cancelled.
     public func complete(by actor: Assignee, at: Date) throws(TaskTransitionError) -> [TaskChange] {
-        try require([.dispatched, .acknowledged, .inProgress], for: .complete)
+        try require(Self.statesAllowing[.done]!, for: .complete)
         return caughtUp(at: at) { task in [.done(TaskDone(task: task.id, by: actor, at: at))] }
     }
 
@@ -217,7 +236,7 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
     public func decline(by actor: Assignee, reason: String, at: Date, isCommander: Bool = false)
         throws(TaskTransitionError) -> [TaskChange]
     {
-        try require([.dispatched, .acknowledged], for: .decline)
+        try require(Self.statesAllowing[.decline]!, for: .decline)
         return caughtUp(at: at) { task in
             var above = task.chainAboveAssignee
             if !isCommander, task.escalatedTo.contains(actor), let index = above.firstIndex(of: actor) {
@@ -312,7 +331,7 @@ public struct ResponseTask: Codable, Sendable, Hashable, Identifiable {
         return passed + make(task)
     }
 
-    private func require(_ states: [TaskState], for action: TaskTransitionError.Action) throws(TaskTransitionError) {
+    private func require(_ states: Set<TaskState>, for action: TaskTransitionError.Action) throws(TaskTransitionError) {
         guard states.contains(state) else {
             throw TaskTransitionError(reference: reference, state: state, action: action)
         }

@@ -106,11 +106,6 @@ function isMine(task) {
   return same(task.assignee) || (task.escalatedTo ?? []).some(same);
 }
 
-const ACTIONS_BY_STATE = {
-  dispatched: ['ack', 'start', 'done', 'decline'],
-  acknowledged: ['start', 'done', 'decline'],
-  inProgress: ['done'],
-};
 
 // ---- errors ------------------------------------------------------------------------------------------------
 
@@ -628,11 +623,11 @@ function renderDetail() {
   }
   const plan = d.plan;
   const drill = d.exercise ? `<div class="drill-banner" data-testid="drill-banner">${esc(t('drillBanner'))}</div>` : '';
-  const canWork = mayWorkTasks(d);
 
   const tasks = (d.tasks ?? []).filter((task) => !state.onlyMine || isMine(task));
   const taskRows = tasks.map((task) => {
-    const actions = canWork ? ACTIONS_BY_STATE[task.state] ?? [] : [];
+    // Only what I may press: the server's rule for my role, unit and position (the detail's `actions`, by task id).
+    const actions = d.actions?.[task.id] ?? [];
     const deadline = task.state === 'dispatched' && !task.unowned ? task.ackBy : task.kind === 'report' ? task.dueBy : task.startBy;
     const due = countdown(deadline);
     const error = state.taskErrors.get(task.id);

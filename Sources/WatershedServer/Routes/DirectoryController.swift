@@ -4,7 +4,9 @@ import WatershedCore
 import WatershedStore
 import WatershedWire
 
-/// Who is asking and the names of things: `GET /v1/me`, `GET /v1/units`, `GET /v1/playbooks[/{id}[/map]]`.
+/// Who is asking and the names of things: `GET /v1/me`, `GET /v1/units`, `GET /v1/playbooks[/{id}[/map]]`. The
+/// playbooks are the shared basin map, not incident data: a drill participant's token reads them too, so its console
+/// draws the maps its drill uses (issue 21).
 struct DirectoryController: Sendable {
     let basin: Basin
 
@@ -16,7 +18,7 @@ struct DirectoryController: Sendable {
             return try JSONResponse.make(basin.units.values.sorted { $0.code < $1.code })
         }
         group.get("/v1/playbooks") { _, context in
-            _ = try context.require(.viewer)
+            _ = try context.requireReader()
             let list =
                 basin.rivers.values.map {
                     PlaybookListing(id: $0.id, kind: "river", name: $0.name, nameZh: $0.nameZh, version: $0.version)
@@ -30,7 +32,7 @@ struct DirectoryController: Sendable {
             return try JSONResponse.make(list.sorted { $0.id < $1.id })
         }
         group.get("/v1/playbooks/:id") { _, context in
-            _ = try context.require(.viewer)
+            _ = try context.requireReader()
             let id = try context.parameters.require("id")
             if let river = basin.rivers[id] { return try JSONResponse.make(river) }
             if let park = basin.parks[id] { return try JSONResponse.make(park) }
@@ -38,7 +40,7 @@ struct DirectoryController: Sendable {
             throw APIError(.notFound, code: "unknown_playbook", message: "no playbook \"\(id)\"", field: "id")
         }
         group.get("/v1/playbooks/:id/map") { _, context in
-            _ = try context.require(.viewer)
+            _ = try context.requireReader()
             let id = try context.parameters.require("id")
             guard let map = GeoJSON.map(of: id, in: basin) else {
                 throw APIError(.notFound, code: "unknown_playbook", message: "no playbook \"\(id)\"", field: "id")

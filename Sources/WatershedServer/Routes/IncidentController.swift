@@ -45,10 +45,15 @@ struct IncidentController: Sendable {
                 _ = try context.require(.viewer, exercise: cap.exercise, field: "id")
                 return try JSONResponse.make(cap)
             }
-            guard let incident = await incidents.find(id), let detail = await incidents.detail(of: incident.id) else {
+            guard let incident = await incidents.find(id), var detail = await incidents.detail(of: incident.id) else {
                 throw IncidentService.unknown(id)
             }
-            _ = try context.require(.viewer, exercise: incident.exercise, field: "id")
+            let reader = try context.require(.viewer, exercise: incident.exercise, field: "id")
+            // The buttons the caller's console offers (issue 21): the same rule the task routes enforce.
+            for task in detail.tasks {
+                let actions = reader.taskActions(task, exercise: incident.exercise)
+                if !actions.isEmpty { detail.actions[task.id.uuidString] = actions }
+            }
             return try JSONResponse.make(detail)
         }
         group.post("/v1/incidents") { request, context in
