@@ -97,7 +97,7 @@ struct DrillCommand: AsyncParsableCommand {
             for token in started.tokens {
                 out.write(
                     "  \(token.unit)/\(token.dutyPosition.rawValue)" + (token.name.map { " (\($0))" } ?? "") + ":")
-                var command = "    watershed drill join \(drill.id.uuidString.prefix(8).lowercased())"
+                var command = "    \(CommandName.current) drill join \(drill.id.uuidString.prefix(8).lowercased())"
                 command += " --server \(configuration.server)"
                 if let ca = configuration.caFile { command += " --ca \(ca)" }
                 command += " --token \(token.token)"

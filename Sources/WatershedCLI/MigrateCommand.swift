@@ -116,6 +116,6 @@ struct MigrateCommand: AsyncParsableCommand {
                     + "from \(path) to \(target.location)")
         }
         out.write("head seq \(head), head hash \(hash)")
-        out.write("verify it: watershed audit verify --database '\(target.location)'")
+        out.write("verify it: \(CommandName.current) audit verify --database '\(target.location)'")
     }
 }

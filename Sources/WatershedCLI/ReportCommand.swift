@@ -104,7 +104,7 @@ struct ReportCommand: AsyncParsableCommand {
             "\(what) \(ClientFormat.reference(incident)): level \(ClientFormat.level(incident.level)), "
                 + "\(ClientFormat.place(of: incident)), \(incident.pollutant), \(incident.state); "
                 + "events seq \(created.firstSeq)–\(created.lastSeq).")
-        out.write("See it with: watershed incident show \(incident.reference)")
+        out.write("See it with: \(CommandName.current) incident show \(incident.reference)")
     }
 
     /// `watershed report initial --file F`.

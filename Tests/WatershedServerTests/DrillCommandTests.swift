@@ -75,7 +75,10 @@ import WatershedWire
             let joins = started.out.components(separatedBy: "\n").filter { $0.contains("watershed drill join ") }
             #expect(joins.count == 5)
             #expect(joins.allSatisfy { $0.contains("--token wsd-drill-") && $0.contains("--ca \(handle.caFile)") })
-            let id = try #require(joins.first?.split(separator: " ").dropFirst(3).first.map(String.init))
+            // Run from a checkout (the tests' binary is under .build/), the line to copy is one that runs there.
+            #expect(joins.allSatisfy { $0.hasPrefix("    swift run watershed drill join ") }, "\(joins)")
+            let words = try #require(joins.first?.split(separator: " ").map(String.init))
+            let id = try #require(words.firstIndex(of: "join").map { words[$0 + 1] })
             #expect(id.count == 8)
 
             let viewer = ClientCommandTests.flags(handle, token: DevToken.viewer)
