@@ -37,6 +37,13 @@ struct DemoCommand: AsyncParsableCommand {
         name: .customLong("reaction-ms"),
         help: ArgumentHelp("How long the played participants take to answer, in wall milliseconds.", valueName: "ms"))
     var reactionMs = 300
+    @Option(
+        name: .customLong("tolerance-ms"),
+        help: ArgumentHelp(
+            "Wall time allowed for the machine's latency: an expectation met later than its window by at most this "
+                + "(times the clock factor, in drill time) does not fail the demo; the score still says missed.",
+            valueName: "ms"))
+    var toleranceMs = 2_000
     @Flag(help: "Keep the temporary folder (logs, data, certificates) and print where it is.") var keep = false
     @Flag(help: "Print the after-action timeline (every event of the drill on Guangxi) with the score.")
     var timeline = false
@@ -55,6 +62,7 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError("--time-zone: unknown time zone \"\(timeZone)\" (e.g. Asia/Shanghai).")
         }
         guard reactionMs >= 0 else { throw ValidationError("--reaction-ms: must be 0 or more.") }
+        guard toleranceMs >= 0 else { throw ValidationError("--tolerance-ms: must be 0 or more.") }
     }
 
     func run() async throws {
@@ -75,8 +83,8 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let demo = try Demo(
             playbooks: playbooks, seeds: seeds, scenario: loaded, clockFactor: clockFactor,
-            reaction: .milliseconds(reactionMs), keep: keep, timeline: timeline, verbose: verbose,
-            time: LocalTime(timeZone: TimeZone(identifier: timeZone)!))
+            reaction: .milliseconds(reactionMs), tolerance: .milliseconds(toleranceMs), keep: keep,
+            timeline: timeline, verbose: verbose, time: LocalTime(timeZone: TimeZone(identifier: timeZone)!))
         try await demo.run()
     }
 }
@@ -88,6 +96,8 @@ final class Demo: Sendable {
     let scenario: DrillScenario
     let clockFactor: Double
     let reaction: Duration
+    /// Wall time allowed for the machine's latency (``DemoVerdict``).
+    let tolerance: Duration
     let keep: Bool
     let timeline: Bool
     let verbose: Bool
@@ -100,13 +110,14 @@ final class Demo: Sendable {
 
     init(
         playbooks: String, seeds: String, scenario: DrillScenario, clockFactor: Double, reaction: Duration,
-        keep: Bool, timeline: Bool, verbose: Bool, time: LocalTime
+        tolerance: Duration, keep: Bool, timeline: Bool, verbose: Bool, time: LocalTime
     ) throws {
         self.playbooks = URL(fileURLWithPath: playbooks).standardizedFileURL.path
         self.seeds = URL(fileURLWithPath: seeds).standardizedFileURL.path
         self.scenario = scenario
         self.clockFactor = clockFactor
         self.reaction = reaction
+        self.tolerance = tolerance
         self.keep = keep
         self.timeline = timeline
         self.verbose = verbose
@@ -245,6 +256,14 @@ final class Demo: Sendable {
             "Done in \(elapsed.components.seconds) s; both servers stopped."
                 + (timeline ? "" : " The after-action timeline: watershed demo --timeline."))
         if keep { say("Kept: \(folder.path) (logs: \(folder.path)/450000.log, 440000.log)") }
+        let verdict = DemoVerdict.judge(score, factor: clockFactor, tolerance: tolerance)
+        for line in verdict.lines { say(line) }
+        guard verdict.passed else {
+            throw CommandExit.invalid(
+                "the demo missed \(verdict.failed.count) of \(score.total) expectations "
+                    + "(\(verdict.failed.joined(separator: ", "))); a slower clock gives the machine more time: "
+                    + "--clock-factor \(Int(clockFactor / 3))")
+        }
     }
 
     // MARK: Printing and playing
