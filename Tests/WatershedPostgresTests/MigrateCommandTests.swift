@@ -43,10 +43,11 @@ struct MigrateCommandTests {
         try await TestCluster.withDatabase { url in
             let first = await watershed(["migrate", "--from", folder, "--to", url.description])
             #expect(first.code == 0, "\(first.err)")
+            // Run from a checkout (the tests' binary is under .build/): the command to copy is one that runs there.
             #expect(
                 first.out == "copied 2500 events (seqs 1…2500) from \(folder)/watershed.sqlite to \(url.redacted)\n"
                     + "head seq 2500, head hash \(head)\n"
-                    + "verify it: watershed audit verify --database '\(url.redacted)'\n")
+                    + "verify it: swift run watershed audit verify --database '\(url.redacted)'\n")
             let audit = await watershed(["audit", "verify", "--database", url.description])
             #expect(audit.code == 0, "\(audit.err)")
             #expect(audit.out == "chain intact: 2500 events, head seq 2500, head hash \(head)\n")

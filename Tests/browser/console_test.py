@@ -329,8 +329,19 @@ def main():
               "the command map with river, spill point and front")
         assert css("svg.map .map-intake"), "intakes on the map"
         assert not css("[data-testid=drill-banner]"), "no drill banner on a real incident"
+        # The first screen at 1280×800 (issue 21): level, what, where and the next deadline in the head, then the map
+        # and the arrival table beside it, all within the first 800 px of the page.
         driver.execute_script("window.scrollTo(0, 0)")
+        box = lambda selector: driver.execute_script(
+            "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+            "return {top: r.top + window.scrollY, bottom: r.bottom + window.scrollY, left: r.left};", selector)
         driver.save_screenshot(str(OUT / "console.png"))
+        deadline = css("[data-testid=next-deadline] dd")[0].text
+        assert "+08:00" in deadline and "/T" in deadline, deadline
+        for selector in [".incident-head .level", "[data-testid=next-deadline]", "svg.map", ".arrivals-panel tr.arrival"]:
+            where = box(selector)
+            assert where["bottom"] <= 800, f"{selector} ends at {where['bottom']:.0f} px, below the first 800"
+        assert box(".arrivals-panel")["left"] > box("svg.map")["left"], "the arrival table beside the map"
         full_page(OUT / "console-full.png")
 
     def restart_and_resume():
@@ -545,6 +556,11 @@ def main():
             until(lambda: driver.execute_script("return window.innerWidth") == 390, "the phone-width viewport")
             width = driver.execute_script("return document.documentElement.scrollWidth")
             assert width <= 390, f"no sideways scrolling of the page at phone width (scrollWidth {width})"
+            # The same order as on a desk, stacked: head, map, arrivals, then the tasks.
+            tops = driver.execute_script(
+                "return ['.incident-head', '.map-panel', '.arrivals-panel', '.tasks-panel'].map("
+                "s => document.querySelector(s).getBoundingClientRect().top + window.scrollY)")
+            assert tops == sorted(tops), f"head, map, arrivals, tasks from the top at phone width: {tops}"
             driver.save_screenshot(str(OUT / "console-phone.png"))
         finally:
             driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", desk)

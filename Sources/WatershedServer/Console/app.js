@@ -550,7 +550,23 @@ function drawMap() {
   const maps = {};
   for (const id of playbooksFor(detail)) if (state.maps[id]) maps[id] = state.maps[id];
   box.innerHTML = renderMap(detail, maps);
+  fitFirstScreen();
 }
+
+/** On a desk-wide screen the map and the arrival table beside it end where the first screen ends (issue 21: the
+ *  level, what, where, the next deadline and the map without scrolling), whatever the alerts above them take. */
+function fitFirstScreen() {
+  const first = document.querySelector('#incident-view .first-screen');
+  if (!first) return;
+  const parts = [first.querySelector('svg.map'), first.querySelector('.arrivals-panel .table-wrap')].filter(Boolean);
+  for (const part of parts) part.style.maxHeight = '';
+  if (window.innerWidth < 1200) return;
+  for (const part of parts) {
+    const top = part.getBoundingClientRect().top + window.scrollY;
+    part.style.maxHeight = `${Math.max(240, window.innerHeight - top - 16)}px`;
+  }
+}
+window.addEventListener('resize', () => fitFirstScreen());
 
 function peerRows(detail) {
   // The server's own account (GET /v1/incidents/{id} → notifications: the PeerNotified with its delivery state).
@@ -716,16 +732,19 @@ function renderDetail() {
         <div><dt>${esc(t('pollutant'))}</dt><dd>${esc(plan?.pollutant ? placeName(plan.pollutant) : d.pollutant)}</dd></div>
         <div><dt>${esc(t('discovered'))}</dt><dd>${esc(localTime(d.discoveredAt))} (<span data-since="${esc(d.discoveredAt)}">${esc(since(d.discoveredAt))}</span>)</dd></div>
         <div><dt>${esc(t('spillUnit'))}</dt><dd>${esc(unitName(d.spillUnit))}</dd></div>
+        <div data-testid="next-deadline"><dt>${esc(t('nextDeadline'))}</dt><dd>${d.nextDeadline ? `${esc(localTime(d.nextDeadline))} ${esc(d.nextDeadlineTask ?? '')} · <span data-countdown="${esc(d.nextDeadline)}">${esc(countdown(d.nextDeadline).text)}</span>` : '—'}</dd></div>
         ${d.levelReview ? `<div class="level-review" data-testid="level-review"><dt>${esc(t('level'))}</dt><dd>${esc(t('levelReview', { level: d.levelReview.level, hint: d.levelReview.hint, reasons: reviewReasons(d.levelReview) }))}</dd></div>` : ''}
       </dl>
     </header>
+    <div class="first-screen">
+      ${section(t('map'), `<div data-map><p class="muted">${esc(t('loading'))}</p></div>`, 'map-panel')}
+      ${section(t('arrivals'), table([t('receptor'), '', t('km'), t('distance'), t('province'), t('earliest'), t('likely'), t('peak')], arrivals), 'arrivals-panel')}
+    </div>
     <div class="columns">
       ${section(t('tasks'), `<label class="only-mine"><input type="checkbox" id="only-mine" ${state.onlyMine ? 'checked' : ''} data-focus-key="only-mine"> ${esc(t('onlyMine'))}</label>
         ${table([t('reference'), t('what'), t('assignee'), t('state'), t('deadline'), t('actions')], taskRows)}`, 'tasks-panel')}
       ${section(t('obligations'), obligations.length ? table([t('what'), t('who'), t('recipients'), t('dueBy'), t('state'), ''], obligations) : `<p class="muted">${esc(t('noObligations'))}</p>`)}
       ${section(t('peers'), peers.length ? table([t('province'), t('requirement'), t('boundary'), t('crossing'), t('deadline'), t('state')], peers) : `<p class="muted">${esc(t('noPeers'))}</p>`)}
-      ${section(t('map'), `<div data-map><p class="muted">${esc(t('loading'))}</p></div>`, 'map-panel')}
-      ${section(t('arrivals'), table([t('receptor'), '', t('km'), t('distance'), t('province'), t('earliest'), t('likely'), t('peak')], arrivals), 'arrivals-panel')}
       ${section(t('timeline'), `<ol class="timeline">${timeline.join('')}</ol>`, 'timeline-panel')}
     </div>
     ${drill}`;
@@ -800,6 +819,7 @@ function route() {
     return;
   }
   const match = location.hash.match(/^#\/incident\/([^/]+)$/);
+  document.body.classList.toggle('viewing-incident', !!match);
   if (match) {
     const id = decodeURIComponent(match[1]);
     $('list-view').hidden = true;

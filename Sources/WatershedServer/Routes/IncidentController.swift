@@ -49,6 +49,11 @@ struct IncidentController: Sendable {
                 throw IncidentService.unknown(id)
             }
             let reader = try context.require(.viewer, exercise: incident.exercise, field: "id")
+            // The first screen's next deadline, as the list shows it.
+            if let next = await incidents.nextDeadlines()[incident.id] {
+                detail.incident.nextDeadline = next.at
+                detail.incident.nextDeadlineTask = next.task
+            }
             // The buttons the caller's console offers (issue 21): the same rule the task routes enforce.
             for task in detail.tasks {
                 let actions = reader.taskActions(task, exercise: incident.exercise)
