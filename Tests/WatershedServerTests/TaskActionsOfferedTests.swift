@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WatershedCore
+import WatershedFederation
 import WatershedTestSupport
 import WatershedWire
 
@@ -61,6 +62,47 @@ import WatershedWire
             #expect(String(decoding: map.body, as: UTF8.self).contains("\"FeatureCollection\""))
             #expect(try await api.request(.GET, "/v1/playbooks", token: DevToken.drill).status == 200)
             #expect(try await api.request(.GET, "/v1/playbooks/he-river", token: DevToken.drill).status == 200)
+        }
+    }
+
+    /// Two runs of the He River drill: Babu District's participant of the first is offered its tasks in its own
+    /// drill's incident and none in the second's, where the same unit and position have the same tasks — the task
+    /// routes would answer 403 `other_drill` there.
+    @Test func aDrillTokenIsOfferedItsOwnDrillsTasksOnly() async throws {
+        let clock = ManualWallClock(DrillTests.wallStart)
+        try await LiveServer.withAPI(clock: clock, scheduler: true) { handle, api in
+            let commander = try DrillTests.client(handle, DevToken.commander)
+            defer { Task { try? await commander.shutdown() } }
+            var incidents: [String] = []
+            var tokens: [DrillJoinToken] = []
+            for _ in 0..<2 {
+                let started = try await commander.startDrill(
+                    DrillStartRequest(scenario: try DrillTests.scenario("he-river-2013-joint"), clockFactor: 60))
+                let id = started.drill.id.uuidString
+                try await DrillTests.eventually("the opening inject") {
+                    try await commander.drill(id).injectsPlayed == 1
+                }
+                incidents.append(try #require(try await commander.drill(id).incidents.first).id.uuidString)
+                tokens.append(try #require(started.tokens.first { $0.unit == "451102" }))
+            }
+            let babu = tokens[0]
+            func offered(_ incident: String) async throws -> (IncidentDetail, [String: [TaskAction]]) {
+                let detail = try await api.request(.GET, "/v1/incidents/\(incident)", token: babu.token)
+                    .decoded(IncidentDetail.self)
+                return (detail, detail.actions)
+            }
+            func babuTasks(_ detail: IncidentDetail) -> Set<String> {
+                Set(
+                    detail.tasks.filter {
+                        $0.state == .dispatched && $0.assignee == Assignee(unit: babu.unit, position: babu.dutyPosition)
+                    }.map(\.id.uuidString))
+            }
+            let (own, ownActions) = try await offered(incidents[0])
+            #expect(!babuTasks(own).isEmpty)
+            #expect(Set(ownActions.keys) == babuTasks(own))
+            let (other, otherActions) = try await offered(incidents[1])
+            #expect(!babuTasks(other).isEmpty, "the other drill has the same tasks for Babu District")
+            #expect(otherActions.isEmpty)
         }
     }
 }

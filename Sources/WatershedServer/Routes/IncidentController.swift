@@ -54,8 +54,11 @@ struct IncidentController: Sendable {
                 detail.incident.nextDeadline = next.at
                 detail.incident.nextDeadlineTask = next.task
             }
-            // The buttons the caller's console offers (issue 21): the same rule the task routes enforce.
-            for task in detail.tasks {
+            // The buttons the caller's console offers (issue 21): the same rules the task routes enforce — the
+            // task's own, and a drill participant's token works its own drill's incidents only (`other_drill`).
+            let drill = await incidents.drill(of: incident.id)
+            let ownDrill = reader.drill == nil || drill == reader.drill
+            for task in detail.tasks where ownDrill {
                 let actions = reader.taskActions(task, exercise: incident.exercise)
                 if !actions.isEmpty { detail.actions[task.id.uuidString] = actions }
             }
