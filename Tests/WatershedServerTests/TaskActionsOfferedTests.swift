@@ -24,6 +24,17 @@ import WatershedWire
                 return (detail, detail.actions)
             }
             let (detail, yizhou) = try await offered(DevToken.officer)
+            // The detail's next deadline (from its own tasks) is the one the list shows (from every task), and it is
+            // an open task's acknowledgement or report due time.
+            let listed = try await api.request(.GET, "/v1/incidents", token: DevToken.viewer)
+                .decoded([IncidentSummary].self).first { $0.id.uuidString == id }
+            #expect(detail.incident.nextDeadline != nil)
+            #expect(detail.incident.nextDeadline == listed?.nextDeadline)
+            #expect(detail.incident.nextDeadlineTask == listed?.nextDeadlineTask)
+            let soonest =
+                detail.tasks.filter { $0.state == .dispatched }.compactMap(\.ackBy)
+                + detail.tasks.filter { $0.kind == .report }.compactMap(\.dueBy)
+            #expect(detail.incident.nextDeadline == soonest.min())
             let open = detail.tasks.filter { $0.state == .dispatched }
             let yizhouTasks = open.filter { $0.assignee == Assignee(unit: "451203", position: .countyDutyOfficer) }
             let liuzhouTasks = open.filter { $0.assignee == Assignee(unit: "450200", position: .cityDutyChief) }

@@ -27,9 +27,12 @@ extension IncidentService {
 
     /// Each incident's earliest open deadline with its task: an acknowledgement awaited (dispatched, owned) or a
     /// report task's due time (kept after it passed, so an overdue report stays the first thing listed).
-    func nextDeadlines() -> [UUID: (at: Date, task: String)] {
+    func nextDeadlines() -> [UUID: (at: Date, task: String)] { Self.nextDeadlines(in: book.allTasks) }
+
+    /// ``nextDeadlines()`` over `tasks` only (one incident's, for its detail).
+    nonisolated static func nextDeadlines(in tasks: some Sequence<ResponseTask>) -> [UUID: (at: Date, task: String)] {
         var next: [UUID: (at: Date, task: String)] = [:]
-        for task in book.allTasks where task.state.isOpen {
+        for task in tasks where task.state.isOpen {
             let waiting = [
                 task.state == .dispatched && !task.unowned ? task.ackBy : nil, task.kind == .report ? task.dueBy : nil,
             ]

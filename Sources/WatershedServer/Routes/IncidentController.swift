@@ -49,8 +49,8 @@ struct IncidentController: Sendable {
                 throw IncidentService.unknown(id)
             }
             let reader = try context.require(.viewer, exercise: incident.exercise, field: "id")
-            // The first screen's next deadline, as the list shows it.
-            if let next = await incidents.nextDeadlines()[incident.id] {
+            // The first screen's next deadline, as the list shows it (from this incident's tasks only).
+            if let next = IncidentService.nextDeadlines(in: detail.tasks)[incident.id] {
                 detail.incident.nextDeadline = next.at
                 detail.incident.nextDeadlineTask = next.task
             }
