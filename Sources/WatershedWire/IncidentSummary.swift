@@ -17,6 +17,11 @@ public struct IncidentSummary: Codable, Sendable, Hashable {
     public var place: SpillLocation?
     /// The pollutant's id; for an incident opened by a CAP alert, the alert's headline (what it says happened).
     public var pollutant: String
+    /// The pollutant's name from the plan's catalogue entry (`Cadmium`), so that a list without plans can name it;
+    /// `nil` without a plan.
+    public var pollutantName: String? = nil
+    /// Its Chinese name (`镉`) where the catalogue gives one.
+    public var pollutantNameZh: String? = nil
     /// For an incident opened by a CAP 1.2 alert from a neighbour that does not run Watershed: the peer, the
     /// sender and the messages applied.
     public var cap: CAPThread?
@@ -100,6 +105,8 @@ extension IncidentSummary {
             exercise: incident.exercise, reportedSeq: incident.reportedSeq, plan: withPlan ? incident.plan : nil,
             closedAt: incident.closedAt)
         self.cap = incident.cap
+        self.pollutantName = incident.plan?.pollutant.name
+        self.pollutantNameZh = incident.plan?.pollutant.nameZh
         if withPlan { self.levelReview = LevelReview(level: incident.level, hint: plan?.gradingHint) }
     }
 }

@@ -149,6 +149,13 @@ import WatershedCore
                 "Escalate to 460000's provincial duty chief: GX-2026-0007 was received but not accepted by its "
                     + "deadline 2026-01-15T18:40:00.000Z",
             ])
+        // In Chinese (issue 21), deadlines in Beijing time (17:00Z is 01:00 the next day); the hand basin names
+        // Guangdong in English only and does not know Hainan, so those stand as they are.
+        #expect(
+            calls.map(\.titleZh) == [
+                "电话联系Guangdong值班室：GX-2026-0007的通报在时限2026-01-16 01:00（北京时间）前未被对方接收（链路仍在重试）",
+                "报告460000的省级值班长：GX-2026-0007的通报已被接收，但在时限2026-01-16 02:40（北京时间）前未被接受",
+            ])
         // Guangxi's policy: 15 minutes to acknowledge.
         #expect(calls.allSatisfy { $0.ackBy == IncidentModelTests.minute(715) })
     }
@@ -214,6 +221,8 @@ import WatershedCore
             call.task.title
                 == "Phone Guangdong's duty office: nothing heard on the peer link since 2026-01-15T08:30:00.000Z "
                 + "(more than \(allowed) min)")
+        // 08:30Z is 16:30 in Beijing.
+        #expect(call.task.titleZh == "电话联系Guangdong值班室：自2026-01-15 16:30（北京时间）起对端链路没有任何消息（超过\(allowed)分钟）")
     }
 
     /// With no open real incident shared with the neighbour, the silence is not placed yet.

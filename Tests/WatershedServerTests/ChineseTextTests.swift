@@ -40,6 +40,10 @@ import WatershedWire
             let province = try ReportForwardTests.obligation(ReportForwardTests.provinceID, in: detail)
             #expect(province.titleZh == Self.province)
             #expect(province.stateZh == "逾期补报（迟报15分钟）")
+            // The rule column: the II/I path (Art. 4(3) put the ungraded heavy metal on it), 2 h; the province's
+            // report to MEE 1 h after receipt.
+            #expect(county.ruleZh == "第三条（重大、特别重大：2小时）")
+            #expect(province.ruleZh == "第三条（省级报生态环境部：接报后1小时）")
             let guangdong = try #require(detail.notifications.first { $0.notification.province == "440000" })
             let text = try #require(guangdong.textZh)
             #expect(text.hasPrefix("向广东省通报（"), "\(text)")

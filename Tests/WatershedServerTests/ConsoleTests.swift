@@ -72,6 +72,22 @@ import WatershedWire
         }
     }
 
+    /// The report form offers the catalogue's pollutants by name (issue 21: it asked for an id, "cadmium", on a
+    /// Chinese screen): `GET /v1/pollutants` answers playbooks/pollutants.yaml, 24 entries, with a drill token too.
+    @Test func thePollutantCatalogueNamesEachInBothLanguages() async throws {
+        try await LiveServer.withAPI { _, api in
+            #expect(try await api.request(.GET, "/v1/pollutants").status == 401)
+            let reply = try await api.request(.GET, "/v1/pollutants", token: DevToken.drill)
+            #expect(reply.status == 200)
+            let pollutants = try reply.decoded([Pollutant].self)
+            #expect(pollutants.count == 24)
+            #expect(pollutants.map(\.id) == pollutants.map(\.id).sorted())
+            // GB 3838-2002 Table 1, class III: cadmium 0.005 mg/L.
+            let cadmium = try #require(pollutants.first { $0.id == "cadmium" })
+            #expect(cadmium.name == "Cadmium" && cadmium.nameZh == "镉" && cadmium.limitMgL == 0.005)
+        }
+    }
+
     @Test func unitsNameEveryCodeForTheConsole() async throws {
         try await LiveServer.withAPI { _, api in
             #expect(try await api.request(.GET, "/v1/units").status == 401)
@@ -108,6 +124,10 @@ import WatershedWire
             #expect(at > Date().addingTimeInterval(-60))
             #expect(at < Date().addingTimeInterval(5 * 3600))
             #expect(first.plan == nil)
+            // Without its plan the list still names the pollutant, in both languages (issue 21: the console's list
+            // said "cadmium" on a Chinese screen): playbooks/pollutants.yaml names it Cadmium, 镉.
+            #expect(first.pollutant == "cadmium")
+            #expect(first.pollutantName == "Cadmium" && first.pollutantNameZh == "镉")
             // The incident's timeline says which task each task event is about, and which province a peer event is.
             let detail = try await api.request(.GET, "/v1/incidents/\(first.id)", token: DevToken.viewer)
             let timeline = try detail.decoded(IncidentDetail.self).timeline

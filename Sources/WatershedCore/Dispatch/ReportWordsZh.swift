@@ -63,6 +63,16 @@ public enum ReportWordsZh {
             + within(obligation) + "（\(article3)）"
     }
 
+    /// The path of MEP Order No. 17 Art. 3 an obligation follows and the time it allows, as the English `rule` says
+    /// it (`MEP Order No. 17, Art. 3 (II/I: 2 h)`): `第三条（重大、特别重大：2小时）`, `第三条（较大、一般：4小时）`, and
+    /// the province's report to the ministry `第三条（省级报生态环境部：接报后1小时）`.
+    public static func rule(_ obligation: ReportObligation) -> String {
+        let path =
+            obligation.anchor == .receipt
+            ? "省级报生态环境部：接报后" : obligation.majorPath ? "重大、特别重大：" : "较大、一般："
+        return "第三条（\(path)\(duration(obligation.withinH * 3_600))）"
+    }
+
     /// Where an obligation stands: `待报`, `已报`, `逾期补报（迟报1小时12分钟）`, `已取消`.
     public static func state(_ due: Incident.Obligation) -> String {
         switch due.state {

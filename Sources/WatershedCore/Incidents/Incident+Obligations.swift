@@ -8,7 +8,7 @@ extension Incident {
     /// filed or forwarded after `dueBy` meets it late: `state` is `met` and ``lateBy`` says by how much.
     ///
     /// JSON (in `GET /v1/incidents/{id}`): `{"seq", "at", "obligation": {…ReportObligation}, "state": "due" | "met" |
-    /// "cancelled", "metSeq"?, "metAt"?, "lateBy"?, "titleZh"?, "stateZh"?}`; the Chinese text is filled in for a
+    /// "cancelled", "metSeq"?, "metAt"?, "lateBy"?, "titleZh"?, "stateZh"?, "ruleZh"?}`; the Chinese text is filled in for a
     /// reader (``withTextZh(units:)``), never kept in the incident model.
     public struct Obligation: Codable, Sendable, Hashable {
         /// Due, met by a report, or cancelled with its report task.
@@ -37,6 +37,8 @@ extension Incident {
         public var titleZh: String?
         /// Where it stands in Chinese (``ReportWordsZh/state(_:)``): `待报`, `已报`, `逾期补报（迟报1小时12分钟）`, `已取消`.
         public var stateZh: String?
+        /// The rule's path and time allowed in Chinese (``ReportWordsZh/rule(_:)``): `第三条（重大、特别重大：2小时）`.
+        public var ruleZh: String?
 
         public init(
             seq: Int64, at: Date, obligation: ReportObligation, state: State, metSeq: Int64? = nil, metAt: Date? = nil,
@@ -56,6 +58,7 @@ extension Incident {
             var obligation = self
             obligation.titleZh = ReportWordsZh.obligation(self.obligation, units: units)
             obligation.stateZh = ReportWordsZh.state(self)
+            obligation.ruleZh = ReportWordsZh.rule(self.obligation)
             return obligation
         }
 

@@ -2,8 +2,8 @@
 // a browser notification for a new incident or a task for my unit, the incident view (timeline, tasks with their
 // buttons, legal reports due, neighbouring provinces, arrivals) and the command map. Plain ES modules, no library.
 import { api, ApiError, LiveStream, storedToken, storeToken } from './api.js';
-import { esc, localTime, since, countdown, duration, num } from './format.js';
-import { lang, placeName, setLang, t, term, translatePage } from './i18n.js';
+import { canDrawChinese, esc, localTime, since, countdown, duration, num } from './format.js';
+import { lang, placeName, refusal, setLang, t, term, translatePage } from './i18n.js';
 import { playbooksFor, renderMap } from './map.js';
 import { renderReportForm } from './report.js';
 
@@ -14,6 +14,7 @@ const state = {
   me: null,
   units: new Map(),
   playbooks: new Map(),
+  pollutants: [],
   incidents: [],
   detail: null,
   detailId: null,
@@ -45,16 +46,33 @@ function recipientText(recipient) {
   return `${name}${unit?.kind === 'province' ? '生态环境厅' : '生态环境局'}`;
 }
 
+/** A province as a table column says it: its name without the kind of unit (广西, 广东; Guangxi, Guangdong), the
+ * full name in the cell's title. */
+function provinceShort(code) {
+  const name = unitName(code);
+  return lang() === 'zh'
+    ? name.replace(/(壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省)$/, '')
+    : name.replace(/ (Zhuang Autonomous Region|Hui Autonomous Region|Uygur Autonomous Region|Autonomous Region|Special Administrative Region|Province)$/, '');
+}
+
 function assigneeText(assignee) {
   if (!assignee) return '—';
   return `${unitName(assignee.unit)} · ${term(assignee.position)}`;
 }
 
-function actorText(actor) {
+/** Who did it, as HTML: a person's unit and position with their token's name (an account name, marked
+ * translate="no"), a neighbour, or a part of the server by its name in the current language. */
+function actorHTML(actor) {
   if (!actor) return '—';
-  if (actor.kind === 'person') return `${unitName(actor.unit)} · ${term(actor.position)} · ${actor.token}`;
-  if (actor.kind === 'peer') return `${t('peer')}: ${unitName(actor.province)}`;
-  return `${t('system')}: ${actor.component ?? ''}`;
+  if (actor.kind === 'person') {
+    return `${esc(unitName(actor.unit))} · ${esc(term(actor.position))} · <span translate="no">${esc(actor.token)}</span>`;
+  }
+  if (actor.kind === 'peer') return esc(`${t('peer')}: ${unitName(actor.province)}`);
+  // A component's name in the current language; one the console has no words for, as the server names it.
+  const component = String(actor.component ?? '');
+  const key = `component:${component.replace(/-\d+$/, '')}`;
+  const named = term(key) !== key ? esc(term(key)) : `<span translate="no">${esc(component)}</span>`;
+  return `${esc(t('system'))}: ${named}`;
 }
 
 function placeText(incident) {
@@ -65,6 +83,13 @@ function placeText(incident) {
   if (place.park) return `${placeName(state.playbooks.get(place.park.id) ?? { name: place.park.id })} · ${place.park.scenario}`;
   if (place.sea) return `${placeName(state.playbooks.get(place.sea.id) ?? { name: place.sea.id })} · ${num(place.sea.lng, 3)}, ${num(place.sea.lat, 3)}`;
   return '—';
+}
+
+/** An incident's pollutant in the current language (the list's `pollutantNameZh` / `pollutantName`); a CAP
+ * incident's is the alert's headline, the neighbour's own words. */
+function pollutantText(incident) {
+  if (incident.cap) return incident.pollutant;
+  return (lang() === 'zh' && incident.pollutantNameZh) || incident.pollutantName || incident.pollutant;
 }
 
 /** A task's title in the current language: its Chinese title (`titleZh`) on a Chinese screen when it has one. */
@@ -109,17 +134,27 @@ function isMine(task) {
 
 // ---- errors ------------------------------------------------------------------------------------------------
 
+/** A refusal or failure in the current language, as one line of text (``refusal`` in i18n.js). */
 function errorText(error) {
-  if (error instanceof ApiError) {
-    const head = error.status === 403 ? t('forbidden') : error.status ? `${t('refused')} (${error.status})` : t('failed');
-    return `${head}: ${error.message}${error.code ? ` [${error.code}]` : ''}`;
-  }
-  return `${t('failed')}: ${error?.message ?? error}`;
+  return refusal(error, errorHead(error)).text;
+}
+
+function errorHead(error) {
+  if (!(error instanceof ApiError)) return t('failed');
+  if (error.status === 403) return t('forbidden');
+  return error.status ? `${t('refused')}${lang() === 'zh' ? `（${error.status}）` : ` (${error.status})`}` : t('failed');
+}
+
+/** The same as HTML, then `after` (HTML: the field it is about), with the server's own (English) words folded
+ * away on a Chinese screen. */
+function errorHTML(error, after = '') {
+  const said = refusal(error, errorHead(error));
+  return `${esc(said.text)}${after}${said.original ? ` <details class="server-words"><summary>${esc(t('serverWords'))}</summary><span lang="en" translate="no">${esc(said.original)}</span></details>` : ''}`;
 }
 
 function showError(error) {
   const box = $('error');
-  box.innerHTML = `<span>${esc(errorText(error))}</span> <button type="button" class="link-button" data-close>×</button>`;
+  box.innerHTML = `<span>${errorHTML(error)}</span> <button type="button" class="link-button" data-close>×</button>`;
   box.dataset.status = error?.status ?? '';
   box.hidden = false;
   box.querySelector('[data-close]').onclick = () => {
@@ -202,13 +237,13 @@ function notify(batch) {
 
 function alertText(alert) {
   if (alert.kind === 'task') {
-    const title = String(alert.title ?? '').split(/[:：]/)[0];
+    const title = String((lang() === 'zh' && alert.titleZh) || alert.title || '').split(/[:：]/)[0];
     const me = state.me;
     const mineExactly = me && alert.assignee?.unit === me.unit && alert.assignee?.position === me.dutyPosition;
     const head = mineExactly ? t('alertTaskMine', { ref: alert.reference }) : t('alertTask', { ref: alert.reference, unit: assigneeText(alert.assignee) });
     return `${head} — ${title}`;
   }
-  return `${t('alertIncident', { ref: alert.reference })} — ${alert.place ?? ''}`;
+  return `${t('alertIncident', { ref: alert.reference })} — ${alert.where ? placeText({ place: alert.where }) : alert.place ?? ''}`;
 }
 
 function saveAlerts() {
@@ -328,14 +363,14 @@ function onEvent(event) {
   if (!state.alertsLive) return;
   const base = { incident: event.incident, exercise: !!event.exercise, at: event.at, seq: event.seq };
   if (event.type === 'IncidentReported') {
-    const place = placeText({ place: p.report?.place });
-    raise({ ...base, key: `incident:${event.incident}`, kind: 'incident', reference: p.reference ?? '', place });
+    // The place as reported, named when shown, in the language on screen then.
+    raise({ ...base, key: `incident:${event.incident}`, kind: 'incident', reference: p.reference ?? '', where: p.report?.place ?? null });
   } else if (event.type === 'TaskDispatched' && mine(p.assignee)) {
-    raise({ ...base, key: `task:${p.task}`, kind: 'task', task: p.task, reference: p.reference, title: taskTitle(p), assignee: p.assignee });
+    raise({ ...base, key: `task:${p.task}`, kind: 'task', task: p.task, reference: p.reference, title: p.title, titleZh: p.titleZh, assignee: p.assignee });
   } else if ((event.type === 'TaskEscalated' && mine(p.to)) || (event.type === 'TaskDeclined' && mine(p.redispatchedTo))) {
     const to = p.to ?? p.redispatchedTo;
     const known = state.detail?.tasks?.find((task) => task.id === p.task);
-    raise({ ...base, key: `task:${p.task}`, kind: 'task', task: p.task, reference: known?.reference ?? p.task, title: known ? taskTitle(known) : term(event.type), assignee: to });
+    raise({ ...base, key: `task:${p.task}`, kind: 'task', task: p.task, reference: known?.reference ?? p.task, title: known?.title ?? term(event.type), titleZh: known?.titleZh, assignee: to });
   }
 }
 
@@ -380,15 +415,17 @@ async function signIn(token, { restoring = false } = {}) {
   }
   storeToken(token);
   state.me = me;
-  const [units, playbooks, ready] = await Promise.all([
+  const [units, playbooks, pollutants, ready] = await Promise.all([
     api('/v1/units').catch(() => []),
     api('/v1/playbooks').catch(() => []),
+    api('/v1/pollutants').catch(() => []),
     fetch('/readyz', { cache: 'no-store' })
       .then((r) => r.json())
       .catch(() => null),
   ]);
   state.units = new Map((units ?? []).map((u) => [u.code, u]));
   state.playbooks = new Map((playbooks ?? []).map((p) => [p.id, p]));
+  state.pollutants = pollutants ?? [];
   try {
     state.alerts = JSON.parse(sessionStorage.getItem(ALERTS_KEY) ?? '[]');
   } catch {
@@ -424,7 +461,7 @@ async function raiseWaitingTasks() {
     const incident = open.get(task.incident);
     if (!incident) continue;
     raise({
-      key: `task:${task.id}`, kind: 'task', task: task.id, reference: task.reference, title: taskTitle(task),
+      key: `task:${task.id}`, kind: 'task', task: task.id, reference: task.reference, title: task.title, titleZh: task.titleZh,
       assignee: task.assignee, incident: task.incident, exercise: incident.exercise, at: task.dispatchedAt, seq: null,
     });
   }
@@ -462,7 +499,7 @@ function renderWho() {
   who.innerHTML = `<span title="${esc(t('signedInAs'))}">${esc(unitName(me.unit))} (${esc(me.unit)})</span>
     <span title="${esc(t('position'))}">${esc(term(me.dutyPosition))}</span>
     <span class="roles" title="${esc(t('roles'))}">${(me.roles ?? []).map((r) => `<span class="role">${esc(term(r))}</span>`).join('')}</span>
-    <span class="muted">${esc(me.tokenID)}</span>`;
+    <span class="muted" translate="no">${esc(me.tokenID)}</span>`;
   $('drill-token').hidden = !((me.roles ?? []).includes('drill') && !hasRole('viewer'));
 }
 
@@ -497,7 +534,7 @@ function renderList() {
           ${levelBadge(i.level)}
           <span class="ref">${esc(i.reference)}</span>${drillBadge(i.exercise)}
           <span class="place">${esc(placeText(i))}</span>
-          <span class="pollutant">${esc(i.pollutant)}</span>
+          <span class="pollutant"${i.cap ? ' translate="no"' : ''}>${esc(pollutantText(i))}</span>
           <span class="times"><span class="muted">${esc(t('discovered'))}</span> ${esc(localTime(i.discoveredAt))}
             (<span data-since="${esc(i.discoveredAt)}">${esc(since(i.discoveredAt))}</span>)</span>
           <span class="deadline${due.passed ? ' passed' : ''}"><span class="muted">${esc(t('nextDeadline'))}</span>
@@ -610,14 +647,14 @@ function renderCAPThread(view, d) {
   const messages = (d.messages ?? []).map((m) => {
     const info = (m.info ?? [])[0];
     return `<li><span class="seq">#${m.seq}</span> <time datetime="${esc(m.at)}">${esc(localTime(m.at, { seconds: true }))}</time>
-      <strong>${esc(m.msgType)}</strong> ${esc(m.identifier)} <span class="muted">${esc(m.sender)} · ${esc(m.sent)}</span>
-      ${info ? `<div>${esc(info.headline ?? info.event)} — ${esc(info.urgency)}, ${esc(info.severity)}, ${esc(info.certainty)}${(info.areas ?? []).length ? ` · ${esc(info.areas.join('; '))}` : ''}</div>` : ''}</li>`;
+      <strong>${esc(term(`cap:${m.msgType}`))}</strong> <span translate="no">${esc(m.identifier)}</span> <span class="muted"><span translate="no">${esc(m.sender)}</span> · ${esc(localTime(m.sent))}</span>
+      ${info ? `<div><span translate="no">${esc(info.headline ?? info.event)}</span> — ${esc(term(`cap:${info.urgency}`))}, ${esc(term(`cap:${info.severity}`))}, ${esc(term(`cap:${info.certainty}`))}${(info.areas ?? []).length ? ` · <span translate="no">${esc(info.areas.join('; '))}</span>` : ''}</div>` : ''}</li>`;
   });
   view.innerHTML = `
     ${d.exercise ? `<div class="drill-banner" data-testid="drill-banner">${esc(t('drillBanner'))}</div>` : ''}
     <p><a href="#/" data-focus-key="back">← ${esc(t('back'))}</a></p>
     <header class="incident-head"><h2><span data-testid="incident-reference">${esc(d.reference ?? d.id)}</span>
-      <span class="muted">CAP 1.2 · ${esc(unitName(d.peer))} · ${esc(d.state)}</span></h2></header>
+      <span class="muted">CAP 1.2 · ${esc(unitName(d.peer))} · ${esc(term(`state:${d.state}`))}</span></h2></header>
     <ol class="cap-thread" data-testid="cap-thread">${messages.join('')}</ol>`;
 }
 
@@ -625,7 +662,7 @@ function renderDetail() {
   const view = $('incident-view');
   const focusKey = document.activeElement?.dataset?.focusKey;
   if (state.detailError && !state.detail) {
-    view.innerHTML = `<p><a href="#/">← ${esc(t('back'))}</a></p><p class="error-inline">${esc(state.detailError.status === 404 ? t('notFound') : errorText(state.detailError))}</p>`;
+    view.innerHTML = `<p><a href="#/">← ${esc(t('back'))}</a></p><p class="error-inline">${state.detailError.status === 404 ? esc(t('notFound')) : errorHTML(state.detailError)}</p>`;
     return;
   }
   const d = state.detail;
@@ -656,7 +693,7 @@ function renderDetail() {
       <td>${esc(assigneeText(task.assignee))}${(task.escalatedTo ?? []).length ? `<br><span class="muted">↑ ${task.escalatedTo.map((a) => esc(assigneeText(a))).join(', ')}</span>` : ''}</td>
       <td class="task-state">${esc(term(task.state))}${task.unowned ? ` · ${esc(term('unowned'))}` : ''}</td>
       <td>${deadline ? `${esc(localTime(deadline))}<br><span class="${due.passed ? 'passed' : ''}" data-countdown="${esc(deadline)}">${esc(due.text)}</span>` : '—'}</td>
-      <td class="task-actions">${buttons}${error ? `<div class="error-inline" role="alert" data-testid="task-error">${esc(error)}</div>` : ''}</td></tr>`;
+      <td class="task-actions">${buttons}${error ? `<div class="error-inline" role="alert" data-testid="task-error">${errorHTML(error)}</div>` : ''}</td></tr>`;
   });
 
   const obligations = (d.obligations ?? []).map((o) => {
@@ -673,11 +710,11 @@ function renderDetail() {
     const what = zh && o.titleZh
       ? `<td colspan="3" data-testid="obligation-zh">${esc(o.titleZh)}</td>`
       : `<td>${esc(term(ob.report))}</td><td>${esc(unitName(ob.fromUnit))}</td>
-      <td>${esc((ob.recipients ?? []).map(recipientText).join('、'))}</td>`;
+      <td>${esc((ob.recipients ?? []).map(recipientText).join(zh ? '、' : ', '))}</td>`;
     return `<tr class="obligation state-${esc(o.state)}${late ? ' late' : ''}" data-obligation="${esc(ob.id)}">
       ${what}
       <td>${esc(localTime(dueBy))}${open ? `<br><span class="${due.passed ? 'passed' : ''}" data-countdown="${esc(dueBy)}">${esc(due.text)}</span>` : ''}</td>
-      <td class="obligation-state">${esc(stateText)}</td><td class="muted">${esc(ob.rule ?? '')}</td></tr>`;
+      <td class="obligation-state">${esc(stateText)}</td><td class="muted">${esc((zh && o.ruleZh) || ob.rule || '')}</td></tr>`;
   });
 
   const peers = peerRows(d).map((n) => {
@@ -703,7 +740,7 @@ function renderDetail() {
     return `<tr class="arrival${over ? ' over' : ''}">
       <td>${esc(placeName(a))}</td><td>${esc(term(a.kind))}</td>
       <td>${a.km !== null && a.km !== undefined ? esc(num(a.km)) : '—'}</td><td>${esc(num(a.distanceKm))}</td>
-      <td>${esc(unitName(a.province))}</td>
+      <td class="province" title="${esc(unitName(a.province))}">${esc(provinceShort(a.province))}</td>
       <td class="nowrap">${esc(localTime(a.earliestArrival))}</td><td class="nowrap">${esc(localTime(a.likelyArrival))}${
         // The band: its slow end and width, and a dam above still held (docs/travel-time.md).
         a.latestArrival && a.band
@@ -717,7 +754,7 @@ function renderDetail() {
     (e) => `<li><span class="seq">#${e.seq}</span> <time datetime="${esc(e.at)}">${esc(localTime(e.at, { seconds: true }))}</time>
       <strong>${esc(term(e.type))}</strong>${e.task ? ` ${esc(e.task.split('/').pop())}` : ''}${e.province ? ` ${esc(unitName(e.province))}` : ''}
       ${e.summary ? `<span class="neighbour-said">${esc(e.summary)}</span>` : ''}
-      <span class="muted">${esc(actorText(e.actor))}</span></li>`,
+      <span class="muted">${actorHTML(e.actor)}</span></li>`,
   );
 
   view.innerHTML = `
@@ -773,7 +810,7 @@ async function work(taskId, action, button) {
     if (state.detail?.tasks) state.detail.tasks = state.detail.tasks.map((x) => (x.id === task.id ? task : x));
     if (action === 'ack' || action === 'start' || action === 'done') clearAlert(`task:${taskId}`);
   } catch (error) {
-    state.taskErrors.set(taskId, errorText(error));
+    state.taskErrors.set(taskId, error);
     showError(error);
   }
   renderDetail();
@@ -794,12 +831,12 @@ async function showReportForm(incidentId) {
     try {
       incident = await api(`/v1/incidents/${encodeURIComponent(incidentId)}`);
     } catch (error) {
-      view.innerHTML = `<p><a href="#/">← ${esc(t('back'))}</a></p><p class="error-inline">${esc(errorText(error))}</p>`;
+      view.innerHTML = `<p><a href="#/">← ${esc(t('back'))}</a></p><p class="error-inline">${errorHTML(error)}</p>`;
       return;
     }
   }
   renderReportForm(view, {
-    kind: incidentId ? 'followUp' : 'initial', incident, me: state.me, playbooks: state.playbooks, errorText,
+    kind: incidentId ? 'followUp' : 'initial', incident, me: state.me, playbooks: state.playbooks, pollutants: state.pollutants, errorHTML,
     onFiled: (created) => {
       view.innerHTML = '';
       location.hash = `#/incident/${encodeURIComponent(created.incident.id)}`;
@@ -861,9 +898,25 @@ function renderAll() {
   if (state.connection !== 'idle' && state.me) onState(state.connection);
 }
 
+/** Says so, in English and in Chinese (which may not draw), when the browser has no font for Chinese: which font to
+ * install, and that English needs none. */
+function checkChineseFont() {
+  const box = $('font-warning');
+  const missing = !canDrawChinese();
+  box.hidden = !missing;
+  document.documentElement.dataset.chineseFont = missing ? 'missing' : 'present';
+  if (missing) {
+    box.innerHTML = `<strong lang="en">This browser has no font for Chinese: Chinese text shows as boxes.</strong>
+      <span lang="en">Install Noto Sans CJK SC (Debian/Ubuntu: <code>sudo apt install fonts-noto-cjk</code>; Windows
+      and macOS include a Chinese font), then reload — or switch to English.</span>
+      <span lang="zh-CN">浏览器缺少中文字体，中文显示为方框。请安装思源黑体（Noto Sans CJK SC）后重新加载，或切换为英文。</span>`;
+  }
+}
+
 function boot() {
   setLang(lang());
   translatePage();
+  checkChineseFont();
   $('lang').onclick = () => {
     setLang(lang() === 'zh' ? 'en' : 'zh');
     translatePage();

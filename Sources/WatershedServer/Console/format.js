@@ -60,3 +60,24 @@ export function num(value, digits = 1) {
 export function esc(value) {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 }
+
+/**
+ * Whether this browser can draw Chinese with the page's fonts (issue 21, "an officer's browser is not ours to set
+ * up"). Two different characters (镉, 应) drawn on a canvas in the body's font come out as the same pixels only when
+ * neither has a glyph — both the missing-glyph box, or both nothing — so equal pixels mean no Chinese font.
+ */
+export function canDrawChinese() {
+  const canvas = document.createElement('canvas');
+  canvas.width = 48;
+  canvas.height = 48;
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  if (!g) return true;
+  g.font = `40px ${getComputedStyle(document.body).fontFamily}`;
+  g.textBaseline = 'top';
+  const draw = (text) => {
+    g.clearRect(0, 0, 48, 48);
+    g.fillText(text, 2, 2);
+    return g.getImageData(0, 0, 48, 48).data.join(',');
+  };
+  return draw('镉') !== draw('应');
+}

@@ -100,6 +100,7 @@ const strings = {
     when: '时间',
     refused: '服务器拒绝了操作',
     forbidden: '无权操作（403）',
+    serverWords: '服务器原文',
     failed: '操作失败',
     declineReason: '拒绝原因（将告知下一承办人）：',
     done: '完成',
@@ -257,6 +258,7 @@ const strings = {
     when: 'When',
     refused: 'The server refused',
     forbidden: 'Not allowed (403)',
+    serverWords: "The server's words",
     failed: 'Failed',
     declineReason: 'Why decline (shown to the next assignee):',
     done: 'Done',
@@ -339,6 +341,15 @@ const terms = {
     TaskUnowned: '任务无人承办', TaskRescheduled: '任务改期', ReportForwarded: '转报报告',
     TaskTextSent: '已发短信', TaskTextDelivered: '短信已送达', TaskTextFailed: '短信发送失败', RotaOverridden: '调整值班',
     TokenIssued: '发放令牌', TokenRevoked: '吊销令牌',
+    // Parts of the server that act on their own (an event's actor `{"kind": "system", "component"}`).
+    'component:peer-watch': '相邻省份通报监视', 'component:scheduler': '时限与升级', 'component:drill-runner': '演习引擎',
+    'component:sms': '短信网关', 'component:cap-ingest': 'CAP 接收', 'component:writer': '事件写入',
+    // CAP 1.2 (OASIS, 2010) msgType, urgency, severity, certainty, and a CAP thread's state.
+    'cap:Alert': '预警', 'cap:Update': '更新', 'cap:Cancel': '撤销', 'cap:Ack': '确认收到', 'cap:Error': '错误',
+    'cap:Immediate': '立即', 'cap:Expected': '预计', 'cap:Future': '将来', 'cap:Past': '已过去',
+    'cap:Extreme': '特别严重', 'cap:Severe': '严重', 'cap:Moderate': '中等', 'cap:Minor': '轻微',
+    'cap:Observed': '已观测到', 'cap:Likely': '很可能', 'cap:Possible': '可能', 'cap:Unlikely': '不太可能',
+    'cap:Unknown': '未知', 'state:open': '处置中', 'state:closed': '已结束', 'state:cancelled': '已撤销',
   },
   en: {
     dispatched: 'dispatched', acknowledged: 'acknowledged', inProgress: 'in progress', done: 'done',
@@ -362,6 +373,14 @@ const terms = {
     ReportForwarded: 'report forwarded', TaskTextSent: 'text sent', TaskTextDelivered: 'text delivered',
     TaskTextFailed: 'text failed', RotaOverridden: 'rota changed',
     TokenIssued: 'token issued', TokenRevoked: 'token revoked',
+    'component:peer-watch': 'peer watch', 'component:scheduler': 'deadlines and escalation',
+    'component:drill-runner': 'drill runner', 'component:sms': 'SMS gateway', 'component:cap-ingest': 'CAP intake',
+    'component:writer': 'event writer',
+    'cap:Alert': 'Alert', 'cap:Update': 'Update', 'cap:Cancel': 'Cancel', 'cap:Ack': 'Ack', 'cap:Error': 'Error',
+    'cap:Immediate': 'Immediate', 'cap:Expected': 'Expected', 'cap:Future': 'Future', 'cap:Past': 'Past',
+    'cap:Extreme': 'Extreme', 'cap:Severe': 'Severe', 'cap:Moderate': 'Moderate', 'cap:Minor': 'Minor',
+    'cap:Observed': 'Observed', 'cap:Likely': 'Likely', 'cap:Possible': 'Possible', 'cap:Unlikely': 'Unlikely',
+    'cap:Unknown': 'Unknown', 'state:open': 'open', 'state:closed': 'closed', 'state:cancelled': 'cancelled',
   },
 };
 
@@ -409,4 +428,60 @@ export function translatePage(root = document) {
     element.placeholder = t(element.dataset.i18nPlaceholder);
   }
   document.title = t('title');
+}
+
+// A refusal's `code` (the API's one error body: {code, message, field}) in Chinese; the server's message is English,
+// so a Chinese screen says the code's meaning and keeps the message as the server's own words, shown on request.
+const refusalsZh = {
+  invalid_field: '填写的内容不符合要求', invalid_body: '提交的内容无法解析', unknown_field: '提交的内容有不认识的字段',
+  invalid_header: '请求头不符合要求', invalid_time: '时间不符合要求', unknown_parameter: '请求有不认识的参数',
+  unknown_incident: '找不到这个事件', no_incident: '找不到这个事件', unknown_task: '找不到这项任务',
+  unknown_report: '找不到这份报告', unknown_unit: '不认识的行政区划代码', unknown_playbook: '不认识的预案',
+  unknown_drill: '找不到这场演习', unknown_peer: '不认识的相邻省份', unknown_position: '不认识的岗位',
+  unknown_observation_node: '预案中没有这个监测点', impossible_observation: '监测数据不合理',
+  not_assignee: '这项任务不是派给本单位本岗位的', not_commander: '只有指挥长可以这样做',
+  other_drill: '这项任务属于另一场演习', drill_only: '演习令牌只能处理演习事件', drill_ended: '演习已经结束',
+  task_state: '任务现在的状态不允许这样做', incident_closed: '事件已经结束', forbidden: '没有这项权限',
+  unauthenticated: '需要登录', bad_token: '令牌无效，请重新登录', unknown_token: '令牌无效，请重新登录',
+  revoked: '令牌已被吊销，请重新登录', bad_ticket: '实时连接的票据无效', wrong_province: '不属于本省',
+  reporting_unit: '报告单位与令牌的单位不符', exercise_mismatch: '演习与真实事件不能混在一起',
+  idempotency_key_reused: '同一个提交编号用在了不同的内容上', contended: '服务器正忙，请稍后再试',
+  catching_up: '服务器正在同步，请稍后再试', body_too_large: '提交的内容太大', internal_error: '服务器内部错误',
+  already_forwarded: '这份报告已经转报过', nothing_to_forward: '没有可以转报的报告', already_linked: '这两个事件已经关联',
+  same_incident: '不能把事件关联到它自己', no_route: '没有通往对方的链路', no_rota: '没有值班表',
+  id_taken: '编号已被占用', seeded_token: '预置的令牌不能这样修改', bad_roles: '角色不符合要求',
+};
+
+// The reasons the incident model gives for a field most often, in Chinese (FollowUpReport, ReportedImpacts,
+// IncidentReport checks); any other reason is said by the code alone.
+const reasonsZh = [
+  [/must be a concentration of zero or more/, '浓度须为零或正数（mg/L）'],
+  [/zero or more/, '须为零或正数'],
+  [/must not be empty|is required|missing/, '必须填写'],
+  [/is in the future/, '不能晚于现在'],
+  [/unknown pollutant/, '污染物目录中没有这种污染物'],
+  [/unknown node/, '预案中没有这个地点'],
+  [/unknown unit/, '不认识的行政区划代码'],
+  [/unknown emergency site/, '预案中没有这个应急设施'],
+  [/already level/, '事件已经是这个级别'],
+];
+
+/**
+ * A refusal in the current language: `{ text, reason, original }`. `text` is the head and what happened
+ * (`无权操作（403）：这项任务不是派给本单位本岗位的`), `reason` the field's reason alone (for the slot next to it), `original`
+ * the server's own message with its code on a Chinese screen (null on an English one, where `text` is it).
+ */
+export function refusal(error, head) {
+  const message = String(error?.message ?? error ?? '');
+  if (current !== 'zh') {
+    return { text: `${head}: ${message}${error?.code ? ` [${error.code}]` : ''}`, reason: message, original: null };
+  }
+  const known = reasonsZh.find(([pattern]) => pattern.test(message));
+  const what = error?.code ? refusalsZh[error.code] ?? '操作被拒绝' : '无法连接服务器';
+  const reason = known ? known[1] : what;
+  return {
+    text: `${head}：${known ? `${what}（${known[1]}）` : what}`,
+    reason,
+    original: `${message}${error?.code ? ` [${error.code}]` : ''}`,
+  };
 }

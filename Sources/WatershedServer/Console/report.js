@@ -6,7 +6,7 @@
 // naming a field is shown next to that field, and above the form.
 import { api, ApiError } from './api.js';
 import { esc } from './format.js';
-import { lang, placeName, t } from './i18n.js';
+import { lang, placeName, refusal, t } from './i18n.js';
 
 const LEVELS = ['', 'IV', 'III', 'II', 'I'];
 const SUPPLY = ['districtedCity', 'countyLevelCity', 'township'];
@@ -69,14 +69,23 @@ function impactFields() {
     </fieldset>`;
 }
 
-function initialFields(rivers, me) {
+/** The pollutant: one of the catalogue's (GET /v1/pollutants), named in the current language, by id; a text box for
+ * the id when the catalogue could not be read. */
+function pollutantInput(pollutants) {
+  if (!pollutants.length) return text('pollutant');
+  const sorted = [...pollutants].sort((a, b) => placeName(a).localeCompare(placeName(b), lang() === 'zh' ? 'zh' : 'en'));
+  const options = sorted.map((p) => `<option value="${esc(p.id)}">${esc(placeName(p))}</option>`).join('');
+  return `<select name="pollutant"><option value="">—</option>${options}</select>`;
+}
+
+function initialFields(rivers, me, pollutants) {
   const riverOptions = rivers.map((r) => `<option value="${esc(r.id)}">${esc(placeName(r))}</option>`).join('');
   const levels = LEVELS.map((l) => `<option value="${l}">${esc(l ? `${l} ${t('levelSuffix')}` : t('ungraded'))}</option>`).join('');
   return `
     ${field('discoveredAt', t('discovered'), `<input type="datetime-local" name="discoveredAt" value="${localInputValue(new Date())}">`)}
     ${field('place.river.id', t('river'), `<select name="river">${riverOptions}</select>`)}
     ${field('place.river.km', t('km'), number('km', '0', 'min="0"'))}
-    ${field('pollutant', t('pollutant'), text('pollutant', '', 'placeholder="cadmium"'))}
+    ${field('pollutant', t('pollutant'), pollutantInput(pollutants))}
     ${field('release', t('massKg'), number('massKg', '', `min="0" placeholder="${esc(t('unknownMass'))}"`))}
     ${field('informationSource', t('informationSource'), text('informationSource'))}
     ${field('cause', t('cause'), text('cause'))}
@@ -173,7 +182,7 @@ function followUpBody(form, intakes) {
  * Renders the form into `view`: `kind` `initial` (a new incident) or `followUp` (on `incident`, its detail). Calls
  * `onFiled(created)` with the API's answer (`{incident, firstSeq, lastSeq}`) once filed.
  */
-export function renderReportForm(view, { kind, incident, me, playbooks, onFiled, errorText }) {
+export function renderReportForm(view, { kind, incident, me, playbooks, pollutants = [], onFiled, errorHTML }) {
   const rivers = [...playbooks.values()].filter((p) => p.kind === 'river').sort((a, b) => placeName(a).localeCompare(placeName(b), lang() === 'zh' ? 'zh' : 'en'));
   const title = kind === 'initial' ? t('fileInitial') : t('fileFollowUp', { ref: incident?.reference ?? '' });
   const back = kind === 'initial' ? '#/' : `#/incident/${encodeURIComponent(incident?.id ?? '')}`;
@@ -181,7 +190,7 @@ export function renderReportForm(view, { kind, incident, me, playbooks, onFiled,
     <form class="report-form" data-testid="report-form" data-kind="${kind}" novalidate>
       <h2>${esc(title)}</h2>
       <div class="error-inline" role="alert" data-testid="report-error" hidden></div>
-      ${kind === 'initial' ? initialFields(rivers, me) : followUpFields(me)}
+      ${kind === 'initial' ? initialFields(rivers, me, pollutants) : followUpFields(me)}
       <p><button type="submit" data-testid="report-submit">${esc(t('submitReport'))}</button>
         <a href="${back}">${esc(t('cancel'))}</a></p>
     </form>`;
@@ -212,19 +221,20 @@ export function renderReportForm(view, { kind, incident, me, playbooks, onFiled,
       const created = await api(path, { method: 'POST', body, headers: { 'Idempotency-Key': key } });
       onFiled(created);
     } catch (error) {
-      showFieldError(form, error, errorText);
+      showFieldError(form, error, errorHTML);
     } finally {
       button.disabled = false;
     }
   };
 }
 
-/** The refusal above the form, and next to its field when the form has that field (or the nearest enclosing one). */
-function showFieldError(form, error, errorText) {
+/** The refusal above the form, and next to its field when the form has that field (or the nearest enclosing one):
+ * the field named by its label (the API's dotted name where the form has no such field), the reason in the
+ * current language next to it. */
+function showFieldError(form, error, errorHTML) {
   const box = form.querySelector('[data-testid=report-error]');
   const name = error instanceof ApiError ? error.field : null;
-  box.textContent = `${errorText(error)}${name ? ` — ${name}` : ''}`;
-  box.hidden = false;
+  box.dataset.field = name ?? '';
   // The field itself, else the nearest enclosing field the form has (`release.instantaneous` → `release`).
   let slot = null;
   let candidate = name;
@@ -233,8 +243,13 @@ function showFieldError(form, error, errorText) {
     const parent = candidate.replace(/(\.[^.[\]]+|\[\d+\])$/, '');
     candidate = parent !== candidate ? parent : null;
   }
+  const label = slot?.closest('label')?.querySelector(':scope > span:not(.field-error)')?.textContent
+    ?? slot?.closest('label')?.textContent?.trim();
+  const field = label ? esc(label) : name ? `<code translate="no">${esc(name)}</code>` : '';
+  box.innerHTML = errorHTML(error, field ? ` — ${field}` : '');
+  box.hidden = false;
   if (slot) {
-    slot.textContent = error.message;
+    slot.textContent = refusal(error, '').reason;
     slot.closest('label')?.classList.add('invalid');
     slot.closest('label')?.querySelector('input, select, textarea')?.focus();
   } else {

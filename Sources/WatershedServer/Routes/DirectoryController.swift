@@ -4,7 +4,8 @@ import WatershedCore
 import WatershedStore
 import WatershedWire
 
-/// Who is asking and the names of things: `GET /v1/me`, `GET /v1/units`, `GET /v1/playbooks[/{id}[/map]]`. The
+/// Who is asking and the names of things: `GET /v1/me`, `GET /v1/units`, `GET /v1/pollutants`,
+/// `GET /v1/playbooks[/{id}[/map]]`. The
 /// playbooks are the shared basin map, not incident data: a drill participant's token reads them too, so its console
 /// draws the maps its drill uses (issue 21).
 struct DirectoryController: Sendable {
@@ -16,6 +17,12 @@ struct DirectoryController: Sendable {
             // Names for codes (assignees, actors, provinces), as in playbooks/units.yaml.
             _ = try context.requireReader()
             return try JSONResponse.make(basin.units.values.sorted { $0.code < $1.code })
+        }
+        group.get("/v1/pollutants") { _, context in
+            // The catalogue (playbooks/pollutants.yaml) with names in both languages and the GB 3838-2002 limit each
+            // plan judges against: the report form offers these (issue 21).
+            _ = try context.requireReader()
+            return try JSONResponse.make(basin.pollutants.values.sorted { $0.id < $1.id })
         }
         group.get("/v1/playbooks") { _, context in
             _ = try context.requireReader()

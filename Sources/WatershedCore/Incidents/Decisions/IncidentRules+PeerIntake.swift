@@ -107,8 +107,17 @@ extension IncidentRules {
                     + "deadline \(deadline) (the link keeps retrying)"
                 : "Escalate to \(name)'s provincial duty chief: \(incident.reference) was received but not accepted "
                     + "by its deadline \(deadline)"
+            let nameZh = basin.unit(overdue.province).map { $0.nameZh ?? $0.name } ?? name
+            let titleZh =
+                reason == "not-received"
+                ? "电话联系\(nameZh)值班室：\(incident.reference)的通报在时限\(ReportWordsZh.time(overdue.deadline))前未被"
+                    + "对方接收（链路仍在重试）"
+                : "报告\(nameZh)的省级值班长：\(incident.reference)的通报已被接收，但在时限"
+                    + "\(ReportWordsZh.time(overdue.deadline))前未被接受"
             calls.append(
-                peerCall(title, marker: marker, number: incident.tasks.count + calls.count + 1, on: incident, at: now))
+                peerCall(
+                    title, titleZh: titleZh, marker: marker, number: incident.tasks.count + calls.count + 1,
+                    on: incident, at: now))
         }
         return calls
     }
@@ -131,24 +140,27 @@ extension IncidentRules {
         let title =
             "Phone \(name)'s duty office: nothing heard on the peer link since "
             + "\(CanonicalJSON.timestamp(lastHeard)) (more than \(allowed) min)"
+        let nameZh = basin.unit(neighbour).map { $0.nameZh ?? $0.name } ?? name
+        let titleZh = "电话联系\(nameZh)值班室：自\(ReportWordsZh.time(lastHeard))起对端链路没有任何消息（超过\(allowed)分钟）"
         return (
             incident,
             peerCall(
-                title, marker: "peer:\(neighbour):silent", number: incident.tasks.count + 1, on: incident, at: now)
+                title, titleZh: titleZh, marker: "peer:\(neighbour):silent", number: incident.tasks.count + 1,
+                on: incident, at: now)
         )
     }
 
     /// A ``ResponseTaskKind/peerCall`` task for our provincial duty chief, no due time (our policy's
     /// acknowledgement interval applies); `marker` goes in its `obligation` field.
-    func peerCall(_ title: String, marker: String, number: Int, on incident: Incident, at now: Date)
-        -> TaskDispatched
-    {
+    func peerCall(
+        _ title: String, titleZh: String, marker: String, number: Int, on incident: Incident, at now: Date
+    ) -> TaskDispatched {
         let assignee = Assignee(unit: province, position: .provincialDutyChief)
         let policy = organisation.policy(for: province)
         return TaskDispatched(
             task: UUID(), reference: "\(incident.reference)/T\(number)", number: number, kind: .peerCall,
             obligation: marker, title: title, assignee: assignee, policy: policy,
             chain: EscalationChain.above(assignee, units: basin.units), at: now,
-            ackBy: now.addingTimeInterval(policy.ackInterval))
+            ackBy: now.addingTimeInterval(policy.ackInterval), titleZh: titleZh)
     }
 }
