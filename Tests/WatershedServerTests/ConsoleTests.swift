@@ -46,6 +46,11 @@ import WatershedWire
             }
             let css = try await fetch(api, "/style.css")
             #expect(css.headers.first(name: "Content-Type") == "text/css; charset=utf-8")
+            // The Chinese web font (WebFontSubsetTests) and its licence.
+            let font = try await fetch(api, "/fonts/watershed-cjk.woff2")
+            #expect(font.status == 200 && font.headers.first(name: "Content-Type") == "font/woff2")
+            let licence = try await fetch(api, "/fonts/OFL.txt")
+            #expect(licence.body.contains("SIL OPEN FONT LICENSE Version 1.1"))
             let first = try await fetch(api, "/app.js")
             let etag = try #require(first.headers.first(name: "ETag"))
             let again = try await fetch(api, "/app.js", headers: [("If-None-Match", etag)])

@@ -898,14 +898,23 @@ function renderAll() {
   if (state.connection !== 'idle' && state.me) onState(state.connection);
 }
 
-/** Says so, in English and in Chinese (which may not draw), when the browser has no font for Chinese: which font to
- * install, and that English needs none. */
-function checkChineseFont() {
+/** Whether Chinese draws here — with the officer's own fonts (`system`), else with the server's web font
+ * (`webfont`, fetched for the check), else not at all (`missing`) — put on `<html data-chinese-font>`; when it does
+ * not, says so in English and in Chinese (which may not draw): which font to install, and that English needs none. */
+async function checkChineseFont() {
+  let found = canDrawChinese() ? 'system' : 'missing';
+  if (found === 'missing') {
+    try {
+      await document.fonts.load('40px "Watershed CJK"', '镉应');
+    } catch {
+      // Not served or blocked: said below.
+    }
+    if (canDrawChinese()) found = 'webfont';
+  }
+  document.documentElement.dataset.chineseFont = found;
   const box = $('font-warning');
-  const missing = !canDrawChinese();
-  box.hidden = !missing;
-  document.documentElement.dataset.chineseFont = missing ? 'missing' : 'present';
-  if (missing) {
+  box.hidden = found !== 'missing';
+  if (found === 'missing') {
     box.innerHTML = `<strong lang="en">This browser has no font for Chinese: Chinese text shows as boxes.</strong>
       <span lang="en">Install Noto Sans CJK SC (Debian/Ubuntu: <code>sudo apt install fonts-noto-cjk</code>; Windows
       and macOS include a Chinese font), then reload — or switch to English.</span>
