@@ -68,11 +68,11 @@ extension AfterActionReport {
         if let origin = detail.origin {
             summary.append((ReportWords.origin, unitName(origin.province) + " " + origin.reference))
         }
-        summary.append((ReportWords.times, timeZone.identifier))
         body.append(
             "<dl class=\"summary\" data-testid=\"summary\">"
                 + summary.map { "<dt>\(Self.escape($0.0(language)))</dt><dd>\(Self.escape($0.1))</dd>" }.joined()
-                + "</dl>")
+                + "<dt>\(Self.escape(ReportWords.times(language)))</dt><dd><code>"
+                + "\(Self.escape(timeZone.identifier))</code></dd></dl>")
 
         body.append(heading(ReportWords.map, id: "map"))
         body.append("<figure>\(mapSVG)</figure>")
@@ -164,9 +164,9 @@ extension AfterActionReport {
             body.append(
                 "<dl class=\"proof\" data-testid=\"proof\">"
                     + "<dt>\(Self.escape(ReportWords.events(language)))</dt><dd>\(events.count)</dd>"
-                    + "<dt>\(Self.escape(ReportWords.firstEvent(language)))</dt><dd>seq <span data-testid=\"first-seq\">"
+                    + "<dt>\(Self.escape(ReportWords.firstEvent(language)))</dt><dd>\(Self.escape(ReportWords.seq(language))) <span data-testid=\"first-seq\">"
                     + "\(proof.first.seq)</span> · <code data-testid=\"first-hash\">\(proof.first.hash)</code></dd>"
-                    + "<dt>\(Self.escape(ReportWords.lastEvent(language)))</dt><dd>seq <span data-testid=\"last-seq\">"
+                    + "<dt>\(Self.escape(ReportWords.lastEvent(language)))</dt><dd>\(Self.escape(ReportWords.seq(language))) <span data-testid=\"last-seq\">"
                     + "\(proof.last.seq)</span> · <code data-testid=\"last-hash\">\(proof.last.hash)</code></dd></dl>"
                     + "<p>\(Self.escape(ReportWords.verifyWith(language)))</p>"
                     + "<pre><code data-testid=\"verify\">\(Self.escape(proof.command))</code></pre>")

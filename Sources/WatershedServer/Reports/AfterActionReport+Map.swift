@@ -46,6 +46,11 @@ extension AfterActionReport {
         return line.first
     }
 
+    /// A map point's name in the report's language (its tooltip).
+    private func name(_ id: String, _ name: String, _ nameZh: String?) -> String {
+        placeName(id, name: name, nameZh: nameZh)
+    }
+
     /// The inline SVG of the map, or a sentence when there is nothing to draw.
     var mapSVG: String {
         let plan = firstPlan
@@ -67,14 +72,20 @@ extension AfterActionReport {
             if let sea = basin.seas[id] {
                 areas += sea.zones.map(\.polygon)
                 lines += sea.boundaries.map(\.line)
-                points += sea.receptors.map { MapPoint(position: [$0.lng, $0.lat], kind: .other, name: $0.name) }
+                points += sea.receptors.map {
+                    MapPoint(position: [$0.lng, $0.lat], kind: .other, name: name($0.id, $0.name, $0.nameZh))
+                }
             }
         case .park(let id, _):
             if let park = basin.parks[id] {
                 spill = [park.lng, park.lat]
                 stops.append((nil, nil, [park.lng, park.lat]))
-                points += park.sites.map { MapPoint(position: [$0.lng, $0.lat], kind: .other, name: $0.name) }
-                points += park.outfalls.map { MapPoint(position: [$0.lng, $0.lat], kind: .other, name: $0.name) }
+                points += park.sites.map {
+                    MapPoint(position: [$0.lng, $0.lat], kind: .other, name: name($0.id, $0.name, $0.nameZh))
+                }
+                points += park.outfalls.map {
+                    MapPoint(position: [$0.lng, $0.lat], kind: .other, name: name($0.id, $0.name, nil))
+                }
             }
         case nil:
             break
@@ -88,10 +99,13 @@ extension AfterActionReport {
             for receptor in river.receptors {
                 let kind: MapPoint.Kind =
                     receptor.kind == .intake ? .intake : receptor.kind == .boundary ? .boundary : .other
-                points.append(MapPoint(position: [receptor.lng, receptor.lat], kind: kind, name: receptor.name))
+                points.append(
+                    MapPoint(
+                        position: [receptor.lng, receptor.lat], kind: kind,
+                        name: name(receptor.id, receptor.name, receptor.nameZh)))
             }
             points += river.monitoringSections.map {
-                MapPoint(position: [$0.lng, $0.lat], kind: .other, name: $0.name)
+                MapPoint(position: [$0.lng, $0.lat], kind: .other, name: name($0.id, $0.name, $0.nameZh))
             }
         }
         var numbered: [(number: Int, position: [Double])] = []
@@ -102,7 +116,7 @@ extension AfterActionReport {
                 position = Self.point(on: river, km: km)
             }
             position =
-                position ?? points.first { $0.name == arrival.name }?.position
+                position ?? points.first { $0.name == row.name }?.position
                 ?? basin.seas.values.lazy.compactMap { $0.receptors.first { $0.id == arrival.node } }.first.map {
                     [$0.lng, $0.lat]
                 }
