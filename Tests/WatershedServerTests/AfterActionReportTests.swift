@@ -192,4 +192,54 @@ import WatershedWire
                     "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"))
         }
     }
+
+    /// A drill's report carries its score, from the same scoring as `GET /v1/drills/{id}/score`: the He River drill
+    /// at ×60 (a wall second is a drill minute) from 2013-07-05 12:00 +08:00; Babu acknowledges a task 10 wall seconds
+    /// in (drill 12:10, within the 30 drill-minutes to 12:30); no Guangdong server here, so nothing else is met.
+    @Test func aDrillsReportShowsItsScore() async throws {
+        let wallStart = Date(timeIntervalSince1970: 1_796_004_000)
+        let clock = ManualWallClock(wallStart)
+        try await LiveServer.withAPI(clock: clock, scheduler: true) { handle, api in
+            let commander = try DrillTests.client(handle, DevToken.commander)
+            defer { Task { try? await commander.shutdown() } }
+            let started = try await commander.startDrill(
+                DrillStartRequest(scenario: try DrillTests.scenario("he-river-2013-joint"), clockFactor: 60))
+            let id = started.drill.id.uuidString
+            try await DrillTests.eventually("the opening inject") { try await commander.drill(id).injectsPlayed == 1 }
+            let incident = try #require(try await commander.drill(id).incidents.first)
+            let babu = try DrillTests.client(handle, started.tokens[0].token)
+            defer { Task { try? await babu.shutdown() } }
+            let tasks = try await babu.tasks(assignee: "451102/county-duty-officer", incident: incident.id.uuidString)
+            let site = try #require(tasks.first { $0.kind == .site })
+            clock.advance(by: 10)
+            _ = try await babu.work(task: site.reference, .ack)
+            clock.advance(by: 10)
+            _ = try await commander.endDrill(id)
+
+            let (status, zh, _) = try await Self.report(api, incident.reference, token: DevToken.commander)
+            #expect(status == 200)
+            #expect(Self.field(zh, "drill-banner")?.hasPrefix("演习 · EXERCISE") == true)
+            #expect(Self.field(zh, "score") == "1 / 6")
+            let rows = Self.rows(zh, "score-table")
+            #expect(rows.count == 6)
+            #expect(
+                rows.contains(
+                    "八步区确认任务，初报后30演习分钟内 | 达成 | 2013-07-05 12:30 +08:00 | 2013-07-05 12:10 +08:00 | 10分钟"))
+            #expect(rows.contains { $0.hasPrefix("广东省服务器接收通报，初报后5演习分钟内 | 未达成 | 2013-07-05 12:05 +08:00 | — |") })
+            // The task row on the drill's clock: acknowledged at drill 12:10 by Babu's duty officer.
+            let row = try #require(Self.rows(zh, "tasks").first { $0.hasPrefix(site.reference + " | ") })
+            #expect(row.contains("八步区 县级值班员 2013-07-05 12:10 +08:00"))
+            #expect(Self.latinWords(in: zh).isEmpty, "English in the Chinese report: \(Self.latinWords(in: zh))")
+
+            let (_, en, _) = try await Self.report(
+                api, incident.reference, query: "?lang=en", token: DevToken.commander)
+            #expect(Self.field(en, "score") == "1 / 6")
+            #expect(
+                Self.rows(en, "score-table").contains {
+                    $0.hasPrefix("Babu District (Hezhou) acknowledges a task of the plan")
+                        && $0.hasSuffix(" | met | 2013-07-05 12:30 +08:00 | 2013-07-05 12:10 +08:00 | 10 min")
+                })
+            #expect(Self.cjk(in: en) == ["演习"], "Chinese in the English report: \(Self.cjk(in: en))")
+        }
+    }
 }
