@@ -38,6 +38,11 @@ extension AfterActionReport {
 
     func empty(_ words: Bilingual) -> String { "<p class=\"muted\">\(Self.escape(words(language)))</p>" }
 
+    /// When the incident was closed, on its clock: a drill's by the drill time of its `IncidentClosed`.
+    var closedAt: Date? {
+        events.last { $0.type == .incidentClosed }.map(Self.clockTime) ?? detail.incident.closedAt
+    }
+
     /// The whole document.
     func html() -> String {
         let incident = detail.incident
@@ -63,7 +68,7 @@ extension AfterActionReport {
             (ReportWords.spillUnit, unitName(incident.spillUnit)),
             (ReportWords.pollutant, pollutant),
             (ReportWords.discovered, time(incident.discoveredAt)),
-            (ReportWords.state, state + (incident.closedAt.map { " " + time($0) } ?? "")),
+            (ReportWords.state, state + (closedAt.map { " " + time($0) } ?? "")),
         ]
         if let origin = detail.origin {
             summary.append((ReportWords.origin, unitName(origin.province) + " " + origin.reference))
