@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WatershedCore
 import WatershedPostgres
 import WatershedStore
 
@@ -29,11 +30,13 @@ extension AuditCommand.Verify {
         logger.logLevel = .error
         let verification: ChainVerification
         let headHash: String
+        var found: [StoredEvent] = []
         do {
             let log = try await PostgresEventLog.open(url, connections: 1, migrating: false, logger: logger)
             do {
                 verification = try await log.verifyChain(checkpoint: checkpoint)
                 headHash = try await log.headHash()
+                if case .intact = verification { found = try await log.events(seqs: expected.map(\.seq)) }
                 await log.close()
             } catch {
                 await log.close()
@@ -45,5 +48,6 @@ extension AuditCommand.Verify {
             throw CommandExit.invalid("audit verify: cannot read \(url.redacted): \(error)")
         }
         try Self.report(verification, headHash: headHash, checkpoint: checkpoint, data: data)
+        try Self.report(expected: expected, found: found)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WatershedCore
 import WatershedStore
 
 /// `watershed audit …`: offline checks of a server's data directory.
@@ -76,8 +77,9 @@ extension AuditCommand {
                 checkpointed event still has its hash and that the log reaches the newest one, so deleted newest \
                 events and events rewritten with recomputed hashes are found. Then it checks that the held CAP \
                 messages (table cap_held) are what the CAPHeld, CAPHeldRefused, CAPHeldDropped and CAPReceived \
-                events say, and names each one edited, added or deleted outside the log. Exit 0 when intact, 1 at \
-                the first bad seq or a held message that differs.
+                events say, and names each one edited, added or deleted outside the log. With --expect SEQ:HASH (as an \
+                after-action report prints it) it checks that the log holds that event with that hash. Exit 0 when \
+                intact, 1 at the first bad seq, a held message that differs or an expected event the log lacks.
                 """
         )
 
@@ -90,7 +92,32 @@ extension AuditCommand {
                     + "checkpoint.", valueName: "url"))
         var database: String?
 
+        @Option(
+            name: .customLong("expect"),
+            help: ArgumentHelp(
+                "An event the log must hold with this hash, as an after-action report prints it (repeatable); "
+                    + "checked once the chain is intact.", valueName: "seq:hash"))
+        var expect: [String] = []
+
+        /// `--expect` as (seq, hash) pairs.
+        var expected: [(seq: Int64, hash: String)] {
+            expect.compactMap { text in
+                let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let seq = Int64(parts[0]) else { return nil }
+                return (seq, parts[1])
+            }
+        }
+
         func validate() throws {
+            for text in expect {
+                let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let seq = Int64(parts[0]), seq > 0, parts[1].count == 64,
+                    parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+                else {
+                    throw ValidationError(
+                        "--expect: \"\(text)\" is not SEQ:HASH (a seq of 1 or more, a colon, 64 lowercase hex digits)")
+                }
+            }
             if data == nil, database == nil {
                 throw ValidationError("give the server's data directory (--data DIR) or its database (--database URL)")
             }
@@ -137,12 +164,16 @@ extension AuditCommand {
             let verification: ChainVerification
             let headHash: String
             var held: HeldCAPVerification?
+            var expectedFound: [StoredEvent] = []
             do {
                 let log = try EventLog.openReadOnly(path: path)
                 verification = try log.verifyChain(checkpoint: checkpoint)
                 headHash = try log.headHash()
                 // Found by the `type` column, which only an intact chain vouches for.
-                if case .intact = verification { held = try log.verifyHeldCAPMessages() }
+                if case .intact = verification {
+                    held = try log.verifyHeldCAPMessages()
+                    expectedFound = try log.events(seqs: expected.map(\.seq))
+                }
             } catch let error as EventLogError {
                 throw CommandExit.invalid("audit verify: \(error)")
             } catch {
@@ -150,6 +181,26 @@ extension AuditCommand {
             }
             try Self.report(verification, headHash: headHash, checkpoint: checkpoint, data: data)
             if let held { try Self.report(held) }
+            try Self.report(expected: expected, found: expectedFound)
+        }
+
+        /// The `--expect` verdict, once the chain is intact: `seq N has hash H` for each on standard output, or exit 1
+        /// naming each seq the log does not hold or holds with another hash.
+        static func report(expected: [(seq: Int64, hash: String)], found: [StoredEvent]) throws {
+            let hashes = Dictionary(found.map { ($0.seq, $0.hash) }, uniquingKeysWith: { first, _ in first })
+            var problems: [String] = []
+            for (seq, hash) in expected {
+                switch hashes[seq] {
+                case nil: problems.append("seq \(seq): the log has no such event")
+                case hash?: continue
+                case let other?: problems.append("seq \(seq): the log has hash \(other), not \(hash)")
+                }
+            }
+            guard problems.isEmpty else {
+                throw CommandExit.invalid(
+                    "expected events differ from the log:\n" + problems.map { "  \($0)" }.joined(separator: "\n"))
+            }
+            for (seq, hash) in expected { CommandOutput.current.write("seq \(seq) has hash \(hash), as expected") }
         }
 
         /// The chain's verdict: the intact lines on standard output, or exit 1 naming the broken seq.

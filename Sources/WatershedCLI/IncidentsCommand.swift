@@ -46,8 +46,8 @@ struct IncidentsCommand: AsyncParsableCommand {
 struct IncidentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "incident",
-        abstract: "Show one incident on a server.",
-        subcommands: [Show.self]
+        abstract: "Show one incident on a server, or its after-action report.",
+        subcommands: [Show.self, Report.self]
     )
 
     /// `watershed incident show ID`.

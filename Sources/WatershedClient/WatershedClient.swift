@@ -142,6 +142,16 @@ public final class WatershedClient: Sendable {
         }
     }
 
+    /// `GET /v1/incidents/{id}/report?lang=&tz=`: the incident's after-action report, an HTML document (`lang` zh or
+    /// en, `tz` an IANA time zone).
+    public func afterActionReport(_ id: String, language: String, timeZone: String) async throws -> String {
+        let path =
+            "/v1/incidents/\(Self.pathSegment(id))/report" + Self.query(["lang": language, "tz": timeZone])
+        let (status, bytes) = try await raw(.GET, path, body: nil as DeclineBody?)
+        guard (200..<300).contains(status) else { throw Self.refusal(status: status, body: bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// `POST /v1/incidents`: files an initial report (MEP Order No. 17 Art. 13–14). With an `idempotencyKey`, a retry
     /// of the same report gets the same answer and no second incident.
     public func fileInitialReport(_ report: InitialReport, idempotencyKey: String? = nil) async throws

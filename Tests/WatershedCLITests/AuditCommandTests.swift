@@ -43,6 +43,33 @@ import WatershedStore
         }
     }
 
+    /// `--expect SEQ:HASH` (what an after-action report prints): the events' own hashes pass, each named; another
+    /// hash, or a seq past the head, is exit 1 naming the seq; a malformed one is a usage error.
+    @Test func expectedEventsAreCheckedByTheirHash() async throws {
+        try await withDataFolder { folder in
+            let (_, stored) = try await threeEvents(folder)
+            let ok = await runWatershed([
+                "audit", "verify", "--data", folder, "--expect", "1:\(stored[0].hash)", "--expect",
+                "3:\(stored[2].hash)",
+            ])
+            #expect(ok.code == 0, "\(ok.err)")
+            #expect(
+                ok.out.hasSuffix(
+                    "seq 1 has hash \(stored[0].hash), as expected\nseq 3 has hash \(stored[2].hash), as expected\n"))
+            let wrong = await runWatershed([
+                "audit", "verify", "--data", folder, "--expect", "2:\(stored[0].hash)", "--expect",
+                "4:\(stored[2].hash)",
+            ])
+            #expect(wrong.code == 1)
+            #expect(
+                wrong.err.contains(
+                    "seq 2: the log has hash \(stored[1].hash), not \(stored[0].hash)\n  seq 4: the log has no such event"
+                ))
+            let malformed = await runWatershed(["audit", "verify", "--data", folder, "--expect", "2:ABC"])
+            #expect(malformed.code == 2)
+        }
+    }
+
     @Test func emptyLogIsIntact() async throws {
         try await withDataFolder { folder in
             _ = try EventLog.open(path: folder + "/watershed.sqlite")

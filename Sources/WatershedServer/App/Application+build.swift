@@ -252,6 +252,12 @@ public func buildApplication(
     }
     let api = router.group(context: AuthenticatedContext.self)
     DrillRoutes(incidents: incidents, clock: clock).register(on: api)
+    // The after-action report (issue 21): Reports/ReportRoutes.swift.
+    ReportRoutes(
+        incidents: incidents, log: log, basin: loaded.basin, province: configuration.province, clock: clock,
+        defaultZone: configuration.logTimeZone,
+        logOption: configuration.database != nil ? "--database \(log.location)" : "--data \(configuration.data)"
+    ).register(on: api)
     TokenRoutes(incidents: incidents, registry: tokens, clock: clock).register(on: api)
     RotaRoutes(
         incidents: incidents, hasher: configuration.sms.map { NumberHasher(secret: $0.secret) }, clock: clock
