@@ -78,7 +78,9 @@ enum ClientFormat {
 
     /// A neighbour's CAP 1.2 thread: who sent it and its state, then each message (sent as the sender wrote it,
     /// type, identifier) with its info blocks.
-    static func capThread(_ thread: CAPIncidentDetail, time: LocalTime) -> String {
+    /// With `zh`, the labels and CAP's terms in Chinese; what the sender wrote (headline, areas) as written.
+    static func capThread(_ thread: CAPIncidentDetail, time: LocalTime, zh names: ClientNames? = nil) -> String {
+        if let names { return capThreadZh(thread, time: time, names: names) }
         var lines = [
             (thread.exercise ? "\(drillMark) " : "")
                 + "CAP 1.2 thread from peer \(thread.peer) — \(thread.state), \(thread.messages.count) message(s)"
@@ -97,96 +99,119 @@ enum ClientFormat {
         return lines.joined(separator: "\n")
     }
 
-    /// The incidents as a table: reference, level, where, pollutant, discovered, state.
-    static func incidentTable(_ incidents: [IncidentSummary], time: LocalTime) -> String {
-        var table = TextTable(["reference", "level", "where", "pollutant", "discovered", "state"])
+    /// The incidents as a table: reference, level, where, pollutant, discovered, state; in Chinese with `zh`'s names
+    /// (a CAP alert's headline, the sender's own words, as it is).
+    static func incidentTable(_ incidents: [IncidentSummary], time: LocalTime, zh: ClientNames? = nil) -> String {
+        guard let zh else {
+            var table = TextTable(["reference", "level", "where", "pollutant", "discovered", "state"])
+            for incident in incidents {
+                table.add([
+                    reference(incident), level(incident.level), place(of: incident), incident.pollutant,
+                    time(incident.discoveredAt), incident.state,
+                ])
+            }
+            return table.render()
+        }
+        var table = TextTable(["编号", "级别", "地点", "污染物", "发现时间", "状态"])
         for incident in incidents {
             table.add([
-                reference(incident), level(incident.level), place(of: incident), incident.pollutant,
-                time(incident.discoveredAt), incident.state,
+                incident.exercise ? "[演习] \(incident.reference)" : incident.reference,
+                ClientNames.level(incident.level), zh.place(of: incident),
+                incident.cap == nil
+                    ? incident.pollutantNameZh ?? zh.pollutant(incident.pollutant) : incident.pollutant,
+                time(incident.discoveredAt), ClientNames.incidentState(incident.state),
             ])
         }
         return table.render()
     }
 
-    /// `GET /v1/incidents/{id}` for a duty officer: summary, tasks, obligations, arrivals, timeline. In `chinese`,
-    /// tasks by their `titleZh`, and obligations and notifications to neighbours in the Chinese text the server
-    /// gives (``obligationsZh(_:time:)``, ``notificationsZh(_:)``); the English where it gives none.
-    static func incidentDetail(_ detail: IncidentDetail, time: LocalTime, chinese: Bool = false) -> String {
+    /// `GET /v1/incidents/{id}` for a duty officer: summary, tasks, obligations, arrivals, timeline. With `zh`,
+    /// everything in Chinese (issue 21): labels and states in the console's words, names from `zh` (units, playbooks,
+    /// pollutants), tasks by their `titleZh`, obligations and notifications to neighbours in the Chinese text the
+    /// server gives (``obligationsZh(_:time:)``, ``notificationsZh(_:)``). What people wrote — the information source,
+    /// the signing officer, a neighbour's summary — is printed as written.
+    static func incidentDetail(_ detail: IncidentDetail, time: LocalTime, zh names: ClientNames? = nil) -> String {
         let incident = detail.incident
         let plan = incident.plan
+        let chinese = names != nil
+        func say(_ english: String, _ chinese: @autoclosure () -> String) -> String {
+            names == nil ? english : chinese()
+        }
+        let unit = { (code: UnitCode) in names?.unit(code) ?? code }
         var header = [
-            "INCIDENT  \(reference(incident))  level \(level(incident.level))  \(incident.state)"
-                + (incident.closedAt.map { " at \(time($0))" } ?? ""),
-            "Where       \(place(of: incident)) — "
-                + (plan.map { "\($0.spillUnitName) (\(incident.spillUnit))" } ?? incident.spillUnit),
-            "Pollutant   \(incident.pollutant)" + (detail.initialReport.map { ", " + release($0.release) } ?? ""),
-            "Discovered  \(time(incident.discoveredAt))",
+            say(
+                "INCIDENT  \(reference(incident))  level \(level(incident.level))  \(incident.state)"
+                    + (incident.closedAt.map { " at \(time($0))" } ?? ""),
+                "事件  \(incident.exercise ? "[演习] " : "")\(incident.reference)  \(ClientNames.level(incident.level))  "
+                    + ClientNames.incidentState(incident.state) + (incident.closedAt.map { "，结束于 \(time($0))" } ?? "")),
+            say(
+                "Where       \(place(of: incident)) — "
+                    + (plan.map { "\($0.spillUnitName) (\(incident.spillUnit))" } ?? incident.spillUnit),
+                "地点        \(names?.place(of: incident) ?? "")，\(unit(incident.spillUnit))（\(incident.spillUnit)）"),
+            say(
+                "Pollutant   \(incident.pollutant)" + (detail.initialReport.map { ", " + release($0.release) } ?? ""),
+                "污染物      \(plan?.pollutant.nameZh ?? names?.pollutant(incident.pollutant) ?? "")"
+                    + (detail.initialReport.map { "，" + ClientNames.release($0.release) } ?? "")),
+            say("Discovered  \(time(incident.discoveredAt))", "发现时间    \(time(incident.discoveredAt))"),
         ]
-        if incident.exercise { header.insert("\(drillMark) This incident is an exercise (drill), not real.", at: 0) }
+        if incident.exercise {
+            header.insert(
+                say("\(drillMark) This incident is an exercise (drill), not real.", "[演习] 这是演习，不是真实事件。"), at: 0)
+        }
         if let report = detail.initialReport {
             header.append(
-                "Reported    by \(report.signature.reportingUnit) (\(report.signature.signingOfficer)); "
-                    + "source: \(report.informationSource)")
+                say(
+                    "Reported    by \(report.signature.reportingUnit) (\(report.signature.signingOfficer)); "
+                        + "source: \(report.informationSource)",
+                    "报告单位    \(unit(report.signature.reportingUnit))（签发人 \(report.signature.signingOfficer)）；"
+                        + "信息来源：\(report.informationSource)"))
         }
         if let origin = detail.origin {
-            header.append("From        province \(origin.province), their \(origin.reference) (over the peer link)")
+            header.append(
+                say(
+                    "From        province \(origin.province), their \(origin.reference) (over the peer link)",
+                    "来自        \(unit(origin.province))，对方编号 \(origin.reference)（经省际链路）"))
         }
-        if let review = incident.levelReview { header.append("Level       \(chinese ? review.textZh : review.text)") }
+        if let review = incident.levelReview {
+            header.append(say("Level       \(review.text)", "级别复核    \(review.textZh)"))
+        }
         var sections = [header.joined(separator: "\n")]
 
-        var tasks = TextTable(["task", "assignee", "state", "deadline", "title"])
+        var tasks = TextTable(
+            chinese ? ["任务", "承办", "状态", "时限", "内容"] : ["task", "assignee", "state", "deadline", "title"])
         for task in detail.tasks {
+            let state =
+                names == nil
+                ? task.state.words + (task.unowned ? ", UNOWNED" : "")
+                : ClientNames.taskState(task.state) + (task.unowned ? "，无人承办" : "")
             tasks.add([
-                task.reference, assignee(task.assignee),
-                task.unowned ? "\(task.state.words), UNOWNED" : task.state.words,
-                deadline(task, time: time), short(chinese ? task.titleZh ?? task.title : task.title),
+                task.reference, names?.assignee(task.assignee) ?? assignee(task.assignee), state,
+                names == nil ? deadline(task, time: time) : ClientNames.deadline(task, time: time),
+                short(chinese ? task.titleZh ?? task.title : task.title),
             ])
         }
         sections.append(
-            "TASKS (\(detail.tasks.count))\n" + (detail.tasks.isEmpty ? "(none)" : tasks.render()))
+            say("TASKS (\(detail.tasks.count))\n", "任务（\(detail.tasks.count)）\n")
+                + (detail.tasks.isEmpty ? say("(none)", "（无）") : tasks.render()))
 
-        var obligations = TextTable(["report", "from", "due by", "state"])
-        for due in detail.obligations {
-            let obligation = due.obligation
-            obligations.add([
-                report(obligation.report), "\(obligation.fromName) (\(obligation.fromUnit))",
-                obligation.dueBy.map { time($0) } ?? "by \(time(obligation.latestDueBy)) at the latest",
-                obligationState(due),
-            ])
-        }
         if chinese {
             sections.append(obligationsZh(detail.obligations, time: time))
         } else {
+            var obligations = TextTable(["report", "from", "due by", "state"])
+            for due in detail.obligations {
+                let obligation = due.obligation
+                obligations.add([
+                    report(obligation.report), "\(obligation.fromName) (\(obligation.fromUnit))",
+                    obligation.dueBy.map { time($0) } ?? "by \(time(obligation.latestDueBy)) at the latest",
+                    obligationState(due),
+                ])
+            }
             sections.append(
                 "REPORT OBLIGATIONS (MEP Order No. 17)\n"
                     + (detail.obligations.isEmpty ? "(none due yet)" : obligations.render()))
         }
 
-        if let plan {
-            var arrivals = TextTable(
-                [
-                    "receptor", "km", "province", "earliest arrival", "likely arrival", "latest arrival", "band h",
-                    "peak mg/L", "×S",
-                ],
-                rightAligned: [1, 6, 7, 8])
-            for arrival in plan.arrivals {
-                let latest: String = arrival.latestArrival.map { time($0) } ?? "—"
-                let width: String =
-                    arrival.band.map { String(format: "%.1f", $0.widthH) + ($0.basis == .calibrated ? "*" : "") }
-                    ?? "—"
-                arrivals.add([
-                    arrival.name + (arrival.nameZh.map { " \($0)" } ?? ""),
-                    arrival.km.map { "\(arrival.river ?? "") \(RiverKm($0))" } ?? "sea", arrival.province,
-                    time(arrival.earliestArrival), time(arrival.likelyArrival), latest, width,
-                    arrival.withoutMeasures.map { PlanReport.number($0.peakMgL) } ?? "—",
-                    PlanReport.ratio(arrival.withoutMeasures?.ratioToStandard),
-                ])
-            }
-            sections.append(
-                "ARRIVALS (×S = peak C/S without measures; band = latest − earliest, * calibrated on monitoring)\n"
-                    + (plan.arrivals.isEmpty ? "(none: the plume reaches no mapped node)" : arrivals.render()))
-        }
+        if let plan { sections.append(arrivals(plan, time: time, zh: names)) }
 
         if chinese, !detail.notifications.isEmpty {
             sections.append(notificationsZh(detail.notifications))
@@ -206,15 +231,55 @@ enum ClientFormat {
             sections.append("NEIGHBOURING PROVINCES (MEP Order No. 17 Art. 8)\n" + notifications.render())
         }
 
-        var timeline = TextTable(["seq", "time", "event", "task/peer", "by"], rightAligned: [0])
+        var timeline = TextTable(
+            chinese ? ["序号", "时间", "事件", "任务/相邻省份", "执行者"] : ["seq", "time", "event", "task/peer", "by"],
+            rightAligned: [0])
         for entry in detail.timeline {
             timeline.add([
-                String(entry.seq), time(entry.at), entry.type.rawValue,
-                entry.task ?? entry.summary ?? entry.province.map { "peer \($0)" } ?? "", actor(entry.actor),
+                String(entry.seq), time(entry.at), names == nil ? entry.type.rawValue : ClientNames.event(entry.type),
+                entry.task ?? entry.summary ?? entry.province.map { say("peer \($0)", unit($0)) } ?? "",
+                names?.actor(entry.actor) ?? actor(entry.actor),
             ])
         }
-        sections.append("TIMELINE (\(detail.timeline.count) events)\n" + timeline.render())
+        sections.append(
+            say("TIMELINE (\(detail.timeline.count) events)\n", "事件时间线（\(detail.timeline.count) 条）\n")
+                + timeline.render())
         return sections.joined(separator: "\n\n")
+    }
+
+    /// The plan's arrivals as a table: receptor, chainage, province, earliest / likely / latest arrival, the band's
+    /// width, the peak without measures and its ratio to the standard S; in Chinese with `zh`'s names.
+    static func arrivals(_ plan: PlanDocument, time: LocalTime, zh names: ClientNames?) -> String {
+        var arrivals = TextTable(
+            names == nil
+                ? [
+                    "receptor", "km", "province", "earliest arrival", "likely arrival", "latest arrival", "band h",
+                    "peak mg/L", "×S",
+                ]
+                : ["受体", "里程 km", "省份", "最早到达", "可能到达（峰值）", "最迟到达", "区间 h", "峰值 mg/L", "×S"],
+            rightAligned: [1, 6, 7, 8])
+        for arrival in plan.arrivals {
+            let latest: String = arrival.latestArrival.map { time($0) } ?? "—"
+            let width: String =
+                arrival.band.map { String(format: "%.1f", $0.widthH) + ($0.basis == .calibrated ? "*" : "") } ?? "—"
+            let chainage =
+                names == nil
+                ? arrival.km.map { "\(arrival.river ?? "") \(RiverKm($0))" } ?? "sea"
+                : arrival.km.map { "\(arrival.river.map { names?.playbook($0) ?? $0 } ?? "") \(RiverKm($0))" } ?? "海域"
+            arrivals.add([
+                names == nil ? arrival.name + (arrival.nameZh.map { " \($0)" } ?? "") : arrival.nameZh ?? arrival.name,
+                chainage, names?.unit(arrival.province) ?? arrival.province,
+                time(arrival.earliestArrival), time(arrival.likelyArrival), latest, width,
+                arrival.withoutMeasures.map { PlanReport.number($0.peakMgL) } ?? "—",
+                PlanReport.ratio(arrival.withoutMeasures?.ratioToStandard),
+            ])
+        }
+        let title =
+            names == nil
+            ? "ARRIVALS (×S = peak C/S without measures; band = latest − earliest, * calibrated on monitoring)\n"
+            : "到达预测（×S = 未采取措施时的峰值浓度与标准之比；区间 = 最迟 − 最早，* 已按监测校准）\n"
+        let none = names == nil ? "(none: the plume reaches no mapped node)" : "（无：污染团未到达图上任何节点）"
+        return title + (plan.arrivals.isEmpty ? none : arrivals.render())
     }
 
     /// The report obligations in Chinese: each one's `titleZh` (who reports what to whom within how long), its due

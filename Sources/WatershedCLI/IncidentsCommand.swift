@@ -30,14 +30,20 @@ struct IncidentsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let incidents = try await client.withClient { try await $0.incidents(state: state) }
+        let chinese = client.chinese && !json
+        let (incidents, names) = try await client.withClient { api in
+            (try await api.incidents(state: state), chinese ? await ClientNames.fetch(api) : nil)
+        }
         let out = CommandOutput.current
         if json {
             out.write(try ClientJSON.encode(incidents))
         } else if incidents.isEmpty {
-            out.write("No incidents\(state.map { " \($0)" } ?? "").")
+            out.write(
+                chinese
+                    ? "没有\(state.map { ClientNames.incidentState($0) } ?? "")事件。"
+                    : "No incidents\(state.map { " \($0)" } ?? "").")
         } else {
-            out.write(ClientFormat.incidentTable(incidents, time: client.time))
+            out.write(ClientFormat.incidentTable(incidents, time: client.time, zh: names))
         }
     }
 }
@@ -57,7 +63,8 @@ struct IncidentCommand: AsyncParsableCommand {
             abstract: "Show an incident: summary, tasks, report obligations, arrivals and timeline.",
             discussion: """
                 Times print in local time with their offset (--time-zone); with --lang zh (or a Chinese locale) \
-                tasks, report obligations and notifications to neighbours print in Chinese. Exit 0 shown, 1 refused \
+                everything prints in Chinese, names from the server's playbooks and units, except what people \
+                wrote (the information source, the signing officer). Exit 0 shown, 1 refused \
                 or no such incident, 2 usage, 3 cannot connect or the certificate is not trusted.
                   watershed incident show GX-2026-0001 --ca data/tls/ca.pem --token wsd-dev-viewer-gx
                 """
@@ -72,16 +79,20 @@ struct IncidentCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let view = try await client.withClient { try await $0.incidentView(id) }
+            let chinese = client.chinese && !json
+            let (view, names) = try await client.withClient { api in
+                (try await api.incidentView(id), chinese ? await ClientNames.fetch(api) : nil)
+            }
             let out = CommandOutput.current
             switch view {
             case .incident(let detail):
                 out.write(
                     json
                         ? try ClientJSON.encode(detail)
-                        : ClientFormat.incidentDetail(detail, time: client.time, chinese: client.chinese))
+                        : ClientFormat.incidentDetail(detail, time: client.time, zh: names))
             case .capThread(let thread):
-                out.write(json ? try ClientJSON.encode(thread) : ClientFormat.capThread(thread, time: client.time))
+                out.write(
+                    json ? try ClientJSON.encode(thread) : ClientFormat.capThread(thread, time: client.time, zh: names))
             }
         }
     }

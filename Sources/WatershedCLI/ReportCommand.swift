@@ -90,18 +90,28 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 
-    /// Prints what a filed report did.
-    static func printFiled(_ created: IncidentCreated, what: String, options: ReportOptions, client: ClientOptions)
-        throws
-    {
+    /// Prints what a filed report did, in English or, with `--lang zh` (or a Chinese locale), in Chinese with the
+    /// server's names (`what` in both).
+    static func printFiled(
+        _ created: IncidentCreated, what: (en: String, zh: String), options: ReportOptions, client: ClientOptions
+    ) async throws {
         let out = CommandOutput.current
         if options.json {
             out.write(try ClientJSON.encode(created))
             return
         }
         let incident = created.incident
+        if client.chinese {
+            let names = await (try? client.withClient { await ClientNames.fetch($0) }) ?? ClientNames()
+            out.write(
+                "\(what.zh)\(incident.exercise ? "[演习] " : "")\(incident.reference)：\(ClientNames.level(incident.level))，"
+                    + "\(names.place(of: incident))，\(incident.pollutantNameZh ?? names.pollutant(incident.pollutant))，"
+                    + "\(ClientNames.incidentState(incident.state))；事件序号 \(created.firstSeq)–\(created.lastSeq)。")
+            out.write("查看：\(CommandName.current) incident show \(incident.reference)")
+            return
+        }
         out.write(
-            "\(what) \(ClientFormat.reference(incident)): level \(ClientFormat.level(incident.level)), "
+            "\(what.en) \(ClientFormat.reference(incident)): level \(ClientFormat.level(incident.level)), "
                 + "\(ClientFormat.place(of: incident)), \(incident.pollutant), \(incident.state); "
                 + "events seq \(created.firstSeq)–\(created.lastSeq).")
         out.write("See it with: \(CommandName.current) incident show \(incident.reference)")
@@ -131,7 +141,8 @@ struct ReportCommand: AsyncParsableCommand {
             let created = try await client.withClient {
                 try await $0.fileInitialReport(body, idempotencyKey: report.idempotencyKey)
             }
-            try ReportCommand.printFiled(created, what: "Opened", options: report, client: client)
+            try await ReportCommand.printFiled(
+                created, what: (en: "Opened", zh: "已开立事件 "), options: report, client: client)
         }
     }
 
@@ -190,8 +201,10 @@ struct ReportCommand: AsyncParsableCommand {
         let created = try await client.withClient {
             try await $0.fileReport(body, on: id, idempotencyKey: report.idempotencyKey)
         }
-        try printFiled(
-            created, what: kind == .final ? "Final report filed on" : "Follow-up report filed on", options: report,
-            client: client)
+        try await printFiled(
+            created,
+            what: kind == .final
+                ? (en: "Final report filed on", zh: "已提交处理结果报告：") : (en: "Follow-up report filed on", zh: "已提交续报："),
+            options: report, client: client)
     }
 }

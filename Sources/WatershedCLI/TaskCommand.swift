@@ -31,10 +31,29 @@ struct TaskCommand: AsyncParsableCommand {
     static func work(_ action: TaskAction, reason: String? = nil, task: TaskOptions, client: ClientOptions)
         async throws
     {
-        let worked = try await client.withClient { try await $0.work(task: task.id, action, reason: reason) }
+        let chinese = client.chinese && !task.json
+        let (worked, names) = try await client.withClient { api in
+            (try await api.work(task: task.id, action, reason: reason), chinese ? await ClientNames.fetch(api) : nil)
+        }
         let out = CommandOutput.current
         if task.json {
             out.write(try ClientJSON.encode(worked))
+            return
+        }
+        if let names {
+            let what: String =
+                switch action {
+                case .ack: "已确认"
+                case .start: "已开始"
+                case .done: "已完成"
+                case .decline:
+                    worked.unowned
+                        ? "已拒绝；上级没有可以转交的人：无人承办" : "已拒绝；转交 \(names.assignee(worked.assignee))"
+                }
+            out.write("\(worked.reference) \(what) — \(worked.titleZh ?? worked.title)")
+            out.write(
+                "状态 \(ClientNames.taskState(worked.state))，承办 \(names.assignee(worked.assignee))，"
+                    + ClientNames.deadline(worked, time: client.time))
             return
         }
         let what: String =

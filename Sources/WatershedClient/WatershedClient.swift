@@ -109,6 +109,12 @@ public final class WatershedClient: Sendable {
     /// `GET /v1/me`: whose token this is.
     public func me() async throws -> Identity { try await get("/v1/me") }
 
+    /// `GET /v1/units`, `GET /v1/playbooks`, `GET /v1/pollutants`: the names of codes and ids, in English and
+    /// Chinese, for printing in the reader's language.
+    public func units() async throws -> [AdministrativeUnit] { try await get("/v1/units") }
+    public func playbooks() async throws -> [PlaybookListing] { try await get("/v1/playbooks") }
+    public func pollutants() async throws -> [Pollutant] { try await get("/v1/pollutants") }
+
     /// `GET /v1/incidents[?state=]`: incidents, newest first, without their plans (every page).
     public func incidents(state: String? = nil) async throws -> [IncidentSummary] {
         try await getAll("/v1/incidents" + Self.query(["state": state]))

@@ -1,0 +1,196 @@
+import Foundation
+import WatershedClient
+import WatershedCore
+import WatershedWire
+
+/// What a client command prints in Chinese (`--lang zh`, or a Chinese locale; issue 21, "the CLI follows --lang the
+/// same way"): the names of units, playbooks and pollutants from the server (`GET /v1/units`, `/v1/playbooks`,
+/// `/v1/pollutants`, their `nameZh`), and the fixed words of the incident view — states, duty positions, event types,
+/// report kinds — in the words of MEP Order No. 17 (《突发环境事件信息报告办法》) and the console (i18n.js).
+struct ClientNames: Sendable {
+    var units: [UnitCode: AdministrativeUnit] = [:]
+    var playbooks: [String: PlaybookListing] = [:]
+    var pollutants: [String: Pollutant] = [:]
+
+    /// The names from `client`'s server; a list the token may not read stays empty (codes then print as they are).
+    static func fetch(_ client: WatershedClient) async -> ClientNames {
+        async let units = try? client.units()
+        async let playbooks = try? client.playbooks()
+        async let pollutants = try? client.pollutants()
+        return ClientNames(
+            units: Dictionary((await units ?? []).map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
+            playbooks: Dictionary(
+                (await playbooks ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+            pollutants: Dictionary(
+                (await pollutants ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// A unit's Chinese name (`宜州区`), else its English one, else the code.
+    func unit(_ code: UnitCode) -> String { ReportWordsZh.unitName(code, units: units) }
+
+    /// A playbook's Chinese name (`龙江`), else its id.
+    func playbook(_ id: String) -> String { playbooks[id].map { $0.nameZh ?? $0.name } ?? id }
+
+    /// A pollutant's Chinese name (`镉`), else its id.
+    func pollutant(_ id: String) -> String { pollutants[id].map { $0.nameZh ?? $0.name } ?? id }
+
+    /// `龙江 km 0`, `钦州石化园区 情景 tank-fire`, `北部湾（广西） 109.45°E 21.45°N`.
+    func place(_ place: SpillLocation) -> String {
+        switch place {
+        case .river(let id, let km): "\(playbook(id)) km \(RiverKm(km))"
+        case .park(let id, let scenario): "\(playbook(id)) 情景 \(scenario)"
+        case .sea(let id, let lng, let lat): "\(playbook(id)) \(lng)°E \(lat)°N"
+        }
+    }
+
+    /// Where an incident is, or whose CAP alert opened it: `广东省发来的 CAP 预警`.
+    func place(of incident: IncidentSummary) -> String {
+        if let place = incident.place { return self.place(place) }
+        return incident.cap.map { "\(unit($0.peer))发来的 CAP 预警" } ?? "?"
+    }
+
+    /// `宜州区/县级值班员`.
+    func assignee(_ assignee: Assignee) -> String {
+        "\(unit(assignee.unit))/\(assignee.position.nameZh ?? assignee.position.rawValue)"
+    }
+
+    /// Who caused an event: `宜州区/县级值班员`, `相邻省份 广东省`, `系统（时限与升级）`.
+    func actor(_ actor: EventActor) -> String {
+        switch actor {
+        case .person(let unit, let position, _):
+            "\(self.unit(unit))/\(DutyPosition(rawValue: position).nameZh ?? position)"
+        case .peer(let province): "相邻省份 \(unit(province))"
+        case .system(let component): "系统（\(Self.component(component))）"
+        }
+    }
+
+    /// A part of the server that acts on its own, as the console names it.
+    static func component(_ component: String) -> String {
+        switch component {
+        case "scheduler": "时限与升级"
+        case "peer-watch": "相邻省份通报监视"
+        case "drill-runner": "演习引擎"
+        case "sms": "短信网关"
+        case "cap-ingest": "CAP 接收"
+        default: component.hasPrefix("writer-") ? "事件写入" : component
+        }
+    }
+
+    /// `未分级` or the level: `IV 级`.
+    static func level(_ level: SeverityLevel?) -> String { level.map { "\($0) 级" } ?? "未分级" }
+
+    /// An incident's state: `处置中`, `已结束`, `已撤销`.
+    static func incidentState(_ state: String) -> String {
+        switch state {
+        case "open": "处置中"
+        case "closed": "已结束"
+        case "cancelled": "已撤销"
+        default: state
+        }
+    }
+
+    /// A task's state: `已派发`, `已确认`, `处置中`, `已完成`, `已取消`.
+    static func taskState(_ state: TaskState) -> String {
+        switch state {
+        case .dispatched: "已派发"
+        case .acknowledged: "已确认"
+        case .inProgress: "处置中"
+        case .done: "已完成"
+        case .cancelled: "已取消"
+        }
+    }
+
+    /// The deadline a task waits for: `开始时限 …`, `报送时限 …`, `确认时限 …`.
+    static func deadline(_ task: ResponseTask, time: LocalTime) -> String {
+        if let startBy = task.startBy { return "开始时限 \(time(startBy))" }
+        if let dueBy = task.dueBy { return "报送时限 \(time(dueBy))" }
+        if let ackBy = task.ackBy { return "确认时限 \(time(ackBy))" }
+        return "—"
+    }
+
+    /// An event type in Chinese (the console's words). Every type is named: a new one does not compile until it is.
+    static func event(_ type: EventType) -> String {
+        switch type {
+        case .incidentReported: "报告事件"
+        case .levelSet: "确定级别"
+        case .reportFiled: "提交报告"
+        case .planComputed: "计算预案"
+        case .taskDispatched: "派发任务"
+        case .taskAcknowledged: "确认任务"
+        case .taskStarted: "开始任务"
+        case .taskDone: "完成任务"
+        case .taskDeclined: "拒绝任务"
+        case .taskCancelled: "取消任务"
+        case .taskOverdue: "任务超时"
+        case .taskEscalated: "任务升级"
+        case .obligationDue: "报告到期"
+        case .obligationMet: "已报送报告"
+        case .peerNotified: "待通报相邻省份"
+        case .peerReceived: "相邻省份已接收"
+        case .peerAccepted: "相邻省份已接受"
+        case .incidentLinked: "关联事件"
+        case .incidentClosed: "事件结束"
+        case .drillStarted: "演习开始"
+        case .drillInjected: "演习注入"
+        case .drillEnded: "演习结束"
+        case .taskUnowned: "任务无人承办"
+        case .taskRescheduled: "任务改期"
+        case .peerEventReceived: "收到相邻省份事件"
+        case .capReceived: "收到 CAP 预警"
+        case .capHeld: "CAP 预警暂存"
+        case .capHeldRefused: "CAP 预警暂存被拒"
+        case .capHeldDropped: "CAP 预警暂存已丢弃"
+        case .reportForwarded: "转报报告"
+        case .taskTextSent: "已发短信"
+        case .taskTextDelivered: "短信已送达"
+        case .taskTextFailed: "短信发送失败"
+        case .rotaOverridden: "调整值班"
+        case .tokenIssued: "发放令牌"
+        case .tokenRevoked: "吊销令牌"
+        }
+    }
+
+    /// `一次性排放21000 kg`, `排放量不明`, `每小时30 kg，持续5 h`.
+    static func release(_ release: Release) -> String {
+        switch release {
+        case .instantaneous(let mass?): "一次性排放\(PlanReport.number(mass)) kg"
+        case .instantaneous(nil): "排放量不明"
+        case .continuous(let rate, let duration):
+            "每小时\(PlanReport.number(rate)) kg，持续\(PlanReport.number(duration)) h"
+        }
+    }
+
+    /// A CAP 1.2 term (OASIS, 2010: msgType, urgency, severity, certainty) in Chinese, as the console says it.
+    static func capTerm(_ term: String) -> String {
+        [
+            "Alert": "预警", "Update": "更新", "Cancel": "撤销", "Ack": "确认收到", "Error": "错误",
+            "Immediate": "立即", "Expected": "预计", "Future": "将来", "Past": "已过去", "Extreme": "特别严重",
+            "Severe": "严重", "Moderate": "中等", "Minor": "轻微", "Observed": "已观测到", "Likely": "很可能",
+            "Possible": "可能", "Unlikely": "不太可能", "Unknown": "未知",
+        ][term] ?? term
+    }
+}
+
+extension ClientFormat {
+    /// A neighbour's CAP 1.2 thread in Chinese: who sent it and its state, then each message with its info blocks;
+    /// the headline, areas, identifier and sender as the sender wrote them.
+    static func capThreadZh(_ thread: CAPIncidentDetail, time: LocalTime, names: ClientNames) -> String {
+        var lines = [
+            (thread.exercise ? "[演习] " : "")
+                + "\(names.unit(thread.peer))发来的 CAP 1.2 预警 — \(ClientNames.incidentState(thread.state))，"
+                + "共 \(thread.messages.count) 条消息"
+        ]
+        for message in thread.messages {
+            lines.append(
+                "  \(message.sent)  \(ClientNames.capTerm(message.msgType)) \(message.identifier)，发送方 \(message.sender)"
+                    + "（接收于 \(time(message.at))）" + (message.wasHeld ? "，曾暂存至其引用的消息到达" : ""))
+            for info in message.info {
+                lines.append(
+                    "    \(info.headline ?? info.event) — 紧急程度 \(ClientNames.capTerm(info.urgency))，"
+                        + "严重程度 \(ClientNames.capTerm(info.severity))，确定程度 \(ClientNames.capTerm(info.certainty))"
+                        + (info.areas.isEmpty ? "" : "；\(info.areas.joined(separator: "；"))"))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
