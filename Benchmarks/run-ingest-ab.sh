@@ -81,8 +81,8 @@ for round in $(seq 1 "$rounds"); do
       >/dev/null
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=""; fi
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
-    jq -c --arg label "$label" --arg round "$round" --arg fsync "$fsync" \
-      '.values + {label: $label, round: ($round | tonumber), fsync: $fsync}' "$work/ingest.jsonl" | tee -a "$out" |
+    jq -c --arg name "$label" --arg round "$round" --arg fsync "$fsync" \
+      '.values + {"label": $name, "round": ($round | tonumber), "fsync": $fsync}' "$work/ingest.jsonl" | tee -a "$out" |
       jq -r '"\(.label) round \(.round) fsync \(.fsync): \(.eventsPerSecond | floor) events/s, p50 \(.p50ms) ms, p99 \(.p99ms) ms, server CPU \(.serverCPU / .requests * 1e6 | floor) µs/request, \(.serverCPU / .seconds * 100 | floor) % / generator \(.loadCPU / .seconds * 100 | floor) %"'
     rm -rf "$work"; work=""
   done
