@@ -87,18 +87,21 @@ public enum TaskChange: Sendable, Hashable {
     ///
     /// - Throws: `EncodingError` when a value cannot be encoded (it cannot for these payloads, whose numbers
     ///   are all integers).
-    public func payload() throws -> JSONValue {
+    public func payload() throws -> JSONValue { try payload(encoding: { try JSONValue(encoding: $0) }) }
+
+    /// The payload as `encode` turns the case's value into JSON.
+    package func payload(encoding encode: (any Encodable) throws -> JSONValue) throws -> JSONValue {
         switch self {
-        case .dispatched(let payload): try JSONValue(encoding: payload)
-        case .acknowledged(let payload): try JSONValue(encoding: payload)
-        case .started(let payload): try JSONValue(encoding: payload)
-        case .done(let payload): try JSONValue(encoding: payload)
-        case .declined(let payload): try JSONValue(encoding: payload)
-        case .cancelled(let payload): try JSONValue(encoding: payload)
-        case .overdue(let payload): try JSONValue(encoding: payload)
-        case .escalated(let payload): try JSONValue(encoding: payload)
-        case .unowned(let payload): try JSONValue(encoding: payload)
-        case .rescheduled(let payload): try JSONValue(encoding: payload)
+        case .dispatched(let payload): try encode(payload)
+        case .acknowledged(let payload): try encode(payload)
+        case .started(let payload): try encode(payload)
+        case .done(let payload): try encode(payload)
+        case .declined(let payload): try encode(payload)
+        case .cancelled(let payload): try encode(payload)
+        case .overdue(let payload): try encode(payload)
+        case .escalated(let payload): try encode(payload)
+        case .unowned(let payload): try encode(payload)
+        case .rescheduled(let payload): try encode(payload)
         }
     }
 

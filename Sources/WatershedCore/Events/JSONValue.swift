@@ -19,11 +19,20 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// An object; key order does not matter.
     case object([String: JSONValue])
 
-    /// Converts any `Encodable` value to a JSON value through the canonical encoder (dates become RFC 3339 UTC
-    /// strings with three fractional digits, see ``CanonicalJSON``).
+    /// Converts any `Encodable` value to a JSON value as the canonical encoder writes it (dates become RFC 3339 UTC
+    /// strings with three fractional digits, see ``CanonicalJSON``), built directly without writing JSON text
+    /// (``JSONValueEncoder``); the same value as ``init(encodingThroughText:)``.
     ///
     /// - Throws: `EncodingError` when the value cannot be encoded (e.g. a non-finite `Double`).
     public init(encoding value: some Encodable) throws {
+        self = try JSONValueEncoder.encode(value)
+    }
+
+    /// The same value as ``init(encoding:)``, the long way: ``CanonicalJSON/makeEncoder()`` writes JSON text and
+    /// ``parse(_:)`` reads it back. Kept as the reference the direct encoder is tested against.
+    ///
+    /// - Throws: `EncodingError` when the value cannot be encoded (e.g. a non-finite `Double`).
+    package init(encodingThroughText value: some Encodable) throws {
         let data = try CanonicalJSON.makeEncoder().encode(value)
         do {
             self = try JSONValue.parse(data)

@@ -97,35 +97,39 @@ public enum IncidentEvent: Sendable, Hashable {
     /// The payload as stored: the case's value as JSON.
     ///
     /// - Throws: ``CanonicalJSONError`` for a value with no JSON form (a NaN).
-    public func payload() throws -> JSONValue {
+    public func payload() throws -> JSONValue { try payload(encoding: { try JSONValue(encoding: $0) }) }
+
+    /// The payload as `encode` turns the case's value into JSON (tests compare ``JSONValue/init(encoding:)`` with
+    /// ``JSONValue/init(encodingThroughText:)`` on every case).
+    package func payload(encoding encode: (any Encodable) throws -> JSONValue) throws -> JSONValue {
         switch self {
-        case .reported(let value): try JSONValue(encoding: value)
-        case .levelSet(let value): try JSONValue(encoding: value)
-        case .reportFiled(let value): try JSONValue(encoding: value)
-        case .planComputed(let value): try JSONValue(encoding: value.document())
-        case .task(let change): try change.payload()
-        case .obligationDue(let value): try JSONValue(encoding: value)
-        case .obligationMet(let value): try JSONValue(encoding: value)
-        case .reportForwarded(let value): try JSONValue(encoding: value)
-        case .peerNotified(let value): try JSONValue(encoding: value)
-        case .peerReceived(let value): try JSONValue(encoding: value)
-        case .peerAccepted(let value): try JSONValue(encoding: value)
-        case .linked(let value): try JSONValue(encoding: value)
-        case .closed(let value): try JSONValue(encoding: value)
-        case .peerEventReceived(let value): try JSONValue(encoding: value)
-        case .capReceived(let value): try JSONValue(encoding: value)
-        case .capHeld(let value): try JSONValue(encoding: value)
-        case .capHeldRefused(let value): try JSONValue(encoding: value)
-        case .capHeldDropped(let value): try JSONValue(encoding: value)
-        case .textSent(let value): try JSONValue(encoding: value)
-        case .textDelivered(let value): try JSONValue(encoding: value)
-        case .textFailed(let value): try JSONValue(encoding: value)
-        case .rotaOverridden(let value): try JSONValue(encoding: value)
-        case .tokenIssued(let value): try JSONValue(encoding: value)
-        case .tokenRevoked(let value): try JSONValue(encoding: value)
-        case .drillStarted(let value): try JSONValue(encoding: value)
-        case .drillInjected(let value): try JSONValue(encoding: value)
-        case .drillEnded(let value): try JSONValue(encoding: value)
+        case .reported(let value): try encode(value)
+        case .levelSet(let value): try encode(value)
+        case .reportFiled(let value): try encode(value)
+        case .planComputed(let value): try encode(value.document())
+        case .task(let change): try change.payload(encoding: encode)
+        case .obligationDue(let value): try encode(value)
+        case .obligationMet(let value): try encode(value)
+        case .reportForwarded(let value): try encode(value)
+        case .peerNotified(let value): try encode(value)
+        case .peerReceived(let value): try encode(value)
+        case .peerAccepted(let value): try encode(value)
+        case .linked(let value): try encode(value)
+        case .closed(let value): try encode(value)
+        case .peerEventReceived(let value): try encode(value)
+        case .capReceived(let value): try encode(value)
+        case .capHeld(let value): try encode(value)
+        case .capHeldRefused(let value): try encode(value)
+        case .capHeldDropped(let value): try encode(value)
+        case .textSent(let value): try encode(value)
+        case .textDelivered(let value): try encode(value)
+        case .textFailed(let value): try encode(value)
+        case .rotaOverridden(let value): try encode(value)
+        case .tokenIssued(let value): try encode(value)
+        case .tokenRevoked(let value): try encode(value)
+        case .drillStarted(let value): try encode(value)
+        case .drillInjected(let value): try encode(value)
+        case .drillEnded(let value): try encode(value)
         }
     }
 
