@@ -183,7 +183,7 @@ enum ClientFormat {
             let state =
                 names == nil
                 ? task.state.words + (task.unowned ? ", UNOWNED" : "")
-                : ClientNames.taskState(task.state) + (task.unowned ? "，无人承办" : "")
+                : task.state.nameZh + (task.unowned ? "，无人承办" : "")
             tasks.add([
                 task.reference, names?.assignee(task.assignee) ?? assignee(task.assignee), state,
                 names == nil ? deadline(task, time: time) : ClientNames.deadline(task, time: time),
@@ -236,7 +236,7 @@ enum ClientFormat {
             rightAligned: [0])
         for entry in detail.timeline {
             timeline.add([
-                String(entry.seq), time(entry.at), names == nil ? entry.type.rawValue : ClientNames.event(entry.type),
+                String(entry.seq), time(entry.at), names == nil ? entry.type.rawValue : entry.type.nameZh,
                 entry.task ?? entry.summary ?? entry.province.map { say("peer \($0)", unit($0)) } ?? "",
                 names?.actor(entry.actor) ?? actor(entry.actor),
             ])
