@@ -119,27 +119,3 @@ struct ClientNames: Sendable {
         ][term] ?? term
     }
 }
-
-extension ClientFormat {
-    /// A neighbour's CAP 1.2 thread in Chinese: who sent it and its state, then each message with its info blocks;
-    /// the headline, areas, identifier and sender as the sender wrote them.
-    static func capThreadZh(_ thread: CAPIncidentDetail, time: LocalTime, names: ClientNames) -> String {
-        var lines = [
-            (thread.exercise ? "[演习] " : "")
-                + "\(names.unit(thread.peer))发来的 CAP 1.2 预警 — \(ClientNames.incidentState(thread.state))，"
-                + "共 \(thread.messages.count) 条消息"
-        ]
-        for message in thread.messages {
-            lines.append(
-                "  \(message.sent)  \(ClientNames.capTerm(message.msgType)) \(message.identifier)，发送方 \(message.sender)"
-                    + "（接收于 \(time(message.at))）" + (message.wasHeld ? "，曾暂存至其引用的消息到达" : ""))
-            for info in message.info {
-                lines.append(
-                    "    \(info.headline ?? info.event) — 紧急程度 \(ClientNames.capTerm(info.urgency))，"
-                        + "严重程度 \(ClientNames.capTerm(info.severity))，确定程度 \(ClientNames.capTerm(info.certainty))"
-                        + (info.areas.isEmpty ? "" : "；\(info.areas.joined(separator: "；"))"))
-            }
-        }
-        return lines.joined(separator: "\n")
-    }
-}
