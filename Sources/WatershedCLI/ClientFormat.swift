@@ -78,22 +78,37 @@ enum ClientFormat {
 
     /// A neighbour's CAP 1.2 thread: who sent it and its state, then each message (sent as the sender wrote it,
     /// type, identifier) with its info blocks.
-    /// With `zh`, the labels and CAP's terms in Chinese; what the sender wrote (headline, areas) as written.
+    /// With `zh`, the labels and CAP's terms in Chinese (``ClientNames/capTerm(_:)``, the console's) and the sending
+    /// province by its Chinese name; what the sender wrote (headline, areas, identifier, sender) as written.
     static func capThread(_ thread: CAPIncidentDetail, time: LocalTime, zh names: ClientNames? = nil) -> String {
-        if let names { return capThreadZh(thread, time: time, names: names) }
+        func say(_ english: String, _ chinese: @autoclosure () -> String) -> String {
+            names == nil ? english : chinese()
+        }
+        let zhTerm = ClientNames.capTerm
         var lines = [
-            (thread.exercise ? "\(drillMark) " : "")
-                + "CAP 1.2 thread from peer \(thread.peer) — \(thread.state), \(thread.messages.count) message(s)"
+            say(
+                (thread.exercise ? "\(drillMark) " : "")
+                    + "CAP 1.2 thread from peer \(thread.peer) — \(thread.state), \(thread.messages.count) message(s)",
+                (thread.exercise ? "[演习] " : "")
+                    + "\(names?.unit(thread.peer) ?? thread.peer)发来的 CAP 1.2 预警 — "
+                    + "\(ClientNames.incidentState(thread.state))，共 \(thread.messages.count) 条消息")
         ]
         for message in thread.messages {
             lines.append(
-                "  \(message.sent)  \(message.msgType) \(message.identifier) from \(message.sender) "
-                    + "(received \(time(message.at)))" + (message.wasHeld ? ", held until its referent arrived" : ""))
+                "  \(message.sent)  "
+                    + say(
+                        "\(message.msgType) \(message.identifier) from \(message.sender) (received \(time(message.at)))",
+                        "\(zhTerm(message.msgType)) \(message.identifier)，发送方 \(message.sender)"
+                            + "（接收于 \(time(message.at))）")
+                    + (message.wasHeld ? say(", held until its referent arrived", "，曾暂存至其引用的消息到达") : ""))
             for info in message.info {
                 lines.append(
-                    "    \(info.headline ?? info.event) — urgency \(info.urgency), severity \(info.severity), "
-                        + "certainty \(info.certainty)"
-                        + (info.areas.isEmpty ? "" : "; \(info.areas.joined(separator: "; "))"))
+                    "    \(info.headline ?? info.event) — "
+                        + say(
+                            "urgency \(info.urgency), severity \(info.severity), certainty \(info.certainty)",
+                            "紧急程度 \(zhTerm(info.urgency))，严重程度 \(zhTerm(info.severity))，"
+                                + "确定程度 \(zhTerm(info.certainty))")
+                        + (info.areas.isEmpty ? "" : say("; ", "；") + info.areas.joined(separator: say("; ", "；"))))
             }
         }
         return lines.joined(separator: "\n")
@@ -183,7 +198,7 @@ enum ClientFormat {
             let state =
                 names == nil
                 ? task.state.words + (task.unowned ? ", UNOWNED" : "")
-                : ClientNames.taskState(task.state) + (task.unowned ? "，无人承办" : "")
+                : task.state.nameZh + (task.unowned ? "，无人承办" : "")
             tasks.add([
                 task.reference, names?.assignee(task.assignee) ?? assignee(task.assignee), state,
                 names == nil ? deadline(task, time: time) : ClientNames.deadline(task, time: time),
@@ -236,7 +251,7 @@ enum ClientFormat {
             rightAligned: [0])
         for entry in detail.timeline {
             timeline.add([
-                String(entry.seq), time(entry.at), names == nil ? entry.type.rawValue : ClientNames.event(entry.type),
+                String(entry.seq), time(entry.at), names == nil ? entry.type.rawValue : entry.type.nameZh,
                 entry.task ?? entry.summary ?? entry.province.map { say("peer \($0)", unit($0)) } ?? "",
                 names?.actor(entry.actor) ?? actor(entry.actor),
             ])

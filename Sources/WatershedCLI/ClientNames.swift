@@ -6,7 +6,9 @@ import WatershedWire
 /// What a client command prints in Chinese (`--lang zh`, or a Chinese locale; issue 21, "the CLI follows --lang the
 /// same way"): the names of units, playbooks and pollutants from the server (`GET /v1/units`, `/v1/playbooks`,
 /// `/v1/pollutants`, their `nameZh`), and the fixed words of the incident view — states, duty positions, event types,
-/// report kinds — in the words of MEP Order No. 17 (《突发环境事件信息报告办法》) and the console (i18n.js).
+/// report kinds — in the words of MEP Order No. 17 (《突发环境事件信息报告办法》) and the console (i18n.js). Event
+/// types, task states and levels are Core's (``EventType/nameZh``, ``TaskState/nameZh``, ``SeverityLevel/nameZh``),
+/// which the after-action report shares.
 struct ClientNames: Sendable {
     var units: [UnitCode: AdministrativeUnit] = [:]
     var playbooks: [String: PlaybookListing] = [:]
@@ -76,8 +78,8 @@ struct ClientNames: Sendable {
         }
     }
 
-    /// `未分级` or the level: `IV 级`.
-    static func level(_ level: SeverityLevel?) -> String { level.map { "\($0) 级" } ?? "未分级" }
+    /// The level, `IV 级`, or `未分级` (``SeverityLevel/nameZh``, ``SeverityLevel/ungradedZh``).
+    static func level(_ level: SeverityLevel?) -> String { level?.nameZh ?? SeverityLevel.ungradedZh }
 
     /// An incident's state: `处置中`, `已结束`, `已撤销`.
     static func incidentState(_ state: String) -> String {
@@ -89,65 +91,12 @@ struct ClientNames: Sendable {
         }
     }
 
-    /// A task's state: `已派发`, `已确认`, `处置中`, `已完成`, `已取消`.
-    static func taskState(_ state: TaskState) -> String {
-        switch state {
-        case .dispatched: "已派发"
-        case .acknowledged: "已确认"
-        case .inProgress: "处置中"
-        case .done: "已完成"
-        case .cancelled: "已取消"
-        }
-    }
-
     /// The deadline a task waits for: `开始时限 …`, `报送时限 …`, `确认时限 …`.
     static func deadline(_ task: ResponseTask, time: LocalTime) -> String {
         if let startBy = task.startBy { return "开始时限 \(time(startBy))" }
         if let dueBy = task.dueBy { return "报送时限 \(time(dueBy))" }
         if let ackBy = task.ackBy { return "确认时限 \(time(ackBy))" }
         return "—"
-    }
-
-    /// An event type in Chinese (the console's words). Every type is named: a new one does not compile until it is.
-    static func event(_ type: EventType) -> String {
-        switch type {
-        case .incidentReported: "报告事件"
-        case .levelSet: "确定级别"
-        case .reportFiled: "提交报告"
-        case .planComputed: "计算预案"
-        case .taskDispatched: "派发任务"
-        case .taskAcknowledged: "确认任务"
-        case .taskStarted: "开始任务"
-        case .taskDone: "完成任务"
-        case .taskDeclined: "拒绝任务"
-        case .taskCancelled: "取消任务"
-        case .taskOverdue: "任务超时"
-        case .taskEscalated: "任务升级"
-        case .obligationDue: "报告到期"
-        case .obligationMet: "已报送报告"
-        case .peerNotified: "待通报相邻省份"
-        case .peerReceived: "相邻省份已接收"
-        case .peerAccepted: "相邻省份已接受"
-        case .incidentLinked: "关联事件"
-        case .incidentClosed: "事件结束"
-        case .drillStarted: "演习开始"
-        case .drillInjected: "演习注入"
-        case .drillEnded: "演习结束"
-        case .taskUnowned: "任务无人承办"
-        case .taskRescheduled: "任务改期"
-        case .peerEventReceived: "收到相邻省份事件"
-        case .capReceived: "收到 CAP 预警"
-        case .capHeld: "CAP 预警暂存"
-        case .capHeldRefused: "CAP 预警暂存被拒"
-        case .capHeldDropped: "CAP 预警暂存已丢弃"
-        case .reportForwarded: "转报报告"
-        case .taskTextSent: "已发短信"
-        case .taskTextDelivered: "短信已送达"
-        case .taskTextFailed: "短信发送失败"
-        case .rotaOverridden: "调整值班"
-        case .tokenIssued: "发放令牌"
-        case .tokenRevoked: "吊销令牌"
-        }
     }
 
     /// `一次性排放21000 kg`, `排放量不明`, `每小时30 kg，持续5 h`.
@@ -168,29 +117,5 @@ struct ClientNames: Sendable {
             "Severe": "严重", "Moderate": "中等", "Minor": "轻微", "Observed": "已观测到", "Likely": "很可能",
             "Possible": "可能", "Unlikely": "不太可能", "Unknown": "未知",
         ][term] ?? term
-    }
-}
-
-extension ClientFormat {
-    /// A neighbour's CAP 1.2 thread in Chinese: who sent it and its state, then each message with its info blocks;
-    /// the headline, areas, identifier and sender as the sender wrote them.
-    static func capThreadZh(_ thread: CAPIncidentDetail, time: LocalTime, names: ClientNames) -> String {
-        var lines = [
-            (thread.exercise ? "[演习] " : "")
-                + "\(names.unit(thread.peer))发来的 CAP 1.2 预警 — \(ClientNames.incidentState(thread.state))，"
-                + "共 \(thread.messages.count) 条消息"
-        ]
-        for message in thread.messages {
-            lines.append(
-                "  \(message.sent)  \(ClientNames.capTerm(message.msgType)) \(message.identifier)，发送方 \(message.sender)"
-                    + "（接收于 \(time(message.at))）" + (message.wasHeld ? "，曾暂存至其引用的消息到达" : ""))
-            for info in message.info {
-                lines.append(
-                    "    \(info.headline ?? info.event) — 紧急程度 \(ClientNames.capTerm(info.urgency))，"
-                        + "严重程度 \(ClientNames.capTerm(info.severity))，确定程度 \(ClientNames.capTerm(info.certainty))"
-                        + (info.areas.isEmpty ? "" : "；\(info.areas.joined(separator: "；"))"))
-            }
-        }
-        return lines.joined(separator: "\n")
     }
 }

@@ -52,7 +52,7 @@ struct TaskCommand: AsyncParsableCommand {
                 }
             out.write("\(worked.reference) \(what) — \(worked.titleZh ?? worked.title)")
             out.write(
-                "状态 \(ClientNames.taskState(worked.state))，承办 \(names.assignee(worked.assignee))，"
+                "状态 \(worked.state.nameZh)，承办 \(names.assignee(worked.assignee))，"
                     + ClientNames.deadline(worked, time: client.time))
             return
         }

@@ -120,7 +120,7 @@ import WatershedWire
             // The timeline holds every event of the incident, in order here (one province, one clock).
             let timeline = Self.rows(zh, "timeline")
             #expect(timeline.count == events.count)
-            #expect(timeline.first?.hasPrefix("2012-01-15 09:30:00 +08:00 | \(first.seq) | 广西壮族自治区 | 初报，事件立案") == true)
+            #expect(timeline.first?.hasPrefix("2012-01-15 09:30:00 +08:00 | \(first.seq) | 广西壮族自治区 | 报告事件") == true)
 
             // In English, in another zone: the same figures.
             let (_, en, _) = try await Self.report(api, ref, query: "?lang=en&tz=UTC")

@@ -17,8 +17,12 @@ import X509
         var server: Certificate { get throws { try Certificate(pemEncoded: try text(certificates.certificateFile)) } }
         func text(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
         func bytes() throws -> [Data] { try certificates.files.map { try Data(contentsOf: $0) } }
+        /// Removes the data directory the files were made in (a test's `defer`).
+        func remove() { try? FileManager.default.removeItem(at: data) }
     }
 
+    /// Makes the development files in a fresh temporary data directory (`watershed-tls-<uuid>`); the test removes it
+    /// with ``Files/remove()``.
     static func made(hostName: String? = "watershed-test-host") throws -> Files {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("watershed-tls-\(UUID())")
         let certificates = DevelopmentCertificates(dataDirectory: data)
@@ -28,6 +32,7 @@ import X509
 
     @Test func filesAreInDataTLS() throws {
         let files = try Self.made()
+        defer { files.remove() }
         #expect(files.certificates.directory.path == files.data.appendingPathComponent("tls").path)
         #expect(
             files.certificates.files.map(\.lastPathComponent) == [
@@ -37,7 +42,9 @@ import X509
     }
 
     @Test func caIsACA() throws {
-        let ca = try Self.made().ca
+        let files = try Self.made()
+        defer { files.remove() }
+        let ca = try files.ca
         #expect(ca.issuer == ca.subject)
         let constraints = try #require(try ca.extensions.basicConstraints)
         #expect(constraints == .isCertificateAuthority(maxPathLength: 0))
@@ -51,6 +58,7 @@ import X509
 
     @Test func serverIsSignedByTheCA() async throws {
         let files = try Self.made()
+        defer { files.remove() }
         let ca = try files.ca
         let server = try files.server
         #expect(server.issuer == ca.subject)
@@ -89,7 +97,9 @@ import X509
     }
 
     @Test func subjectAlternativeNames() throws {
-        let server = try Self.made(hostName: "watershed-test-host").server
+        let files = try Self.made(hostName: "watershed-test-host")
+        defer { files.remove() }
+        let server = try files.server
         let names = try #require(try server.extensions.subjectAlternativeNames)
         var dns: [String] = []
         var ips: [[UInt8]] = []
@@ -104,7 +114,9 @@ import X509
         // 127.0.0.1 as 4 octets and ::1 as 16 (RFC 5280 §4.2.1.6), not as DNS names.
         #expect(ips == [[127, 0, 0, 1], [UInt8](repeating: 0, count: 15) + [1]])
 
-        let noHost = try Self.made(hostName: "localhost").server
+        let noHostFiles = try Self.made(hostName: "localhost")
+        defer { noHostFiles.remove() }
+        let noHost = try noHostFiles.server
         let noHostDNS = try #require(try noHost.extensions.subjectAlternativeNames).compactMap { name -> String? in
             if case .dnsName(let value) = name { return value }
             return nil
@@ -115,6 +127,7 @@ import X509
     @Test func validityCoversNow() throws {
         let now = Date()
         let files = try Self.made()
+        defer { files.remove() }
         for certificate in [try files.ca, try files.server] {
             #expect(certificate.notValidBefore <= now)
             #expect(certificate.notValidBefore >= now.addingTimeInterval(-3_600 - 60))
@@ -126,6 +139,7 @@ import X509
 
     @Test func keysAreP256AndBelongToTheirCertificates() throws {
         let files = try Self.made()
+        defer { files.remove() }
         let caKey = try P256.Signing.PrivateKey(pemRepresentation: try files.text(files.certificates.caKeyFile))
         let serverKey = try P256.Signing.PrivateKey(pemRepresentation: try files.text(files.certificates.keyFile))
         #expect(try files.ca.publicKey == Certificate.PublicKey(caKey.publicKey))
@@ -138,6 +152,7 @@ import X509
 
     @Test func privateKeysAreMode0600() throws {
         let files = try Self.made()
+        defer { files.remove() }
         for file in [files.certificates.caKeyFile, files.certificates.keyFile] {
             let mode = try #require(
                 try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? NSNumber)
@@ -150,6 +165,7 @@ import X509
 
     @Test func ensureReusesExistingFiles() throws {
         let files = try Self.made()
+        defer { files.remove() }
         let before = try files.bytes()
         #expect(try files.certificates.ensure(hostName: "watershed-test-host") == false)
         #expect(try files.bytes() == before)
@@ -157,6 +173,7 @@ import X509
 
     @Test func keyFileMadeReadableIsNarrowedOnReuse() throws {
         let files = try Self.made()
+        defer { files.remove() }
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: files.certificates.keyFile.path)
         #expect(try files.certificates.ensure() == false)
         let mode = try #require(
@@ -169,6 +186,7 @@ import X509
     @Test(arguments: ["server.pem", "server-key.pem", "ca.pem", "ca-key.pem"])
     func halfPresentSetIsRemadeWhole(deleted: String) throws {
         let files = try Self.made()
+        defer { files.remove() }
         let before = try files.bytes()
         try FileManager.default.removeItem(at: files.certificates.directory.appendingPathComponent(deleted))
         #expect(!files.certificates.isUsable())
@@ -183,6 +201,7 @@ import X509
 
     @Test func mismatchedSetIsRemade() throws {
         let files = try Self.made()
+        defer { files.remove() }
         // server.pem from another issuance: parses, but neither its key nor its CA is here.
         try DevelopmentCertificates.issue().serverPEM.write(
             to: files.certificates.certificateFile, atomically: true, encoding: .utf8)
@@ -193,6 +212,7 @@ import X509
 
     @Test func garbageSetIsRemade() throws {
         let files = try Self.made()
+        defer { files.remove() }
         try "not a certificate".write(to: files.certificates.caFile, atomically: true, encoding: .utf8)
         #expect(try files.certificates.ensure())
         #expect(files.certificates.isUsable())
@@ -200,6 +220,7 @@ import X509
 
     @Test func expiredSetIsRemade() throws {
         let files = try Self.made()
+        defer { files.remove() }
         // Valid 397 days from an hour before it was made (DevelopmentCertificates.validity).
         #expect(files.certificates.isUsable(now: Date().addingTimeInterval(390 * 86_400)))
         #expect(!files.certificates.isUsable(now: Date().addingTimeInterval(400 * 86_400)))
@@ -210,6 +231,7 @@ import X509
 
     @Test func tlsSetupReadsTheDevelopmentFiles() throws {
         let files = try Self.made()
+        defer { files.remove() }
         let configuration = try TLSSetup.serverConfiguration(
             certificateFile: files.certificates.certificateFile.path, keyFile: files.certificates.keyFile.path)
         #expect(configuration.minimumTLSVersion == .tlsv12)
@@ -229,6 +251,7 @@ import X509
 
     @Test func missingCertificateFileIsNamed() throws {
         let files = try Self.made()
+        defer { files.remove() }
         let missing = files.data.appendingPathComponent("nowhere.pem").path
         let message = try #require(
             Self.startupMessage(certificateFile: missing, keyFile: files.certificates.keyFile.path))
@@ -242,6 +265,7 @@ import X509
     @Test(arguments: ["not a certificate\n", "", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"])
     func garbageCertificateFileIsNamed(text: String) throws {
         let files = try Self.made()
+        defer { files.remove() }
         let garbage = files.data.appendingPathComponent("garbage.pem")
         try text.write(to: garbage, atomically: true, encoding: .utf8)
         let message = try #require(
@@ -254,6 +278,7 @@ import X509
 
     @Test func keyOfAnotherCertificateIsRefused() throws {
         let files = try Self.made()
+        defer { files.remove() }
         let otherKey = files.data.appendingPathComponent("other-key.pem")
         try DevelopmentCertificates.issue().serverKeyPEM.write(to: otherKey, atomically: true, encoding: .utf8)
         let message = try #require(

@@ -34,6 +34,7 @@ import WatershedWire
             // Filed and a task acknowledged from the command line, in Chinese.
             let officer = ClientCommandTests.flags(handle, token: DevToken.officer) + ["--lang", "zh"]
             let file = try ClientCommandTests.file(longjiangReport())
+            defer { try? FileManager.default.removeItem(atPath: file) }
             let opened = await watershed(["report", "initial", "--file", file] + officer)
             #expect(opened.code == 0, "\(opened.err)")
             let listed = try await api.request(.GET, "/v1/incidents", token: DevToken.viewer)

@@ -32,7 +32,8 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
         ["--server", handle.base, "--ca", handle.caFile, "--token", token]
     }
 
-    /// Writes `data` to a fresh temporary file and returns its path.
+    /// Writes `data` to a fresh temporary file (`watershed-cli-<uuid>-<name>`) and returns its path; the test removes
+    /// it (`defer { try? FileManager.default.removeItem(atPath: path) }`).
     static func file(_ data: Data, name: String = "report.json") throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("watershed-cli-\(UUID())-\(name)")
         try data.write(to: url)
@@ -274,8 +275,10 @@ func watershed(_ arguments: [String], environment: [String: String] = [:], outpu
             #expect(unknownTail.err.contains("GX-2026-0099"))
 
             // A report without the contact's phone: the file and the field, exit 1, nothing sent.
+            let complete = try Self.longjiangFile()
+            defer { try? FileManager.default.removeItem(atPath: complete) }
             var object = try #require(
-                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.longjiangFile())))
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: complete)))
                     as? [String: Any])
             var signature = try #require(object["signature"] as? [String: Any])
             signature["contactPhone"] = nil

@@ -7,13 +7,19 @@ import WatershedTestSupport
 /// `ServerConfiguration.resolve`: precedence flag > `WATERSHED_*` > config file > default
 /// (DESIGN.md "Commands"), and a refusal naming where each bad value came from.
 @Suite struct ConfigurationTests {
-    /// Writes `text` to a fresh temporary `watershed.yaml` and returns its path.
+    /// Writes `text` to `watershed.yaml` in a fresh temporary folder (`watershed-config-<uuid>`) and returns its path;
+    /// the test removes the folder with ``removeConfigFile(_:)``.
     static func configFile(_ text: String) throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("watershed-config-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("watershed.yaml")
         try Data(text.utf8).write(to: file)
         return file.path
+    }
+
+    /// Removes the folder ``configFile(_:)`` made for `path` (a test's `defer`).
+    static func removeConfigFile(_ path: String) {
+        try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
     }
 
     static func problem(
@@ -66,6 +72,7 @@ import WatershedTestSupport
         ] as [(String, String, String?, String?, String)])
     func precedence(key: String, file: String, environment: String?, flag: String?, expected: String) throws {
         let path = try Self.configFile("\(key): \(file)\n")
+        defer { Self.removeConfigFile(path) }
         var variables = ["UNRELATED": "x"]
         if let environment { variables[ServerConfiguration.environmentName(key)] = environment }
         let resolved = try ServerConfiguration.resolve(
@@ -84,6 +91,7 @@ import WatershedTestSupport
 
     @Test func keysLeftOutOfTheFileKeepTheirDefaults() throws {
         let path = try Self.configFile("port: 9443\n")
+        defer { Self.removeConfigFile(path) }
         var resolved = try ServerConfiguration.resolve(flags: [:], environment: [:], configFile: path)
         // Where the one value came from (for messages about it); the rest are defaults, from nowhere.
         #expect(resolved.origins == ["port": "\(path):1:7: port"])
@@ -95,6 +103,7 @@ import WatershedTestSupport
 
     @Test func certificatePairsFromDifferentSources() throws {
         let path = try Self.configFile("tlsCert: /file/server.pem\ntlsKey: /file/server-key.pem\n")
+        defer { Self.removeConfigFile(path) }
         let resolved = try ServerConfiguration.resolve(
             flags: ["tlsKey": "/flag/key.pem"], environment: ["WATERSHED_TLS_CERT": "/env/cert.pem"],
             configFile: path)
@@ -112,11 +121,13 @@ import WatershedTestSupport
 
     @Test func configFileFromTheEnvironment() throws {
         let path = try Self.configFile("port: 9444\n")
+        defer { Self.removeConfigFile(path) }
         let resolved = try ServerConfiguration.resolve(
             flags: [:], environment: ["WATERSHED_CONFIG": path], configFile: nil)
         #expect(resolved.port == 9444)
         // --config wins over WATERSHED_CONFIG.
         let other = try Self.configFile("port: 9445\n")
+        defer { Self.removeConfigFile(other) }
         let flagged = try ServerConfiguration.resolve(
             flags: [:], environment: ["WATERSHED_CONFIG": path], configFile: other)
         #expect(flagged.port == 9445)
@@ -124,6 +135,7 @@ import WatershedTestSupport
 
     @Test func unknownKeyInTheFileNamesFileLineColumn() throws {
         let path = try Self.configFile("port: 9443\nlisten: 0.0.0.0\n")
+        defer { Self.removeConfigFile(path) }
         let problem = try #require(Self.problem(configFile: path))
         #expect(problem.description.hasPrefix("\(path):2:1: "))
         #expect(problem.description.contains("unknown key \"listen\""))
@@ -131,6 +143,7 @@ import WatershedTestSupport
 
     @Test func wrongTypeInTheFileNamesFileLineColumn() throws {
         let path = try Self.configFile("host: 0.0.0.0\nport: eighty\n")
+        defer { Self.removeConfigFile(path) }
         let problem = try #require(Self.problem(configFile: path))
         #expect(problem.origin == "\(path):2:7: port")
         #expect(problem.message.contains("eighty"))
@@ -138,6 +151,7 @@ import WatershedTestSupport
 
     @Test func everyProblemOfTheFileIsListed() throws {
         let path = try Self.configFile("port: x\npeerPort: y\n")
+        defer { Self.removeConfigFile(path) }
         let problem = try #require(Self.problem(configFile: path))
         let lines = problem.description.split(separator: "\n").map(String.init)
         #expect(lines.count == 2)
@@ -147,6 +161,7 @@ import WatershedTestSupport
 
     @Test func portOutOfRangeInTheFileNamesFileLineColumn() throws {
         let path = try Self.configFile("# ports\nport: 70000\n")
+        defer { Self.removeConfigFile(path) }
         let problem = try #require(Self.problem(configFile: path))
         #expect(problem.origin == "\(path):2:7: port")
         #expect(problem.message == "\"70000\" is not a port number (0–65535)")
@@ -197,6 +212,7 @@ import WatershedTestSupport
         #expect(fromFlag.message.contains("tlsKey"))
 
         let path = try Self.configFile("port: 8443\ntlsKey: /etc/watershed/server-key.pem\n")
+        defer { Self.removeConfigFile(path) }
         let fromFile = try #require(Self.problem(configFile: path))
         #expect(fromFile.origin == "\(path):2:9: tlsKey")
         #expect(fromFile.message.contains("tlsCert"))
@@ -216,6 +232,7 @@ import WatershedTestSupport
 
     @Test func badLogLevelInTheFile() throws {
         let path = try Self.configFile("logLevel: loud\n")
+        defer { Self.removeConfigFile(path) }
         let problem = try #require(Self.problem(configFile: path))
         #expect(problem.origin == "\(path):1:11: logLevel")
     }
@@ -321,6 +338,7 @@ import WatershedTestSupport
     @Test func missingFoldersAndFilesNameTheKeyAndThePath() throws {
         let root = Fixtures.repositoryRoot.path
         let path = try Self.configFile("data: /tmp/x\nplaybooks: /opt/watershed/playbooks\n")
+        defer { Self.removeConfigFile(path) }
         let fromFile = try ServerConfiguration.resolve(flags: [:], environment: [:], configFile: path)
         let problem = try #require(throws: ServerConfiguration.Problem.self) { try fromFile.checkPaths() }
         #expect(problem.origin == "\(path):2:12: playbooks")

@@ -46,6 +46,8 @@ import WatershedWire
         return tokens
     }
 
+    /// Writes `text` to `tokens.yaml` in a fresh temporary folder (`watershed-tokens-<uuid>`) and returns its path;
+    /// the test removes the folder with ``removeTokensFile(_:)``.
     static func tokensFile(_ text: String) throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("watershed-tokens-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -54,9 +56,15 @@ import WatershedWire
         return file.path
     }
 
-    /// The lines `load` refuses `text` with.
+    /// Removes the folder ``tokensFile(_:)`` made for `path` (a test's `defer`).
+    static func removeTokensFile(_ path: String) {
+        try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
+    }
+
+    /// The lines `load` refuses `text` with, and the path of the file it read (removed by then: the lines name it).
     static func refusal(_ text: String) throws -> (file: String, lines: [String]) {
         let file = try tokensFile(text)
+        defer { removeTokensFile(file) }
         do {
             _ = try TokenRegistry.load(file: file)
             Issue.record("accepted:\n\(text)")
@@ -119,7 +127,9 @@ import WatershedWire
         let upper = Self.good.replacingOccurrences(
             of: "a03039f7125e164c0fa7b471179e84c07eeb55f0c34791c1df1c17927e26f373",
             with: "A03039F7125E164C0FA7B471179E84C07EEB55F0C34791C1DF1C17927E26F373")
-        let registry = try TokenRegistry.load(file: try Self.tokensFile(Self.header + upper))
+        let file = try Self.tokensFile(Self.header + upper)
+        defer { Self.removeTokensFile(file) }
+        let registry = try TokenRegistry.load(file: file)
         #expect(registry.identity(for: "wsd-dev-viewer-gx")?.tokenID == "one")
         let mixed = TokenRegistry(hashes: [
             "A03039f7125E164c0fa7b471179e84c07eeb55f0c34791c1df1c17927e26f373": Identity(

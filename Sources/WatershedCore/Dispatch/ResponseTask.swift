@@ -19,6 +19,19 @@ public enum TaskState: String, Codable, Sendable, CaseIterable {
 
     /// The words used in messages: `"dispatched"`, `"acknowledged"`, `"in progress"`, `"done"`, `"cancelled"`.
     public var words: String { self == .inProgress ? "in progress" : rawValue }
+
+    /// The state in Chinese, in the words the console gives it (`terms.zh` of `Console/i18n.js`): `已派发`, `已确认`,
+    /// `处置中`, `已完成`, `已取消`. The after-action report's task table and the command line say the same;
+    /// ConsoleVocabularyTests holds the console to these words.
+    public var nameZh: String {
+        switch self {
+        case .dispatched: "已派发"
+        case .acknowledged: "已确认"
+        case .inProgress: "处置中"
+        case .done: "已完成"
+        case .cancelled: "已取消"
+        }
+    }
 }
 
 /// A response task as folded from its events: who has it, where it stands, what it waits for.

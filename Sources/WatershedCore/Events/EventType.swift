@@ -82,4 +82,49 @@ public enum EventType: String, Codable, CaseIterable, Sendable, Hashable {
     case tokenIssued = "TokenIssued"
     /// An issued token was revoked (no incident); the payload is ``TokenRevokedPayload``.
     case tokenRevoked = "TokenRevoked"
+
+    /// The event in Chinese, in the words the console gives it (`terms.zh` of `Console/i18n.js`): `派发任务`,
+    /// `拒绝任务`, `收到 CAP 预警`. The after-action report's log and `watershed incident show --lang zh` say the
+    /// same; ConsoleVocabularyTests holds the console to these words. Every type is named: a new one does not compile
+    /// until it is.
+    public var nameZh: String {
+        switch self {
+        case .incidentReported: "报告事件"
+        case .levelSet: "确定级别"
+        case .reportFiled: "提交报告"
+        case .planComputed: "计算预案"
+        case .taskDispatched: "派发任务"
+        case .taskAcknowledged: "确认任务"
+        case .taskStarted: "开始任务"
+        case .taskDone: "完成任务"
+        case .taskDeclined: "拒绝任务"
+        case .taskCancelled: "取消任务"
+        case .taskOverdue: "任务超时"
+        case .taskEscalated: "任务升级"
+        case .obligationDue: "报告到期"
+        case .obligationMet: "已报送报告"
+        case .peerNotified: "待通报相邻省份"
+        case .peerReceived: "相邻省份已接收"
+        case .peerAccepted: "相邻省份已接受"
+        case .incidentLinked: "关联事件"
+        case .incidentClosed: "事件结束"
+        case .drillStarted: "演习开始"
+        case .drillInjected: "演习注入"
+        case .drillEnded: "演习结束"
+        case .taskUnowned: "任务无人承办"
+        case .taskRescheduled: "任务改期"
+        case .peerEventReceived: "收到相邻省份事件"
+        case .capReceived: "收到 CAP 预警"
+        case .capHeld: "CAP 预警暂存"
+        case .capHeldRefused: "CAP 预警暂存被拒"
+        case .capHeldDropped: "CAP 预警暂存已丢弃"
+        case .reportForwarded: "转报报告"
+        case .taskTextSent: "已发短信"
+        case .taskTextDelivered: "短信已送达"
+        case .taskTextFailed: "短信发送失败"
+        case .rotaOverridden: "调整值班"
+        case .tokenIssued: "发放令牌"
+        case .tokenRevoked: "吊销令牌"
+        }
+    }
 }

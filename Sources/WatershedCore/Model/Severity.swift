@@ -31,6 +31,13 @@ public enum SeverityLevel: Int, Codable, Sendable, CaseIterable, Comparable, Cus
         }
     }
 
+    /// The level in Chinese, as the console writes it (`{level} 级` with `levelSuffix` of `Console/i18n.js`):
+    /// `IV 级`. The after-action report writes a level in full instead (`一般（Ⅳ级）`).
+    public var nameZh: String { "\(self) 级" }
+
+    /// An incident without a level, in Chinese as the console says it (`ungraded` of `Console/i18n.js`): `未分级`.
+    public static let ungradedZh = "未分级"
+
     /// More severe levels compare *greater*: `.I > .IV`.
     public static func < (lhs: SeverityLevel, rhs: SeverityLevel) -> Bool { lhs.rawValue > rhs.rawValue }
 

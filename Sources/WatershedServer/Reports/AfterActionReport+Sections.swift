@@ -131,9 +131,8 @@ extension AfterActionReport {
 
     /// The incident's report obligations (the last of each id).
     var obligations: [ObligationRow] {
-        let current = Set(detail.obligations.map(\.obligation.id))
         let latest = Dictionary(detail.obligations.map { ($0.obligation.id, $0.seq) }, uniquingKeysWith: max)
-        return detail.obligations.filter { current.contains($0.obligation.id) && latest[$0.obligation.id] == $0.seq }
+        return detail.obligations.filter { latest[$0.obligation.id] == $0.seq }
             .map { due in
                 let obligation = due.obligation
                 let deadline =

@@ -34,16 +34,40 @@ struct AfterActionReport: Sendable {
     /// What `watershed audit verify` is given to find this server's log: `--data DIR` or `--database URL`.
     var logOption: String
     var language: ReportLanguage
-    var timeZone: TimeZone
+    /// The zone the report's times are in (`?tz=`); fixed at init, since the formatters below are made for it.
+    let timeZone: TimeZone
+    /// ``time(_:)``'s and ``timeWithSeconds(_:)``'s formatters for ``timeZone``, made once per report rather than
+    /// once per time printed (a report prints one or two for each of its events).
+    private let minutes: DateFormatter
+    private let seconds: DateFormatter
+
+    init(
+        detail: IncidentDetail, events: [StoredEvent], linked: [Linked] = [], drill: Drill? = nil, basin: Basin,
+        province: UnitCode, logOption: String, language: ReportLanguage, timeZone: TimeZone
+    ) {
+        self.detail = detail
+        self.events = events
+        self.linked = linked
+        self.drill = drill
+        self.basin = basin
+        self.province = province
+        self.logOption = logOption
+        self.language = language
+        self.timeZone = timeZone
+        self.minutes = Self.formatter(timeZone, seconds: false)
+        self.seconds = Self.formatter(timeZone, seconds: true)
+    }
 
     // MARK: Times and names
 
     /// A time on the incident's clock, local with its offset: `2012-01-15 10:00 +08:00`.
-    func time(_ date: Date) -> String { Self.formatter(timeZone, seconds: false).string(from: date) }
+    func time(_ date: Date) -> String { minutes.string(from: date) }
 
     /// The same with seconds, for the timeline: `2012-01-15 10:00:05 +08:00`.
-    func timeWithSeconds(_ date: Date) -> String { Self.formatter(timeZone, seconds: true).string(from: date) }
+    func timeWithSeconds(_ date: Date) -> String { seconds.string(from: date) }
 
+    /// A formatter of local times in `zone` with its offset, to the minute or to the second (POSIX locale, so the
+    /// digits and calendar are the same on every server): `yyyy-MM-dd HH:mm xxx`, `yyyy-MM-dd HH:mm:ss xxx`.
     static func formatter(_ zone: TimeZone, seconds: Bool) -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

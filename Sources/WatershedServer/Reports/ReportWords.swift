@@ -26,7 +26,9 @@ enum ReportLanguage: String, Sendable, CaseIterable {
 
 /// The fixed words of the after-action report (``AfterActionReport``): headings, column names and the events of the
 /// log, in the terms of MEP Order No. 17 (《突发环境事件信息报告办法》: 初报, 续报, 处理结果报告) and of the
-/// one-river-one-plan playbooks (一河一策一图: 取水口, 前锋, 峰值).
+/// one-river-one-plan playbooks (一河一策一图: 取水口, 前锋, 峰值). Event types, task states and "ungraded" are in
+/// Chinese as Core names them (``WatershedCore/EventType/nameZh``, ``WatershedCore/TaskState/nameZh``,
+/// ``WatershedCore/SeverityLevel/ungradedZh``): the console's and the command line's words.
 enum ReportWords {
     static let title = Bilingual("突发环境事件处置总结报告", "After-action report")
     static let exercise = Bilingual("演习 · EXERCISE", "演习 · EXERCISE")
@@ -42,7 +44,7 @@ enum ReportWords {
     static let open = Bilingual("处置中", "open")
     static let closed = Bilingual("已结束", "closed")
     static let cancelled = Bilingual("已撤销", "cancelled")
-    static let ungraded = Bilingual("未定级", "ungraded")
+    static let ungraded = Bilingual(SeverityLevel.ungradedZh, "ungraded")
     static let spillUnit = Bilingual("事发地", "Where")
     static let origin = Bilingual("来源", "Reported by")
     static let times = Bilingual("时区", "Time zone")
@@ -157,16 +159,9 @@ enum ReportWords {
         }
     }
 
-    /// A task's state: `已确认` / `acknowledged`.
+    /// A task's state: `已确认` (``WatershedCore/TaskState/nameZh``, the console's words) / `acknowledged`.
     static func taskState(_ state: TaskState, _ language: ReportLanguage) -> String {
-        guard language == .zh else { return state.words }
-        return switch state {
-        case .dispatched: "待确认"
-        case .acknowledged: "已确认"
-        case .inProgress: "处置中"
-        case .done: "已完成"
-        case .cancelled: "已取消"
-        }
+        language == .zh ? state.nameZh : state.words
     }
 
     /// A drill expectation's outcome: `达成` / `met`.
@@ -186,46 +181,46 @@ enum ReportWords {
             : DurationWords.words(seconds, second: "s", minute: "min", hour: "h", day: "d", spaced: true)
     }
 
-    /// What an event of the log is, in words: `任务确认` / `task acknowledged`.
+    /// What an event of the log is, in words: `确认任务` (``WatershedCore/EventType/nameZh``, the console's words) /
+    /// `task acknowledged`.
     static func event(_ type: EventType, _ language: ReportLanguage) -> String {
-        let words: Bilingual =
-            switch type {
-            case .incidentReported: Bilingual("初报，事件立案", "initial report; incident opened")
-            case .levelSet: Bilingual("事件级别确定", "level set")
-            case .reportFiled: Bilingual("报送报告", "report filed")
-            case .planComputed: Bilingual("研判方案（预测到达时间）", "plan computed (arrivals predicted)")
-            case .taskDispatched: Bilingual("任务下达", "task dispatched")
-            case .taskAcknowledged: Bilingual("任务确认", "task acknowledged")
-            case .taskStarted: Bilingual("任务开始", "task started")
-            case .taskDone: Bilingual("任务完成", "task done")
-            case .taskDeclined: Bilingual("任务退回", "task declined")
-            case .taskCancelled: Bilingual("任务取消", "task cancelled")
-            case .taskOverdue: Bilingual("任务逾期", "task overdue")
-            case .taskEscalated: Bilingual("任务升级", "task escalated")
-            case .taskUnowned: Bilingual("任务无人承办", "task unowned")
-            case .taskRescheduled: Bilingual("任务改期", "task rescheduled")
-            case .obligationDue: Bilingual("法定报告时限起算", "report obligation due")
-            case .obligationMet: Bilingual("法定报告已报", "report obligation met")
-            case .peerNotified: Bilingual("向相邻省份通报", "neighbour notified")
-            case .peerReceived: Bilingual("对方服务器已接收", "received by the neighbour's server")
-            case .peerAccepted: Bilingual("对方值班人员已接受", "accepted by the neighbour's duty officer")
-            case .incidentLinked: Bilingual("关联为同一事件", "linked as the same spill")
-            case .incidentClosed: Bilingual("事件结束", "incident closed")
-            case .drillStarted: Bilingual("演习开始", "drill started")
-            case .drillInjected: Bilingual("演习情景注入", "drill inject played")
-            case .drillEnded: Bilingual("演习结束", "drill ended")
-            case .peerEventReceived: Bilingual("收到相邻省份事件", "neighbour's event received")
-            case .capReceived: Bilingual("收到预警信息（CAP）", "CAP message received")
-            case .capHeld, .capHeldRefused, .capHeldDropped: Bilingual("预警信息（CAP）暂存", "CAP message held")
-            case .reportForwarded: Bilingual("转报", "report forwarded")
-            case .taskTextSent: Bilingual("短信已发", "text sent")
-            case .taskTextDelivered: Bilingual("短信已送达", "text delivered")
-            case .taskTextFailed: Bilingual("短信发送失败", "text failed")
-            case .rotaOverridden: Bilingual("值班调整", "rota overridden")
-            case .tokenIssued: Bilingual("令牌签发", "token issued")
-            case .tokenRevoked: Bilingual("令牌吊销", "token revoked")
-            }
-        return words(language)
+        guard language == .en else { return type.nameZh }
+        return switch type {
+        case .incidentReported: "initial report; incident opened"
+        case .levelSet: "level set"
+        case .reportFiled: "report filed"
+        case .planComputed: "plan computed (arrivals predicted)"
+        case .taskDispatched: "task dispatched"
+        case .taskAcknowledged: "task acknowledged"
+        case .taskStarted: "task started"
+        case .taskDone: "task done"
+        case .taskDeclined: "task declined"
+        case .taskCancelled: "task cancelled"
+        case .taskOverdue: "task overdue"
+        case .taskEscalated: "task escalated"
+        case .taskUnowned: "task unowned"
+        case .taskRescheduled: "task rescheduled"
+        case .obligationDue: "report obligation due"
+        case .obligationMet: "report obligation met"
+        case .peerNotified: "neighbour notified"
+        case .peerReceived: "received by the neighbour's server"
+        case .peerAccepted: "accepted by the neighbour's duty officer"
+        case .incidentLinked: "linked as the same spill"
+        case .incidentClosed: "incident closed"
+        case .drillStarted: "drill started"
+        case .drillInjected: "drill inject played"
+        case .drillEnded: "drill ended"
+        case .peerEventReceived: "neighbour's event received"
+        case .capReceived: "CAP message received"
+        case .capHeld, .capHeldRefused, .capHeldDropped: "CAP message held"
+        case .reportForwarded: "report forwarded"
+        case .taskTextSent: "text sent"
+        case .taskTextDelivered: "text delivered"
+        case .taskTextFailed: "text failed"
+        case .rotaOverridden: "rota overridden"
+        case .tokenIssued: "token issued"
+        case .tokenRevoked: "token revoked"
+        }
     }
 
     /// A system component of the server: `调度程序` / `system (scheduler)`.
