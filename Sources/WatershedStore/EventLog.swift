@@ -64,8 +64,8 @@ public struct EventLog: Sendable {
         self.federation = book
         let observers = self.observers
         observers.add { try? book.fold($0) }
-        self.committer = GroupCommitter(maximumBatchSize: maximumBatchSize) { work in
-            try await Self.write(work, to: writer, observers: observers)
+        self.committer = GroupCommitter(maximumBatchSize: maximumBatchSize) { work, done in
+            Self.write(work, to: writer, observers: observers, done: done)
         }
     }
 
@@ -73,7 +73,9 @@ public struct EventLog: Sendable {
         self.writer = queue
         self.isReadOnly = true
         self.federation = FederationBook()
-        self.committer = GroupCommitter(maximumBatchSize: 1) { _ in throw EventLogError.readOnly(path: queue.path) }
+        self.committer = GroupCommitter(maximumBatchSize: 1) { _, done in
+            done(.failure(EventLogError.readOnly(path: queue.path)))
+        }
     }
 
     /// Opens (creating it if missing) the log at `path`, normally `<data>/watershed.sqlite`, as a WAL
@@ -174,25 +176,24 @@ public struct EventLog: Sendable {
             PendingAppend(events: events, projection: projection, condition: condition))
     }
 
-    /// One transaction on the writer's queue. Not cancellable: once a batch is handed to SQLite, every caller learns
-    /// whether it committed. The commit observers see the batch's events on the writer's queue right after the
-    /// commit, before any caller resumes.
-    private static func write(_ work: [PendingAppend], to writer: any DatabaseWriter, observers: CommitObservers)
-        async throws -> [Result<[StoredEvent], any Error>]
-    {
-        try await withCheckedThrowingContinuation { continuation in
-            writer.asyncWriteWithoutTransaction { db in
-                do {
-                    var results: [Result<[StoredEvent], any Error>] = []
-                    try db.inTransaction(.immediate) {
-                        results = try insert(work, in: db)
-                        return .commit
-                    }
-                    observers.notify(results.flatMap { (try? $0.get()) ?? [] })
-                    continuation.resume(returning: results)
-                } catch {
-                    continuation.resume(throwing: error)
+    /// One transaction on the writer's queue, then `done` on that queue. Not cancellable: once a batch is handed to
+    /// SQLite, every caller learns whether it committed. The commit observers see the batch's events on the
+    /// writer's queue right after the commit, before `done` (so before any caller resumes).
+    private static func write(
+        _ work: [PendingAppend], to writer: any DatabaseWriter, observers: CommitObservers,
+        done: @escaping @Sendable (Result<GroupCommitter<PendingAppend>.Results, any Error>) -> Void
+    ) {
+        writer.asyncWriteWithoutTransaction { db in
+            do {
+                var results: GroupCommitter<PendingAppend>.Results = []
+                try db.inTransaction(.immediate) {
+                    results = try insert(work, in: db)
+                    return .commit
                 }
+                observers.notify(results.flatMap { (try? $0.get()) ?? [] })
+                done(.success(results))
+            } catch {
+                done(.failure(error))
             }
         }
     }
