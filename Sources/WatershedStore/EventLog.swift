@@ -219,6 +219,9 @@ public struct EventLog: Sendable {
         var (seq, prevHash) = try lastLink(db)
         var results: [Result<[StoredEvent], any Error>] = []
         results.reserveCapacity(work.count)
+        // Compiled once per batch, and again after an append failed: a failed step leaves its error on the
+        // statement, which would report it again to the next append.
+        var compiled: Statement?
         for append in work {
             var stored: [StoredEvent] = []
             stored.reserveCapacity(append.events.count)
@@ -230,9 +233,8 @@ public struct EventLog: Sendable {
                                 db, sql: "SELECT max(seq) FROM event WHERE incident = ?",
                                 arguments: [condition.incident.uuidString]) ?? 0)
                     }
-                    // A statement of its own: a failed step leaves its error on the statement, which a shared one
-                    // would report again to the next append.
-                    let statement = try db.makeStatement(sql: insertSQL)
+                    let statement = try compiled ?? db.makeStatement(sql: insertSQL)
+                    compiled = statement
                     var nextSeq = seq
                     var link = prevHash
                     for event in append.events {
@@ -253,6 +255,7 @@ public struct EventLog: Sendable {
                 prevHash = stored.last?.hash ?? prevHash
                 results.append(.success(stored))
             } catch {
+                compiled = nil
                 // An error that made SQLite abandon the whole transaction fails the whole batch.
                 if !db.isInsideTransaction { throw error }
                 results.append(.failure(error))
