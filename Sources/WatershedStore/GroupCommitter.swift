@@ -11,10 +11,10 @@ import WatershedCore
 /// contiguous and in its order, and callers keep their arrival order.
 ///
 /// Why the completion, and not a caller, starts the next batch: the first version woke the first waiting caller
-/// to lead it. With 64 writers over HTTPS that task waited on the 2-thread cooperative pool behind the requests'
-/// own work (parsing, checks, replies), and the single writer idled between batches — the group commit averaged
-/// 24 events and ~8 ms per transaction on a disk that syncs in well under 1 ms (issue 22, figure (e),
-/// `Benchmarks/results/2026-12-07-ingest.md`). Here the hand-over is a lock and a call.
+/// to lead it, and that task then waited for a thread of the 2-thread cooperative pool behind the requests' own
+/// work (parsing, checks, replies) while the single writer idled. Here the hand-over is a lock and a call. Measured
+/// with 64 writers (issue 22, figure (e), `Benchmarks/results/2026-12-07-ingest.md`): within the noise on a quiet
+/// machine, +5 % with a build running beside it.
 package final class GroupCommitter<Work: Sendable>: Sendable {
     /// One result per append of a batch, in the batch's order.
     package typealias Results = [Result<[StoredEvent], any Error>]
