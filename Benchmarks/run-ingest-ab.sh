@@ -80,6 +80,15 @@ for round in $(seq 1 "$rounds"); do
     "$load_bin" ingest "${common[@]}" --writers 64 --events "$events" --max-seconds 40 --out "$work/ingest.jsonl" \
       >/dev/null
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=""; fi
+    # The group commit's batches over setup and ingest (a server without the metric prints nothing).
+    curl -sk --cacert "$work/data/tls/ca.pem" "https://127.0.0.1:$port/metrics" |
+      awk -v label="$label" '/^watershed_commit_batch_events_(sum|count)/ { v[$1] = $2 }
+        /^watershed_append_seconds_(sum|count)/ { v[$1] = $2 }
+        END { if (v["watershed_commit_batch_events_count"] > 0)
+          printf "%s: %d commits, %.1f events per commit, append %.1f ms on average\n", label,
+            v["watershed_commit_batch_events_count"],
+            v["watershed_commit_batch_events_sum"] / v["watershed_commit_batch_events_count"],
+            1000 * v["watershed_append_seconds_sum"] / v["watershed_append_seconds_count"] }' || true
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
     jq -c --arg name "$label" --arg round "$round" --arg fsync "$fsync" \
       '.values + {"label": $name, "round": ($round | tonumber), "fsync": $fsync}' "$work/ingest.jsonl" | tee -a "$out" |

@@ -63,11 +63,13 @@ public final class PostgresEventLog: EventStore {
         let follower = self.follower
         let hold = self.beforeCommit
         follower.add { try? book.fold($0) }
-        self.committer = GroupCommitter(maximumBatchSize: maximumBatchSize) { work in
-            let results = try await box.write(work, beforeCommit: hold.current)
-            follower.deliverLocal(results.flatMap { (try? $0.get()) ?? [] })
-            return results
-        }
+        self.committer = GroupCommitter(
+            maximumBatchSize: maximumBatchSize,
+            writeAsync: { work in
+                let results = try await box.write(work, beforeCommit: hold.current)
+                follower.deliverLocal(results.flatMap { (try? $0.get()) ?? [] })
+                return results
+            })
     }
 
     /// Opens the log at `url`: finds the primary among its hosts, migrates, and starts following commits.

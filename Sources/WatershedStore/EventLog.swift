@@ -64,8 +64,8 @@ public struct EventLog: Sendable {
         self.federation = book
         let observers = self.observers
         observers.add { try? book.fold($0) }
-        self.committer = GroupCommitter(maximumBatchSize: maximumBatchSize) { work in
-            try await Self.write(work, to: writer, observers: observers)
+        self.committer = GroupCommitter(maximumBatchSize: maximumBatchSize) { work, done in
+            Self.write(work, to: writer, observers: observers, done: done)
         }
     }
 
@@ -73,7 +73,9 @@ public struct EventLog: Sendable {
         self.writer = queue
         self.isReadOnly = true
         self.federation = FederationBook()
-        self.committer = GroupCommitter(maximumBatchSize: 1) { _ in throw EventLogError.readOnly(path: queue.path) }
+        self.committer = GroupCommitter(maximumBatchSize: 1) { _, done in
+            done(.failure(EventLogError.readOnly(path: queue.path)))
+        }
     }
 
     /// Opens (creating it if missing) the log at `path`, normally `<data>/watershed.sqlite`, as a WAL
@@ -174,25 +176,24 @@ public struct EventLog: Sendable {
             PendingAppend(events: events, projection: projection, condition: condition))
     }
 
-    /// One transaction on the writer's queue. Not cancellable: once a batch is handed to SQLite, every caller learns
-    /// whether it committed. The commit observers see the batch's events on the writer's queue right after the
-    /// commit, before any caller resumes.
-    private static func write(_ work: [PendingAppend], to writer: any DatabaseWriter, observers: CommitObservers)
-        async throws -> [Result<[StoredEvent], any Error>]
-    {
-        try await withCheckedThrowingContinuation { continuation in
-            writer.asyncWriteWithoutTransaction { db in
-                do {
-                    var results: [Result<[StoredEvent], any Error>] = []
-                    try db.inTransaction(.immediate) {
-                        results = try insert(work, in: db)
-                        return .commit
-                    }
-                    observers.notify(results.flatMap { (try? $0.get()) ?? [] })
-                    continuation.resume(returning: results)
-                } catch {
-                    continuation.resume(throwing: error)
+    /// One transaction on the writer's queue, then `done` on that queue. Not cancellable: once a batch is handed to
+    /// SQLite, every caller learns whether it committed. The commit observers see the batch's events on the
+    /// writer's queue right after the commit, before `done` (so before any caller resumes).
+    private static func write(
+        _ work: [PendingAppend], to writer: any DatabaseWriter, observers: CommitObservers,
+        done: @escaping @Sendable (Result<GroupCommitter<PendingAppend>.Results, any Error>) -> Void
+    ) {
+        writer.asyncWriteWithoutTransaction { db in
+            do {
+                var results: GroupCommitter<PendingAppend>.Results = []
+                try db.inTransaction(.immediate) {
+                    results = try insert(work, in: db)
+                    return .commit
                 }
+                observers.notify(results.flatMap { (try? $0.get()) ?? [] })
+                done(.success(results))
+            } catch {
+                done(.failure(error))
             }
         }
     }
@@ -218,6 +219,9 @@ public struct EventLog: Sendable {
         var (seq, prevHash) = try lastLink(db)
         var results: [Result<[StoredEvent], any Error>] = []
         results.reserveCapacity(work.count)
+        // Compiled once per batch, and again after an append failed: a failed step leaves its error on the
+        // statement, which would report it again to the next append.
+        var compiled: Statement?
         for append in work {
             var stored: [StoredEvent] = []
             stored.reserveCapacity(append.events.count)
@@ -229,9 +233,8 @@ public struct EventLog: Sendable {
                                 db, sql: "SELECT max(seq) FROM event WHERE incident = ?",
                                 arguments: [condition.incident.uuidString]) ?? 0)
                     }
-                    // A statement of its own: a failed step leaves its error on the statement, which a shared one
-                    // would report again to the next append.
-                    let statement = try db.makeStatement(sql: insertSQL)
+                    let statement = try compiled ?? db.makeStatement(sql: insertSQL)
+                    compiled = statement
                     var nextSeq = seq
                     var link = prevHash
                     for event in append.events {
@@ -252,6 +255,7 @@ public struct EventLog: Sendable {
                 prevHash = stored.last?.hash ?? prevHash
                 results.append(.success(stored))
             } catch {
+                compiled = nil
                 // An error that made SQLite abandon the whole transaction fails the whole batch.
                 if !db.isInsideTransaction { throw error }
                 results.append(.failure(error))

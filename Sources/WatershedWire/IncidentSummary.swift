@@ -98,15 +98,18 @@ extension IncidentSummary {
     /// The summary of `incident`: a read-out of the incident model (no next deadline: the caller adds it), with its
     /// plan unless `withPlan` is `false` (a list: a plan read back from the log is decoded only when asked for).
     public init(_ incident: Incident, withPlan: Bool = true) {
+        // Read once: each read of `Incident.plan` copies the document out of its record (a lock and a retain per
+        // array), and a plan read back from the log is decoded on the first.
+        let plan = incident.plan
         self.init(
             id: incident.id, reference: incident.reference, state: incident.state.rawValue, level: incident.level,
             discoveredAt: incident.discoveredAt, place: incident.initialReport?.place,
             pollutant: incident.initialReport?.pollutant ?? incident.cap?.headline ?? "", spillUnit: incident.spillUnit,
-            exercise: incident.exercise, reportedSeq: incident.reportedSeq, plan: withPlan ? incident.plan : nil,
+            exercise: incident.exercise, reportedSeq: incident.reportedSeq, plan: withPlan ? plan : nil,
             closedAt: incident.closedAt)
         self.cap = incident.cap
-        self.pollutantName = incident.plan?.pollutant.name
-        self.pollutantNameZh = incident.plan?.pollutant.nameZh
+        self.pollutantName = plan?.pollutant.name
+        self.pollutantNameZh = plan?.pollutant.nameZh
         if withPlan { self.levelReview = LevelReview(level: incident.level, hint: plan?.gradingHint) }
     }
 }

@@ -187,7 +187,7 @@ public func buildApplication(
     let commits = CommitSignal()
     log.onCommit { events in
         hub.publish(events)
-        metrics.appended(events.lazy.map(\.type.rawValue))
+        metrics.committed(events)
         checkpointer.observe(events)
         commits.fire()
     }

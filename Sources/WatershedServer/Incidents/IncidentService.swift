@@ -8,7 +8,7 @@ import WatershedWire
 /// What filing a report answered: the incident after it and the seqs appended. A replay (same
 /// `Idempotency-Key`, same body) answers what the first request did, rebuilt from the log.
 struct FiledReport: Sendable {
-    /// The incident as it was right after the report's events.
+    /// The incident as it was right after the report's events, without its plan (the `201` leaves it out).
     var incident: IncidentSummary
     /// The first and last seq the report appended.
     var firstSeq: Int64
@@ -295,7 +295,8 @@ public actor IncidentService {
     func filed(_ stored: [StoredEvent], incident: UUID) throws -> FiledReport {
         guard let summary = book.incident(incident) else { throw Self.unknown(incident.uuidString) }
         return FiledReport(
-            incident: IncidentSummary(summary), firstSeq: stored.first?.seq ?? 0, lastSeq: stored.last?.seq ?? 0,
+            incident: IncidentSummary(summary, withPlan: false), firstSeq: stored.first?.seq ?? 0,
+            lastSeq: stored.last?.seq ?? 0,
             replayed: false)
     }
 
@@ -401,7 +402,8 @@ public actor IncidentService {
         }
         guard let incident = folded.incident(entry.incident) else { throw Self.unknown(entry.incident.uuidString) }
         return FiledReport(
-            incident: IncidentSummary(incident), firstSeq: entry.firstSeq, lastSeq: entry.lastSeq, replayed: true)
+            incident: IncidentSummary(incident, withPlan: false), firstSeq: entry.firstSeq, lastSeq: entry.lastSeq,
+            replayed: true)
     }
 
     // MARK: Locks

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Prometheus
+import WatershedCore
 
 /// The server's metrics, exposed at `GET /metrics` in the Prometheus text format (swift-prometheus).
 ///
@@ -15,6 +16,7 @@ import Prometheus
 /// | `watershed_http_requests_in_flight` | gauge | HTTP requests being handled |
 /// | `watershed_events_appended_total{type}` | counter | events committed to the log, by event type |
 /// | `watershed_append_seconds` | histogram | one request's append, from the call until its batch is on disk |
+/// | `watershed_commit_batch_events` | histogram | events per committed transaction (the group commit's batch size) |
 /// | `watershed_push_lag_seconds` | histogram | a live event, from its commit to its frame written to a connection |
 /// | `watershed_peer_link_up{peer}` | gauge | 1 while our link to that neighbour's peer port is connected, else 0 |
 /// | `watershed_http_request_seconds{method,route,status}` | histogram | request latency by route pattern |
@@ -31,6 +33,7 @@ public final class ServerMetrics: Sendable {
     let requestsInFlight: Gauge
     let appendSeconds: DurationHistogram
     let pushLagSeconds: DurationHistogram
+    let commitBatchEvents: ValueHistogram
     let leader: Gauge
     let leaderEpoch: Gauge
     let process: ProcessMetrics
@@ -41,6 +44,9 @@ public final class ServerMetrics: Sendable {
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
         .seconds(1), .milliseconds(2_500),
     ]
+
+    /// Buckets for a committed batch's events: powers of two, 1 … 1,024 (the largest batch is 1,024 appends).
+    static let batchBuckets: [Double] = (0...10).map { Double(1 << $0) }
 
     public init() {
         streamConnections = registry.makeGauge(
@@ -65,6 +71,12 @@ public final class ServerMetrics: Sendable {
                 namespace: "watershed", subsystem: "push", metricName: "lag", unitName: "seconds",
                 helpText: "Time from an event's commit to its frame written to a stream connection."),
             labels: [], buckets: Self.fastBuckets)
+        commitBatchEvents = registry.makeValueHistogram(
+            descriptor: .init(
+                namespace: "watershed", subsystem: "commit", metricName: "batch", unitName: "events",
+                helpText: "Events per committed transaction: how many appends the group commit shares one sync between."
+            ),
+            labels: [], buckets: Self.batchBuckets)
         leader = registry.makeGauge(
             descriptor: .init(
                 namespace: "watershed", metricName: "leader",
@@ -87,6 +99,12 @@ public final class ServerMetrics: Sendable {
     func leading(_ value: Bool, epoch: Int64? = nil) {
         leader.set(to: value ? 1.0 : 0.0)
         if let epoch { leaderEpoch.set(to: Double(epoch)) }
+    }
+
+    /// Counts one committed batch's events by type, and the batch's size.
+    func committed(_ events: [StoredEvent]) {
+        commitBatchEvents.record(Double(events.count))
+        appended(events.lazy.map(\.type.rawValue))
     }
 
     /// Counts committed events by type.
