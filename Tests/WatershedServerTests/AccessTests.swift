@@ -131,6 +131,17 @@ import WatershedWire
                 lines.contains(
                     #"watershed_http_request_seconds_count{method="POST",route="/v1/incidents",status="201"} 1"#))
             #expect(lines.contains("watershed_stream_connections 0.0"))
+            // The group commit's batches: the report's events in one transaction, so one batch holding every event
+            // counted by type above (IncidentReported, PlanComputed, PeerNotified, the obligations and tasks…).
+            func value(_ name: String) -> Double? {
+                lines.first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+            }
+            let appended = lines.filter { $0.hasPrefix("watershed_events_appended_total{") }
+                .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+            #expect(appended > 3)
+            #expect(value("watershed_commit_batch_events_count") == 1)
+            #expect(value("watershed_commit_batch_events_sum") == appended)
+            #expect(lines.contains(#"watershed_commit_batch_events_bucket{le="1.0"} 0"#), "\(text)")
         }
     }
 
