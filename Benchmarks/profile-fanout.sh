@@ -31,7 +31,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$bin/watershed" serve --port "$port" --peer-port "$((port + 1))" --data "$work/data" --playbooks playbooks \
   --seeds seeds --log-level warning >>"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 120); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.5; done
+. Benchmarks/lib.sh
+wait_for_port "$port"
 common=(--server watershed --port "$port" --ca "$work/data/tls/ca.pem" --server-pid "$server_pid")
 "$bin/watershed-load" setup "${common[@]}" --incidents 64 --out "$work/setup.jsonl" >/dev/null
 sleep 2

@@ -50,14 +50,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for_port() {
-  for _ in $(seq 1 120); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.5
-  done
-  echo "port $1 did not open" >&2
-  return 1
-}
+# shellcheck source=Benchmarks/lib.sh
+. Benchmarks/lib.sh
 
 for round in $(seq 1 "$rounds"); do
   for pair in "${binaries[@]}"; do

@@ -63,14 +63,8 @@ load() {
   stdbuf -oL "$bin/watershed-load" "$@" --out "$jsonl" >&2 || echo "   (failed: $line)" >&2
 }
 
-wait_for_port() {
-  for _ in $(seq 1 120); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.5
-  done
-  echo "port $1 did not open" >&2
-  return 1
-}
+# shellcheck source=Benchmarks/lib.sh
+. Benchmarks/lib.sh
 
 stop_server() {
   kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""

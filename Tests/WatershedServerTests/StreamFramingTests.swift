@@ -152,7 +152,7 @@ import WatershedCore
     }
 
     /// A stream frame of exactly `bytes` bytes of payload JSON for seq `seq`.
-    private static func frame(seq: Int64, bytes: Int) throws -> StreamFrame {
+    static func frame(seq: Int64, bytes: Int) throws -> StreamFrame {
         func make(_ padding: Int) throws -> StoredEvent {
             let event = NewEvent(
                 at: Date(timeIntervalSince1970: 1_700_000_000), type: .incidentReported,

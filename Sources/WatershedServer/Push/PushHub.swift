@@ -238,7 +238,8 @@ final class SubscriberQueue: @unchecked Sendable {
     private var completedInline: [StreamFrame]?
     /// The seq of the last frame handed to the connection: the resume point after a cut-off.
     private var handed: Int64 = 0
-    private var cutOffWatcher: CheckedContinuation<Bool, Never>?
+    /// Called once if the subscriber is cut off (``whenCutOff(_:)``); dropped when the subscription ends.
+    private var onCutOff: (@Sendable () -> Void)?
 
     init(frameBudget: Int, byteBudget: Int) {
         self.frameBudget = frameBudget
@@ -261,7 +262,7 @@ final class SubscriberQueue: @unchecked Sendable {
     /// still accepted into an empty queue.
     func offer(_ frame: StreamFrame) -> Offered {
         let size = frame.byteCount
-        var watcher: CheckedContinuation<Bool, Never>?
+        var watcher: (@Sendable () -> Void)?
         let offered: Offered = lock.withLock {
             guard state == .open else { return .cutOff }
             if pendingFrames + 1 > frameBudget || (pendingFrames > 0 && pendingBytes + size > byteBudget) {
@@ -272,8 +273,8 @@ final class SubscriberQueue: @unchecked Sendable {
                     pendingFrames -= 1
                 }
                 queued = []
-                watcher = cutOffWatcher
-                cutOffWatcher = nil
+                watcher = onCutOff
+                onCutOff = nil
                 return .cutOff
             }
             pendingBytes += size
@@ -283,7 +284,7 @@ final class SubscriberQueue: @unchecked Sendable {
             drainScheduled = true
             return .drain(sink.eventLoop)
         }
-        watcher?.resume(returning: true)
+        watcher?()
         return offered
     }
 
@@ -367,39 +368,27 @@ final class SubscriberQueue: @unchecked Sendable {
         }
     }
 
-    /// Ends the subscription (the hub removed it).
+    /// Ends the subscription (the hub removed it); a ``whenCutOff(_:)`` callback not yet called never is.
     func finish() {
-        let watcher: CheckedContinuation<Bool, Never>? = lock.withLock {
+        lock.withLock {
             if state == .open { state = .finished }
             queued = []
-            defer { cutOffWatcher = nil }
-            return cutOffWatcher
+            onCutOff = nil
         }
-        watcher?.resume(returning: false)
     }
 
-    /// Waits until the subscriber is cut off (`true`), or removed or the task cancelled (`false`).
-    func cutOff() async -> Bool {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let now: Bool? = lock.withLock {
-                    switch state {
-                    case .cutOff: return true
-                    case .finished: return false
-                    case .open:
-                        if Task.isCancelled { return false }
-                        cutOffWatcher = continuation
-                        return nil
-                    }
-                }
-                if let now { continuation.resume(returning: now) }
+    /// Calls `callback` once when the subscriber is cut off — at once if it has been, never if the subscription has
+    /// ended. It is called on the thread that cut the subscriber off (the hub's publisher), outside the queue's lock.
+    func whenCutOff(_ callback: @escaping @Sendable () -> Void) {
+        let now: Bool = lock.withLock {
+            switch state {
+            case .cutOff: return true
+            case .finished: return false
+            case .open:
+                onCutOff = callback
+                return false
             }
-        } onCancel: {
-            let watcher = lock.withLock {
-                defer { self.cutOffWatcher = nil }
-                return self.cutOffWatcher
-            }
-            watcher?.resume(returning: false)
         }
+        if now { callback() }
     }
 }

@@ -2,7 +2,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// A one-shot signal every live stream waits on: fired when the server starts to shut down, so that each stream
+/// A one-shot signal every live stream listens for: fired when the server starts to shut down, so that each stream
 /// closes with 1001 (going away, RFC 6455 §7.4.1) and its resume seq (``StreamSession``) before the server stops.
 /// hummingbird-websocket's own shutdown closes WebSocket connections with 1000 (normal closure), which tells a
 /// client nothing about coming back; this runs first (``StreamDrain``).
@@ -10,7 +10,7 @@ public final class GoingAway: Sendable {
     private struct State {
         var fired = false
         var next: UInt64 = 0
-        var waiters: [UInt64: AsyncStream<Void>.Continuation] = [:]
+        var callbacks: [UInt64: @Sendable () -> Void] = [:]
     }
 
     private let state = Mutex(State())
@@ -20,31 +20,33 @@ public final class GoingAway: Sendable {
     /// Whether ``fire()`` was called.
     public var fired: Bool { state.withLock { $0.fired } }
 
-    /// Returns once the signal fires (at once if it has).
-    ///
-    /// - Throws: `CancellationError` when the waiting task is cancelled first.
-    func wait() async throws {
-        let (signal, continuation) = AsyncStream<Void>.makeStream()
+    /// Calls `callback` once when the signal fires, on the thread that fires it. Returns the id to ``forget(_:)``
+    /// it by, or `nil` — having called it at once — if the signal has fired.
+    func whenFired(_ callback: @escaping @Sendable () -> Void) -> UInt64? {
         let id: UInt64? = state.withLock { state in
             guard !state.fired else { return nil }
             state.next += 1
-            state.waiters[state.next] = continuation
+            state.callbacks[state.next] = callback
             return state.next
         }
-        guard let id else { return }
-        defer { state.withLock { _ = $0.waiters.removeValue(forKey: id) } }
-        for await _ in signal {}
-        try Task.checkCancellation()
+        if id == nil { callback() }
+        return id
     }
 
-    /// Fires the signal: every waiter returns.
+    /// Callbacks waiting for the signal (one per live stream).
+    var listenerCount: Int { state.withLock { $0.callbacks.count } }
+
+    /// Drops a callback that has not been called (its stream ended first).
+    func forget(_ id: UInt64) { state.withLock { _ = $0.callbacks.removeValue(forKey: id) } }
+
+    /// Fires the signal: every callback is called, once.
     func fire() {
-        let waiters = state.withLock { state in
+        let callbacks = state.withLock { state in
             state.fired = true
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+            defer { state.callbacks = [:] }
+            return Array(state.callbacks.values)
         }
-        for waiter in waiters { waiter.finish() }
+        for callback in callbacks { callback() }
     }
 }
 

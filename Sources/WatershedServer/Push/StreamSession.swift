@@ -30,11 +30,9 @@ struct StreamSession {
     let filter: StreamFilter
     var metrics: ServerMetrics?
     /// For a token whose rights can end while it streams (a drill participant's, when its drill ends): the reason
-    /// they ended, or `nil` while they last. Asked every ``revocationCheck``; the stream then closes with 4003.
+    /// they ended, or `nil` while they last. Asked every ``StreamWatch/revocationCheck`` on the connection's event
+    /// loop (it must not block); the stream then closes with 4003.
     var revoked: (@Sendable () -> String?)? = nil
-
-    /// How often ``revoked`` is asked.
-    static let revocationCheck: Duration = .seconds(1)
 
     /// Backlog page size (events read from the log at a time).
     static let page = 200
@@ -50,11 +48,6 @@ struct StreamSession {
     /// How long a shutting-down server waits for a client to answer its 1001 close frame.
     static let shutdownGrace: Duration = .seconds(2)
 
-    private enum Outcome: Sendable {
-        case clientLeft, cutOff, dead, shuttingDown
-        case revoked(String)
-    }
-
     /// Serves the stream on an upgraded connection; `channel` is the connection (its pipeline gets a ``FramedWriter``).
     ///
     /// A client whose `after` is beyond the committed head is closed at once with
@@ -69,49 +62,35 @@ struct StreamSession {
         // Subscribe before reading the head, so every event after the head reaches the subscription.
         let subscription = hub.subscribe(filter)
         let queue = subscription.queue
-        let outcome: Outcome
+        // Pings every 10 s; a connection that neither speaks nor takes data for 30 s is dead. A slow reader is not:
+        // it falls behind its budget and gets 4001 (StreamLiveness). The watch has no task: a timer and callbacks.
+        let watch = StreamWatch.start(
+            on: sink.eventLoop, queue: queue, goingAway: hub.goingAway, revoked: revoked, ping: { sink.ping() },
+            probe: { sink.probe() })
+        // Whatever happens, the watch ends (its timer stops) when the session does.
+        defer { watch.end(.clientLeft) }
+        let outcome: StreamOutcome
         do {
-            outcome = try await withThrowingTaskGroup(of: Outcome?.self) { group in
+            // Two child tasks: the inbound side, read for as long as the stream lasts, and the backlog, which ends
+            // when the subscriber goes live. Each reports to the watch; the first outcome wins.
+            outcome = try await withThrowingDiscardingTaskGroup { group in
                 // Inbound frames are read (and dropped) so pings, pongs and the close handshake are handled.
                 group.addTask {
-                    for try await _ in inbound.messages(maxSize: 1 << 16) {}
-                    return .clientLeft
-                }
-                group.addTask { await queue.cutOff() ? .cutOff : .clientLeft }
-                // Pings every 10 s; a connection that neither speaks nor takes data for 30 s is dead. A slow reader
-                // is not: it falls behind its budget and gets 4001 (StreamLiveness).
-                group.addTask {
-                    var liveness = StreamLiveness(start: .now())
-                    while true {
-                        try await Task.sleep(for: StreamLiveness.pingEvery)
-                        sink.eventLoop.execute { sink.ping() }
-                        let (lastInbound, acked) = try await sink.probe().get()
-                        if liveness.isDead(now: .now(), lastInbound: lastInbound, bytesAcked: acked) { return .dead }
-                    }
-                }
-                if let revoked {
-                    group.addTask {
-                        while true {
-                            try await Task.sleep(for: Self.revocationCheck)
-                            if let reason = revoked() { return .revoked(reason) }
-                        }
+                    do {
+                        for try await _ in inbound.messages(maxSize: 1 << 16) {}
+                        watch.end(.clientLeft)
+                    } catch {
+                        watch.fail(error)
                     }
                 }
                 group.addTask {
-                    try await sendBacklog(queue: queue, sink: sink)
-                    return nil
+                    do {
+                        try await sendBacklog(queue: queue, sink: sink)
+                    } catch {
+                        watch.fail(error)
+                    }
                 }
-                // The server shutting down (StreamDrain fires it before hummingbird-websocket closes with 1000).
-                group.addTask {
-                    try await hub.goingAway.wait()
-                    return .shuttingDown
-                }
-                var first = Outcome.clientLeft
-                while let result = try await group.next() {
-                    guard let result else { continue }
-                    first = result
-                    break
-                }
+                let first = try await watch.outcome()
                 // A cut-off cancels the backlog in progress: what was not yet handed to the connection is not sent,
                 // and the queue's mark names the last frame that was.
                 group.cancelAll()

@@ -1,0 +1,11 @@
+# Shared by the benchmark scripts (sourced, not run): waiting for a server's port.
+
+# Returns once something listens on 127.0.0.1:$1, or fails after 60 s.
+wait_for_port() {
+  for _ in $(seq 1 120); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.5
+  done
+  echo "port $1 did not open" >&2
+  return 1
+}
