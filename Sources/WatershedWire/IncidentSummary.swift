@@ -98,9 +98,10 @@ extension IncidentSummary {
     /// The summary of `incident`: a read-out of the incident model (no next deadline: the caller adds it), with its
     /// plan unless `withPlan` is `false` (a list: a plan read back from the log is decoded only when asked for).
     public init(_ incident: Incident, withPlan: Bool = true) {
-        // Read once: each read of `Incident.plan` copies the document out of its record (a lock and a retain per
-        // array), and a plan read back from the log is decoded on the first.
-        let plan = incident.plan
+        // Read once, and only for a summary with its plan: each read of `Incident.plan` copies the document out of its
+        // record (a lock and a retain per array), and a plan read back from the log is decoded on the first — which
+        // a list must not do for every incident (the pollutant's names are read with the plan's head).
+        let plan = withPlan ? incident.plan : nil
         self.init(
             id: incident.id, reference: incident.reference, state: incident.state.rawValue, level: incident.level,
             discoveredAt: incident.discoveredAt, place: incident.initialReport?.place,
@@ -108,8 +109,8 @@ extension IncidentSummary {
             exercise: incident.exercise, reportedSeq: incident.reportedSeq, plan: withPlan ? plan : nil,
             closedAt: incident.closedAt)
         self.cap = incident.cap
-        self.pollutantName = plan?.pollutant.name
-        self.pollutantNameZh = plan?.pollutant.nameZh
+        self.pollutantName = incident.planRecord?.pollutantName
+        self.pollutantNameZh = incident.planRecord?.pollutantNameZh
         if withPlan { self.levelReview = LevelReview(level: incident.level, hint: plan?.gradingHint) }
     }
 }

@@ -43,8 +43,12 @@ import WatershedCore
         }
         // The trib's reach A (km 0–36) belongs to Yizhou, 451203 (HandBasin).
         #expect(record.spillUnit == "451203")
+        // The pollutant's names are read with the spill unit (HandBasin's cadmium has no Chinese name), the plan not.
+        #expect(record.pollutantName == "Cadmium" && record.pollutantNameZh == nil)
+        #expect(!record.isDecoded)
         // From km 3 of the trib the plume reaches its km 5 section first, then the dam at km 10.
         #expect(try record.document().arrivals.prefix(2).map(\.node) == ["trib-5", "trib-dam"])
+        #expect(record.isDecoded)
     }
 
     /// A plan whose stored payload has a `spillUnit` but is no plan: the event still reads (the fold needs only the
@@ -73,19 +77,30 @@ import WatershedCore
         #expect(throws: RecordedEventError.self) { try RecordedEvent(stored[1]) }
     }
 
-    /// The spill unit is the plan's own, at its top level: not a `spillUnit` inside an arrival or a string that
-    /// mentions one, and an escaped one reads as what it stands for.
-    @Test(arguments: [
-        (["spillUnit": "450222"] as JSONValue, "450222"),
-        (
-            [
-                "arrivals": [["spillUnit": "999999", "note": #"say "spillUnit":"888888""#]],
-                "notes": ["}{\\", "[["], "spillUnit": "450222", "tasks": [["spillUnit": "777777"]],
-            ] as JSONValue, "450222"
-        ),
-        (["containment": .null, "spillUnit": "45\u{0}222"] as JSONValue, "45\u{0}222"),
-    ])
-    func theSpillUnitIsThePlans(payload: JSONValue, spillUnit: String) throws {
+    /// The spill unit and the pollutant are the plan's own, at its top level: not a `spillUnit` or `pollutant` inside
+    /// an arrival or a string that mentions one; an escaped spill unit reads as what it stands for, and a pollutant
+    /// whose strings hold braces, brackets and escaped quotes reads whole.
+    @Test(
+        arguments: [
+            (["spillUnit": "450222"] as JSONValue, "450222", nil, nil),
+            (
+                [
+                    "arrivals": [
+                        ["spillUnit": "999999", "note": #"say "spillUnit":"888888""#, "pollutant": ["name": "Lead"]]
+                    ],
+                    "notes": ["}{\\", "[["], "pollutant": ["name": "Cadmium", "nameZh": "镉", "limits": [0.005, 0.01]],
+                    "spillUnit": "450222", "tasks": [["spillUnit": "777777"]],
+                ] as JSONValue, "450222", "Cadmium", "镉"
+            ),
+            (["containment": .null, "spillUnit": "45\u{0}222"] as JSONValue, "45\u{0}222", nil, nil),
+            (
+                ["pollutant": ["name": #"Benzene "}{]["#, "note": "a\\"], "spillUnit": "450222"] as JSONValue, "450222",
+                #"Benzene "}{]["#, nil
+            ),
+        ] as [(JSONValue, String, String?, String?)])
+    func theSpillUnitAndPollutantAreThePlans(payload: JSONValue, spillUnit: String, name: String?, nameZh: String?)
+        throws
+    {
         let event = NewEvent(
             at: IncidentRulesTests.filedAt, incident: IncidentRulesTests.incidentID, type: .planComputed,
             actor: .person(unit: "451203", position: "countyDutyOfficer", token: #"t-"payload":1"#), payload: payload)
@@ -96,6 +111,7 @@ import WatershedCore
             return
         }
         #expect(record.spillUnit == spillUnit)
+        #expect(record.pollutantName == name && record.pollutantNameZh == nameZh)
         #expect(read.actor == event.actor && read.seq == 1 && read.id == event.id)
     }
 

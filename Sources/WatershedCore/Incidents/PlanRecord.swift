@@ -5,27 +5,39 @@ import Foundation
 ///
 /// A plan is tens of KB of JSON (40 arrivals and their tasks for the Longjiang), most of a long log's bytes, and most
 /// plans are replaced by a later one or never read before a person opens the incident. Reading a log for start-up
-/// (``RecordedEvent/init(canonicalBytes:)``) therefore reads only the plan's ``spillUnit`` and leaves the rest to
-/// ``document()``; events built in this process (``init(_:)``) and events read through ``RecordedEvent/init(_:)``
+/// (``RecordedEvent/init(canonicalBytes:)``) therefore reads only the plan's ``spillUnit`` and its pollutant's names
+/// (what an incident list shows) and leaves the rest to ``document()``; events built in this process (``init(_:)``) and events read through ``RecordedEvent/init(_:)``
 /// hold the decoded plan. The decoded plan is kept once read, and the bytes are dropped then.
 ///
 /// Equal when the plans are equal.
 public struct PlanRecord: Sendable, Hashable {
     /// The unit where the spill is (``PlanDocument/spillUnit``): what the fold needs without the rest of the plan.
     public let spillUnit: UnitCode
+    /// The English name of the plan's pollutant (``PlanDocument/pollutant``), read without the rest of the plan;
+    /// `nil` for stored bytes without one (a payload that is no plan).
+    public let pollutantName: String?
+    /// Its Chinese name, where the registry has one.
+    public let pollutantNameZh: String?
     private let storage: Storage
 
     /// A plan already decoded (or just computed).
     public init(_ document: PlanDocument) {
         spillUnit = document.spillUnit
+        pollutantName = document.pollutant.name
+        pollutantNameZh = document.pollutant.nameZh
         storage = Storage(.decoded(document))
     }
 
     /// A plan left in `eventBytes`, the canonical bytes of its `PlanComputed` event (`{"payload":{…plan…},…}`).
-    init(spillUnit: UnitCode, eventBytes: Data) {
+    init(spillUnit: UnitCode, pollutantName: String?, pollutantNameZh: String?, eventBytes: Data) {
         self.spillUnit = spillUnit
+        self.pollutantName = pollutantName
+        self.pollutantNameZh = pollutantNameZh
         storage = Storage(.stored(eventBytes))
     }
+
+    /// Whether the plan has been decoded (or was never stored): a test's window on ``document()``'s laziness.
+    package var isDecoded: Bool { storage.isDecoded }
 
     /// The plan, decoded from the stored bytes on first read.
     ///
@@ -56,6 +68,13 @@ public struct PlanRecord: Sendable, Hashable {
         private var state: State
 
         init(_ state: State) { self.state = state }
+
+        var isDecoded: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            if case .decoded = state { return true }
+            return false
+        }
 
         func document() throws -> PlanDocument {
             lock.lock()

@@ -104,7 +104,9 @@ private struct Envelope: Decodable {
         func readPlan() throws -> PlanRecord {
             guard let bytes else { return PlanRecord(try read()) }
             let head = try container.decode(PlanHead.self, forKey: .payload)
-            return PlanRecord(spillUnit: head.spillUnit, eventBytes: bytes)
+            return PlanRecord(
+                spillUnit: head.spillUnit, pollutantName: head.pollutant?.name,
+                pollutantNameZh: head.pollutant?.nameZh, eventBytes: bytes)
         }
     }
 
@@ -141,20 +143,25 @@ private struct Envelope: Decodable {
         }
     }
 
-    /// What the fold reads of a plan at once.
+    /// What the fold reads of a plan at once: the spill unit, and the pollutant's names for an incident list.
     struct PlanHead: Decodable {
+        struct PollutantNames: Decodable {
+            let name: String
+            let nameZh: String?
+        }
         let spillUnit: UnitCode
+        let pollutant: PollutantNames?
     }
 
     /// For the canonical bytes of a `PlanComputed` event, the same event with its payload cut down to
-    /// `{"spillUnit":"…"}`; `nil` for any other event, or when the cut cannot be made with certainty (then the whole
-    /// event is decoded).
+    /// `{"pollutant":{…},"spillUnit":"…"}` (the pollutant where the payload has one at its top level); `nil` for any
+    /// other event, or when the cut cannot be made with certainty (then the whole event is decoded).
     ///
     /// In canonical form (``CanonicalJSON``: sorted keys, no whitespace) such an event ends with
     /// `,"seq":N,"type":"PlanComputed"}` and its top-level keys before `payload` (`actor`, `at`, `drillAt`,
     /// `exercise`, `id`, `incident`) hold no key `payload`; an unescaped `"payload":` can only be a key, since a
     /// string holds its quotes escaped. So the payload runs from the first `"payload":` to the last `,"seq":`, and
-    /// its `spillUnit` is found by walking its top level, skipping strings and nested values.
+    /// its `spillUnit` and `pollutant` are found by walking its top level, skipping strings and nested values.
     static func withoutPlan(_ bytes: Data) -> Data? {
         let suffix = Data(#","type":"PlanComputed"}"#.utf8)
         guard bytes.count > suffix.count, bytes.suffix(suffix.count).elementsEqual(suffix),
@@ -163,7 +170,13 @@ private struct Envelope: Decodable {
             let spillUnit = topLevelString("spillUnit", in: bytes[payloadKey.upperBound..<seqKey.lowerBound])
         else { return nil }
         var cut = Data(bytes[..<payloadKey.upperBound])
-        cut.append(contentsOf: #"{"spillUnit":""#.utf8)
+        cut.append(contentsOf: "{".utf8)
+        if let pollutant = topLevelObject("pollutant", in: bytes[payloadKey.upperBound..<seqKey.lowerBound]) {
+            cut.append(contentsOf: #""pollutant":"#.utf8)
+            cut.append(pollutant)
+            cut.append(contentsOf: ",".utf8)
+        }
+        cut.append(contentsOf: #""spillUnit":""#.utf8)
         cut.append(spillUnit)
         cut.append(contentsOf: #""}"#.utf8)
         cut.append(bytes[seqKey.lowerBound...])
@@ -173,7 +186,19 @@ private struct Envelope: Decodable {
     /// The bytes of the string value of `key` in the top level of the JSON object `object`, without its quotes;
     /// `nil` when the object has no such key, its value is not a string, or the string holds an escape.
     static func topLevelString(_ key: String, in object: Data) -> Data? {
-        let pattern = Array(("\"" + key + "\":\"").utf8)
+        topLevelValue(key, opening: UInt8(ascii: "\""), in: object)
+    }
+
+    /// The bytes of the object value of `key` in the top level of the JSON object `object`, braces included; `nil`
+    /// when the object has no such key, its value is not an object, or the value does not end within `object`.
+    static func topLevelObject(_ key: String, in object: Data) -> Data? {
+        topLevelValue(key, opening: UInt8(ascii: "{"), in: object)
+    }
+
+    /// The value of `key` at the top level of `object` when it starts with `opening`: a string's bytes without its
+    /// quotes (none when it holds an escape), or an object's bytes with its braces (strings within it skipped).
+    private static func topLevelValue(_ key: String, opening: UInt8, in object: Data) -> Data? {
+        let pattern = Array(("\"" + key + "\":").utf8) + [opening]
         return object.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Data? in
             let quote = UInt8(ascii: "\"")
             let backslash = UInt8(ascii: "\\")
@@ -187,12 +212,29 @@ private struct Envelope: Decodable {
                         raw[index..<index + pattern.count].elementsEqual(pattern)
                     {
                         let start = index + pattern.count
+                        guard opening == UInt8(ascii: "{") else {
+                            var end = start
+                            while end < raw.count, raw[end] != quote {
+                                if raw[end] == backslash { return nil }
+                                end += 1
+                            }
+                            return end < raw.count ? Data(raw[start..<end]) : nil
+                        }
+                        // The object from its `{` (the pattern's last byte) to the `}` that closes it.
                         var end = start
-                        while end < raw.count, raw[end] != quote {
-                            if raw[end] == backslash { return nil }
+                        var nested = 1
+                        while end < raw.count, nested > 0 {
+                            switch raw[end] {
+                            case quote:
+                                end += 1
+                                while end < raw.count, raw[end] != quote { end += raw[end] == backslash ? 2 : 1 }
+                            case UInt8(ascii: "{"), UInt8(ascii: "["): nested += 1
+                            case UInt8(ascii: "}"), UInt8(ascii: "]"): nested -= 1
+                            default: break
+                            }
                             end += 1
                         }
-                        return end < raw.count ? Data(raw[start..<end]) : nil
+                        return nested == 0 && end <= raw.count ? Data(raw[(start - 1)..<end]) : nil
                     }
                     // Skip the string (a key or a value), escapes included.
                     index += 1
