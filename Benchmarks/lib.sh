@@ -9,3 +9,10 @@ wait_for_port() {
   echo "port $1 did not open" >&2
   return 1
 }
+
+# Stops process $1 (if set) with signal $2 (TERM unless given) and waits for it.
+stop_process() {
+  [ -n "${1:-}" ] || return 0
+  kill -"${2:-TERM}" "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}

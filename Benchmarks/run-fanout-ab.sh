@@ -9,6 +9,8 @@
 # to $OUT (default /tmp/fanout-ab.jsonl). Ports: WATERSHED_PORT (18743; its peer port is +1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=Benchmarks/lib.sh
+. Benchmarks/lib.sh
 root=$(pwd)
 rounds=2
 subscribers=10000
@@ -30,13 +32,11 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 server_pid=""
 work=""
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  stop_process "$server_pid"
   [ -n "$work" ] && rm -rf "$work"
   return 0
 }
 trap cleanup EXIT
-# shellcheck source=Benchmarks/lib.sh
-. Benchmarks/lib.sh
 
 for round in $(seq 1 "$rounds"); do
   for pair in "${binaries[@]}"; do
@@ -53,11 +53,11 @@ for round in $(seq 1 "$rounds"); do
     start
     "$load_bin" setup "${common[@]}" --incidents 64 --out "$work/setup.jsonl" >/dev/null
     # As run.sh: the fan-out on a freshly restarted server (same data), after a moment to settle.
-    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+    stop_process "$server_pid"
     start
     sleep 2
     "$load_bin" fanout "${common[@]}" --subscribers "$subscribers" --updates 5 --out "$work/fanout.jsonl" >/dev/null
-    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+    stop_process "$server_pid"; server_pid=""
     jq -c --arg name "$label" --arg round "$round" '.values + {"label": $name, "round": ($round | tonumber)}' \
       "$work/fanout.jsonl" | tee -a "$out" |
       jq -r '"\(.label) round \(.round): \(.subscribers | floor) subscribers, \(.bytesPerConnection | floor) bytes per idle connection, last subscriber median \(.lastSubscriberMedianMs) ms (max \(.lastSubscriberMaxMs)), p99 \(.p99ms) ms, missing \(.missing | floor)"'

@@ -13,6 +13,8 @@
 # to $OUT (default /tmp/ingest-ab.jsonl). Ports: WATERSHED_PORT (18543; its peer port is +1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=Benchmarks/lib.sh
+. Benchmarks/lib.sh
 root=$(pwd)
 rounds=2
 events=12000
@@ -43,15 +45,13 @@ server_pid=""
 perf_pid=""
 work=""
 cleanup() {
-  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true; fi
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  stop_process "$perf_pid" INT
+  stop_process "$server_pid"
   [ -n "$work" ] && rm -rf "$work"
   return 0
 }
 trap cleanup EXIT
 
-# shellcheck source=Benchmarks/lib.sh
-. Benchmarks/lib.sh
 
 for round in $(seq 1 "$rounds"); do
   for pair in "${binaries[@]}"; do
@@ -73,7 +73,7 @@ for round in $(seq 1 "$rounds"); do
     fi
     "$load_bin" ingest "${common[@]}" --writers 64 --events "$events" --max-seconds 40 --out "$work/ingest.jsonl" \
       >/dev/null
-    if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; perf_pid=""; fi
+    stop_process "$perf_pid" INT; perf_pid=""
     # The group commit's batches over setup and ingest (a server without the metric prints nothing).
     curl -sk --cacert "$work/data/tls/ca.pem" "https://127.0.0.1:$port/metrics" |
       awk -v label="$label" '/^watershed_commit_batch_events_(sum|count)/ { v[$1] = $2 }
@@ -83,7 +83,7 @@ for round in $(seq 1 "$rounds"); do
             v["watershed_commit_batch_events_count"],
             v["watershed_commit_batch_events_sum"] / v["watershed_commit_batch_events_count"],
             1000 * v["watershed_append_seconds_sum"] / v["watershed_append_seconds_count"] }' || true
-    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+    stop_process "$server_pid"; server_pid=""
     jq -c --arg name "$label" --arg round "$round" --arg fsync "$fsync" \
       '.values + {"label": $name, "round": ($round | tonumber), "fsync": $fsync}' "$work/ingest.jsonl" | tee -a "$out" |
       jq -r '"\(.label) round \(.round) fsync \(.fsync): \(.eventsPerSecond | floor) events/s, p50 \(.p50ms) ms, p99 \(.p99ms) ms, server CPU \(.serverCPU / .requests * 1e6 | floor) µs/request, \(.serverCPU / .seconds * 100 | floor) % / generator \(.loadCPU / .seconds * 100 | floor) %"'

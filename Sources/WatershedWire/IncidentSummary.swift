@@ -106,7 +106,7 @@ extension IncidentSummary {
             id: incident.id, reference: incident.reference, state: incident.state.rawValue, level: incident.level,
             discoveredAt: incident.discoveredAt, place: incident.initialReport?.place,
             pollutant: incident.initialReport?.pollutant ?? incident.cap?.headline ?? "", spillUnit: incident.spillUnit,
-            exercise: incident.exercise, reportedSeq: incident.reportedSeq, plan: withPlan ? plan : nil,
+            exercise: incident.exercise, reportedSeq: incident.reportedSeq, plan: plan,
             closedAt: incident.closedAt)
         self.cap = incident.cap
         self.pollutantName = incident.planRecord?.pollutantName
